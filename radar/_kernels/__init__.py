@@ -1,0 +1,1 @@
+"""Numba kernels of the radar layer (contiguous float64 arrays, SI units)."""
