@@ -1,0 +1,467 @@
+"""Scenario files: TOML -> frozen, validated dataclasses (validated once, at load).
+
+A scenario is the sourced default data (``data/peru_defaults.toml``) plus the
+overlays a runnable study needs (``data/peru_overlays.toml``): together they are the
+embedded scenario ``peru``.  A user scenario file is TOML in the same schema; with
+``extends = "peru"`` it is deep-merged over the embedded one (tables merge key by key,
+arrays replace), otherwise it must be complete.
+
+Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[coverage]``,
+``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
+``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
+``[threat]``, ``[threat_timing]``, ``[traffic_background]`` (feeds), ``[[interceptors]]``,
+``[interceptor_additions]``, ``[basing]``, ``[alert]``, ``[identification]``,
+``[procurement]``, ``[procedure]``, ``[engagement]``, ``[[options]]`` (engagement).
+
+Every entry keeps its ``source`` and ``confidence``.
+
+Networks (the axis a study varies):
+
+* ``peru`` — the project card: FAP TPS-70s at Puerto Maldonado and Pucallpa; civil radars
+  are Thales (STAR 2000 + RSM 970 S at Lima, Talara, Iquitos, Pucallpa; RSM 970 S at the
+  four hilltops), from ``[[thales_network]]``.
+* ``peru-public-record`` — the reference sites unchanged (CORPAC MSSR everywhere, Lima's
+  Northrop Grumman primary).
+* ``peru-pm-civil-psr`` — ``peru`` + a civil STAR 2000/RSM 970 S at Puerto Maldonado.
+* ``peru-vraem-3d`` — ``peru`` + a new 3D radar over the VRAEM.
+* user networks: ``[networks.NAME] = { base = "peru", enable = [...], disable = [...] }``.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from radar.errors import InputError
+from radar.frame import Frame
+from radar.types import KINDS, Radar, RadarType
+from scenarios.schema import Table
+
+EMBEDDED = {"peru": ("peru_defaults.toml", "peru_overlays.toml")}
+DEFAULT_SCENARIO = "peru"
+BUILTIN_NETWORKS = ("peru", "peru-public-record", "peru-pm-civil-psr", "peru-vraem-3d")
+OWNER_OF = {"FAP": "military", "CORPAC": "civil", "military": "military", "civil": "civil"}
+FT = 0.3048
+
+
+@dataclass(frozen=True)
+class TerrainOptions:
+    """``[terrain]``: DEM choice and masking options.
+
+    dem: path of a DEM ``.npz`` (``airbridge terrain import``); None = embedded ETOPO5.
+    clamp_sea_to_zero: bathymetry is clamped to 0 m for masking.
+    canopy_height_m: forest canopy added to the masking surface below ``canopy_applies_below_msl_m``,
+        except within ``site_clearing_radius_m`` of a radar.
+    """
+
+    dem: str | None = None
+    clamp_sea_to_zero: bool = True
+    canopy_height_m: float = 0.0
+    canopy_applies_below_msl_m: float = 1000.0
+    site_clearing_radius_m: float = 3000.0
+    source: str = "unspecified"
+    confidence: str = "unspecified"
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """``[coverage]``: what 'covered' means in the coverage study.
+
+    pd_threshold: single-scan Pd on ``target_rcs_m2`` that bounds a primary radar's range.
+    target_rcs_m2: mean RCS of the reference low flyer (Cessna 206/210, ~1 m^2 S-band).
+    agl_levels_m / msl_levels_m: default target altitudes.
+    """
+
+    pd_threshold: float = 0.5
+    target_rcs_m2: float = 1.0
+    agl_levels_m: tuple[float, ...] = (150.0, 300.0, 600.0, 1500.0)
+    msl_levels_m: tuple[float, ...] = ()
+    report_probability: float = 0.5
+    source: str = "design choice"
+    confidence: str = "placeholder"
+
+
+@dataclass(frozen=True)
+class Network:
+    """A named set of radars (sensors)."""
+
+    name: str
+    description: str
+    radars: tuple[Radar, ...]
+
+    @property
+    def military(self) -> tuple[Radar, ...]:
+        return tuple(r for r in self.radars if r.is_military)
+
+    @property
+    def civil(self) -> tuple[Radar, ...]:
+        return tuple(r for r in self.radars if not r.is_military)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, validated scenario.  ``raw`` keeps the merged TOML for later stages."""
+
+    name: str
+    file: str
+    frame: Frame
+    terrain: TerrainOptions
+    coverage: CoverageParams
+    radar_types: dict[str, RadarType]
+    networks: dict[str, Network]
+    raw: dict = field(repr=False, compare=False)
+
+    def network(self, name: str) -> Network:
+        if name not in self.networks:
+            raise InputError(f"{self.file}: network {name!r} is unknown: expected one of {', '.join(self.networks)}")
+        return self.networks[name]
+
+    def table(self, dotted: str, default=None) -> Table:
+        """The merged TOML table at ``dotted`` (e.g. ``"threat.profile"``) as a :class:`Table`."""
+        node = self.raw
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is not None:
+                    return Table(default, self.file, dotted)
+                raise InputError(f"{self.file}: [{dotted}] is missing: required by this command")
+            node = node[part]
+        if not isinstance(node, dict):
+            raise InputError(f"{self.file}: {dotted} = {node!r}: must be a table")
+        return Table(node, self.file, dotted)
+
+    def root(self) -> Table:
+        return Table(self.raw, self.file, "")
+
+
+# ------------------------------------------------------------------------------------------
+def embedded_names() -> list[str]:
+    return sorted(EMBEDDED)
+
+
+def _read_toml(path: Path | str, label: str | None = None) -> dict:
+    label = label or str(path)
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{label}: file not found: expected a scenario TOML file or one of {', '.join(embedded_names())}") from None
+    except IsADirectoryError:
+        raise InputError(f"{label}: is a directory: expected a scenario TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{label}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{label}: not UTF-8 text: expected a TOML file") from None
+
+
+def _embedded_raw(name: str) -> dict:
+    merged: dict = {}
+    for fname in EMBEDDED[name]:
+        ref = resources.files("scenarios") / "data" / fname
+        with ref.open("rb") as fh:
+            deep_merge(merged, tomllib.load(fh))
+    return merged
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Merge ``over`` into ``base`` in place: tables merge recursively, everything else replaces."""
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            deep_merge(base[k], v)
+        else:
+            base[k] = copy.deepcopy(v)
+    return base
+
+
+def load_scenario(name_or_file: str | None = None) -> Scenario:
+    """Load an embedded scenario by name, or a scenario TOML file."""
+    spec = name_or_file or DEFAULT_SCENARIO
+    if spec in EMBEDDED:
+        return build_scenario(_embedded_raw(spec), name=spec, file=f"<embedded {spec}>")
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        raise InputError(f"--scenario {spec!r}: unknown scenario: expected one of {', '.join(embedded_names())} or a .toml file")
+    raw = _read_toml(path)
+    base = raw.get("extends")
+    if base is not None:
+        if base not in EMBEDDED:
+            raise InputError(f"{path}: extends = {base!r}: expected one of {', '.join(embedded_names())}")
+        raw = deep_merge(_embedded_raw(base), {k: v for k, v in raw.items() if k != "extends"})
+    return build_scenario(raw, name=path.stem, file=str(path))
+
+
+# ------------------------------------------------------------------------------------------
+def build_scenario(raw: dict, name: str, file: str) -> Scenario:
+    root = Table(raw, file, "")
+    frame = _frame(root)
+    terrain = _terrain(root)
+    coverage = _coverage(root)
+    types = _radar_types(root)
+    networks = _networks(root, types)
+    return Scenario(name=name, file=file, frame=frame, terrain=terrain, coverage=coverage,
+                    radar_types=types, networks=networks, raw=raw)
+
+
+def _frame(root: Table) -> Frame:
+    if not root.has("frame"):
+        return Frame()
+    t = root.table("frame")
+    return Frame(origin_lat_deg=t.float("origin_lat", -9.2, min=-90, max=90),
+                 origin_lon_deg=t.float("origin_lon", -75.0, min=-180, max=180),
+                 origin_h_m=t.float("origin_h_m", 0.0),
+                 epoch_utc=t.str("epoch_utc", "2026-01-01T05:00:00Z"))
+
+
+def _terrain(root: Table) -> TerrainOptions:
+    if not root.has("terrain"):
+        return TerrainOptions()
+    t = root.table("terrain")
+    src, conf = t.provenance()
+    return TerrainOptions(dem=t.str("dem", None),
+                          clamp_sea_to_zero=t.bool("clamp_sea_to_zero", True),
+                          canopy_height_m=t.float("canopy_height_m", 0.0, min=0, max=100, what="metres"),
+                          canopy_applies_below_msl_m=t.float("canopy_applies_below_msl_m", 1000.0),
+                          site_clearing_radius_m=1000.0 * t.float("site_clearing_radius_km", 3.0, min=0),
+                          source=src, confidence=conf)
+
+
+def _coverage(root: Table) -> CoverageParams:
+    report_p = 0.5
+    if root.has("radar") and "fusion" in root.raw("radar") and "non_integrated" in root.raw("radar")["fusion"]:
+        ni = root.table("radar").table("fusion").table("non_integrated")
+        report_p = ni.float("report_probability", 0.5, min=0, max=1)
+    if not root.has("coverage"):
+        return CoverageParams(report_probability=report_p)
+    t = root.table("coverage")
+    src, conf = t.provenance()
+    levels = []
+    for key in ("agl_levels_m", "msl_levels_m"):
+        vals = t.list(key, list(getattr(CoverageParams, key)))
+        for i, v in enumerate(vals):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise t.fail(f"{key}[{i}]", v, "must be a non-negative height in metres")
+        levels.append(tuple(float(v) for v in vals))
+    return CoverageParams(pd_threshold=t.float("pd_threshold", 0.5, min_exclusive=0, max=0.999999),
+                          target_rcs_m2=t.float("target_rcs_m2", 1.0, min_exclusive=0),
+                          agl_levels_m=levels[0], msl_levels_m=levels[1], report_probability=report_p,
+                          source=src if src != "unspecified" else "design choice", confidence=conf)
+
+
+def _radar_types(root: Table) -> dict[str, RadarType]:
+    radar = root.table("radar")
+    additions = root.table("radar_type_additions", {}) if root.has("radar_type_additions") else None
+    types: dict[str, RadarType] = {}
+    for t in radar.tables("types"):
+        tid = t.str("id")
+        if tid in types:
+            raise t.fail("id", tid, "duplicate radar type id")
+        data = dict(t.data)
+        if additions is not None and tid in additions.data:
+            add = additions.data[tid]
+            if not isinstance(add, dict):
+                raise additions.fail(tid, add, "must be an inline table of type keys")
+            data.update(add)
+        t = Table(data, t.file, t.path)
+        kind = t.str("kind", choices=KINDS)
+        src, conf = t.provenance()
+        primary = kind != "SSR"
+        sig_el = math.nan
+        if t.has("sigma_elevation_deg"):
+            sig_el = math.radians(t.float("sigma_elevation_deg", min_exclusive=0))
+        elif t.has("sigma_height_m_at_185km"):
+            sig_el = t.float("sigma_height_m_at_185km", min_exclusive=0) / 185e3
+        alt_max = t.float("altitude_max_ft", math.inf, min_exclusive=0) * FT if t.has("altitude_max_ft") else math.inf
+        default_el_max = 20.0 if kind == "PSR_3D" else 40.0
+        types[tid] = RadarType(
+            id=tid, kind=kind, name=t.str("name", tid),
+            scan_period_s=t.float("scan_period_s", min_exclusive=0, what="seconds"),
+            instrumented_range_m=1000.0 * t.float("instrumented_range_km", min_exclusive=0, what="km"),
+            altitude_max_m=alt_max,
+            elevation_min_rad=math.radians(t.float("elevation_min_deg", -3.0, min=-10, max=10, what="degrees")),
+            elevation_max_rad=math.radians(t.float("elevation_max_deg", default_el_max, min=1, max=90, what="degrees")),
+            sigma_range_m=t.float("sigma_range_m", min_exclusive=0),
+            sigma_azimuth_rad=math.radians(t.float("sigma_azimuth_deg", min_exclusive=0)),
+            sigma_elevation_rad=sig_el if kind == "PSR_3D" else math.nan,
+            ref_rcs_m2=t.float("ref_rcs_m2", 1.0, min_exclusive=0) if primary else 1.0,
+            ref_pd=t.float("ref_pd", min_exclusive=0, max=0.999999) if primary else 0.8,
+            ref_range_m=1000.0 * t.float("ref_range_km", min_exclusive=0) if primary else math.nan,
+            pfa=t.float("pfa", 1e-6, min_exclusive=0, max=0.01),
+            false_plots_per_scan=t.float("false_plots_per_scan", 0.0, min=0),
+            pd_cooperative=t.float("pd_cooperative", 0.97, min=0, max=1),
+            iff_interrogator=t.bool("iff_interrogator", False),
+            source=src, confidence=conf)
+    if not types:
+        raise radar.fail("types", [], "must define at least one radar type")
+    return types
+
+
+@dataclass(frozen=True)
+class _SiteRow:
+    t: Table
+    id: str
+    enabled: bool
+
+
+def _sites(root: Table) -> dict[str, _SiteRow]:
+    radar = root.table("radar")
+    rows: dict[str, _SiteRow] = {}
+    for t in radar.tables("sites"):
+        sid = t.str("id")
+        if sid in rows:
+            raise t.fail("id", sid, "duplicate site id")
+        rows[sid] = _SiteRow(t, sid, t.bool("enabled", True))
+    return rows
+
+
+def _availability(t: Table, availability: float | None = None) -> tuple[float, float, float]:
+    a = availability if availability is not None else t.float("availability", 1.0, min=0, max=1)
+    if t.has("mean_up_days") and availability is None:
+        up = t.float("mean_up_days", min_exclusive=0, what="days")
+        down = t.float("mean_down_days", min_exclusive=0, what="days")
+        return up / (up + down), up, down
+    if a >= 1.0:
+        return 1.0, math.inf, 0.0
+    # Only an availability is given: assume outages last 1 day on average (placeholder), so
+    # mean_up = a / (1 - a) days keeps the long-run availability.
+    return a, a / (1.0 - a), 1.0
+
+
+def _radar(site: Table, types: dict[str, RadarType], type_key: str, type_id: str, owner: str,
+           antenna_agl: float | None = None, availability: float | None = None,
+           scan_period: float | None = None) -> Radar:
+    if type_id not in types:
+        raise site.fail(type_key, type_id, "unknown radar type: expected one of " + ", ".join(types))
+    lat = site.float("lat", min=-90, max=90, what="degrees")
+    lon = site.float("lon", min=-180, max=180, what="degrees")
+    ground = site.float("ground_elevation_m", 0.0, min=-500, max=9000, what="metres MSL")
+    agl = antenna_agl if antenna_agl is not None else site.float("antenna_agl_m", min=0, max=1000, what="metres above ground")
+    a, up, down = _availability(site, availability)
+    src, conf = site.provenance()
+    return Radar(site_id=site.str("id"), type=types[type_id], owner=owner, lat_deg=lat, lon_deg=lon,
+                 ground_elevation_m=ground, antenna_agl_m=agl, availability=a, mean_up_days=up,
+                 mean_down_days=down, scan_period_s=math.nan if scan_period is None else scan_period,
+                 source=src, confidence=conf)
+
+
+def _site_radars(row: _SiteRow, types) -> list[Radar]:
+    t = row.t
+    owner_raw = t.str("owner", "FAP")
+    if owner_raw not in OWNER_OF:
+        raise t.fail("owner", owner_raw, "must be one of FAP, CORPAC, military, civil")
+    owner = OWNER_OF[owner_raw]
+    out = [_radar(t, types, "type", t.str("type"), owner)]
+    if t.has("secondary_type"):
+        out.append(_radar(t, types, "secondary_type", t.str("secondary_type"), owner))
+    return out
+
+
+def _thales_radars(sites: dict[str, _SiteRow], root: Table, types) -> dict[str, list[Radar]]:
+    out: dict[str, list[Radar]] = {}
+    if not root.has("thales_network"):
+        return out
+    for entry in root.tables("thales_network"):
+        sid = entry.str("site_id")
+        if sid not in sites:
+            raise entry.fail("site_id", sid, "unknown site: expected an id of [radar] sites")
+        site = sites[sid].t
+        agl = entry.float("antenna_agl_m", min=0, max=1000, what="metres above ground")
+        avail = entry.float("availability", 1.0, min=0, max=1)
+        radars = []
+        if entry.has("primary"):
+            radars.append(_radar(site, types, "primary", entry.str("primary"), "civil", agl, avail))
+            _check_type(entry, "primary", types)
+        if entry.has("secondary"):
+            _check_type(entry, "secondary", types)
+            period = entry.float("secondary_scan_period_s", min_exclusive=0) if entry.has("secondary_scan_period_s") else None
+            radars.append(_radar(site, types, "secondary", entry.str("secondary"), "civil", agl, avail, period))
+        if not radars:
+            raise entry.fail("primary", None, "a thales_network entry needs a primary and/or a secondary type")
+        out[sid] = radars
+    return out
+
+
+def _check_type(entry: Table, key: str, types):
+    if entry.str(key) not in types:
+        raise entry.fail(key, entry.str(key), "unknown radar type: expected one of " + ", ".join(types))
+
+
+def _networks(root: Table, types) -> dict[str, Network]:
+    sites = _sites(root)
+    if not sites:
+        raise root.table("radar").fail("sites", [], "must list at least one radar site")
+    thales = _thales_radars(sites, root, types)
+    enabled = [s for s in sites.values() if s.enabled]
+
+    def record(extra: tuple[str, ...] = ()) -> list[Radar]:
+        out = []
+        for s in enabled:
+            out += _site_radars(s, types)
+        for sid in extra:
+            out += _site_radars(sites[sid], types)
+        return out
+
+    def card(extra: tuple[str, ...] = ()) -> list[Radar]:
+        out = []
+        for s in enabled:
+            if s.t.str("owner", "FAP") in ("CORPAC", "civil"):
+                if s.id in thales:
+                    out += thales[s.id]
+                continue
+            out += _site_radars(s, types)
+        for sid in extra:
+            out += _site_radars(sites[sid], types)
+        return out
+
+    def need(sid: str) -> tuple[str, ...]:
+        if sid not in sites:
+            return ()
+        return (sid,)
+
+    builders = {
+        "peru": lambda: card(),
+        "peru-public-record": lambda: record(),
+        "peru-pm-civil-psr": lambda: card(need("corpac_psr_whatif_puerto_maldonado")),
+        "peru-vraem-3d": lambda: card(need("fap_new3d_vraem_whatif")),
+    }
+    descriptions = {}
+    custom: dict[str, Table] = {}
+    if root.has("networks"):
+        nt = root.table("networks")
+        for key, value in nt.data.items():
+            if key in ("source", "confidence", "notes"):
+                continue
+            if isinstance(value, str):
+                if key not in builders:
+                    raise nt.fail(key, value, "a network described by a string must be one of the built-ins "
+                                  + ", ".join(BUILTIN_NETWORKS) + "; define others as { base, enable, disable }")
+                descriptions[key] = value
+            elif isinstance(value, dict):
+                custom[key] = nt.table(key)
+            else:
+                raise nt.fail(key, value, "must be a description string or a table { base, enable, disable }")
+    networks: dict[str, Network] = {}
+    for name in BUILTIN_NETWORKS:
+        radars = builders[name]()
+        networks[name] = Network(name, descriptions.get(name, name), tuple(radars))
+    for name, t in custom.items():
+        base = t.str("base", "peru")
+        if base not in networks:
+            raise t.fail("base", base, "unknown base network: expected one of " + ", ".join(networks))
+        radars = list(networks[base].radars)
+        for i, sid in enumerate(t.list("disable", [])):
+            if sid not in sites:
+                raise t.fail(f"disable[{i}]", sid, "unknown site id")
+            radars = [r for r in radars if r.site_id != sid]
+        for i, sid in enumerate(t.list("enable", [])):
+            if sid not in sites:
+                raise t.fail(f"enable[{i}]", sid, "unknown site id")
+            if any(r.site_id == sid for r in radars):
+                continue
+            radars += thales.get(sid, None) or _site_radars(sites[sid], types)
+        networks[name] = Network(name, t.str("description", f"{base} with changes"), tuple(radars))
+    for name, net in networks.items():
+        if not net.radars:
+            raise InputError(f"{root.file}: network {name!r} has no enabled radar sites: expected at least one")
+    return networks
