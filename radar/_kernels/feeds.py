@@ -1,0 +1,534 @@
+"""Numba kernels of the synthetic radar feeds (plain arrays, SI units, no objects).
+
+Pipeline (see :mod:`radar.feeds` for the public layer)::
+
+    trajectories (waypoints) --eval_state--> target state at any t
+    prepass: every ~10 s per flight x radar (geometry grid, range, elevation) -> visible intervals
+    scan_plots: one task per (flight, radar, interval) -> one slot per antenna revolution
+    false_plots: one task per (radar, revolution)
+
+Random numbers are counter-based: every draw is ``hash(key0, key1, a, b, c, j)`` of the
+stream key (from :func:`radar.rng.stream_key`) and integer coordinates (flight uid, radar
+key, revolution, draw index), so no draw depends on the order tasks run in or on the
+thread count.  The hash is SplitMix64's finaliser chained over the words (a bijection per
+step with full avalanche); :func:`radar.feeds_numpy.hash_uniform` is the NumPy twin.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from radar._jit import kernel, prange
+from radar._kernels.geodesy import WGS84_A, WGS84_E2
+
+TWO_PI = 2.0 * math.pi
+
+
+# ------------------------------------------------------------------------------------------
+# counter-based random numbers
+@kernel
+def _mix(x):
+    # SplitMix64 finaliser (Steele, Lea & Flood 2014): x ^= x >> 30; x *= C1; x ^= x >> 27; x *= C2; x ^= x >> 31
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@kernel
+def hash_u64(k0, k1, a, b, c, j):
+    """64-bit hash of the key words and four integer coordinates (all reduced mod 2^64)."""
+    g = np.uint64(0x9E3779B97F4A7C15)
+    h = _mix(np.uint64(k0) + g)
+    h = _mix(h ^ (np.uint64(k1) + g))
+    h = _mix(h ^ (np.uint64(a) + g))
+    h = _mix(h ^ (np.uint64(b) + g))
+    h = _mix(h ^ (np.uint64(c) + g))
+    h = _mix(h ^ (np.uint64(j) + g))
+    return h
+
+
+@kernel
+def uniform(k0, k1, a, b, c, j):
+    """Uniform in the open interval (0, 1): the top 53 bits of the hash, centred in their cell."""
+    h = hash_u64(k0, k1, a, b, c, j)
+    return (float(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@kernel
+def normal(k0, k1, a, b, c, j):
+    """Standard normal by Box-Muller from draws j and j + 1 (cosine branch)."""
+    u1 = uniform(k0, k1, a, b, c, j)
+    u2 = uniform(k0, k1, a, b, c, j + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
+
+
+@kernel
+def poisson(lam, k0, k1, a, b, c, j0):
+    """Poisson(lam) by inversion of the CDF with one uniform (exact for any lam < ~700)."""
+    u = uniform(k0, k1, a, b, c, j0)
+    p = math.exp(-lam)
+    s = p
+    n = 0
+    while u > s and n < 10000:
+        n += 1
+        p *= lam / n
+        s += p
+    return n
+
+
+# ------------------------------------------------------------------------------------------
+# trajectories
+@kernel
+def eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out):
+    """State of flight f at time t: out = (lat, lon, h, v_e, v_n, v_u) (rad, rad, m, m/s local ENU).
+
+    Returns the phase (0 outside the flight's span). Linear in (lat, lon, h) between waypoints.
+    """
+    a = offsets[f]
+    b = offsets[f + 1]
+    if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
+        for i in range(6):
+            out[i] = np.nan
+        return 0
+    lo = a
+    hi = b - 1
+    while hi - lo > 1:  # t_wp[lo] <= t < t_wp[hi]
+        mid = (lo + hi) // 2
+        if t_wp[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    g = lo
+    k = lo + 1
+    dt = t_wp[k] - t_wp[g]
+    u = 0.0
+    if dt > 0.0:
+        u = (t - t_wp[g]) / dt
+    lat = lat_wp[g] + u * (lat_wp[k] - lat_wp[g])
+    lon = lon_wp[g] + u * (lon_wp[k] - lon_wp[g])
+    h = h_wp[g] + u * (h_wp[k] - h_wp[g])
+    out[0] = lat
+    out[1] = lon
+    out[2] = h
+    if dt > 0.0:
+        sl = math.sin(lat)
+        w = math.sqrt(1.0 - WGS84_E2 * sl * sl)
+        nn = WGS84_A / w
+        mm = WGS84_A * (1.0 - WGS84_E2) / (w * w * w)
+        out[3] = (nn + h) * math.cos(lat) * (lon_wp[k] - lon_wp[g]) / dt
+        out[4] = (mm + h) * (lat_wp[k] - lat_wp[g]) / dt
+        out[5] = (h_wp[k] - h_wp[g]) / dt
+    else:
+        out[3] = 0.0
+        out[4] = 0.0
+        out[5] = 0.0
+    return ph_wp[g]
+
+
+@kernel(parallel=True)
+def eval_many(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, flights, times):
+    """Vectorised :func:`eval_state`: (lat, lon, h, v (n,3), phase) for pairs (flights[i], times[i])."""
+    n = flights.size
+    lat = np.empty(n)
+    lon = np.empty(n)
+    h = np.empty(n)
+    v = np.empty((n, 3))
+    ph = np.empty(n, np.int8)
+    for i in prange(n):
+        buf = np.empty(6)
+        ph[i] = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, flights[i], times[i], buf)
+        lat[i] = buf[0]
+        lon[i] = buf[1]
+        h[i] = buf[2]
+        v[i, 0] = buf[3]
+        v[i, 1] = buf[4]
+        v[i, 2] = buf[5]
+    return lat, lon, h, v, ph
+
+
+# ------------------------------------------------------------------------------------------
+# geometry
+@kernel
+def grid_bilinear(grid, g, lat, lon, lat0, dlat, lon0, dlon):
+    """Bilinear value of grid[g] at (lat, lon) rad on a regular axis (first value, step; step may be < 0).
+
+    NaN outside the grid or when any of the four corners is NaN (never visible).
+    """
+    nlat = grid.shape[1]
+    nlon = grid.shape[2]
+    fi = (lat - lat0) / dlat
+    fj = (lon - lon0) / dlon
+    if not (fi >= 0.0 and fj >= 0.0 and fi <= nlat - 1 and fj <= nlon - 1):
+        return np.nan
+    i = min(int(fi), nlat - 2)
+    j = min(int(fj), nlon - 2)
+    if nlat < 2 or nlon < 2:
+        return grid[g, 0, 0]
+    u = fi - i
+    w = fj - j
+    return ((1.0 - u) * ((1.0 - w) * grid[g, i, j] + w * grid[g, i, j + 1])
+            + u * ((1.0 - w) * grid[g, i + 1, j] + w * grid[g, i + 1, j + 1]))
+
+
+@kernel
+def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
+    """Target (lat, lon rad, h m) seen from one radar (site lat, lon rad, antenna MSL m).
+
+    out = (range, azimuth, elevation, unused x3, target ECEF x, y, z).  The same 4/3-Earth model as
+    :mod:`radar.measurement` (so the tracker's conversion returns the true target exactly): spherical
+    central angle g and bearing az from the site; equivalent angle g_e = g R / (kR); in the triangle
+    (centre, antenna at kR, target at kR + h - h_ant) the straight ray has
+    ``r = |(b sin g_e, b cos g_e - kR)|`` and ``el = atan2(b cos g_e - kR, b sin g_e)``.
+    """
+    dl = lon - r_lon
+    s1 = math.sin((lat - r_lat) * 0.5)
+    s2 = math.sin(dl * 0.5)
+    hav = s1 * s1 + math.cos(r_lat) * math.cos(lat) * s2 * s2
+    if hav > 1.0:
+        hav = 1.0
+    g = 2.0 * math.asin(math.sqrt(hav))
+    az = math.atan2(math.sin(dl) * math.cos(lat),
+                    math.cos(r_lat) * math.sin(lat) - math.sin(r_lat) * math.cos(lat) * math.cos(dl))
+    if az < 0.0:
+        az += TWO_PI
+    ge = g * earth_r / kr
+    b = kr + (h - r_h_ant)
+    horiz = b * math.sin(ge)
+    vert = b * math.cos(ge) - kr
+    out[0] = math.sqrt(horiz * horiz + vert * vert)
+    out[1] = az
+    out[2] = math.atan2(vert, horiz)
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+    out[6] = (nn + h) * cl * math.cos(lon)
+    out[7] = (nn + h) * cl * math.sin(lon)
+    out[8] = (nn * (1.0 - WGS84_E2) + h) * sl
+
+
+@kernel
+def visible(lat, lon, h, rng, el, g, gmin, gmax, lat0, dlat, lon0, dlon, range_max, el_min, el_max, alt_max):
+    """Geometry-visible and inside the radar's limits (no Pd): h between the grids' min and max
+    visible heights at (lat, lon), range <= instrumented range, elevation and altitude limits."""
+    if not (rng <= range_max and el >= el_min and el <= el_max and h <= alt_max):
+        return False
+    hmin = grid_bilinear(gmin, g, lat, lon, lat0, dlat, lon0, dlon)
+    if not (h >= hmin):
+        return False
+    hmax = grid_bilinear(gmax, g, lat, lon, lat0, dlat, lon0, dlon)
+    if hmax == hmax and h > hmax:  # NaN ceiling = no ceiling from the grid
+        return False
+    return True
+
+
+@kernel
+def aspect_gain(cos_psi, nose_db, beam_db, tail_db, norm):
+    """RCS aspect factor g(psi)/mean(g): dB interpolated linearly in psi between nose (0), beam (pi/2), tail (pi)."""
+    psi = math.acos(min(1.0, max(-1.0, cos_psi)))
+    if psi <= 0.5 * math.pi:
+        db = nose_db + (beam_db - nose_db) * psi / (0.5 * math.pi)
+    else:
+        db = beam_db + (tail_db - beam_db) * (psi - 0.5 * math.pi) / (0.5 * math.pi)
+    return 10.0 ** (db / 10.0) / norm
+
+
+@kernel
+def swerling1_pd(rng, rcs, snr_ref, ref_range, ref_rcs, pfa):
+    """Swerling-1 single-scan Pd: SNR = SNR_ref (rcs/rcs_ref) (R_ref/R)^4, Pd = Pfa^(1/(1+SNR))."""
+    snr = snr_ref * (rcs / ref_rcs) * (ref_range / rng) ** 4
+    return pfa ** (1.0 / (1.0 + snr))
+
+
+# ------------------------------------------------------------------------------------------
+@kernel
+def _airborne(ph):
+    return ph == 1 or ph == 3 or ph == 4
+
+
+@kernel
+def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
+                    r_lat, r_lon, r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up,
+                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, pos, write):
+    """Visible intervals of one flight against every radar; writes from ``pos`` if ``write``; returns count."""
+    a = offsets[f]
+    b = offsets[f + 1]
+    t_first = t_wp[a]
+    t_last = t_wp[b - 1]
+    nstep = int(math.floor((t_last - t_first) / step_s)) + 2
+    nr = r_h_ant.size
+    lat = np.empty(nstep)
+    lon = np.empty(nstep)
+    h = np.empty(nstep)
+    ok = np.empty(nstep, np.bool_)
+    ts = np.empty(nstep)
+    buf = np.empty(6)
+    for k in range(nstep):
+        t = min(t_first + k * step_s, t_last)
+        ts[k] = t
+        ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+        ok[k] = _airborne(ph)
+        lat[k] = buf[0]
+        lon[k] = buf[1]
+        h[k] = buf[2]
+    view = np.empty(9)
+    count = 0
+    for r in range(nr):
+        if not r_up[r]:
+            continue
+        margin = step_s + r_scan[r]
+        run_open = False
+        cur_a = 0.0
+        cur_b = 0.0
+        for k in range(nstep):
+            vis = False
+            if ok[k]:
+                polar_view(lat[k], lon[k], h[k], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                # cheap range cull first (slant range > instrumented range + one step of flight)
+                if view[0] <= r_range[r]:
+                    vis = visible(lat[k], lon[k], h[k], view[0], view[2], r_grid[r], gmin, gmax, lat0, dlat,
+                                  lon0, dlon, r_range[r], r_el_min[r], r_el_max[r], r_alt_max[r])
+            if vis:
+                ta = max(t_first, ts[k] - margin)
+                tb = min(t_last, ts[k] + margin)
+                if run_open and ta <= cur_b:
+                    cur_b = tb
+                else:
+                    if run_open:
+                        if write:
+                            out_f[pos + count] = f
+                            out_r[pos + count] = r
+                            out_ta[pos + count] = cur_a
+                            out_tb[pos + count] = cur_b
+                        count += 1
+                    run_open = True
+                    cur_a = ta
+                    cur_b = tb
+        if run_open:
+            if write:
+                out_f[pos + count] = f
+                out_r[pos + count] = r
+                out_ta[pos + count] = cur_a
+                out_tb[pos + count] = cur_b
+            count += 1
+    return count
+
+
+@kernel(parallel=True)
+def prepass(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
+            r_lat, r_lon, r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up,
+            gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r):
+    """Coarse visible intervals: sample every ``step_s``; a visible sample opens [t - step - T, t + step + T]
+    (T the radar's scan period); overlapping windows merge.  Returns (flight, radar, t_a, t_b) arrays,
+    ordered by flight then radar then time (independent of the thread count)."""
+    nf = offsets.size - 1
+    counts = np.zeros(nf, np.int64)
+    dummy_i = np.zeros(1, np.int64)
+    dummy_f = np.zeros(1)
+    for f in prange(nf):
+        counts[f] = _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s, r_lat, r_lon,
+                                    r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up,
+                                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, dummy_i, dummy_i, dummy_f, dummy_f,
+                                    0, False)
+    starts = np.zeros(nf + 1, np.int64)
+    for f in range(nf):
+        starts[f + 1] = starts[f] + counts[f]
+    total = starts[nf]
+    out_f = np.empty(total, np.int64)
+    out_r = np.empty(total, np.int64)
+    out_ta = np.empty(total)
+    out_tb = np.empty(total)
+    for f in prange(nf):
+        if counts[f] > 0:
+            _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s, r_lat, r_lon, r_ecef,
+                            r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up, gmin, gmax, lat0, dlat,
+                            lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, starts[f], True)
+    return out_f, out_r, out_ta, out_tb
+
+
+# ------------------------------------------------------------------------------------------
+@kernel(parallel=True)
+def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
+               offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp,
+               f_uid, f_rcs, f_xpdr, f_squawk,
+               r_lat, r_lon, r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_t0,
+               r_kind, r_iff, r_key, r_snr_ref, r_ref_range, r_ref_rcs, r_pfa, r_pd_coop, r_sigma,
+               gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r,
+               nose_db, beam_db, tail_db, aspect_norm, notch_mps, mode_c_step_m, key0, key1,
+               o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mode_c, o_squawk, o_pd):
+    """One task per (flight, radar, interval): for every antenna revolution inside [t_a, t_b] find the
+    instant the beam crosses the target (t = t0 + (theta(t)/2 pi) T + k T, solved by fixed point on the
+    unwrapped azimuth), then detect and measure.  Task i owns slots slot_start[i]:slot_start[i+1].
+
+    Draw indices per (flight uid, radar key, revolution): 0 primary detection, 1 reply, 2-7 noise.
+    Radar kinds: 0 PSR_3D, 1 PSR_2D, 2 SSR.  ``o_pd`` is the primary Pd used (NaN for SSR).
+    """
+    ntask = task_f.size
+    for i in prange(ntask):
+        f = task_f[i]
+        r = task_r[i]
+        ta = task_ta[i]
+        tb = task_tb[i]
+        slot = slot_start[i]
+        slot_end = slot_start[i + 1]
+        period = r_scan[r]
+        t0 = r_t0[r]
+        buf = np.empty(6)
+        view = np.empty(9)
+        a = offsets[f]
+        b = offsets[f + 1]
+        t_first = t_wp[a]
+        t_last = t_wp[b - 1]
+        eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, min(max(ta, t_first), t_last), buf)
+        polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+        thu = view[1]
+        k = math.ceil((ta - t0) / period - thu / TWO_PI)
+        while slot < slot_end:
+            t = t0 + (k + thu / TWO_PI) * period
+            for _it in range(3):
+                tc = min(max(t, t_first), t_last)
+                eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
+                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                az = view[1]
+                thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
+                t = t0 + (k + thu / TWO_PI) * period
+            k += 1
+            if t > tb:
+                break
+            if t < ta:
+                continue
+            ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+            o_valid[slot] = False
+            rev = int(math.floor((t - t0) / period + 1e-9))
+            o_scan[slot] = rev
+            o_time[slot] = t
+            if _airborne(ph):
+                lat = buf[0]
+                lon = buf[1]
+                h = buf[2]
+                polar_view(lat, lon, h, r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                rng = view[0]
+                if visible(lat, lon, h, rng, view[2], r_grid[r], gmin, gmax, lat0, dlat, lon0, dlon, r_range[r],
+                           r_el_min[r], r_el_max[r], r_alt_max[r]):
+                    uid = f_uid[f]
+                    rk = r_key[r]
+                    kind = r_kind[r]
+                    detected = False
+                    pd = np.nan
+                    if kind != 2:
+                        # target velocity in the target's local ENU; line of sight target -> radar in the same axes
+                        sl = math.sin(lat)
+                        cl = math.cos(lat)
+                        so = math.sin(lon)
+                        co = math.cos(lon)
+                        dx = r_ecef[r, 0] - view[6]
+                        dy = r_ecef[r, 1] - view[7]
+                        dz = r_ecef[r, 2] - view[8]
+                        de = -so * dx + co * dy
+                        dn = -sl * co * dx - sl * so * dy + cl * dz
+                        du = cl * co * dx + cl * so * dy + sl * dz
+                        ve = buf[3]
+                        vn = buf[4]
+                        vu = buf[5]
+                        # radial velocity (m/s, positive receding) = -v . (radar - target) / R
+                        vr = -(ve * de + vn * dn + vu * du) / rng
+                        vh = math.sqrt(ve * ve + vn * vn)
+                        dh = math.sqrt(de * de + dn * dn)
+                        gain = 1.0
+                        if vh > 1e-6 and dh > 1e-6:
+                            gain = aspect_gain((ve * de + vn * dn) / (vh * dh), nose_db, beam_db, tail_db,
+                                               aspect_norm)
+                        pd = swerling1_pd(rng, f_rcs[f] * gain, r_snr_ref[r], r_ref_range[r], r_ref_rcs[r],
+                                          r_pfa[r])
+                        # MTI notch: Pd x min(1, (|v_r| / v_notch)^2)
+                        pd *= min(1.0, (vr / notch_mps) ** 2)
+                        detected = uniform(key0, key1, uid, rk, rev, 0) < pd
+                    reply = False
+                    if f_xpdr[f] and (kind == 2 or r_iff[r]):
+                        reply = uniform(key0, key1, uid, rk, rev, 1) < r_pd_coop[r]
+                    if detected or reply:
+                        o_valid[slot] = True
+                        o_pd[slot] = pd
+                        o_range[slot] = rng + r_sigma[r, 0] * normal(key0, key1, uid, rk, rev, 2)
+                        azm = view[1] + r_sigma[r, 1] * normal(key0, key1, uid, rk, rev, 4)
+                        o_az[slot] = azm - TWO_PI * math.floor(azm / TWO_PI)
+                        if kind == 0 and detected:
+                            o_el[slot] = view[2] + r_sigma[r, 2] * normal(key0, key1, uid, rk, rev, 6)
+                            o_dims[slot] = 3
+                        else:
+                            o_el[slot] = np.nan
+                            o_dims[slot] = 2
+                        if reply:
+                            # Mode C: pressure altitude in 100 ft steps (MSL used as pressure altitude)
+                            o_mode_c[slot] = mode_c_step_m * math.floor(h / mode_c_step_m + 0.5)
+                            o_squawk[slot] = f_squawk[f]
+                        else:
+                            o_mode_c[slot] = np.nan
+                            o_squawk[slot] = -1
+            slot += 1
+
+
+# ------------------------------------------------------------------------------------------
+@kernel
+def destination(lat, lon, az, dist, radius):
+    """Point at great-circle distance ``dist`` (m) and initial bearing ``az`` (rad) on a sphere."""
+    d = dist / radius
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    lat2 = math.asin(sl * math.cos(d) + cl * math.sin(d) * math.cos(az))
+    lon2 = lon + math.atan2(math.sin(az) * math.sin(d) * cl, math.cos(d) - sl * math.sin(lat2))
+    return lat2, lon2
+
+
+@kernel(parallel=True)
+def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_scan, r_t0, r_kind, r_key,
+                r_lambda, rev_first, rev_last, slot_start, gmin, gmax, lat0, dlat, lon0, dlon,
+                kr, earth_radius, h_cap, max_per_scan, max_tries, key0, key1,
+                o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan):
+    """False plots: per radar and revolution, n ~ Poisson(lambda); each at range ~ U(0, R_inst) and azimuth
+    ~ U(0, 2 pi) (density proportional to 1/R per unit area), redrawn (up to ``max_tries``) until the
+    ground point is inside the visible region (finite min-visible height below the ceiling).  3D radars
+    get a height uniform between the visible floor and min(ceiling, h_cap) and the 4/3-Earth elevation.
+    Time: the beam's passage t0 + (rev + az/2 pi) T.  Radar r owns slots from slot_start[r], at most
+    ``max_per_scan`` per revolution."""
+    nr = r_lat.size
+    for r in prange(nr):
+        period = r_scan[r]
+        rk = r_key[r]
+        nrev = rev_last[r] - rev_first[r] + 1
+        for q in range(nrev):
+            rev = rev_first[r] + q
+            base = slot_start[r] + q * max_per_scan
+            n = poisson(r_lambda[r], key0, key1, rk, rev, 0, 0)
+            n = min(n, max_per_scan)
+            for m in range(n):
+                slot = base + m
+                for tr in range(max_tries):
+                    j = 1 + 4 * (m * max_tries + tr)
+                    rng = r_range[r] * uniform(key0, key1, rk, rev, 1, j)
+                    az = TWO_PI * uniform(key0, key1, rk, rev, 1, j + 1)
+                    lat2, lon2 = destination(r_lat[r], r_lon[r], az, rng, earth_radius)
+                    hmin = grid_bilinear(gmin, r_grid[r], lat2, lon2, lat0, dlat, lon0, dlon)
+                    if not (hmin == hmin):
+                        continue
+                    hmax = grid_bilinear(gmax, r_grid[r], lat2, lon2, lat0, dlat, lon0, dlon)
+                    top = h_cap
+                    if hmax == hmax:
+                        top = min(top, hmax)
+                    if not (top >= hmin):
+                        continue
+                    o_valid[slot] = True
+                    o_time[slot] = r_t0[r] + (rev + az / TWO_PI) * period
+                    o_range[slot] = rng
+                    o_az[slot] = az
+                    o_scan[slot] = rev
+                    if r_kind[r] == 0:
+                        hh = hmin + (top - hmin) * uniform(key0, key1, rk, rev, 1, j + 2)
+                        s = ((hh - r_h_ant[r] + kr) ** 2 - rng * rng - kr * kr) / (2.0 * rng * kr)
+                        el = math.asin(min(1.0, max(-1.0, s)))
+                        o_el[slot] = min(max(el, r_el_min[r]), r_el_max[r])
+                        o_dims[slot] = 3
+                    else:
+                        o_el[slot] = np.nan
+                        o_dims[slot] = 2
+                    break

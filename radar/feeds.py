@@ -1,0 +1,419 @@
+"""Synthetic radar feeds: what every radar of a network reports for a day's trajectories (DESIGN §4).
+
+Public layer over :mod:`radar._kernels.feeds`:
+
+* :func:`outage_states` - per radar, a two-state Markov chain over days (P(up -> down) = 1 /
+  mean_up_days, P(down -> up) = 1 / mean_down_days per day; day 0 drawn from the stationary
+  availability mean_up / (mean_up + mean_down)).  Day d's state is a function of (seed, d) only:
+  the chain is replayed from day 0 with draws keyed (seed, day', "outages", radar key).
+* :func:`scan_phases` - each radar's random antenna phase t0 in [0, T) for the day.
+* :func:`generate_plots` - the coarse visible-interval pre-pass (every ``prepass_step_s`` against the
+  geometry grid, range and elevation limits), then one kernel over (flight, radar, interval) tasks
+  that puts the beam on the target at ``t0 + (theta/2 pi) T + k T``, applies Swerling-1 Pd with
+  aspect RCS and the MTI notch (primary), the reply probability (SSR / IFF; transponder on only),
+  Mode 3/A + Mode C (100 ft), and noise in the radar's coordinates; then false plots; then the
+  Cartesian conversion (:func:`radar.measurement.convert_polar`) and a stable sort by
+  (time, sensor, scan, range).
+
+Radar keys (for random streams) are CRC32 of the sensor name ``<site>__<type>``, so a radar's draws
+do not depend on which network it is part of or on its position in the list: two networks that
+share a radar see the same plots from it on the same day (common random numbers).
+
+Study option (``false_plot_window_m``): keep only the false plots whose ground position lies within
+that distance of an airborne target at the plot's time (targets only; tracks do not exist at this
+stage).  The number generated and kept are both reported in :class:`FeedStats`.
+"""
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from radar.errors import InputError
+from radar.frame import EARTH_RADIUS_M, REFRACTION_K, geodetic_to_ecef
+from radar.rng import stream, stream_key
+
+KIND_CODE = {"PSR_3D": 0, "PSR_2D": 1, "SSR": 2}
+FT_M = 0.3048
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """Knobs of the feed model (SI units).
+
+    prepass_step_s: sampling step of the visible-interval pre-pass (s).
+    mti_notch_mps: Pd x min(1, (|v_r| / mti_notch_mps)^2) [overlays radar_model_additions, 30 km/h].
+    aspect_db: RCS aspect offsets (nose, beam, tail) in dB, normalised to a mean of 1 over aspect
+        [peru_defaults radar.rcs: -5 / +8 / 0].
+    mode_c_step_m: Mode C quantisation (100 ft).
+    false_plots: generate false plots at all.
+    false_plot_window_m: study option: keep only false plots within this ground distance of an
+        airborne target at that time (None: keep all).
+    false_plot_ceiling_m: highest height given to a 3D false plot (m MSL; placeholder).
+    max_false_per_scan: cap on false plots per revolution (the Poisson mean is ~1).
+    """
+
+    prepass_step_s: float = 10.0
+    mti_notch_mps: float = 8.33
+    aspect_db: tuple[float, float, float] = (-5.0, 8.0, 0.0)
+    mode_c_step_m: float = 100.0 * FT_M
+    false_plots: bool = True
+    false_plot_window_m: float | None = None
+    false_plot_ceiling_m: float = 12_000.0
+    max_false_per_scan: int = 32
+    false_plot_max_tries: int = 32
+
+    def __post_init__(self):
+        if not (self.prepass_step_s > 0):
+            raise InputError(f"feeds.prepass_step_s = {self.prepass_step_s}: must be > 0 (s)")
+        if not (self.mti_notch_mps >= 0):
+            raise InputError(f"feeds.mti_notch_mps = {self.mti_notch_mps}: must be >= 0 (m/s)")
+        if self.false_plot_window_m is not None and not (self.false_plot_window_m > 0):
+            raise InputError(f"feeds.false_plot_window_m = {self.false_plot_window_m}: must be > 0 (m) or unset")
+
+
+def aspect_norm(aspect_db) -> float:
+    """Mean over aspect psi ~ U(0, pi) of g(psi) = 10^(dB(psi)/10), dB piecewise linear nose-beam-tail.
+
+    Closed form of the mean of 10^((a + (b - a) x)/10) over x in [0, 1]: (10^(b/10) - 10^(a/10)) / ((b - a) ln10 / 10).
+    """
+    nose, beam, tail = aspect_db
+
+    def seg(a, b):
+        if abs(b - a) < 1e-12:
+            return 10.0 ** (a / 10.0)
+        return (10.0 ** (b / 10.0) - 10.0 ** (a / 10.0)) / ((b - a) * math.log(10.0) / 10.0)
+
+    return 0.5 * (seg(nose, beam) + seg(beam, tail))
+
+
+def radar_key(radar) -> int:
+    """Stable 32-bit key of a radar (CRC32 of its sensor name)."""
+    return zlib.crc32(radar.name.encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------
+def outage_states(radars, seed: int, day: int) -> np.ndarray:
+    """Up (True) / down per radar on ``day``: the two-state Markov chain replayed from day 0."""
+    up = np.empty(len(radars), bool)
+    for i, r in enumerate(radars):
+        up[i] = _chain(r, seed, day)
+    return up
+
+
+def outage_history(radar, seed: int, days: int) -> np.ndarray:
+    """Up/down of one radar over days 0..days-1 (the same chain as :func:`outage_states`)."""
+    return np.array([_chain_all(radar, seed, days)]).reshape(-1)
+
+
+def _transition(radar) -> tuple[float, float, float]:
+    """(availability, P(up->down), P(down->up)) per day."""
+    if not (radar.mean_down_days > 0) or radar.availability >= 1.0:
+        return 1.0, 0.0, 1.0
+    up = radar.mean_up_days
+    down = radar.mean_down_days
+    p_fail = 0.0 if math.isinf(up) else min(1.0, 1.0 / max(up, 1.0))
+    p_fix = min(1.0, 1.0 / max(down, 1.0))
+    a = 1.0 if math.isinf(up) else up / (up + down)
+    return a, p_fail, p_fix
+
+
+def _chain_all(radar, seed: int, days: int) -> np.ndarray:
+    a, p_fail, p_fix = _transition(radar)
+    key = radar_key(radar)
+    out = np.empty(days, bool)
+    state = True
+    for d in range(days):
+        u = float(stream(seed, d, "outages", key).random())
+        if d == 0:
+            state = u < a
+        elif state:
+            state = not (u < p_fail)
+        else:
+            state = u < p_fix
+        out[d] = state
+    return out
+
+
+def _chain(radar, seed: int, day: int) -> bool:
+    if day < 0:
+        raise InputError(f"day = {day}: must be >= 0")
+    return bool(_chain_all(radar, seed, day + 1)[-1])
+
+
+def scan_phases(radars, seed: int, day: int) -> np.ndarray:
+    """Each radar's antenna phase t0 (s) for the day: the beam points north at t0 + k T."""
+    out = np.empty(len(radars))
+    for i, r in enumerate(radars):
+        out[i] = float(stream(seed, day, "detection", radar_key(r), 0xA5).random()) * r.scan_s
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RadarArrays:
+    """Per-radar arrays for the kernels (index = sensor index) plus the geometry grids."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    ecef: np.ndarray
+    h_ant: np.ndarray
+    grid: np.ndarray
+    range_max: np.ndarray
+    el_min: np.ndarray
+    el_max: np.ndarray
+    alt_max: np.ndarray
+    scan: np.ndarray
+    kind: np.ndarray
+    iff: np.ndarray
+    key: np.ndarray
+    snr_ref: np.ndarray
+    ref_range: np.ndarray
+    ref_rcs: np.ndarray
+    pfa: np.ndarray
+    pd_coop: np.ndarray
+    sigma: np.ndarray
+    false_rate: np.ndarray
+    gmin: np.ndarray
+    gmax: np.ndarray
+    lat0: float
+    dlat: float
+    lon0: float
+    dlon: float
+
+
+def radar_arrays(radars, geometry) -> RadarArrays:
+    """Arrays of ``radars`` with their geometry grids (``geometry``: a :class:`radar.coverage.Geometry`
+    or any object with ``lat``/``lon`` (deg, regular), ``min_visible_msl``/``max_visible_msl`` stacks,
+    ``antenna_msl_m`` and ``names``)."""
+    names = list(geometry.names)
+    idx = []
+    for r in radars:
+        if r.name not in names:
+            raise InputError(f"radar {r.name}: no geometry grid for it (geometry has {', '.join(names)})")
+        idx.append(names.index(r.name))
+    lat_axis = np.asarray(geometry.lat, float)
+    lon_axis = np.asarray(geometry.lon, float)
+    h_ant = np.asarray(geometry.antenna_msl_m, float)[idx]
+    t = [r.type for r in radars]
+    f8 = lambda v: np.ascontiguousarray(np.array(v, dtype=np.float64))
+    lat = f8([math.radians(r.lat_deg) for r in radars])
+    lon = f8([math.radians(r.lon_deg) for r in radars])
+    ecef = np.ascontiguousarray(geodetic_to_ecef([r.lat_deg for r in radars], [r.lon_deg for r in radars], h_ant)
+                                .reshape(-1, 3))
+    sig = np.array([[x.sigma_range_m, x.sigma_azimuth_rad, x.sigma_elevation_rad if x.kind == "PSR_3D" else 0.0]
+                    for x in t], float).reshape(-1, 3)
+    return RadarArrays(
+        lat=lat, lon=lon, ecef=ecef, h_ant=f8(h_ant), grid=np.array(idx, np.int64),
+        range_max=f8([x.instrumented_range_m for x in t]), el_min=f8([x.elevation_min_rad for x in t]),
+        el_max=f8([x.elevation_max_rad for x in t]), alt_max=f8([x.altitude_max_m for x in t]),
+        scan=f8([r.scan_s for r in radars]), kind=np.array([KIND_CODE[x.kind] for x in t], np.int64),
+        iff=np.array([bool(x.iff_interrogator) for x in t], np.bool_),
+        key=np.array([radar_key(r) for r in radars], np.int64),
+        snr_ref=f8([x.snr_ref if x.is_primary else 1.0 for x in t]),
+        ref_range=f8([x.ref_range_m if x.is_primary else 1.0 for x in t]),
+        ref_rcs=f8([x.ref_rcs_m2 for x in t]), pfa=f8([x.pfa for x in t]),
+        pd_coop=f8([x.pd_cooperative for x in t]), sigma=np.ascontiguousarray(sig),
+        false_rate=f8([x.false_plots_per_scan if x.is_primary else 0.0 for x in t]),
+        gmin=np.ascontiguousarray(geometry.min_visible_msl, dtype=np.float64),
+        gmax=np.ascontiguousarray(geometry.max_visible_msl, dtype=np.float64),
+        lat0=math.radians(lat_axis[0]), dlat=math.radians(lat_axis[1] - lat_axis[0]),
+        lon0=math.radians(lon_axis[0]), dlon=math.radians(lon_axis[1] - lon_axis[0]))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Per-flight inputs of the feeds (index = trajectory index).
+
+    uid: stable integer id keying the flight's random draws; rcs_m2: mean RCS (S band);
+    transponder_on; squawk (octal digits read as decimal, -1 none).
+    """
+
+    uid: np.ndarray
+    rcs_m2: np.ndarray
+    transponder_on: np.ndarray
+    squawk: np.ndarray
+
+
+@dataclass
+class FeedStats:
+    """Counts and timings of one feed generation."""
+
+    intervals: int = 0
+    slots: int = 0
+    target_plots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
+    false_generated: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
+    false_kept: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
+    seconds: dict = field(default_factory=dict)
+
+
+def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int, up=None,
+                   options: FeedOptions | None = None, window: tuple[float, float] | None = None,
+                   frame=None, arrays: RadarArrays | None = None, convert: bool = True):
+    """All plots of ``radars`` for the day's trajectories.  Returns (:class:`radar.plotlog.Plots`, FeedStats).
+
+    up: bool per radar (default :func:`outage_states`); window: (t_start, t_end) of the false plots
+    (default: the trajectories' span).  ``sensor`` = index in ``radars``; ``truth`` = trajectory index.
+    """
+    from radar._kernels import feeds as K
+    from radar.plotlog import Plots
+
+    options = options or FeedOptions()
+    radars = list(radars)
+    nr = len(radars)
+    stats = FeedStats()
+    tick = time.perf_counter()
+    ra = arrays if arrays is not None else radar_arrays(radars, geometry)
+    up = outage_states(radars, seed, day) if up is None else np.asarray(up, bool)
+    t0 = scan_phases(radars, seed, day)
+    k0, k1 = (int(v) for v in stream_key(seed, day, "detection"))
+    kr = REFRACTION_K * EARTH_RADIUS_M
+    tw = (traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
+    tf, tr, ta, tb = K.prepass(*tw, float(options.prepass_step_s), ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid,
+                               ra.range_max, ra.el_min, ra.el_max, ra.alt_max, ra.scan, np.ascontiguousarray(up),
+                               ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M)
+    stats.seconds["prepass"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    stats.intervals = int(tf.size)
+    cap = np.ceil((tb - ta) / ra.scan[tr]).astype(np.int64) + 2 if tf.size else np.zeros(0, np.int64)
+    slot_start = np.zeros(tf.size + 1, np.int64)
+    np.cumsum(cap, out=slot_start[1:])
+    ns = int(slot_start[-1])
+    stats.slots = ns
+    o_valid = np.zeros(ns, np.bool_)
+    o_time = np.empty(ns)
+    o_range = np.empty(ns)
+    o_az = np.empty(ns)
+    o_el = np.empty(ns)
+    o_dims = np.empty(ns, np.int8)
+    o_scan = np.empty(ns, np.int64)
+    o_mc = np.empty(ns)
+    o_sq = np.empty(ns, np.int32)
+    o_pd = np.empty(ns)
+    nose, beam, tail = options.aspect_db
+    K.scan_plots(tf, tr, ta, tb, slot_start, *tw,
+                 np.ascontiguousarray(targets.uid, np.int64), np.ascontiguousarray(targets.rcs_m2, np.float64),
+                 np.ascontiguousarray(targets.transponder_on, np.bool_), np.ascontiguousarray(targets.squawk, np.int32),
+                 ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.alt_max, ra.scan,
+                 np.ascontiguousarray(t0), ra.kind, ra.iff, ra.key, ra.snr_ref, ra.ref_range, ra.ref_rcs, ra.pfa,
+                 ra.pd_coop, ra.sigma, ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
+                 float(nose), float(beam), float(tail), aspect_norm(options.aspect_db), float(options.mti_notch_mps),
+                 float(options.mode_c_step_m), k0, k1,
+                 o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq, o_pd)
+    slot_task = np.repeat(np.arange(tf.size), cap)
+    v = o_valid
+    cols = dict(time_s=o_time[v], sensor=tr[slot_task[v]], range_m=o_range[v], azimuth_rad=o_az[v],
+                elevation_rad=o_el[v], dims=o_dims[v], mode_c_m=o_mc[v], squawk=o_sq[v],
+                truth=tf[slot_task[v]], scan=o_scan[v])
+    stats.target_plots = np.bincount(cols["sensor"], minlength=nr).astype(np.int64)
+    stats.seconds["plots"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    parts = [cols]
+    stats.false_generated = np.zeros(nr, np.int64)
+    stats.false_kept = np.zeros(nr, np.int64)
+    if options.false_plots and nr:
+        if window is None:
+            s, e = traj.time_span()
+            window = (float(s.min()), float(e.max())) if traj.n_flights else (day * 86400.0, (day + 1) * 86400.0)
+        fp = _false_plots(ra, up, t0, window, options, seed, day, kr)
+        stats.false_generated = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
+        if options.false_plot_window_m is not None:
+            keep = _near_targets(fp, ra, traj, options.false_plot_window_m)
+            fp = {k: a[keep] for k, a in fp.items()}
+        stats.false_kept = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
+        parts.append(fp)
+    stats.seconds["false_plots"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    allc = {k: np.concatenate([p[k] for p in parts]) for k in cols}
+    order = np.lexsort((allc["range_m"], allc["scan"], allc["sensor"], allc["time_s"]))
+    allc = {k: a[order] for k, a in allc.items()}
+    n = allc["time_s"].size
+    if convert and n:
+        from radar.measurement import convert_polar
+
+        s = allc["sensor"]
+        enu, cov = convert_polar(allc["range_m"], allc["azimuth_rad"], allc["elevation_rad"], ra.sigma[s, 0],
+                                 ra.sigma[s, 1], np.where(ra.kind[s] == 0, ra.sigma[s, 2], np.nan), ra.lat[s],
+                                 ra.lon[s], ra.h_ant[s], allc["mode_c_m"], frame)
+        allc.update(x_m=enu[:, 0], y_m=enu[:, 1], z_m=enu[:, 2], cov=cov)
+    plots = Plots.from_columns(n, **allc)
+    stats.seconds["sort_convert"] = time.perf_counter() - tick
+    return plots, stats
+
+
+def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr) -> dict:
+    from radar._kernels import feeds as K
+
+    nr = ra.lat.size
+    rev_first = np.floor((window[0] - t0) / ra.scan).astype(np.int64)
+    rev_last = np.floor((window[1] - t0) / ra.scan).astype(np.int64)
+    active = np.asarray(up, bool) & (ra.false_rate > 0)
+    rev_last = np.where(active, rev_last, rev_first - 1)
+    nrev = np.maximum(rev_last - rev_first + 1, 0)
+    m = int(options.max_false_per_scan)
+    slot_start = np.zeros(nr + 1, np.int64)
+    np.cumsum(nrev * m, out=slot_start[1:])
+    ns = int(slot_start[-1])
+    o_valid = np.zeros(ns, np.bool_)
+    o_time = np.empty(ns)
+    o_range = np.empty(ns)
+    o_az = np.empty(ns)
+    o_el = np.empty(ns)
+    o_dims = np.empty(ns, np.int8)
+    o_scan = np.empty(ns, np.int64)
+    k0, k1 = (int(v) for v in stream_key(seed, day, "false_alarms"))
+    K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,
+                  np.ascontiguousarray(t0, np.float64), ra.kind, ra.key, ra.false_rate, rev_first, rev_last, slot_start,
+                  ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
+                  float(options.false_plot_ceiling_m), m, int(options.false_plot_max_tries), k0, k1,
+                  o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan)
+    sensor = np.repeat(np.arange(nr), nrev * m)
+    v = o_valid
+    # revolutions whose beam passage falls outside the window are dropped (partial first/last turns)
+    v &= (o_time >= window[0]) & (o_time <= window[1]) if ns else v
+    n = int(v.sum())
+    return dict(time_s=o_time[v], sensor=sensor[v], range_m=o_range[v], azimuth_rad=o_az[v],
+                elevation_rad=o_el[v], dims=o_dims[v], mode_c_m=np.full(n, np.nan), squawk=np.full(n, -1, np.int32),
+                truth=np.full(n, -1, np.int64), scan=o_scan[v])
+
+
+def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarray:
+    """False plots whose ground point lies within ``window_m`` of an airborne target at the plot's time."""
+    from radar._kernels import feeds as K
+
+    n = fp["time_s"].size
+    keep = np.zeros(n, bool)
+    if n == 0 or traj.n_flights == 0:
+        return keep
+    s = fp["sensor"]
+    # ground point of the false plot (spherical destination at the plot's range along its azimuth)
+    d = fp["range_m"] / EARTH_RADIUS_M
+    la0, lo0, az = ra.lat[s], ra.lon[s], fp["azimuth_rad"]
+    plat = np.arcsin(np.sin(la0) * np.cos(d) + np.cos(la0) * np.sin(d) * np.cos(az))
+    plon = lo0 + np.arctan2(np.sin(az) * np.sin(d) * np.cos(la0), np.cos(d) - np.sin(la0) * np.sin(plat))
+    start, end = traj.time_span()
+    tw = (traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
+    for f in range(traj.n_flights):
+        cand = np.nonzero(~keep & (fp["time_s"] >= start[f]) & (fp["time_s"] <= end[f]))[0]
+        if cand.size == 0:
+            continue
+        lat, lon, _h, _v, ph = K.eval_many(*tw, np.full(cand.size, f, np.int64), fp["time_s"][cand])
+        hav = np.sin((lat - plat[cand]) / 2) ** 2 + np.cos(lat) * np.cos(plat[cand]) * np.sin((lon - plon[cand]) / 2) ** 2
+        dist = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))
+        keep[cand[(dist <= window_m) & np.isin(ph, (1, 3, 4))]] = True
+    return keep
+
+
+def warmup() -> None:
+    """Compile (or load from cache) the feed kernels on a tiny case."""
+    from radar._kernels import feeds as K
+
+    offs = np.array([0, 2], np.int64)
+    t = np.array([0.0, 100.0])
+    la = np.array([0.0, 0.001])
+    z = np.zeros(2)
+    ph = np.array([4, 4], np.int8)
+    K.eval_many(offs, t, la, z, z + 1000.0, ph, np.zeros(1, np.int64), np.array([50.0]))
