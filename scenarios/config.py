@@ -391,6 +391,8 @@ def _networks(root: Table, types) -> dict[str, Network]:
     sites = _sites(root)
     if not sites:
         raise root.table("radar").fail("sites", [], "must list at least one radar site")
+    for row in sites.values():  # validate every site (enabled or not) before anything refers to it
+        _site_radars(row, types)
     thales = _thales_radars(sites, root, types)
     enabled = [s for s in sites.values() if s.enabled]
 
