@@ -1,0 +1,266 @@
+"""Numba kernels of the engagement model: PIP solution and one option's day of scrambles.
+
+Plain contiguous arrays in SI units (m, s, m/s); status codes instead of exceptions; no
+globals (every threshold is an argument).  The public layer is
+:mod:`scenarios.engagement`; the slow oracle is the same functions' ``.py_func``
+(plain Python) and the closed forms in ``tests/test_engagement_kinematics.py``.
+
+Geometry: horizontal motion in the scenario ENU tangent plane (x east, y north).  Over
+1,000 km the plane's scale error is < 1 % (the tangent plane stretches distances by
+~(d/R)^2/6 ... (d/R)^2/2), far below the uncertainty of the cruise speeds used; heights
+come from the geodetic conversion done by the public layer, never from z.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from radar._jit import kernel
+
+# outcome codes of one engagement (one scramble decision on one suspect track)
+ENG_NO_AIRCRAFT = 0      # no ready aircraft free at the order time
+ENG_OUT_OF_RANGE = 1     # no PIP inside radius / endurance (at the order, or on a later re-solve)
+ENG_LOST_TRACK = 2       # arrived on a stale track, own-sensor search failed before bingo
+ENG_IDENTIFIED = 3       # contact and Phase I + II completed before bingo
+ENG_NO_ID_NIGHT = 4      # contact at night without EO/IR: no identification possible
+ENG_BINGO_BEFORE_ID = 5  # contact, but bingo came before Phase II ended
+
+
+@kernel
+def pip_time(dx, dy, vx, vy, vi):
+    """Smallest tau >= 0 with |d + v_t tau| = v_i tau (collision course); inf if none.
+
+    (|v_t|^2 - v_i^2) tau^2 + 2 (d . v_t) tau + |d|^2 = 0, solved with the numerically stable
+    q = -(b + sign(b) sqrt(b^2 - 4ac)) / 2 form (roots q/a and c/q).
+    """
+    c = dx * dx + dy * dy
+    if c == 0.0:
+        return 0.0
+    a = vx * vx + vy * vy - vi * vi
+    b = 2.0 * (dx * vx + dy * vy)
+    if abs(a) <= 1e-12 * vi * vi:
+        if b < 0.0:
+            return -c / b
+        return math.inf
+    disc = b * b - 4.0 * a * c
+    if disc < 0.0:
+        return math.inf
+    sq = math.sqrt(disc)
+    q = -0.5 * (b + sq) if b >= 0.0 else -0.5 * (b - sq)
+    best = math.inf
+    if a != 0.0:
+        r1 = q / a
+        if r1 >= 0.0 and r1 < best:
+            best = r1
+    if q != 0.0:
+        r2 = c / q
+        if r2 >= 0.0 and r2 < best:
+            best = r2
+    return best
+
+
+@kernel
+def _latest_row(row_t, first, end, t):
+    """Index of the last row of [first, end) with row_t <= t (first if none)."""
+    lo = first
+    hi = end  # invariant: rows < lo have t <= t (except possibly first), rows >= hi have t > t
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if row_t[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    k = lo - 1
+    if k < first:
+        k = first
+    return k
+
+
+@kernel
+def _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, climb):
+    """PIP from the estimate of row k extrapolated to t: (tau, aim_x, aim_y).
+
+    tau = max(horizontal collision time, |dh| / climb): the interceptor climbs or descends
+    while it flies, so the slower of the two constraints sets the meeting time; with a
+    faster interceptor the horizontal constraint stays met for every later tau.
+    """
+    dtk = t - row_t[k]
+    tx = row_x[k] + row_vx[k] * dtk
+    ty = row_y[k] + row_vy[k] * dtk
+    tau = pip_time(tx - px, ty - py, row_vx[k], row_vy[k], vi)
+    if not math.isfinite(tau):
+        return math.inf, tx, ty
+    tclimb = abs(row_h[k] - ph) / climb
+    if tclimb > tau:
+        tau = tclimb
+    return tau, tx + row_vx[k] * tau, ty + row_vy[k] * tau
+
+
+@kernel
+def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night,
+                  eng_first, eng_end, eng_t_order,
+                  det_x, det_y, det_h, det_v, det_climb, det_endurance, det_radius,
+                  det_acq_day, det_acq_night, det_eoir, det_escort,
+                  slot_det, slot_delay, slot_ready, u_search,
+                  phase12_s, reserve_s, search_age_s, turnaround_s, k_sigma, k_drift,
+                  out_code, out_slot, out_t_air, out_t_contact, out_t_id, out_x, out_y, out_hours, out_searched):
+    """Play one option's scrambles over one picture, in order of the scramble orders.
+
+    Picture rows (sorted by track, then time): row_t (s), row_x/y (m), row_h (height MSL, m),
+    row_vx/vy (m/s), row_sigma (position sigma, m), row_night (1 = sun < -6 deg there).
+    Engagement j covers rows [eng_first[j], eng_end[j]) of one suspect track, ordered at
+    eng_t_order[j] (non-decreasing).  Aircraft slots share the pools: slot s belongs to
+    detachment slot_det[s], is ready today if slot_ready[s], launches slot_delay[s] after the
+    order, and is busy until its landing + turnaround.  u_search[n] is the uniform of the
+    n-th launch (engagement draws, keyed by option and never by mode).
+
+    Causality: the choice of base uses only rows at or before the order; guidance at time t
+    uses only rows at or before t.
+
+    Outputs per engagement: code (ENG_*), slot (-1 if none launched), airborne, contact and
+    identification times (NaN when absent), contact position, flight hours, searched flag.
+    """
+    n_slots = slot_det.shape[0]
+    busy_until = np.full(n_slots, -math.inf)
+    n_launch = 0
+    for j in range(eng_first.shape[0]):
+        first = eng_first[j]
+        end = eng_end[j]
+        t_order = eng_t_order[j]
+        out_slot[j] = -1
+        out_t_air[j] = math.nan
+        out_t_contact[j] = math.nan
+        out_t_id[j] = math.nan
+        out_x[j] = math.nan
+        out_y[j] = math.nan
+        out_hours[j] = 0.0
+        out_searched[j] = 0
+        # ---- choose the slot giving the earliest predicted intercept (rows <= t_order only)
+        k0 = _latest_row(row_t, first, end, t_order)
+        any_free = False
+        best_s = -1
+        best_tc = math.inf
+        for s in range(n_slots):
+            if slot_ready[s] == 0 or busy_until[s] > t_order:
+                continue
+            any_free = True
+            d = slot_det[s]
+            t_air = t_order + slot_delay[s]
+            tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k0, t_air,
+                                 det_x[d], det_y[d], det_h[d], det_v[d], det_climb[d])
+            if not math.isfinite(tau):
+                continue
+            dist = math.hypot(ax - det_x[d], ay - det_y[d])
+            if dist > det_radius[d] or tau + dist / det_v[d] + reserve_s > det_endurance[d]:
+                continue
+            if t_air + tau < best_tc:
+                best_tc = t_air + tau
+                best_s = s
+        if best_s < 0:
+            out_code[j] = ENG_OUT_OF_RANGE if any_free else ENG_NO_AIRCRAFT
+            continue
+        # ---- fly: PIP guidance re-solved at every picture update
+        s = best_s
+        d = slot_det[s]
+        bx = det_x[d]
+        by = det_y[d]
+        vi = det_v[d]
+        t_air = t_order + slot_delay[s]
+        u = u_search[n_launch % u_search.shape[0]]
+        n_launch += 1
+        out_slot[j] = s
+        out_t_air[j] = t_air
+        t = t_air
+        px = bx
+        py = by
+        ph = det_h[d]
+        k = _latest_row(row_t, first, end, t)
+        code = -1
+        t_done = t
+        cx = px
+        cy = py
+        t_contact = math.nan
+        while True:
+            tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, det_climb[d])
+            dist_a = math.hypot(ax - bx, ay - by)
+            if (not math.isfinite(tau)) or dist_a > det_radius[d] or \
+                    (t + tau - t_air) + dist_a / vi + reserve_s > det_endurance[d]:
+                code = ENG_OUT_OF_RANGE
+                t_done = t
+                cx = px
+                cy = py
+                break
+            t_c = t + tau
+            t_next = row_t[k + 1] if k + 1 < end else math.inf
+            if t_c <= t_next:
+                if t_c - row_t[k] <= search_age_s:
+                    t_contact = t_c
+                else:
+                    # stale track: own-sensor search centred on the dead-reckoned point,
+                    # P(acquire by s) = 1 - exp(-2 R v_i s / A), A = pi (k_s sigma + k_d v_t dt)^2
+                    out_searched[j] = 1
+                    vt = math.hypot(row_vx[k], row_vy[k])
+                    radius = k_sigma * row_sigma[k] + k_drift * vt * (t_c - row_t[k])
+                    area = math.pi * radius * radius
+                    acq = det_acq_night[d] if row_night[k] != 0 else det_acq_day[d]
+                    t_bingo = t_air + det_endurance[d] - reserve_s - dist_a / vi
+                    if acq <= 0.0:
+                        code = ENG_LOST_TRACK       # nothing to search with: straight home
+                        t_done = t_c
+                    else:
+                        rate = 2.0 * acq * vi / area if area > 0.0 else math.inf
+                        t_found = t_c - math.log1p(-u) / rate
+                        if t_found > t_bingo:
+                            code = ENG_LOST_TRACK
+                            t_done = t_bingo if t_bingo > t_c else t_c
+                        else:
+                            t_contact = t_found
+                cx = ax
+                cy = ay
+                break
+            # fly toward the aim point until the next update, then re-solve on it
+            frac = (t_next - t) / tau
+            px += (ax - px) * frac
+            py += (ay - py) * frac
+            dh = row_h[k] - ph
+            step = det_climb[d] * (t_next - t)
+            if abs(dh) <= step:
+                ph = row_h[k]
+            else:
+                ph += step if dh > 0 else -step
+            t = t_next
+            k += 1
+        if code < 0:
+            # ---- contact: Law 30339 Phase I + II, stretched by max(1, v_min_escort / v_target)
+            out_t_contact[j] = t_contact
+            vt = math.hypot(row_vx[k], row_vy[k])
+            if vt < 1.0:
+                vt = 1.0
+            factor = det_escort[d] / vt
+            if factor < 1.0:
+                factor = 1.0
+            if row_night[k] != 0 and det_eoir[d] == 0:
+                code = ENG_NO_ID_NIGHT
+                t_done = t_contact
+            else:
+                t_id = t_contact + phase12_s * factor
+                ix = cx + row_vx[k] * (t_id - t_contact)
+                iy = cy + row_vy[k] * (t_id - t_contact)
+                if (t_id - t_air) + math.hypot(ix - bx, iy - by) / vi + reserve_s <= det_endurance[d]:
+                    code = ENG_IDENTIFIED
+                    out_t_id[j] = t_id
+                    t_done = t_id
+                    cx = ix
+                    cy = iy
+                else:
+                    code = ENG_BINGO_BEFORE_ID
+                    t_b = t_air + det_endurance[d] - reserve_s - math.hypot(cx - bx, cy - by) / vi
+                    t_done = t_b if t_b > t_contact else t_contact
+        out_code[j] = code
+        if math.isfinite(t_contact):
+            out_x[j] = cx if code != ENG_IDENTIFIED else cx - row_vx[k] * (out_t_id[j] - t_contact)
+            out_y[j] = cy if code != ENG_IDENTIFIED else cy - row_vy[k] * (out_t_id[j] - t_contact)
+        t_home = t_done + math.hypot(cx - bx, cy - by) / vi
+        out_hours[j] = (t_home - t_air) / 3600.0
+        busy_until[s] = t_home + turnaround_s
