@@ -269,7 +269,7 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     ra = arrays if arrays is not None else radar_arrays(radars, geometry)
     up = outage_states(radars, seed, day) if up is None else np.asarray(up, bool)
     t0 = scan_phases(radars, seed, day)
-    k0, k1 = (int(v) for v in stream_key(seed, day, "detection"))
+    k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "detection"))
     kr = REFRACTION_K * EARTH_RADIUS_M
     tw = (traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
     tf, tr, ta, tb = K.prepass(*tw, float(options.prepass_step_s), ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid,
@@ -364,7 +364,7 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
     o_el = np.empty(ns)
     o_dims = np.empty(ns, np.int8)
     o_scan = np.empty(ns, np.int64)
-    k0, k1 = (int(v) for v in stream_key(seed, day, "false_alarms"))
+    k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "false_alarms"))
     K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,
                   np.ascontiguousarray(t0, np.float64), ra.kind, ra.key, ra.false_rate, rev_first, rev_last, slot_start,
                   ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,

@@ -1,0 +1,214 @@
+"""One simulated day: drug flights + background traffic -> trajectories -> every radar's plots.
+
+The Monte Carlo unit of every study (DESIGN §2).  Day ``d`` depends on ``(seed, d)`` only:
+threat draws come from stream ``(seed, d, threat)``, traffic from ``(seed, d, traffic)``, radar
+up/down from the outage chain replayed with ``(seed, d', outages)``, detections and noise from
+counter-based keys ``(seed, d, detection)`` x (flight uid, radar key, revolution), false plots from
+``(seed, d, false_alarms)`` x (radar key, revolution).  Days can be generated alone, in any order,
+on any worker, with any thread count.
+
+Typical use (engagement and study code)::
+
+    ctx = prepare("peru", "peru")                  # DEM, geometry grids, configs: once per study
+    day = simulate_day(ctx, seed=7, day=3)
+    day.plots, day.flights, day.sensors, day.radar_up, day.truth(10.0)
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from radar.errors import InputError
+from radar.feeds import FeedOptions, FeedStats, Targets, generate_plots, outage_states, radar_arrays
+from scenarios.trajectory import FlightTable, Trajectories, truth_samples
+
+
+@dataclass(frozen=True)
+class DayOptions:
+    """What a day contains.
+
+    background: generate the background cooperative traffic.
+    background_window: study option (distance_m, time_s): keep only the background flights that come
+        within distance_m of an airborne drug flight at instants less than time_s apart
+        (:func:`scenarios.traffic.near_drug_flights`); None keeps all (``simulate``'s default).
+    force_up: sensor names (``<site>__<type>``) forced up whatever the outage chain says.
+    feeds: :class:`radar.feeds.FeedOptions` (false-plot window option lives there).
+    convert: also fill the Cartesian columns (x, y, z, covariance) of the plots.
+    """
+
+    background: bool = True
+    background_window: tuple[float, float] | None = None
+    force_up: tuple[str, ...] = ()
+    feeds: FeedOptions = field(default_factory=FeedOptions)
+    convert: bool = True
+
+
+@dataclass
+class DayContext:
+    """Everything that does not change from day to day (build once per scenario x network)."""
+
+    scenario: object
+    network: object
+    radars: tuple
+    dem: object
+    geometry: object
+    threat: object
+    traffic: object
+    terrain: object
+    sensors: object
+    arrays: object
+
+
+def fusion_params(scenario):
+    """FusionParams from ``[radar.fusion.*]`` of the scenario (defaults where absent)."""
+    from radar.sensorfile import FusionParams
+
+    kw = {}
+    radar = scenario.table("radar")
+    if radar.has("fusion"):
+        fusion = radar.table("fusion")
+        if fusion.has("integrated"):
+            t = fusion.table("integrated")
+            kw["integrated_latency_s"] = t.float("civil_to_military_latency_s", 4.0, min=0, what="s")
+        if fusion.has("non_integrated"):
+            t = fusion.table("non_integrated")
+            kw["report_probability"] = t.float("report_probability", 0.5, min=0, max=1)
+            kw["latency_median_s"] = t.float("civil_to_military_latency_s", 300.0, min=0, what="s")
+            if t.has("civil_to_military_latency_s_range"):
+                lo, hi = t.list("civil_to_military_latency_s_range")
+                kw["latency_min_s"], kw["latency_max_s"] = float(lo), float(hi)
+            kw["position_sigma_m"] = t.float("civil_track_position_sigma_m", 3000.0, min=0, what="m")
+    return FusionParams(**kw)
+
+
+def sensor_table(scenario, radars, geometry):
+    """``sensors.toml`` content for the network (DESIGN §8): one sensor per radar, index = plot ``sensor``."""
+    import math
+
+    from radar.sensorfile import Sensor, SensorTable
+
+    h_ant = dict(zip(geometry.names, geometry.antenna_msl_m))
+    sensors = []
+    for i, r in enumerate(radars):
+        t = r.type
+        sensors.append(Sensor(
+            index=i, site_id=r.site_id, type=t.id, owner=r.owner, kind=t.kind, lat_deg=r.lat_deg, lon_deg=r.lon_deg,
+            antenna_msl_m=float(h_ant[r.name]), scan_period_s=r.scan_s, sigma_range_m=t.sigma_range_m,
+            sigma_azimuth_rad=t.sigma_azimuth_rad,
+            sigma_elevation_rad=t.sigma_elevation_rad if t.kind == "PSR_3D" else math.nan,
+            latency_s=0.0, range_max_m=t.instrumented_range_m, iff=bool(t.iff_interrogator)))
+    return SensorTable(frame=scenario.frame, sensors=tuple(sensors), fusion=fusion_params(scenario))
+
+
+def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) -> DayContext:
+    """Load (if names are given) and precompute what every day of a study shares."""
+    from radar.coverage import compute_geometry
+    from radar.terrain import load_dem
+    from scenarios.config import load_scenario
+    from scenarios.threat import TerrainSampler, check_dem_covers, load_threat
+    from scenarios.traffic import load_traffic
+
+    if isinstance(scenario, str) or scenario is None:
+        scenario = load_scenario(scenario)
+    network = scenario.network(network_name or "peru")
+    radars = tuple(network.radars)
+    if dem is None or isinstance(dem, str):
+        dem = load_dem(dem if dem is not None else scenario.terrain.dem)
+    threat = load_threat(scenario)
+    check_dem_covers(threat, dem, "--dem" if scenario.terrain.dem is None else f"{scenario.file}: terrain.dem")
+    traffic = load_traffic(scenario)
+    if geometry is None:
+        geometry = compute_geometry(radars, dem, scenario.terrain, scenario.coverage)
+    terrain = TerrainSampler(dem, scenario.terrain)
+    return DayContext(scenario, network, radars, dem, geometry, threat, traffic, terrain,
+                      sensor_table(scenario, radars, geometry), radar_arrays(radars, geometry))
+
+
+@dataclass
+class Day:
+    """A simulated day.  ``flights`` rows and ``trajectories`` share the index used in ``plots.truth``."""
+
+    seed: int
+    day: int
+    flights: FlightTable
+    trajectories: Trajectories
+    plots: object
+    sensors: object
+    radar_up: np.ndarray
+    frame: object
+    feed_stats: FeedStats
+    background_generated: int = 0
+    background_kept: int = 0
+    rejected_range: int = 0
+    rejected_terrain: int = 0
+    notes: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+    def truth(self, interval_s: float = 10.0):
+        """Airborne truth (time_s, target, enu (n, 3)) every ``interval_s`` seconds."""
+        return truth_samples(self.trajectories, self.frame, interval_s)
+
+
+def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0, day: int = 0, geometry=None,
+                 dem=None, options: DayOptions | None = None) -> Day:
+    """Simulate one day.  Pass a :class:`DayContext` (fast, for studies) or a scenario (+ network, DEM, geometry)."""
+    from scenarios.threat import generate_drug_flights
+    from scenarios.traffic import generate_background, near_drug_flights
+
+    ctx = ctx_or_scenario if isinstance(ctx_or_scenario, DayContext) else prepare(ctx_or_scenario, network_name, dem,
+                                                                                  geometry)
+    options = options or DayOptions()
+    if day < 0:
+        raise InputError(f"day = {day}: must be >= 0")
+    secs = {}
+    tick = time.perf_counter()
+    threat = generate_drug_flights(ctx.threat, ctx.terrain, seed, day)
+    n_drug = len(threat.flights)
+    trajs = [threat.trajectories]
+    tables = [threat.flights]
+    uids = [np.arange(n_drug, dtype=np.int64)]
+    bg_gen = bg_kept = 0
+    if options.background:
+        btraj, btab, buid = generate_background(ctx.traffic, ctx.terrain, seed, day)
+        bg_gen = len(btab)
+        if options.background_window is not None:
+            keep = near_drug_flights(btraj, threat.trajectories, *options.background_window)
+            idx = np.nonzero(keep)[0]
+            btraj = _take_trajectories(btraj, idx)
+            btab = btab.take(idx)
+            buid = buid[idx]
+        bg_kept = len(btab)
+        trajs.append(btraj)
+        tables.append(btab)
+        uids.append(buid)
+    traj = Trajectories.concat(trajs)
+    flights = FlightTable.concat(tables)
+    secs["trajectories"] = time.perf_counter() - tick
+    up = outage_states(ctx.radars, seed, day)
+    for i, r in enumerate(ctx.radars):
+        if r.name in options.force_up:
+            up[i] = True
+    targets = Targets(np.concatenate(uids), flights.rcs_m2.astype(float), flights.transponder_on.astype(bool),
+                      flights.squawk.astype(np.int32))
+    window = (day * 86400.0, max((day + 1) * 86400.0, float(traj.time_span()[1].max()) if traj.n_flights else 0.0))
+    plots, stats = generate_plots(traj, targets, ctx.radars, ctx.geometry, seed, day, up, options.feeds, window,
+                                  ctx.scenario.frame, ctx.arrays, options.convert)
+    secs.update(stats.seconds)
+    return Day(seed, day, flights, traj, plots, ctx.sensors, up, ctx.scenario.frame, stats, bg_gen, bg_kept,
+               threat.rejected_range, threat.rejected_terrain, list(threat.notes), secs)
+
+
+def _take_trajectories(traj: Trajectories, idx) -> Trajectories:
+    from scenarios.trajectory import TrajectoryBuilder
+
+    b = TrajectoryBuilder()
+    for f in idx:
+        s = slice(traj.offsets[f], traj.offsets[f + 1])
+        b._t.append(traj.t_s[s])
+        b._lat.append(traj.lat_rad[s])
+        b._lon.append(traj.lon_rad[s])
+        b._h.append(traj.h_m[s])
+        b._ph.append(traj.phase[s])
+    return b.build()

@@ -1,0 +1,191 @@
+"""Background cooperative traffic: Peruvian domestic flights with transponders on and flight plans filed.
+
+``[traffic_background]`` (overlays): ``flights_per_day`` (~150), ``airports`` (base ids or ICAO
+codes of ``[basing]``), ``cruise_fl_range``, ``cruise_tas_kmh_range``.  Knobs this module adds
+(placeholders, defaults in :class:`TrafficConfig`): ``departure_window_local_h`` [5, 23],
+``climb_rate_mps`` 10, ``descent_rate_mps`` 8, ``min_route_km`` 150, ``terrain_clearance_m`` 600,
+``rcs_m2`` 20 (airliner, S band).
+
+A day (draws from ``radar.rng.stream(seed, day, "traffic")``): ``Poisson(flights_per_day)``
+flights; origin and destination drawn uniformly among the airports (distinct, at least
+``min_route_km`` apart); departure uniform in the local window; flight level uniform in the
+range (raised when needed to clear the terrain under the route by ``terrain_clearance_m``);
+speed uniform in the TAS range; climb and descent at constant rates; a unique Mode 3/A code per
+flight (4 octal digits; 7000, 7500, 7600, 7700, 2000 and 1200 excluded).
+
+Study option (:func:`near_drug_flights`): keep only the background flights that come within
+``distance_m`` horizontally of an airborne drug flight at times within ``time_s`` of each other
+(sampled every 30 s).  ``simulate`` keeps them all; studies report how many were kept.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from radar.errors import InputError
+from radar.rng import stream
+from scenarios.trajectory import (KIND_BACKGROUND, PHASE_CRUISE, FlightTable, TrajectoryBuilder, Trajectories,
+                                  densify, path_length_m)
+
+FT = 0.3048
+KMH = 1.0 / 3.6
+RESERVED_CODES = (0o7000, 0o7500, 0o7600, 0o7700, 0o2000, 0o1200)
+
+
+@dataclass(frozen=True)
+class Airport:
+    id: str
+    lat_deg: float
+    lon_deg: float
+    elevation_m: float
+
+
+@dataclass(frozen=True)
+class TrafficConfig:
+    """Background traffic model (SI units)."""
+
+    airports: tuple[Airport, ...]
+    flights_per_day: float = 150.0
+    cruise_m: tuple[float, float] = (150 * 100 * FT, 370 * 100 * FT)
+    tas_mps: tuple[float, float] = (450 * KMH, 850 * KMH)
+    departure_window_s: tuple[float, float] = (5 * 3600.0, 23 * 3600.0)
+    climb_rate_mps: float = 10.0
+    descent_rate_mps: float = 8.0
+    min_route_m: float = 150e3
+    terrain_clearance_m: float = 600.0
+    rcs_m2: float = 20.0
+    sample_m: float = 5000.0
+    file: str = ""
+
+
+def _pair(t, key, default, what, lo=0.0):
+    v = t.list(key, list(default))
+    if (len(v) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v)
+            or not (lo < v[0] <= v[1])):
+        raise t.fail(key, v, f"must be [min, max] with {lo:g} < min <= max ({what})")
+    return float(v[0]), float(v[1])
+
+
+def load_traffic(scenario) -> TrafficConfig:
+    """Read ``[traffic_background]`` and the airports of ``[basing]``."""
+    t = scenario.table("traffic_background")
+    basing = scenario.table("basing")
+    known = {}
+    for key in ("bases", "airports"):
+        if basing.has(key):
+            for b in basing.tables(key):
+                known[b.str("id")] = Airport(b.str("id"), b.float("lat", min=-90, max=90),
+                                             b.float("lon", min=-180, max=180), b.float("elevation_m", 0.0))
+    ids = t.list("airports")
+    airports = []
+    for i, a in enumerate(ids):
+        if a not in known:
+            raise t.fail(f"airports[{i}]", a, "unknown airport: expected a base id or ICAO code of [basing]: "
+                         + ", ".join(sorted(known)))
+        airports.append(known[a])
+    if len(airports) < 2:
+        raise t.fail("airports", ids, "must list at least two airports")
+    fl = _pair(t, "cruise_fl_range", (150, 370), "flight levels")
+    tas = _pair(t, "cruise_tas_kmh_range", (450, 850), "km/h")
+    win = _pair(t, "departure_window_local_h", (5, 23), "hours of local time", lo=-1e-9)
+    if win[1] > 24:
+        raise t.fail("departure_window_local_h", list(win), "must lie within [0, 24] hours")
+    return TrafficConfig(
+        airports=tuple(airports), flights_per_day=t.float("flights_per_day", 150.0, min=0),
+        cruise_m=(fl[0] * 100 * FT, fl[1] * 100 * FT), tas_mps=(tas[0] * KMH, tas[1] * KMH),
+        departure_window_s=(win[0] * 3600.0, win[1] * 3600.0),
+        climb_rate_mps=t.float("climb_rate_mps", 10.0, min_exclusive=0, what="m/s"),
+        descent_rate_mps=t.float("descent_rate_mps", 8.0, min_exclusive=0, what="m/s"),
+        min_route_m=1000.0 * t.float("min_route_km", 150.0, min=0, what="km"),
+        terrain_clearance_m=t.float("terrain_clearance_m", 600.0, min=0, what="metres"),
+        rcs_m2=t.float("rcs_m2", 20.0, min_exclusive=0, what="m^2"), file=scenario.file)
+
+
+def squawk_codes(rng, n: int) -> np.ndarray:
+    """n distinct Mode 3/A codes (octal digits read as decimal, e.g. 4721), avoiding reserved codes."""
+    pool = np.array([c for c in range(0o0100, 0o7700) if c not in RESERVED_CODES])
+    if n > pool.size:
+        raise InputError(f"traffic_background.flights_per_day: {n} flights exceed the {pool.size} Mode 3/A codes")
+    codes = rng.choice(pool, size=n, replace=False)
+    return np.array([int(f"{c:04o}") for c in codes], np.int32)
+
+
+def generate_background(cfg: TrafficConfig, terrain, seed: int, day: int, uid_base: int = 1_000_000):
+    """Background flights of ``day``: (Trajectories, FlightTable, uids)."""
+    rng = stream(seed, day, "traffic")
+    n = int(rng.poisson(cfg.flights_per_day))
+    codes = squawk_codes(rng, n)
+    ap = cfg.airports
+    builder = TrajectoryBuilder()
+    rows = []
+    midnight = day * 86400.0
+    for i in range(n):
+        for _ in range(100):
+            a, b = rng.choice(len(ap), size=2, replace=False)
+            A, B = ap[int(a)], ap[int(b)]
+            la, lo, _ = densify([A.lat_deg, B.lat_deg], [A.lon_deg, B.lon_deg], cfg.sample_m)
+            s = path_length_m(la, lo)
+            if s[-1] >= cfg.min_route_m:
+                break
+        level = float(rng.uniform(*cfg.cruise_m))
+        v = float(rng.uniform(*cfg.tas_mps))
+        t0 = midnight + float(rng.uniform(*cfg.departure_window_s))
+        ter = terrain(la, lo) if terrain is not None else np.zeros(la.size)
+        level = max(level, float(ter.max()) + cfg.terrain_clearance_m)
+        L = s[-1]
+        # h(s) = min(h_A + climb/v s, level, h_B + descent/v (L - s))
+        h = np.minimum(np.minimum(A.elevation_m + cfg.climb_rate_mps / v * s, level),
+                       B.elevation_m + cfg.descent_rate_mps / v * (L - s))
+        t = t0 + s / v
+        builder.add(t, la, lo, h, np.full(la.size, PHASE_CRUISE))
+        rows.append(dict(
+            id=f"d{day}-bg{i}", kind=KIND_BACKGROUND, aircraft="airliner", formation=-1, departure_zone=A.id,
+            gate_in="", pickup_zone=B.id, gate_out="", refuel=False, transponder_on=True, squawk=int(codes[i]),
+            flight_plan_filed=True, agl_m=math.nan, cruise_msl_m=level, speed_mps=v, rcs_m2=cfg.rcs_m2,
+            t_depart=t0, t_border_in=math.nan, t_land=math.nan, t_takeoff=math.nan, t_border_out=math.nan,
+            t_end=float(t[-1]), timing_mode="background", dog_legs=0))
+    return builder.build(), FlightTable.from_rows(rows), uid_base + np.arange(n, dtype=np.int64)
+
+
+def near_drug_flights(bg: Trajectories, drug: Trajectories, distance_m: float, time_s: float,
+                      step_s: float = 30.0) -> np.ndarray:
+    """Boolean per background flight: within ``distance_m`` (ground) of an airborne drug flight at some
+    pair of instants less than ``time_s`` apart (both sampled every ``step_s``)."""
+    from scipy.spatial import cKDTree
+
+    from radar._kernels.feeds import eval_many
+
+    keep = np.zeros(bg.n_flights, bool)
+    if bg.n_flights == 0 or drug.n_flights == 0:
+        return keep
+
+    def samples(tr):
+        s, e = tr.time_span()
+        fs, ts = [], []
+        for f in range(tr.n_flights):
+            t = np.arange(s[f], e[f] + step_s, step_s)
+            t = np.minimum(t, e[f])
+            ts.append(t)
+            fs.append(np.full(t.size, f, np.int64))
+        f = np.concatenate(fs)
+        t = np.concatenate(ts)
+        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
+        ok = np.isin(ph, (1, 3, 4))
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
+        return f[ok], t[ok], xyz[ok]
+
+    df, dt, dx = samples(drug)
+    bf, bt, bx = samples(bg)
+    if df.size == 0:
+        return keep
+    tree = cKDTree(dx)
+    # chord <= distance is (to < 1 m at these distances) the ground distance <= distance
+    hits = tree.query_ball_point(bx, r=distance_m)
+    for i, h in enumerate(hits):
+        if keep[bf[i]] or not h:
+            continue
+        if np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
+            keep[bf[i]] = True
+    return keep
