@@ -242,6 +242,7 @@ class Engagements:
     hours: np.ndarray
     cost_usd: np.ndarray
     searched: np.ndarray
+    source: np.ndarray   # index of each engagement's track in the SuspectTracks
 
 
 def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: EngagementParams,
@@ -273,7 +274,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
                        t_order=t_ord, first=first, end=end, code=code, slot=slot, detachment=det,
                        t_air=out[0], t_contact=out[1], t_id=out[2], x=out[3], y=out[4], hours=out[5],
-                       cost_usd=cost, searched=searched)
+                       cost_usd=cost, searched=searched, source=order)
 
 
 # ------------------------------------------------------------------------------------------
@@ -298,20 +299,20 @@ class FlightTruth:
     position_enu: object = field(repr=False)
 
 
-def associate(picture, eng: Engagements, rows: RowState, truth: FlightTruth, radius_m: float) -> np.ndarray:
-    """Flight index (into ``truth``) of each engaged track, -1 if none (false track).
+def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: float) -> np.ndarray:
+    """Flight index (into ``truth``) of each suspect track, -1 if none (false track).
 
     Votes of three rows (first, suspect-time, last): the nearest flight within
     max(radius_m, 3 pos_sigma) at the row time.  Truth is consulted here only.
     """
-    n = eng.track.size
+    n = sus.track.size
     out = np.full(n, -1, np.int64)
     if n == 0 or truth.id.size == 0:
         return out
     probe = []
     for j in range(n):
-        f, e = eng.first[j], eng.end[j]
-        ks = min(e - 1, f + int(np.searchsorted(rows.t[f:e], eng.t_suspect[j])))
+        f, e = sus.first[j], sus.end[j]
+        ks = min(e - 1, f + int(np.searchsorted(rows.t[f:e], sus.t_suspect[j])))
         probe.append((f, ks, e - 1))
     probe = np.array(probe)
     idx = probe.ravel()
@@ -391,7 +392,7 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         if f >= 0 and truth.is_drug[f]:
             per_flight.setdefault(f, []).append(j)
         elif eng.slot[j] >= 0:
-            add(day=day, flight=int(truth.id[f]) if f >= 0 else -1, option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
+            add(day=day, flight=str(truth.id[f]) if f >= 0 else -1, option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
                 leg="", t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
                 t_scramble_s=float(eng.t_air[j]), t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
                 flight_hours=float(eng.hours[j]), cost_usd=float(eng.cost_usd[j]),
@@ -435,7 +436,7 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         js = per_flight.get(int(f), [])
         hours = float(sum(eng.hours[k] for k in js))
         cost = float(sum(eng.cost_usd[k] for k in js))
-        row = dict(day=day, flight=int(truth.id[f]), option=option.id, mode=mode, outcome=name, leg=leg,
+        row = dict(day=day, flight=str(truth.id[f]), option=option.id, mode=mode, outcome=name, leg=leg,
                    t_first_plot_s=float(truth.t_first_plot[f]), flight_hours=hours, cost_usd=cost, false_scramble=0,
                    base="", interceptor="", track=-1, searched=0)
         if j >= 0:
@@ -471,14 +472,16 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
     for mode, pic in pictures.items():
         sus = classify(pic, planned_codes, params.classify_s)
         rows = row_state(pic, sus, frame)
-        prepared[mode] = (pic, sus, rows)
-    n_uniforms = max([1024] + [p[1].track.size for p in prepared.values()])
+        # truth, after the fact: which flight each suspect track was (independent of the option)
+        flight_of = associate(sus, rows, truth, params.association_radius_m)
+        prepared[mode] = (pic, sus, rows, flight_of)
+    n_uniforms = max([1024] + [p[1].track.size for p in prepared.values()])  # >= launches of any mode
     parts = []
     for option in options:
         opt = option_arrays(option, frame, params, seed, day, n_uniforms)
-        for mode, (pic, sus, rows) in prepared.items():
+        for mode, (pic, sus, rows, flight_of_sus) in prepared.items():
             eng = engage(rows, sus, opt, params, python=python)
-            flight_of = associate(pic, eng, rows, truth, params.association_radius_m)
+            flight_of = flight_of_sus[eng.source]
             if details is not None:
                 details[(option.id, mode)] = (eng, flight_of, rows)
             parts.append(score_flights(day, option, mode, eng, flight_of, truth))
@@ -581,3 +584,64 @@ def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military
                         leg_detected=leg_det, position_enu=position_enu)
     codes = planned_codes_of([f.squawk for f in fl], [f.squawk >= 0 for f in fl], [f.flight_plan for f in fl])
     return pic, truth, codes
+
+
+# ------------------------------------------------------------------------------------------
+# Adapter to the feeds' simulated day (scenarios.day.Day)
+def flight_truth_from_day(day) -> FlightTruth:
+    """:class:`FlightTruth` of a :class:`scenarios.day.Day` (flights, trajectories, plots' truth column)."""
+    from radar._kernels.feeds import eval_many
+    from radar.frame import geodetic_to_ecef
+    from scenarios.trajectory import AIRBORNE_PHASES
+
+    fl = day.flights
+    n = len(fl)
+    plots = day.plots
+    pt = np.asarray(plots.truth, np.int64)
+    ptime = np.asarray(plots.time_s, float)
+    real = pt >= 0
+    t_first = np.full(n, np.nan)
+    if real.any():
+        first = np.full(n, np.inf)
+        np.minimum.at(first, pt[real], ptime[real])
+        t_first = np.where(np.isfinite(first), first, np.nan)
+    land = np.asarray(fl.t_land, float)
+    takeoff = np.asarray(fl.t_takeoff, float)
+    leg = np.zeros((n, 2), bool)
+    if real.any():
+        f = pt[real]
+        tt = ptime[real]
+        inb = ~(tt >= np.nan_to_num(land[f], nan=np.inf))
+        outb = tt >= np.nan_to_num(takeoff[f], nan=np.inf)
+        leg[f[inb], 0] = True
+        leg[f[outb], 1] = True
+    traj = day.trajectories
+    frame = day.frame
+
+    def position_enu(times):
+        times = np.asarray(times, float)
+        out = np.full((n, times.size, 3), np.nan)
+        if n == 0 or times.size == 0:
+            return out
+        ff = np.repeat(np.arange(n, dtype=np.int64), times.size)
+        tt = np.tile(times, n)
+        lat, lon, h, _v, ph = eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
+                                        ff, tt)
+        ok = np.isin(ph, AIRBORNE_PHASES) & np.isfinite(lat)
+        enu = np.full((ff.size, 3), np.nan)
+        if ok.any():
+            enu[ok] = frame.ecef_to_enu(geodetic_to_ecef(np.degrees(lat[ok]), np.degrees(lon[ok]), h[ok]))
+        return enu.reshape(n, times.size, 3)
+
+    return FlightTruth(id=np.asarray(fl.id), is_drug=np.asarray(fl.is_drug, bool), t_land=land, t_takeoff=takeoff,
+                       t_border_out=np.asarray(fl.t_border_out, float), t_first_plot=t_first, leg_detected=leg,
+                       position_enu=position_enu)
+
+
+def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,
+                 details: dict | None = None) -> OutcomeTable:
+    """Engagement outcomes of a simulated day for every option x picture (DESIGN sec. 6)."""
+    fl = day.flights
+    codes = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
+    return evaluate(pictures, flight_truth_from_day(day), codes, options, params, day.frame, seed, day.day,
+                    details=details)
