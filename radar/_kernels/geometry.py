@@ -141,6 +141,16 @@ def lookup(rays, step_m, n_rays, surface, top, step_row, left, step_col, spheric
     n_steps = rays.shape[1]
     sin_lat0 = math.sin(radar_a)
     cos_lat0 = math.cos(radar_a)
+    # per-column terms of the haversine and the azimuth (shared by every row: 2 trig calls per cell)
+    hav_lon = np.empty(nc)
+    sin_dlon = np.empty(nc)
+    cos_dlon = np.empty(nc)
+    for j in range(nc):
+        if spherical == 1:
+            dlon = math.radians(left + (col0 + j) * step_col) - radar_b
+            hav_lon[j] = math.sin(dlon / 2.0) ** 2
+            sin_dlon[j] = math.sin(dlon)
+            cos_dlon[j] = math.cos(dlon)
     for i in prange(nr):
         gi = row0 + i
         sin_lat = 0.0
@@ -154,10 +164,9 @@ def lookup(rays, step_m, n_rays, surface, top, step_row, left, step_col, spheric
         for j in range(nc):
             gj = col0 + j
             if spherical == 1:
-                dlon = math.radians(left + gj * step_col) - radar_b
-                a = hav_lat + cos_lat0 * cos_lat * math.sin(dlon / 2.0) ** 2
+                a = hav_lat + cos_lat0 * cos_lat * hav_lon[j]
                 d = 2.0 * radius_m * math.asin(math.sqrt(min(1.0, a)))
-                az = math.atan2(math.sin(dlon) * cos_lat, cos_lat0 * sin_lat - sin_lat0 * cos_lat * math.cos(dlon))
+                az = math.atan2(sin_dlon[j] * cos_lat, cos_lat0 * sin_lat - sin_lat0 * cos_lat * cos_dlon[j])
             else:
                 dx = left + gj * step_col - radar_a
                 dy = top - gi * step_row - radar_b
