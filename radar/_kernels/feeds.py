@@ -441,7 +441,8 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                         pd = swerling1_pd(rng, f_rcs[f] * gain, r_snr_ref[r], r_ref_range[r], r_ref_rcs[r],
                                           r_pfa[r])
                         # MTI notch: Pd x min(1, (|v_r| / v_notch)^2)
-                        pd *= min(1.0, (vr / notch_mps) ** 2)
+                        if notch_mps > 0.0:
+                            pd *= min(1.0, (vr / notch_mps) ** 2)
                         detected = uniform(key0, key1, uid, rk, rev, 0) < pd
                     reply = False
                     if f_xpdr[f] and (kind == 2 or r_iff[r]):
