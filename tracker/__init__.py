@@ -1,0 +1,6 @@
+"""Multi-target tracker (DESIGN §5): filters, association, track management, fusion modes, metrics.
+
+Public entry points: :func:`tracker.tracker.track` (one tracker over a plot sequence),
+:func:`tracker.pictures.build_picture` (military / non_integrated / integrated pictures),
+:mod:`tracker.metrics` (GOSPA and friends).  Kernels live in :mod:`tracker._kernels`.
+"""

@@ -1,0 +1,1029 @@
+"""The multi-target tracker loop (one compiled function over a whole plot sequence).
+
+Struct-of-arrays track table (one row per slot, no object per track):
+
+* ``status``: 0 free, 1 initiator (one plot, no velocity), 2 tentative, 3 confirmed;
+* ``x`` (C, 6), ``P`` (C, 6, 6), ``t`` (time of the state), ``last_seen``, ``hist`` (bit k =
+  hit at the k-th latest counted opportunity), ``misses`` (consecutive counted misses),
+  ``tid`` (stable id, given at confirmation), ``squawk``, ``smask`` (bitmask of feeding sensors);
+* IMM: per-model ``xm`` (C, 3, 6), ``Pm`` (C, 3, 6, 6), probabilities ``mu`` (C, 3).
+
+Per batch (one sensor's plots within ``batch_fraction`` of its scan, see :func:`make_batches`):
+candidate tracks = tracks inside the batch's swept sector (plus a gate margin); chi^2 gating
+through a uniform horizontal grid (cell = largest gate radius, tracks with a larger gate
+checked against every plot); clusters of gated pairs; optimal assignment per cluster
+(:func:`tracker._kernels.assign.solve_lsap`, cost d^2 - gate and a zero-cost "no plot"
+column per track); Kalman (CV) or IMM update of assigned tracks; counted misses for
+unassigned tracks inside the strict sector, inside range and geometry-visible; two-point
+initiation of the remaining plots against initiators; deletion after ``delete_misses``
+counted misses or ``max_unseen_s`` without a plot.
+
+Status codes (returned): 0 ok, 1 track table full (caller doubles the capacity and reruns).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from radar._jit import kernel
+from radar.measurement import geodetic_height_k, range_azimuth_jacobian_k
+from radar._kernels.geodesy import ecef_to_geodetic
+from tracker._kernels.assign import solve_lsap
+from tracker._kernels.kalman import (
+    ct_transition,
+    cv_transition,
+    joseph_update,
+    predict,
+    predict_cv_inplace,
+    process_noise,
+    up_vector_approx,
+)
+
+# parameter vector layout (see tracker.params.TrackerParams.to_array)
+P_QH = 0
+P_QV = 1
+P_GATE1 = 2
+P_GATE2 = 3
+P_GATE3 = 4
+P_VMAX = 5
+P_CONFIRM_M = 6
+P_CONFIRM_N = 7
+P_DELETE_MISSES = 8
+P_MAX_UNSEEN = 9
+P_INIT_MAX_AGE = 10
+P_WINDOW = 11
+P_IMM = 12
+P_OMEGA = 13
+P_IMM_TAU = 14
+P_CELL_MAX = 15
+P_VZ_MAX = 16
+P_BATCH_FRACTION = 17
+P_INIT_MIN_DT = 18
+P_EMIT_ON_UPDATE = 19
+P_EARTH_R = 20
+P_INIT_K = 21
+P_MODE_C_SIGMA = 22
+P_IMM_MU_CV = 23
+P_FULL_BATCHES = 24
+N_PARAMS = 25
+
+# stats vector layout
+S_DROPPED_LATE = 0
+S_UPDATES = 1
+S_NIS_SUM_1 = 2
+S_NIS_SUM_2 = 3
+S_NIS_SUM_3 = 4
+S_NIS_N_1 = 5
+S_NIS_N_2 = 6
+S_NIS_N_3 = 7
+S_CONFIRMED = 8
+S_INITIATED = 9
+S_PLOTS_USED = 10
+S_MISSES = 11
+S_BATCHES = 12
+S_PAIRS = 13
+N_STATS = 14
+
+TWO_PI = 2.0 * math.pi
+
+
+@kernel
+def late_flags(pt, window):
+    """Plots (in arrival order) older than the newest earlier plot minus ``window``: 1 = late (dropped)."""
+    n = pt.shape[0]
+    out = np.zeros(n, dtype=np.int8)
+    tmax = -np.inf
+    for j in range(n):
+        if pt[j] < tmax - window:
+            out[j] = 1
+        elif pt[j] > tmax:
+            tmax = pt[j]
+    return out
+
+
+@kernel
+def make_batches(pt, sensor, scan_period, fraction, full):
+    """Batch id of each plot (plots in arrival order).
+
+    A batch holds one sensor's plots whose times lie within ``fraction * scan_period`` of the
+    batch's first plot; with ``full`` (no sensors file), a batch is one distinct (time, sensor).
+    """
+    n = pt.shape[0]
+    ns = scan_period.shape[0]
+    bid = np.empty(n, dtype=np.int64)
+    open_id = np.full(ns, -1, dtype=np.int64)
+    open_t0 = np.zeros(ns)
+    nb = 0
+    for j in range(n):
+        s = sensor[j]
+        if full:
+            ok = open_id[s] >= 0 and pt[j] == open_t0[s]
+        else:
+            ok = open_id[s] >= 0 and pt[j] - open_t0[s] <= fraction * scan_period[s] and pt[j] >= open_t0[s] - fraction * scan_period[s]
+        if not ok:
+            open_id[s] = nb
+            open_t0[s] = pt[j]
+            nb += 1
+        bid[j] = open_id[s]
+    return bid, nb
+
+
+@kernel
+def _wrap(a):
+    a = np.fmod(a + math.pi, TWO_PI)
+    if a < 0.0:
+        a += TWO_PI
+    return a - math.pi
+
+
+@kernel
+def _popcount(v):
+    c = 0
+    while v:
+        c += v & 1
+        v >>= 1
+    return c
+
+
+@kernel
+def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot,
+                 mode_c_sigma, H, R, y, up, w):
+    """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped."""
+    for a in range(3):
+        y[a] = 0.0
+        for b in range(6):
+            H[a, b] = 0.0
+        for b in range(3):
+            R[a, b] = 0.0
+    mt = mtype[j]
+    m = 0
+    if mt == 0 or mt == 1:
+        m = 3 if mt == 0 else 2
+        c = cov[j]
+        R[0, 0] = c[0]
+        R[0, 1] = c[1]
+        R[1, 0] = c[1]
+        R[1, 1] = c[3]
+        if m == 3:
+            R[0, 2] = c[2]
+            R[2, 0] = c[2]
+            R[1, 2] = c[4]
+            R[2, 1] = c[4]
+            R[2, 2] = c[5]
+        for a in range(m):
+            H[a, a] = 1.0
+            y[a] = pos[j, a] - x[a]
+    else:
+        s = ps[j]
+        m = 2
+        Hs = w[126:132].reshape(2, 3)
+        r0, az0 = range_azimuth_jacobian_k(x[0], x[1], x[2], slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
+        for a in range(2):
+            for b in range(3):
+                H[a, b] = Hs[a, b]
+        y[0] = prange[j] - r0
+        y[1] = _wrap(paz[j] - az0)
+        R[0, 0] = ssig[s, 0] * ssig[s, 0]
+        R[1, 1] = ssig[s, 1] * ssig[s, 1]
+    d2, det = joseph_update(x, P, y, H, R, m, w)
+    if not (det > 0.0):
+        return np.inf, 0, -np.inf
+    logl = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
+    if mt != 0 and math.isfinite(modec[j]):
+        # Mode C: scalar geodetic-height update (sigma mode_c_sigma); H = local up (gradient of height)
+        h = geodetic_height_k(x[0], x[1], x[2], origin_ecef, frame_rot, up)
+        for b in range(6):
+            H[0, b] = 0.0
+        for b in range(3):
+            H[0, b] = up[b]
+        y[0] = modec[j] - h
+        R[0, 0] = mode_c_sigma * mode_c_sigma
+        d2c, detc = joseph_update(x, P, y, H, R, 1, w)
+        if detc > 0.0:
+            logl += -0.5 * (d2c + math.log(TWO_PI) + math.log(detc))
+    return d2, m, logl
+
+
+@kernel
+def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig, ps, slat, slon, shant,
+             origin_ecef, frame_rot, Hs, S, Si):
+    """Mahalanobis distance^2 between candidate c (predicted to t_ref, extrapolated to the plot time) and plot j."""
+    dtj = pt[j] - t_ref
+    px = cand_xp[c, 0] + cand_v[c, 0] * dtj
+    py = cand_xp[c, 1] + cand_v[c, 1] * dtj
+    pz = cand_xp[c, 2] + cand_v[c, 2] * dtj
+    mt = mtype[j]
+    Pc = cand_P[c]
+    if mt == 0 or mt == 1:
+        m = 3 if mt == 0 else 2
+        cv = cov[j]
+        S[0, 0] = Pc[0, 0] + cv[0]
+        S[0, 1] = Pc[0, 1] + cv[1]
+        S[1, 0] = S[0, 1]
+        S[1, 1] = Pc[1, 1] + cv[3]
+        dy0 = pos[j, 0] - px
+        dy1 = pos[j, 1] - py
+        dy2 = pos[j, 2] - pz
+        if m == 3:
+            S[0, 2] = Pc[0, 2] + cv[2]
+            S[2, 0] = S[0, 2]
+            S[1, 2] = Pc[1, 2] + cv[4]
+            S[2, 1] = S[1, 2]
+            S[2, 2] = Pc[2, 2] + cv[5]
+        det = _inv(S, m, Si)
+        if not (det > 0.0):
+            return np.inf, m
+        d2 = Si[0, 0] * dy0 * dy0 + 2.0 * Si[0, 1] * dy0 * dy1 + Si[1, 1] * dy1 * dy1
+        if m == 3:
+            d2 += 2.0 * Si[0, 2] * dy0 * dy2 + 2.0 * Si[1, 2] * dy1 * dy2 + Si[2, 2] * dy2 * dy2
+        return d2, m
+    s = ps[j]
+    r0, az0 = range_azimuth_jacobian_k(px, py, pz, slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
+    dy0 = prange[j] - r0
+    dy1 = _wrap(paz[j] - az0)
+    for a in range(2):
+        for b in range(2):
+            acc = 0.0
+            for k in range(3):
+                for l in range(3):
+                    acc += Hs[a, k] * Pc[k, l] * Hs[b, l]
+            S[a, b] = acc
+    S[0, 0] += ssig[s, 0] * ssig[s, 0]
+    S[1, 1] += ssig[s, 1] * ssig[s, 1]
+    det = _inv(S, 2, Si)
+    if not (det > 0.0):
+        return np.inf, 2
+    return Si[0, 0] * dy0 * dy0 + 2.0 * Si[0, 1] * dy0 * dy1 + Si[1, 1] * dy1 * dy1, 2
+
+
+@kernel
+def _inv(S, m, Si):
+    if m == 2:
+        d = S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]
+        if d > 0.0:
+            Si[0, 0] = S[1, 1] / d
+            Si[1, 1] = S[0, 0] / d
+            Si[0, 1] = -S[0, 1] / d
+            Si[1, 0] = -S[1, 0] / d
+        return d
+    a = S[0, 0]
+    b = S[0, 1]
+    c = S[0, 2]
+    e = S[1, 1]
+    f = S[1, 2]
+    i = S[2, 2]
+    A = e * i - f * f
+    B = -(b * i - c * f)
+    C = b * f - c * e
+    d = a * A + b * B + c * C
+    if d > 0.0:
+        Si[0, 0] = A / d
+        Si[0, 1] = B / d
+        Si[0, 2] = C / d
+        Si[1, 0] = B / d
+        Si[1, 1] = (a * i - c * c) / d
+        Si[1, 2] = -(a * f - b * c) / d
+        Si[2, 0] = C / d
+        Si[2, 1] = Si[1, 2]
+        Si[2, 2] = (a * e - b * b) / d
+    return d
+
+
+@kernel
+def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
+             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, work6, work66):
+    """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
+    mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
+
+    Transition matrix over dt: stay = exp(-|dt|/tau), switch to each other model (1 - stay)/2.
+    Same sequence as FilterPy's IMMEstimator.predict(); update(z).
+    """
+    stay = math.exp(-abs(dt) / tau)
+    off = 0.5 * (1.0 - stay)
+    cbar = np.empty(3)
+    for k in range(3):
+        cbar[k] = 0.0
+        for i in range(3):
+            cbar[k] += (stay if i == k else off) * mu[i]
+    # mixing: x0_k = sum_i omega_ik x_i ; P0_k = sum_i omega_ik (P_i + (x_i - x0_k)(x_i - x0_k)^T)
+    x0 = np.empty((3, 6))
+    P0 = np.empty((3, 6, 6))
+    for k in range(3):
+        for a in range(6):
+            s = 0.0
+            for i in range(3):
+                s += (stay if i == k else off) * mu[i] / cbar[k] * xm[i, a]
+            x0[k, a] = s
+        for a in range(6):
+            for b in range(6):
+                P0[k, a, b] = 0.0
+        for i in range(3):
+            om = (stay if i == k else off) * mu[i] / cbar[k]
+            for a in range(6):
+                da = xm[i, a] - x0[k, a]
+                for b in range(6):
+                    P0[k, a, b] += om * (Pm[i, a, b] + da * (xm[i, b] - x0[k, b]))
+    d2cv = np.inf
+    mcv = 0
+    L = np.empty(3)
+    for k in range(3):
+        if k == 0:
+            cv_transition(dt, F)
+        elif k == 1:
+            ct_transition(dt, omega, F)
+        else:
+            ct_transition(dt, -omega, F)
+        up_vector_approx(x0[k, 0], x0[k, 1], x0[k, 2], earth_r, up)
+        process_noise(dt, q_h, q_v, up, Q)
+        predict(x0[k], P0[k], F, Q, xm[k], Pm[k], tmp)
+        d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
+                                   origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w)
+        L[k] = logl
+        if k == 0:
+            d2cv = d2
+            mcv = m
+    lmax = max(L[0], max(L[1], L[2]))
+    tot = 0.0
+    for k in range(3):
+        mu[k] = cbar[k] * math.exp(L[k] - lmax) if math.isfinite(L[k]) else 0.0
+        tot += mu[k]
+    if tot > 0.0:
+        for k in range(3):
+            mu[k] /= tot
+    else:
+        for k in range(3):
+            mu[k] = cbar[k]
+    for a in range(6):
+        s = 0.0
+        for k in range(3):
+            s += mu[k] * xm[k, a]
+        x_out[a] = s
+    for a in range(6):
+        for b in range(6):
+            s = 0.0
+            for k in range(3):
+                s += mu[k] * (Pm[k, a, b] + (xm[k, a] - x_out[a]) * (xm[k, b] - x_out[b]))
+            P_out[a, b] = s
+    return d2cv, mcv
+
+
+@kernel
+def _grid_keys(xs, ys, n, cell, keys):
+    for i in range(n):
+        ix = np.int64(math.floor(xs[i] / cell)) + 1073741824
+        iy = np.int64(math.floor(ys[i] / cell)) + 1073741824
+        keys[i] = ix * 2147483648 + iy
+
+
+@kernel
+def _emit(rows_f, rows_i, nrow, cap, time, tid, x, P, t_state, q_h, q_v, earth_r, status, squawk, smask, up, Q):
+    """Append one output row (state predicted from t_state to time); rows beyond cap are only counted."""
+    if nrow < cap:
+        dt = time - t_state
+        for a in range(3):
+            rows_f[nrow, 1 + a] = x[a] + dt * x[3 + a]
+            rows_f[nrow, 4 + a] = x[3 + a]
+        up_vector_approx(x[0], x[1], x[2], earth_r, up)
+        process_noise(dt, q_h, q_v, up, Q)
+        k = 7
+        for a in range(3):
+            for b in range(a, 3):
+                rows_f[nrow, k] = P[a, b] + dt * (P[a, b + 3] + P[a + 3, b]) + dt * dt * P[a + 3, b + 3] + Q[a, b]
+                k += 1
+        rows_f[nrow, 0] = time
+        rows_i[nrow, 0] = tid
+        rows_i[nrow, 1] = status
+        rows_i[nrow, 2] = squawk
+        rows_i[nrow, 3] = smask
+    return nrow + 1
+
+
+@kernel
+def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late, bstart,
+                has_sensors, spos, srot, slat, slon, shant, sscan, srmax, ssig, origin_ecef, frame_rot,
+                gstack, sgrid, glat0, gdlat, glon0, gdlon,
+                params, out_times, capacity, rows_f, rows_i, stats):
+    """Track all batches.  Plots are given batch by batch (batch b = plots bstart[b]:bstart[b+1]).
+
+    Output rows: rows_f (R, 13) = time, x, y, z, vx, vy, vz, Pxx, Pxy, Pxz, Pyy, Pyz, Pzz;
+    rows_i (R, 4) = track id, status, squawk, sensor mask.  Rows are written at every
+    ``out_times`` value (snapshot of confirmed tracks) and, if params[P_EMIT_ON_UPDATE], after
+    every update of a confirmed track (at the batch's processing time).
+    Returns (status, number of rows needed, number of confirmed ids).
+    """
+    q_h = params[P_QH]
+    q_v = params[P_QV]
+    gate = np.array([0.0, params[P_GATE1], params[P_GATE2], params[P_GATE3]])
+    v_max = params[P_VMAX]
+    conf_m = int(params[P_CONFIRM_M])
+    conf_n = int(params[P_CONFIRM_N])
+    hist_mask = (1 << conf_n) - 1
+    del_misses = int(params[P_DELETE_MISSES])
+    max_unseen = params[P_MAX_UNSEEN]
+    init_age = params[P_INIT_MAX_AGE]
+    imm = params[P_IMM] > 0.5
+    omega = params[P_OMEGA]
+    tau = params[P_IMM_TAU]
+    cell_max = params[P_CELL_MAX]
+    vz_max = params[P_VZ_MAX]
+    init_min_dt = params[P_INIT_MIN_DT]
+    emit_upd = params[P_EMIT_ON_UPDATE] > 0.5
+    earth_r = params[P_EARTH_R]
+    init_k = params[P_INIT_K]
+    mc_sigma = params[P_MODE_C_SIGMA]
+    mu_cv = params[P_IMM_MU_CV]
+    full_batches = params[P_FULL_BATCHES] > 0.5
+
+    C = capacity
+    status = np.zeros(C, dtype=np.int8)
+    x = np.zeros((C, 6))
+    P = np.zeros((C, 6, 6))
+    t = np.zeros(C)
+    last_seen = np.zeros(C)
+    hist = np.zeros(C, dtype=np.int64)
+    misses = np.zeros(C, dtype=np.int64)
+    tid = np.full(C, -1, dtype=np.int64)
+    tsq = np.full(C, -1, dtype=np.int64)
+    smask = np.zeros(C, dtype=np.int64)
+    cimm = C if imm else 1
+    xm = np.zeros((cimm, 3, 6))
+    Pm = np.zeros((cimm, 3, 6, 6))
+    mu = np.zeros((cimm, 3))
+    free = np.empty(C, dtype=np.int64)
+    for i in range(C):
+        free[i] = C - 1 - i
+    nfree = C
+    hiwater = 0  # slots >= hiwater have never been used (free list pops the lowest index first)
+    next_id = 0
+    ns = spos.shape[0]
+    last_end = np.full(ns, np.nan)
+
+    # work buffers
+    w = np.empty(140)
+    H = np.zeros((3, 6))
+    R = np.zeros((3, 3))
+    y = np.zeros(3)
+    up = np.zeros(3)
+    F = np.zeros((6, 6))
+    Q = np.zeros((6, 6))
+    tmp = np.zeros((6, 6))
+    S = np.zeros((3, 3))
+    Si = np.zeros((3, 3))
+    Hs = np.zeros((2, 3))
+    work6 = np.zeros(6)
+    work66 = np.zeros((6, 6))
+    cand = np.empty(C, dtype=np.int64)
+    cand_xp = np.empty((C, 3))
+    cand_v = np.empty((C, 3))
+    cand_P = np.empty((C, 3, 3))
+    cand_rad = np.empty(C)
+    cand_in = np.zeros(C, dtype=np.bool_)
+    cand_hit = np.zeros(C, dtype=np.bool_)
+    keys = np.empty(C, dtype=np.int64)
+    nbmax = 1
+    nbatch = bstart.shape[0] - 1
+    for b in range(nbatch):
+        nbmax = max(nbmax, bstart[b + 1] - bstart[b])
+    pl_rad = np.empty(nbmax)
+    pl_assigned = np.full(nbmax, -1, dtype=np.int64)
+    max_pairs = 64 * nbmax + 64
+    pair_c = np.empty(max_pairs, dtype=np.int64)
+    pair_j = np.empty(max_pairs, dtype=np.int64)
+    pair_d = np.empty(max_pairs)
+    parent = np.empty(C + nbmax, dtype=np.int64)
+    loc_c = np.full(C, -1, dtype=np.int64)
+    loc_j = np.full(nbmax, -1, dtype=np.int64)
+    grp_c = np.empty(C, dtype=np.int64)
+    grp_j = np.empty(nbmax, dtype=np.int64)
+    oversize = np.empty(C, dtype=np.int64)
+    inits = np.empty(C, dtype=np.int64)
+    init_keys = np.empty(C, dtype=np.int64)
+    ixs = np.empty(max(C, nbmax))
+    iys = np.empty(max(C, nbmax))
+
+    cap_rows = rows_f.shape[0]
+    nrow = 0
+    ko = 0
+    nout = out_times.shape[0]
+
+    for b in range(nbatch):
+        j0 = bstart[b]
+        j1 = bstart[b + 1]
+        bproc = -np.inf
+        for j in range(j0, j1):
+            if proc[j] > bproc:
+                bproc = proc[j]
+        # snapshots strictly before this batch is processed
+        while ko < nout and out_times[ko] < bproc:
+            T = out_times[ko]
+            for i in range(hiwater):
+                if status[i] == 3 and T - last_seen[i] <= max_unseen:
+                    nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r,
+                                 3, tsq[i], smask[i], up, Q)
+            ko += 1
+        # kept plots and reference time
+        nk = 0
+        t_ref = np.inf
+        t_last = -np.inf
+        for j in range(j0, j1):
+            if late[j] == 0:
+                nk += 1
+                if pt[j] < t_ref:
+                    t_ref = pt[j]
+                if pt[j] > t_last:
+                    t_last = pt[j]
+            else:
+                stats[S_DROPPED_LATE] += 1
+        if nk == 0:
+            continue
+        stats[S_BATCHES] += 1
+        s = ps[j0]
+        sensor_ok = has_sensors and s < ns
+        # ---- sector swept by the antenna during this batch (clockwise rotation assumed)
+        full = full_batches or not sensor_ok
+        sec_start = 0.0
+        sec_width = TWO_PI
+        strict_width = TWO_PI
+        if not full:
+            T = sscan[s]
+            # antenna phase phi = az - 2 pi t / T, circular mean over the batch's plots
+            cs = 0.0
+            sn = 0.0
+            for j in range(j0, j1):
+                if late[j]:
+                    continue
+                if mtype[j] == 2:
+                    az = paz[j]
+                else:
+                    dx = pos[j, 0] - spos[s, 0]
+                    dy = pos[j, 1] - spos[s, 1]
+                    dz = pos[j, 2] - spos[s, 2]
+                    le = srot[s, 0, 0] * dx + srot[s, 1, 0] * dy + srot[s, 2, 0] * dz
+                    ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
+                    az = math.atan2(le, ln)
+                ph = az - TWO_PI * np.fmod(pt[j], T) / T
+                cs += math.cos(ph)
+                sn += math.sin(ph)
+            phi = math.atan2(sn, cs)
+            # coherent? mean resultant length close to 1 means the plot times follow the rotation
+            if math.sqrt(cs * cs + sn * sn) / nk < 0.9:
+                full = True
+            else:
+                t_start = last_end[s]
+                if not math.isfinite(t_start) or t_ref - t_start > T or t_start > t_ref:
+                    t_start = t_ref
+                if math.isfinite(last_end[s]) and t_last - last_end[s] >= T:
+                    full = True
+                sec_start = phi + TWO_PI * np.fmod(t_start, T) / T
+                sec_width = TWO_PI * (t_last - t_start) / T
+                # misses count only up to t_last - T/32: a target near the trailing edge may well be
+                # illuminated in the next batch, which then owns that part of the sweep
+                strict_width = TWO_PI * (t_last - T / 32.0 - t_start) / T
+            last_end[s] = t_last - (0.0 if full else sscan[s] / 32.0)
+        # ---- candidate tracks (in sector + margin), stale deletion, initiator list
+        nc = 0
+        ninit = 0
+        span = t_last - t_ref
+        for i in range(hiwater):
+            st = status[i]
+            if st == 0:
+                continue
+            if st == 1:
+                if t_ref - t[i] > init_age:
+                    status[i] = 0
+                    free[nfree] = i
+                    nfree += 1
+                else:
+                    inits[ninit] = i
+                    ninit += 1
+                continue
+            if t_ref - last_seen[i] > max_unseen:
+                status[i] = 0
+                free[nfree] = i
+                nfree += 1
+                continue
+            dt = t_ref - t[i]
+            px = x[i, 0] + dt * x[i, 3]
+            py = x[i, 1] + dt * x[i, 4]
+            pz = x[i, 2] + dt * x[i, 5]
+            # predicted position covariance at t_ref
+            up_vector_approx(px, py, pz, earth_r, up)
+            process_noise(dt, q_h, q_v, up, Q)
+            tr = 0.0
+            for a in range(3):
+                for bb in range(3):
+                    cand_P[nc, a, bb] = (P[i, a, bb] + dt * (P[i, a, bb + 3] + P[i, a + 3, bb])
+                                         + dt * dt * P[i, a + 3, bb + 3] + Q[a, bb])
+                tr += cand_P[nc, a, a]
+            vmag = math.sqrt(x[i, 3] ** 2 + x[i, 4] ** 2 + x[i, 5] ** 2)
+            rad = math.sqrt(gate[3] * tr) + vmag * span
+            in_strict = True
+            if not full:
+                dx = px - spos[s, 0]
+                dy = py - spos[s, 1]
+                dz = pz - spos[s, 2]
+                le = srot[s, 0, 0] * dx + srot[s, 1, 0] * dy + srot[s, 2, 0] * dz
+                ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
+                rh = math.sqrt(le * le + ln * ln)
+                az = math.atan2(le, ln)
+                off = np.fmod(az - sec_start, TWO_PI)
+                if off < 0.0:
+                    off += TWO_PI
+                margin = TWO_PI / 64.0
+                if rh > 1.0:
+                    margin += min(math.pi, (rad + 5000.0) / rh)
+                # distance outside [0, width] on the circle
+                if off <= sec_width:
+                    outside = 0.0
+                else:
+                    outside = min(off - sec_width, TWO_PI - off)
+                if outside > margin:
+                    continue
+                in_strict = off <= strict_width
+            cand[nc] = i
+            cand_xp[nc, 0] = px
+            cand_xp[nc, 1] = py
+            cand_xp[nc, 2] = pz
+            cand_v[nc, 0] = x[i, 3]
+            cand_v[nc, 1] = x[i, 4]
+            cand_v[nc, 2] = x[i, 5]
+            cand_rad[nc] = rad
+            cand_in[nc] = in_strict
+            cand_hit[nc] = False
+            nc += 1
+        # ---- plot radii
+        maxprad = 0.0
+        for jj in range(j1 - j0):
+            j = j0 + jj
+            pl_assigned[jj] = -1
+            if late[j]:
+                pl_rad[jj] = 0.0
+                continue
+            if mtype[j] == 2:
+                trr = cov[j, 0] + cov[j, 3]
+                rr = prange[j]
+                amb = min(rr, 7.2e7 / max(rr, 1.0))
+                pl_rad[jj] = math.sqrt(gate[2] * trr) + amb
+            else:
+                pl_rad[jj] = math.sqrt(gate[3] * (cov[j, 0] + cov[j, 3] + cov[j, 5]))
+            if pl_rad[jj] <= cell_max and pl_rad[jj] > maxprad:
+                maxprad = pl_rad[jj]
+        # ---- grid over candidates
+        npairs = 0
+        if nc > 0:
+            maxcrad = 0.0
+            nover = 0
+            for c in range(nc):
+                if cand_rad[c] > cell_max:
+                    oversize[nover] = c
+                    nover += 1
+                elif cand_rad[c] > maxcrad:
+                    maxcrad = cand_rad[c]
+            cell = max(1000.0, maxcrad + maxprad)
+            for c in range(nc):
+                ixs[c] = cand_xp[c, 0]
+                iys[c] = cand_xp[c, 1]
+            _grid_keys(ixs, iys, nc, cell, keys)
+            order = np.argsort(keys[:nc], kind="mergesort")
+            skeys = keys[:nc][order]
+            for jj in range(j1 - j0):
+                j = j0 + jj
+                if late[j]:
+                    continue
+                if pl_rad[jj] > cell_max:
+                    # huge plot uncertainty: test against every candidate
+                    for c in range(nc):
+                        d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig,
+                                         ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                        if d2 <= gate[m] and npairs < max_pairs:
+                            pair_c[npairs] = c
+                            pair_j[npairs] = jj
+                            pair_d[npairs] = d2 - gate[m]
+                            npairs += 1
+                    continue
+                ix = np.int64(math.floor(pos[j, 0] / cell)) + 1073741824
+                iy = np.int64(math.floor(pos[j, 1] / cell)) + 1073741824
+                for ddx in range(-1, 2):
+                    for ddy in range(-1, 2):
+                        key = (ix + ddx) * 2147483648 + (iy + ddy)
+                        lo = np.searchsorted(skeys, key)
+                        while lo < nc and skeys[lo] == key:
+                            c = order[lo]
+                            lo += 1
+                            if cand_rad[c] > cell_max:
+                                continue
+                            d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz,
+                                             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                            if d2 <= gate[m] and npairs < max_pairs:
+                                pair_c[npairs] = c
+                                pair_j[npairs] = jj
+                                pair_d[npairs] = d2 - gate[m]
+                                npairs += 1
+                for k in range(nover):
+                    c = oversize[k]
+                    d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig,
+                                     ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                    if d2 <= gate[m] and npairs < max_pairs:
+                        pair_c[npairs] = c
+                        pair_j[npairs] = jj
+                        pair_d[npairs] = d2 - gate[m]
+                        npairs += 1
+        stats[S_PAIRS] += npairs
+        # ---- clusters (union-find over candidates 0..nc-1 and plots nc..nc+nb-1) and assignment
+        if npairs > 0:
+            nb = j1 - j0
+            for k in range(nc + nb):
+                parent[k] = k
+            for p in range(npairs):
+                a = pair_c[p]
+                while parent[a] != a:
+                    parent[a] = parent[parent[a]]
+                    a = parent[a]
+                bb = nc + pair_j[p]
+                while parent[bb] != bb:
+                    parent[bb] = parent[parent[bb]]
+                    bb = parent[bb]
+                if a != bb:
+                    if a < bb:
+                        parent[bb] = a
+                    else:
+                        parent[a] = bb
+            roots = np.empty(npairs, dtype=np.int64)
+            for p in range(npairs):
+                a = pair_c[p]
+                while parent[a] != a:
+                    a = parent[a]
+                roots[p] = a
+            porder = np.argsort(roots, kind="mergesort")
+            p0 = 0
+            while p0 < npairs:
+                p1 = p0 + 1
+                r0 = roots[porder[p0]]
+                while p1 < npairs and roots[porder[p1]] == r0:
+                    p1 += 1
+                if p1 - p0 == 1:
+                    p = porder[p0]
+                    pl_assigned[pair_j[p]] = pair_c[p]
+                else:
+                    ntc = 0
+                    ntj = 0
+                    for q in range(p0, p1):
+                        p = porder[q]
+                        if loc_c[pair_c[p]] < 0:
+                            loc_c[pair_c[p]] = ntc
+                            grp_c[ntc] = pair_c[p]
+                            ntc += 1
+                        if loc_j[pair_j[p]] < 0:
+                            loc_j[pair_j[p]] = ntj
+                            grp_j[ntj] = pair_j[p]
+                            ntj += 1
+                    cost = np.full((ntc, ntj + ntc), 1e9)
+                    for k in range(ntc):
+                        cost[k, ntj + k] = 0.0
+                    for q in range(p0, p1):
+                        p = porder[q]
+                        cost[loc_c[pair_c[p]], loc_j[pair_j[p]]] = pair_d[p]
+                    col = np.empty(ntc, dtype=np.int64)
+                    solve_lsap(cost, col)
+                    for k in range(ntc):
+                        if col[k] < ntj and cost[k, col[k]] < 1e8:
+                            pl_assigned[grp_j[col[k]]] = grp_c[k]
+                    for k in range(ntc):
+                        loc_c[grp_c[k]] = -1
+                    for k in range(ntj):
+                        loc_j[grp_j[k]] = -1
+                p0 = p1
+        # ---- updates (plot order)
+        for jj in range(j1 - j0):
+            c = pl_assigned[jj]
+            if c < 0:
+                continue
+            j = j0 + jj
+            i = cand[c]
+            cand_hit[c] = True
+            dt = pt[j] - t[i]
+            if imm:
+                d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
+                                 prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mc_sigma,
+                                 H, R, y, up, w, F, Q, tmp, work6, work66)
+            else:
+                up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
+                process_noise(dt, q_h, q_v, up, Q)
+                predict_cv_inplace(x[i], P[i], dt, Q)
+                d2, m, logl = _meas_update(x[i], P[i], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
+                                           shant, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w)
+            t[i] = pt[j]
+            if m > 0:
+                stats[S_NIS_SUM_1 + m - 1] += d2
+                stats[S_NIS_N_1 + m - 1] += 1
+            stats[S_UPDATES] += 1
+            last_seen[i] = pt[j]
+            hist[i] = ((hist[i] << 1) | 1) & hist_mask
+            misses[i] = 0
+            smask[i] |= np.int64(1) << min(ps[j], 62)
+            if squawk[j] >= 0:
+                tsq[i] = squawk[j]
+            if status[i] == 2 and _popcount(hist[i]) >= conf_m:
+                status[i] = 3
+                tid[i] = next_id
+                next_id += 1
+                stats[S_CONFIRMED] += 1
+            if status[i] == 3 and emit_upd:
+                nrow = _emit(rows_f, rows_i, nrow, cap_rows, bproc, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r, 3,
+                             tsq[i], smask[i], up, Q)
+        # ---- counted misses
+        for c in range(nc):
+            if cand_hit[c] or not cand_in[c]:
+                continue
+            i = cand[c]
+            counted = True
+            if sensor_ok:
+                dx = cand_xp[c, 0] - spos[s, 0]
+                dy = cand_xp[c, 1] - spos[s, 1]
+                dz = cand_xp[c, 2] - spos[s, 2]
+                if dx * dx + dy * dy + dz * dz > srmax[s] * srmax[s]:
+                    counted = False
+                elif sgrid.shape[0] == ns and sgrid[s] >= 0:
+                    ex = frame_rot[0, 0] * cand_xp[c, 0] + frame_rot[1, 0] * cand_xp[c, 1] + frame_rot[2, 0] * cand_xp[c, 2] + origin_ecef[0]
+                    ey = frame_rot[0, 1] * cand_xp[c, 0] + frame_rot[1, 1] * cand_xp[c, 1] + frame_rot[2, 1] * cand_xp[c, 2] + origin_ecef[1]
+                    ez = frame_rot[0, 2] * cand_xp[c, 0] + frame_rot[1, 2] * cand_xp[c, 1] + frame_rot[2, 2] * cand_xp[c, 2] + origin_ecef[2]
+                    la, lo_, hh = ecef_to_geodetic(ex, ey, ez)
+                    gi = int(round((glat0 - math.degrees(la)) / gdlat))
+                    gk = int(round((math.degrees(lo_) - glon0) / gdlon))
+                    g = sgrid[s]
+                    if gi < 0 or gk < 0 or gi >= gstack.shape[1] or gk >= gstack.shape[2]:
+                        counted = False
+                    else:
+                        v = gstack[g, gi, gk]
+                        if not (hh >= v):
+                            counted = False
+            if not counted:
+                continue
+            stats[S_MISSES] += 1
+            hist[i] = (hist[i] << 1) & hist_mask
+            misses[i] += 1
+            if misses[i] >= del_misses:
+                status[i] = 0
+                free[nfree] = i
+                nfree += 1
+        # ---- initiation from the plots left over
+        if ninit > 0:
+            maxr = 0.0
+            for k in range(ninit):
+                i = inits[k]
+                rr = v_max * (t_last - t[i]) + init_k * math.sqrt(P[i, 0, 0] + P[i, 1, 1])
+                if rr > maxr:
+                    maxr = rr
+            icell = max(1000.0, min(maxr + maxprad, 4.0 * cell_max))
+            for k in range(ninit):
+                ixs[k] = x[inits[k], 0]
+                iys[k] = x[inits[k], 1]
+            _grid_keys(ixs, iys, ninit, icell, init_keys)
+            iorder = np.argsort(init_keys[:ninit], kind="mergesort")
+            iskeys = init_keys[:ninit][iorder]
+        for jj in range(j1 - j0):
+            j = j0 + jj
+            if late[j] or pl_assigned[jj] >= 0:
+                continue
+            best = -1
+            best_score = np.inf
+            if ninit > 0:
+                ix = np.int64(math.floor(pos[j, 0] / icell)) + 1073741824
+                iy = np.int64(math.floor(pos[j, 1] / icell)) + 1073741824
+                for ddx in range(-1, 2):
+                    for ddy in range(-1, 2):
+                        key = (ix + ddx) * 2147483648 + (iy + ddy)
+                        lo = np.searchsorted(iskeys, key)
+                        while lo < ninit and iskeys[lo] == key:
+                            i = inits[iorder[lo]]
+                            lo += 1
+                            if status[i] != 1:
+                                continue
+                            dt = pt[j] - t[i]
+                            if dt < init_min_dt:
+                                continue
+                            dxh = pos[j, 0] - x[i, 0]
+                            dyh = pos[j, 1] - x[i, 1]
+                            dh = math.sqrt(dxh * dxh + dyh * dyh)
+                            sig = math.sqrt(P[i, 0, 0] + P[i, 1, 1] + cov[j, 0] + cov[j, 3])
+                            lim = v_max * dt + init_k * sig
+                            if mtype[j] == 2:
+                                lim += min(prange[j], 7.2e7 / max(prange[j], 1.0))
+                            if dh > lim:
+                                continue
+                            dzv = abs(pos[j, 2] - x[i, 2])
+                            if dzv > vz_max * dt + init_k * math.sqrt(P[i, 2, 2] + cov[j, 5]):
+                                continue
+                            score = dh / lim
+                            if score < best_score:
+                                best_score = score
+                                best = i
+            if best >= 0:
+                i = best
+                dt = pt[j] - t[i]
+                R1 = P[i, :3, :3].copy()
+                p0x = x[i, 0]
+                p0y = x[i, 1]
+                p0z = x[i, 2]
+                for a in range(3):
+                    for bb in range(3):
+                        P[i, a, bb] = 0.0
+                        P[i, a, bb + 3] = 0.0
+                        P[i, a + 3, bb] = 0.0
+                        P[i, a + 3, bb + 3] = 0.0
+                Rj = np.empty((3, 3))
+                Rj[0, 0] = cov[j, 0]
+                Rj[0, 1] = cov[j, 1]
+                Rj[0, 2] = cov[j, 2]
+                Rj[1, 0] = cov[j, 1]
+                Rj[1, 1] = cov[j, 3]
+                Rj[1, 2] = cov[j, 4]
+                Rj[2, 0] = cov[j, 2]
+                Rj[2, 1] = cov[j, 4]
+                Rj[2, 2] = cov[j, 5]
+                # two-point initiation: x = z2, v = (z2 - z1)/dt;
+                # P = [[R2, R2/dt], [R2/dt, (R1 + R2)/dt^2]]
+                for a in range(3):
+                    for bb in range(3):
+                        P[i, a, bb] = Rj[a, bb]
+                        P[i, a, bb + 3] = Rj[a, bb] / dt
+                        P[i, a + 3, bb] = Rj[a, bb] / dt
+                        P[i, a + 3, bb + 3] = (R1[a, bb] + Rj[a, bb]) / (dt * dt)
+                x[i, 0] = pos[j, 0]
+                x[i, 1] = pos[j, 1]
+                x[i, 2] = pos[j, 2]
+                x[i, 3] = (pos[j, 0] - p0x) / dt
+                x[i, 4] = (pos[j, 1] - p0y) / dt
+                x[i, 5] = (pos[j, 2] - p0z) / dt
+                if P[i, 5, 5] > vz_max * vz_max:
+                    # height unknown (2D plots): cap the vertical velocity uncertainty, drop its correlations
+                    x[i, 5] = 0.0
+                    for a in range(6):
+                        P[i, 5, a] = 0.0
+                        P[i, a, 5] = 0.0
+                    P[i, 5, 5] = vz_max * vz_max
+                t[i] = pt[j]
+                last_seen[i] = pt[j]
+                status[i] = 2
+                hist[i] = 3 & hist_mask
+                misses[i] = 0
+                smask[i] |= np.int64(1) << min(ps[j], 62)
+                if squawk[j] >= 0:
+                    tsq[i] = squawk[j]
+                if imm:
+                    for k in range(3):
+                        for a in range(6):
+                            xm[i, k, a] = x[i, a]
+                            for bb in range(6):
+                                Pm[i, k, a, bb] = P[i, a, bb]
+                    mu[i, 0] = mu_cv
+                    mu[i, 1] = 0.5 * (1.0 - mu_cv)
+                    mu[i, 2] = 0.5 * (1.0 - mu_cv)
+                stats[S_INITIATED] += 1
+                if _popcount(hist[i]) >= conf_m:
+                    status[i] = 3
+                    tid[i] = next_id
+                    next_id += 1
+                    stats[S_CONFIRMED] += 1
+            else:
+                if nfree == 0:
+                    return 1, nrow, next_id
+                nfree -= 1
+                i = free[nfree]
+                if i + 1 > hiwater:
+                    hiwater = i + 1
+                status[i] = 1
+                for a in range(3):
+                    x[i, a] = pos[j, 0 + a]
+                    x[i, a + 3] = 0.0
+                for a in range(6):
+                    for bb in range(6):
+                        P[i, a, bb] = 0.0
+                P[i, 0, 0] = cov[j, 0]
+                P[i, 0, 1] = cov[j, 1]
+                P[i, 0, 2] = cov[j, 2]
+                P[i, 1, 0] = cov[j, 1]
+                P[i, 1, 1] = cov[j, 3]
+                P[i, 1, 2] = cov[j, 4]
+                P[i, 2, 0] = cov[j, 2]
+                P[i, 2, 1] = cov[j, 4]
+                P[i, 2, 2] = cov[j, 5]
+                t[i] = pt[j]
+                last_seen[i] = pt[j]
+                hist[i] = 1
+                misses[i] = 0
+                tid[i] = -1
+                tsq[i] = squawk[j]
+                smask[i] = np.int64(1) << min(ps[j], 62)
+        for j in range(j0, j1):
+            if late[j] == 0:
+                stats[S_PLOTS_USED] += 1
+    while ko < nout:
+        T = out_times[ko]
+        for i in range(hiwater):
+            if status[i] == 3 and T - last_seen[i] <= max_unseen:
+                nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r, 3,
+                             tsq[i], smask[i], up, Q)
+        ko += 1
+    return 0, nrow, next_id

@@ -1,0 +1,253 @@
+"""Public layer of the tracker: plots (+ sensors) in, track rows out.
+
+:func:`track` validates once, orders the plots (arrival order, batches), calls the one
+compiled loop :func:`tracker._kernels.core.run_tracker` and wraps its rows.  No Python
+loop over plots or tracks.
+"""
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass
+
+import numpy as np
+
+from radar.errors import InputError
+from radar.plotlog import Plots
+from tracker.params import TrackerParams
+
+#: measurement types inside the kernel
+MT_CARTESIAN_3D = 0
+MT_CARTESIAN_2D = 1
+MT_POLAR_2D = 2
+
+
+@dataclass(frozen=True)
+class TrackRows:
+    """Output rows of one tracker run (one row per confirmed track per output time or update)."""
+
+    time_s: np.ndarray
+    """Row time (s); the state is predicted to it."""
+    track: np.ndarray
+    """Stable track id (i8)."""
+    state: np.ndarray
+    """(N, 6) x, y, z (m), vx, vy, vz (m/s), scenario ENU."""
+    pos_cov: np.ndarray
+    """(N, 6) position covariance xx, xy, xz, yy, yz, zz (m^2)."""
+    status: np.ndarray
+    """1 confirmed (2 cued, in pictures)."""
+    squawk: np.ndarray
+    """Last Mode 3/A code associated to the track, -1 none."""
+    sensors: np.ndarray
+    """Bitmask of the sensor indices that fed the track (i8)."""
+
+    def __len__(self):
+        return int(self.time_s.shape[0])
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    rows: TrackRows
+    n_plots: int
+    n_used: int
+    n_dropped_late: int
+    confirmed_tracks: int
+    tracking_s: float
+    nis_mean: tuple
+    """Mean NIS per measurement dimension (1, 2, 3); NaN where none."""
+    stats: dict
+
+    @property
+    def plots_per_s(self) -> float:
+        return self.n_plots / self.tracking_s if self.tracking_s > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class Grids:
+    """Geometry grids in kernel form (see :func:`load_grids`)."""
+
+    stack: np.ndarray  # (G, nlat, nlon) f8: min visible MSL (NaN: never visible)
+    sensor_grid: np.ndarray  # (S,) i4: index into stack, -1 none
+    lat0: float  # first (northernmost) cell centre, deg
+    dlat: float  # > 0, deg
+    lon0: float  # first (westernmost) cell centre, deg
+    dlon: float  # > 0, deg
+
+
+def load_grids(source, sensors) -> Grids:
+    """Geometry grids from ``grids.npz`` (path or mapping): ``lat`` (descending), ``lon`` (ascending) and
+    ``min_visible_msl__<site_id>__<type>`` per sensor.  Sensors without a grid get -1 (no visibility test)."""
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        try:
+            data = dict(np.load(source))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{source}: cannot read geometry grids ({exc}); expected an .npz with lat, lon, min_visible_msl__*") from None
+        name = str(source)
+    else:
+        data = dict(source)
+        name = "grids"
+    for k in ("lat", "lon"):
+        if k not in data:
+            raise InputError(f"{name}: array {k!r} missing; expected lat (descending), lon (ascending) cell centres")
+    lat = np.asarray(data["lat"], float)
+    lon = np.asarray(data["lon"], float)
+    if lat.size < 2 or lon.size < 2 or not (np.all(np.diff(lat) < 0) and np.all(np.diff(lon) > 0)):
+        raise InputError(f"{name}: lat must be descending and lon ascending (cell centres, >= 2 each)")
+    stack = []
+    sg = np.full(len(sensors.sensors), -1, dtype=np.int32)
+    for s in sensors.sensors:
+        key = f"min_visible_msl__{s.site_id}__{s.type}"
+        if key in data:
+            g = np.asarray(data[key], float)
+            if g.shape != (lat.size, lon.size):
+                raise InputError(f"{name}: {key} has shape {g.shape}; expected ({lat.size}, {lon.size})")
+            sg[s.index] = len(stack)
+            stack.append(g)
+    st = np.ascontiguousarray(np.stack(stack)) if stack else np.zeros((0, 1, 1))
+    return Grids(st, sg, float(lat[0]), float(lat[0] - lat[1]), float(lon[0]), float(lon[1] - lon[0]))
+
+
+def _measurement_types(plots: Plots, sensors) -> np.ndarray:
+    mt = np.where(plots.dims >= 3, MT_CARTESIAN_3D, MT_CARTESIAN_2D).astype(np.int8)
+    if sensors is not None and len(plots):
+        arr = sensors.to_arrays()
+        kind = arr.kind[plots.sensor]
+        polar2 = np.isfinite(plots.range_m) & ~np.isfinite(plots.elevation_rad) & (kind != 0)
+        mt[polar2] = MT_POLAR_2D
+    return mt
+
+
+def arrival_order(plots: Plots, proc_time_s: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the plots in processing order: by processing time (default: the plot time), then plot time."""
+    proc = plots.time_s if proc_time_s is None else np.asarray(proc_time_s, float)
+    return np.lexsort((np.arange(len(plots)), plots.time_s, proc))
+
+
+def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, out_times=None,
+          emit_on_update: bool = False, proc_time_s=None, grids: Grids | None = None,
+          window_s: float | None = None) -> TrackResult:
+    """Run the tracker over ``plots``.
+
+    Parameters
+    ----------
+    plots:
+        The plots (any order); Cartesian x/y/z/cov must be finite for plots not updated on (range, azimuth).
+    sensors:
+        :class:`radar.sensorfile.SensorTable` or None.  Without it every (time, sensor) is one batch covering
+        everything and every plot is a Cartesian plot with its own covariance.
+    out_times:
+        Times (s) at which to write a row per confirmed track alive then, predicted to that time.
+    emit_on_update:
+        Also write a row after each update of a confirmed track (at the batch's processing time).
+    proc_time_s:
+        Processing (arrival) time of each plot (s); default the plot time.  Batches are processed in order
+        of the arrival of their last plot.
+    grids:
+        Geometry grids (:func:`load_grids`) for the geometry-visible test of counted misses.
+    """
+    from tracker._kernels import core
+
+    params = params or TrackerParams()
+    n = len(plots)
+    if window_s is None:
+        window_s = params.window_s if params.window_s is not None else (
+            (sensors.max_latency_s if sensors is not None else 0.0) + 1.0)
+    mt = _measurement_types(plots, sensors)
+    need_cart = mt != MT_POLAR_2D
+    bad = need_cart & ~(np.isfinite(plots.x_m) & np.isfinite(plots.y_m) & np.isfinite(plots.z_m)
+                        & np.isfinite(plots.cov).all(axis=1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"plot {i} (sensor {plots.sensor[i]}, t = {plots.time_s[i]}): no Cartesian position/covariance; "
+                         "polar plots need a sensors file to be converted")
+    if sensors is not None and n and plots.sensor.max() >= len(sensors):
+        raise InputError(f"plots: sensor id {int(plots.sensor.max())} unknown; the sensors file defines 0..{len(sensors) - 1}")
+    # polar 2D plots need a gating position: the converted one (x, y) is filled by read_plot_log / feeds
+    pos = np.ascontiguousarray(np.stack((plots.x_m, plots.y_m, plots.z_m), axis=1))
+    cov = np.ascontiguousarray(plots.cov)
+    pos = np.where(np.isfinite(pos), pos, 0.0)
+    cov = np.where(np.isfinite(cov), cov, 0.0)
+    proc = plots.time_s if proc_time_s is None else np.asarray(proc_time_s, float)
+    order = arrival_order(plots, proc)
+    pt_a = np.ascontiguousarray(plots.time_s[order])
+    ps_a = np.ascontiguousarray(plots.sensor[order].astype(np.int64))
+    late = core.late_flags(pt_a, float(window_s))
+    if sensors is not None and len(sensors):
+        arr = sensors.to_arrays()
+        scan = arr.scan_period_s
+    else:
+        arr = None
+        scan = np.ones(int(ps_a.max()) + 1 if n else 1)
+    full = sensors is None
+    bid, nb = core.make_batches(pt_a, ps_a, scan, params.batch_fraction, full)
+    proc_a = proc[order]
+    close = np.full(nb, -np.inf)
+    np.maximum.at(close, bid, proc_a)
+    o2 = np.lexsort((np.arange(n), bid, close[bid]))
+    idx = order[o2]
+    bid_sorted = bid[o2]
+    bstart = np.flatnonzero(np.r_[True, bid_sorted[1:] != bid_sorted[:-1], True]).astype(np.int64) if n else np.zeros(1, np.int64)
+    late_sorted = np.ascontiguousarray(late[o2])
+
+    def c(a, dt=np.float64):
+        return np.ascontiguousarray(a, dtype=dt)
+
+    if arr is not None:
+        frame = sensors.frame
+        sens = (True, c(arr.position_enu), c(arr.rotation), c(arr.lat_rad), c(arr.lon_rad), c(arr.antenna_msl_m),
+                c(arr.scan_period_s), c(arr.range_max_m), c(np.where(np.isfinite(arr.sigma), arr.sigma, 0.0)),
+                c(frame.origin_ecef), c(frame.rotation))
+    else:
+        from radar.frame import Frame
+
+        frame = Frame()
+        sens = (False, np.zeros((1, 3)), np.eye(3).reshape(1, 3, 3).copy(), np.zeros(1), np.zeros(1), np.zeros(1),
+                np.ones(1), np.full(1, np.inf), np.ones((1, 3)), c(frame.origin_ecef), c(frame.rotation))
+    if grids is not None:
+        g = (c(grids.stack), c(grids.sensor_grid, np.int32), grids.lat0, grids.dlat, grids.lon0, grids.dlon)
+    else:
+        g = (np.zeros((0, 1, 1)), np.full(0, -1, dtype=np.int32), 0.0, 1.0, 0.0, 1.0)
+    out_times = np.zeros(0) if out_times is None else np.unique(np.asarray(out_times, float))
+    p = params.to_array(float(window_s), emit_on_update, full)
+    plot_args = (c(plots.time_s[idx]), c(proc[idx]), c(plots.sensor[idx], np.int64), c(mt[idx], np.int8),
+                 c(pos[idx]), c(cov[idx]), c(np.nan_to_num(plots.range_m[idx])), c(np.nan_to_num(plots.azimuth_rad[idx])),
+                 c(plots.mode_c_m[idx]), c(plots.squawk[idx], np.int64), late_sorted, bstart)
+    capacity = int(min(max(n, 1) + 1, 16384))
+    cap_rows = int(max(16, (n + 16) if emit_on_update else 0) + 64 * len(out_times))
+    while True:
+        rows_f = np.zeros((cap_rows, 13))
+        rows_i = np.zeros((cap_rows, 4), dtype=np.int64)
+        stats = np.zeros(core.N_STATS)
+        t0 = _time.perf_counter()
+        status, nrow, nconf = core.run_tracker(*plot_args, *sens, *g, p, out_times, capacity, rows_f, rows_i, stats)
+        elapsed = _time.perf_counter() - t0
+        if status == 1:
+            capacity *= 2
+            continue
+        if nrow > cap_rows:
+            cap_rows = int(nrow)
+            continue
+        break
+    rows = TrackRows(time_s=rows_f[:nrow, 0].copy(), track=rows_i[:nrow, 0].copy(), state=rows_f[:nrow, 1:7].copy(),
+                     pos_cov=rows_f[:nrow, 7:13].copy(), status=rows_i[:nrow, 1].astype(np.int8),
+                     squawk=rows_i[:nrow, 2].astype(np.int32), sensors=rows_i[:nrow, 3].copy())
+    nis = tuple(float(stats[core.S_NIS_SUM_1 + k] / stats[core.S_NIS_N_1 + k]) if stats[core.S_NIS_N_1 + k] else float("nan")
+                for k in range(3))
+    names = ["dropped_late", "updates", "nis_sum_1", "nis_sum_2", "nis_sum_3", "nis_n_1", "nis_n_2", "nis_n_3",
+             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs"]
+    return TrackResult(rows=rows, n_plots=n, n_used=int(stats[core.S_PLOTS_USED]),
+                       n_dropped_late=int(stats[core.S_DROPPED_LATE]), confirmed_tracks=int(nconf), tracking_s=elapsed,
+                       nis_mean=nis, stats=dict(zip(names, stats.tolist())))
+
+
+def warmup() -> None:
+    """Compile the tracker kernels (CV and IMM, Cartesian and polar) on a tiny input."""
+    from radar.sensorfile import Sensor, SensorTable
+
+    n = 8
+    t = np.arange(n) * 10.0
+    pl = Plots.from_columns(n, time_s=t, sensor=np.zeros(n), x_m=100.0 * t, y_m=np.zeros(n), z_m=np.full(n, 1000.0),
+                            cov=np.tile([1e4, 0, 0, 1e4, 0, 1e4], (n, 1)), dims=np.full(n, 3))
+    for imm in (False, True):
+        track(pl, None, TrackerParams(imm=imm), out_times=t[::2], emit_on_update=True)
+    st = SensorTable(sensors=(Sensor(0, "w", "W", "military", "PSR_2D", -9.2, -75.0, 100.0, 10.0, 100.0, 0.002),))
+    track(pl, st, TrackerParams())
