@@ -14,6 +14,11 @@ EXTRA_ARGUMENTS: list = []
 #: staged output directory; they may write files and return summary lines
 EXTRA_STEPS: list = []
 
+from scenarios import engage_cli as _engage_cli  # noqa: E402  issue 5: --engage (imports only argparse)
+
+EXTRA_ARGUMENTS.append(_engage_cli.add_engage_arguments)
+EXTRA_STEPS.append(_engage_cli.engage_step)
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", default=None, help="embedded scenario name or .toml file (default: peru)")

@@ -1,0 +1,102 @@
+"""``airbridge simulate --engage``: outputs, summary and bad input (exit 2, nothing written).
+
+Until the tracker's ``tracker.pictures`` is importable, the CLI plumbing is exercised with a
+stand-in picture builder (plots of one truth target -> one track, a new track after a 60 s
+gap); the stand-in is installed only for these tests and says so.
+"""
+import importlib.util
+import sys
+import types
+
+import numpy as np
+import pytest
+
+HAVE_TRACKER = importlib.util.find_spec("tracker.pictures") is not None
+
+
+def _standin_build_picture(plots, sensors, mode, seed, day, params=None, grids=None):
+    from scenarios.engagement import PictureArrays
+
+    owner_mil = np.array([s.owner == "military" for s in sensors.sensors])
+    keep = (plots.truth >= 0) & np.isfinite(plots.x_m)
+    if mode == "military":
+        keep &= owner_mil[plots.sensor]
+    idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort((plots.time_s[idx], plots.truth[idx]))]
+    t, tr = plots.time_s[idx], plots.truth[idx]
+    new = np.r_[True, (tr[1:] != tr[:-1]) | (np.diff(t) > 60.0)]
+    track = np.cumsum(new)
+    x, y, z = plots.x_m[idx], plots.y_m[idx], plots.z_m[idx]
+    vx, vy, vz = (np.zeros(idx.size) for _ in range(3))
+    for i in range(1, idx.size):
+        if not new[i]:
+            dt = max(t[i] - t[i - 1], 1e-3)
+            vx[i], vy[i], vz[i] = (x[i] - x[i - 1]) / dt, (y[i] - y[i - 1]) / dt, (z[i] - z[i - 1]) / dt
+    return PictureArrays(time_s=t, track=track.astype(np.int64), x_m=x, y_m=y, z_m=z, vx_mps=vx, vy_mps=vy,
+                         vz_mps=vz, pos_sigma_m=np.full(idx.size, 500.0), status=np.ones(idx.size, np.int8),
+                         squawk=plots.squawk[idx].astype(np.int64), mode=mode)
+
+
+@pytest.fixture
+def pictures(monkeypatch):
+    if not HAVE_TRACKER:
+        mod = types.ModuleType("tracker.pictures")
+        mod.build_picture = _standin_build_picture
+        monkeypatch.setitem(sys.modules, "tracker.pictures", mod)
+    return HAVE_TRACKER
+
+
+def test_simulate_engage_writes_outputs(cli, tmp_path, pictures):
+    out = tmp_path / "run"
+    code, stdout, err = cli("simulate", "--days", "2", "--seed", "1", "--no-map", "--engage",
+                            "--options", "a29_forward,f16_la_joya", "--modes", "military,integrated", "--out", out)
+    assert code == 0, err
+    lines = (out / "engagements.csv").read_text().splitlines()
+    assert lines[0].startswith("day,flight,option,mode,outcome")
+    rows = [r.split(",") for r in lines[1:]]
+    header = (out / "flights.csv").read_text().splitlines()
+    kind = header[0].split(",").index("kind")
+    n_drug = sum(1 for r in header[1:] if r.split(",")[kind] == "drug")
+    # one row per drug flight x option x mode (+ false scrambles)
+    real = [r for r in rows if r[4] != "false_scramble"]
+    assert len(real) == 2 * 2 * n_drug and n_drug > 0
+    assert {r[2] for r in rows} <= {"a29_forward", "f16_la_joya"} and {r[3] for r in rows} <= {"military", "integrated"}
+    assert (out / "engagement_timeline_day0.png").stat().st_size > 10_000
+    assert (out / "engagement_timeline_day1.png").stat().st_size > 10_000
+    assert (out / "engagement_map.png").stat().st_size > 10_000
+    assert "engagement outcomes per option x mode" in stdout
+    assert "engagement outcomes per option x mode" in (out / "summary.txt").read_text()
+    print(stdout[stdout.index("engagement outcomes"):])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--modes", "fused"], "--modes 'fused'"),
+    (["--options", "nope"], "option 'nope' is unknown"),
+])
+def test_bad_flags_exit_2(cli, tmp_path, pictures, args, needle):
+    out = tmp_path / "bad"
+    code, stdout, err = cli("simulate", "--days", "1", "--no-map", "--no-background", "--engage", *args, "--out", out)
+    assert code == 2
+    assert err.count("\n") == 1 and needle in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("toml,needle", [
+    ('[[options]]\nid = "x"\ndetachments = [ { type = "f35", base = "la_joya", aircraft = 2, alert = "qra" } ]\n',
+     "options[0].detachments[0].type = 'f35': unknown aircraft type"),
+    ('[[options]]\nid = "x"\ndetachments = [ { type = "a29", base = "nowhere", aircraft = 2, alert = "qra" } ]\n',
+     "unknown base"),
+    ('[[options]]\nid = "x"\ndetachments = [ { type = "a29", base = "la_joya", aircraft = 2, alert = "hot" } ]\n',
+     "alert = 'hot'"),
+    ('[[options]]\nid = "x"\ndetachments = []\n', "must list at least one detachment"),
+    ('[interceptor_additions]\na29 = { endurance_h = -1, intercept_radius_km = 550 }\n', "endurance_h = -1: must be > 0"),
+])
+def test_bad_scenario_exit_2(cli, tmp_path, pictures, toml, needle):
+    scen = tmp_path / "s.toml"
+    scen.write_text('extends = "peru"\n' + toml)
+    out = tmp_path / "bad"
+    code, stdout, err = cli("simulate", "--scenario", scen, "--days", "1", "--no-map", "--no-background", "--engage",
+                            "--out", out)
+    assert code == 2, err
+    assert err.count("\n") == 1 and needle in err and str(scen) in err
+    assert not out.exists()
