@@ -395,15 +395,24 @@ class Router:
         return best
 
 
-def climb_limited_profile(s_m, terrain_m, agl_m, ceiling_m, climb_grad, descent_grad, h_start, h_end):
+def climb_limited_profile(s_m, terrain_m, agl_m, ceiling_m, climb_grad, descent_grad, h_start, h_end,
+                          min_clearance_m: float = 50.0):
     """Heights along a path (s: distance, m) that stay >= the target and within the slope limits.
 
     target = min(terrain + AGL, ceiling), ramped from the end points: min(target, h_start + climb_grad s,
-    h_end + descent_grad (L - s)); result = its upper envelope with slopes <= climb_grad ahead and
+    h_end + descent_grad (L - s)), and at least terrain + min_clearance_m between the end points;
+    result = its upper envelope with slopes <= climb_grad ahead and
     <= descent_grad behind (backward then forward pass), end points on the ground."""
     s = np.asarray(s_m, float)
-    target = np.minimum(np.asarray(terrain_m, float) + agl_m, ceiling_m)
+    ter = np.asarray(terrain_m, float)
+    target = np.minimum(ter + agl_m, ceiling_m)
     target = np.minimum(target, np.minimum(h_start + climb_grad * s, h_end + descent_grad * (s[-1] - s)))
+    # never below the terrain + a minimum clearance between the strips (where the terrain around a strip
+    # rises faster than the climb gradient this wins, and the first / last segment is steeper)
+    floor = np.minimum(ter + min_clearance_m, ceiling_m)
+    floor[0] = h_start
+    floor[-1] = h_end
+    target = np.maximum(target, floor)
     h = target.copy()
     ds = np.diff(s)
     for i in range(len(h) - 2, -1, -1):  # climb early enough for what lies ahead
