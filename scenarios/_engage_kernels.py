@@ -103,7 +103,7 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
                   det_x, det_y, det_h, det_v, det_climb, det_endurance, det_radius,
                   det_acq_day, det_acq_night, det_eoir, det_escort,
                   slot_det, slot_delay, slot_ready, u_search,
-                  phase12_s, reserve_s, search_age_s, turnaround_s, k_sigma, k_drift,
+                  phase12_s, reserve_s, search_age_s, turnaround_s, k_sigma, k_drift, abort_persist_s,
                   out_code, out_slot, out_t_air, out_t_contact, out_t_id, out_x, out_y, out_hours, out_searched):
     """Play one option's scrambles over one picture, in order of the scramble orders.
 
@@ -116,7 +116,9 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
     n-th launch (engagement draws, keyed by option and never by mode).
 
     Causality: the choice of base uses only rows at or before the order; guidance at time t
-    uses only rows at or before t.
+    uses only rows at or before t.  The intercept radius (a planning figure) gates the choice
+    of base; in flight only fuel counts: a re-solved PIP beyond bingo (or none at all) aborts
+    the sortie once it has persisted abort_persist_s, so one noisy update does not.
 
     Outputs per engagement: code (ENG_*), slot (-1 if none launched), airborne, contact and
     identification times (NaN when absent), contact position, flight hours, searched flag.
@@ -181,18 +183,44 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
         cx = px
         cy = py
         t_contact = math.nan
+        prev_ok = False
+        pax = px
+        pay = py
+        bad_since = math.nan
         while True:
             tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, det_climb[d])
             dist_a = math.hypot(ax - bx, ay - by)
-            if (not math.isfinite(tau)) or dist_a > det_radius[d] or \
-                    (t + tau - t_air) + dist_a / vi + reserve_s > det_endurance[d]:
-                code = ENG_OUT_OF_RANGE
-                t_done = t
-                cx = px
-                cy = py
-                break
-            t_c = t + tau
             t_next = row_t[k + 1] if k + 1 < end else math.inf
+            feasible = math.isfinite(tau) and (t + tau - t_air) + dist_a / vi + reserve_s <= det_endurance[d]
+            if not feasible:
+                # an infeasible re-solve (target outrunning, or beyond bingo) aborts the sortie only when
+                # it persists for abort_persist_s, or at once when fuel says go home now; meanwhile hold
+                # course on the last feasible aim point (no contact is declared on an infeasible solution)
+                home_now = (t - t_air) + math.hypot(px - bx, py - by) / vi + reserve_s >= det_endurance[d]
+                if math.isnan(bad_since):
+                    bad_since = t
+                if home_now or (not prev_ok) or (not math.isfinite(t_next)) or t - bad_since >= abort_persist_s:
+                    code = ENG_OUT_OF_RANGE
+                    t_done = t
+                    cx = px
+                    cy = py
+                    break
+                gap = math.hypot(pax - px, pay - py)
+                step = vi * (t_next - t)
+                if gap <= step:
+                    px = pax
+                    py = pay
+                else:
+                    px += (pax - px) * step / gap
+                    py += (pay - py) * step / gap
+                t = t_next
+                k += 1
+                continue
+            bad_since = math.nan
+            prev_ok = True
+            pax = ax
+            pay = ay
+            t_c = t + tau
             if t_c <= t_next:
                 if t_c - row_t[k] <= search_age_s:
                     t_contact = t_c

@@ -144,7 +144,7 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
     fig, axes = plt.subplots(len(modes), 1, figsize=(12, 1.2 + (0.35 * max(len(drug), 1) + 0.6) * len(modes)),
                              squeeze=False, sharex=True, dpi=100)
     col = {h: np.asarray(table.column(h), dtype=object) for h in ("flight", "option", "mode", "outcome")}
-    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_scramble_s", "t_intercept_s", "t_id_s")}
+    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_intercept_s", "t_id_s")}
     for ax, m in zip(axes[:, 0], modes):
         for i, f in enumerate(drug):
             for a, b in ((fl.t_depart[f], fl.t_land[f]), (fl.t_takeoff[f], fl.t_end[f])):
@@ -165,7 +165,7 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
                 y = -1 if col["outcome"][r] == "false_scramble" else lane.get(str(col["flight"][r]), -1)
                 dy = 0.12 * (k - len(options) / 2)
                 c = colors(k % 10)
-                ax.plot(hrs(num["t_scramble_s"][r]), y + dy, "^", color=c, ms=5, zorder=4)
+                ax.plot(hrs(num["t_airborne_s"][r]), y + dy, "^", color=c, ms=5, zorder=4)
                 ax.plot(hrs(num["t_intercept_s"][r]), y + dy, "x", color=c, ms=6, zorder=4)
                 ax.plot(hrs(num["t_id_s"][r]), y + dy, "*", color=c, ms=8, zorder=4)
         ax.set_yticks([-1] + list(range(len(drug))), ["false"] + [str(fl.id[f]) for f in drug], fontsize=7)

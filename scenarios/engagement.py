@@ -267,7 +267,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
        opt.det_acq_day, opt.det_acq_night, opt.det_eoir, opt.det_escort,
        opt.slot_det, opt.slot_delay, opt.slot_ready, opt.u_search,
        params.phase_i_s + params.phase_ii_s, params.reserve_s, params.search_after_track_age_s,
-       params.turnaround_s, params.search_sigma_factor, params.search_drift_factor,
+       params.turnaround_s, params.search_sigma_factor, params.search_drift_factor, params.abort_persist_s,
        code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched)
     det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
     cost = np.where(det >= 0, out[5] * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
@@ -283,7 +283,7 @@ class FlightTruth:
     """What scoring needs about the day's flights (truth: used only after the engagement).
 
     id: flight ids; is_drug: drug flight (else background); leg times (s, NaN if absent):
-    t_border_in, t_land (end of the inbound leg), t_takeoff, t_border_out (end of the
+    t_border_in (enters Peru), t_land (end of the inbound leg), t_takeoff, t_border_out (end of the
     outbound leg in Peru).  t_first_plot: first plot of the flight (NaN = never detected);
     leg_detected: (n, 2) bool, any plot during the inbound / outbound leg.
     position_enu(t) -> (n_flights, len(t), 3) scenario ENU (NaN when not airborne).
@@ -291,6 +291,7 @@ class FlightTruth:
 
     id: np.ndarray
     is_drug: np.ndarray
+    t_border_in: np.ndarray
     t_land: np.ndarray
     t_takeoff: np.ndarray
     t_border_out: np.ndarray
@@ -340,8 +341,9 @@ class OutcomeTable:
     columns: dict
 
     HEADER = ("day", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s", "t_suspect_s",
-              "t_scramble_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd", "base", "interceptor",
-              "false_scramble", "track", "intercept_x_m", "intercept_y_m", "searched")
+              "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd", "base",
+              "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
+              "intercept_y_m", "searched")
 
     def __len__(self) -> int:
         return len(self.columns["outcome"])
@@ -375,8 +377,13 @@ def write_csv(table: OutcomeTable, fh) -> None:
 
 
 def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_of: np.ndarray,
-                  truth: FlightTruth) -> OutcomeTable:
-    """Outcomes per drug flight (best leg by precedence) and one row per false scramble."""
+                  truth: FlightTruth, frame=None) -> OutcomeTable:
+    """Outcomes per drug flight (best leg by precedence) and one row per false scramble.
+
+    Inbound contact made before the target entered Peru counts from the border crossing
+    (the interceptor holds at the border: no identification over Bolivia); Phase I-II then
+    run from there (bingo is not re-checked for the wait -- a simplification).
+    """
     cols = {h: [] for h in OutcomeTable.HEADER}
     nan = math.nan
 
@@ -394,7 +401,8 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         elif eng.slot[j] >= 0:
             add(day=day, flight=str(truth.id[f]) if f >= 0 else -1, option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
                 leg="", t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
-                t_scramble_s=float(eng.t_air[j]), t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
+                t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
+                t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
                 flight_hours=float(eng.hours[j]), cost_usd=float(eng.cost_usd[j]),
                 base=det_base[eng.detachment[j]], interceptor=det_type[eng.detachment[j]], false_scramble=1,
                 track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
@@ -402,6 +410,8 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
     for f in np.flatnonzero(truth.is_drug):
         cands = []  # (rank, leg, j)
         land, takeoff, out_t = truth.t_land[f], truth.t_takeoff[f], truth.t_border_out[f]
+        b_in = truth.t_border_in[f]
+        contact_of, id_of = {}, {}
         for j in per_flight.get(int(f), []):
             inbound = not (eng.t_suspect[j] >= takeoff)  # NaN-safe: no takeoff -> inbound
             leg = "inbound" if inbound else "outbound"
@@ -417,6 +427,9 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
                 name = "missed_lost_track"
             else:
                 tc, tid = eng.t_contact[j], eng.t_id[j]
+                if inbound and math.isfinite(b_in) and tc < b_in:
+                    tid, tc = tid + (b_in - tc), b_in        # hold at the border, then Phases I-II
+                contact_of[j], id_of[j] = tc, tid
                 if c == 3 and tid <= end_air:
                     name = "identified_airborne"
                 elif tc <= end_air:
@@ -442,12 +455,22 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         if j >= 0:
             d = eng.detachment[j]
             row.update(t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
-                       t_scramble_s=float(eng.t_air[j]), t_intercept_s=float(eng.t_contact[j]),
-                       t_id_s=float(eng.t_id[j]) if name == "identified_airborne" else nan,
+                       t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
+                       t_intercept_s=float(contact_of.get(j, eng.t_contact[j])),
+                       t_id_s=float(id_of.get(j, eng.t_id[j])) if name == "identified_airborne" else nan,
                        base=det_base[d] if d >= 0 else "", interceptor=det_type[d] if d >= 0 else "",
                        track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
                        searched=int(eng.searched[j]))
         add(**row)
+    x = np.asarray(cols["intercept_x_m"], float)
+    y = np.asarray(cols["intercept_y_m"], float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if frame is not None and ok.any():
+        lat, lon, _ = frame.enu_to_geodetic(np.column_stack([x[ok], y[ok], np.zeros(ok.sum())]))
+        la = np.full(x.size, nan)
+        lo = np.full(x.size, nan)
+        la[ok], lo[ok] = np.round(lat, 5), np.round(lon, 5)
+        cols["intercept_lat"], cols["intercept_lon"] = [float(v) for v in la], [float(v) for v in lo]
     return OutcomeTable(cols)
 
 
@@ -484,7 +507,7 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
             flight_of = flight_of_sus[eng.source]
             if details is not None:
                 details[(option.id, mode)] = (eng, flight_of, rows)
-            parts.append(score_flights(day, option, mode, eng, flight_of, truth))
+            parts.append(score_flights(day, option, mode, eng, flight_of, truth, frame))
     return OutcomeTable.concat(parts)
 
 
@@ -514,6 +537,7 @@ class StraightFlight:
     squawk: int = -1
     flight_plan: bool = False
     is_drug: bool = True
+    t_border_in: float = math.nan
     t_land: float = math.nan
     t_takeoff: float = math.nan
     t_border_out: float = math.nan
@@ -577,6 +601,7 @@ def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military
                          detected(f, f.t_takeoff if math.isfinite(f.t_takeoff) else np.inf, np.inf)] for f in fl],
                        dtype=bool).reshape(len(fl), 2)
     truth = FlightTruth(id=np.arange(len(fl), dtype=np.int64), is_drug=np.array([f.is_drug for f in fl], bool),
+                        t_border_in=np.array([f.t_border_in for f in fl], float),
                         t_land=np.array([f.t_land for f in fl], float),
                         t_takeoff=np.array([f.t_takeoff for f in fl], float),
                         t_border_out=np.array([f.t_border_out for f in fl], float),
@@ -633,7 +658,8 @@ def flight_truth_from_day(day) -> FlightTruth:
             enu[ok] = frame.ecef_to_enu(geodetic_to_ecef(np.degrees(lat[ok]), np.degrees(lon[ok]), h[ok]))
         return enu.reshape(n, times.size, 3)
 
-    return FlightTruth(id=np.asarray(fl.id), is_drug=np.asarray(fl.is_drug, bool), t_land=land, t_takeoff=takeoff,
+    return FlightTruth(id=np.asarray(fl.id), is_drug=np.asarray(fl.is_drug, bool),
+                       t_border_in=np.asarray(fl.t_border_in, float), t_land=land, t_takeoff=takeoff,
                        t_border_out=np.asarray(fl.t_border_out, float), t_first_plot=t_first, leg_detected=leg,
                        position_enu=position_enu)
 

@@ -129,6 +129,8 @@ class EngagementParams:
     alert_pair: aircraft per detachment that hold the alert posture.
     association_radius_m: truth association gate (after the fact only).
     search_sigma_factor / search_drift_factor: A = pi (k_s sigma + k_d v_t dt)^2.
+    abort_persist_s: in flight, an infeasible PIP (outrun or beyond bingo) aborts the sortie
+        only after persisting this long (one noisy track update does not).
     """
 
     classify_s: float = 300.0
@@ -142,6 +144,7 @@ class EngagementParams:
     association_radius_m: float = 2000.0
     search_sigma_factor: float = 3.0
     search_drift_factor: float = 0.5
+    abort_persist_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ def _params(root: Table) -> EngagementParams:
         association_radius_m=1000.0 * e.float("association_radius_km", d.association_radius_m / 1000, min_exclusive=0),
         search_sigma_factor=e.float("search_sigma_factor", d.search_sigma_factor, min_exclusive=0),
         search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0),
+        abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, what="seconds"),
     )
 
 

@@ -185,3 +185,47 @@ def test_kernel_matches_python_oracle():
     for name in ("code", "slot", "t_air", "t_contact", "t_id", "x", "y", "hours", "searched"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert len(set(a.code.tolist())) >= 3   # the case exercises several branches
+
+
+def _run_picture(pic, truth, codes, option):
+    params = CFG.params
+    sus = classify(pic, codes, params.classify_s)
+    rows = row_state(pic, sus, FRAME)
+    return engage(rows, sus, option_arrays(option, FRAME, params, seed=1, day=0, n_uniforms=64), params)
+
+
+def test_one_noisy_update_does_not_abort_but_a_persistent_runaway_does():
+    # F-16 QRA at Puerto Maldonado airborne at 1500 s; target 200 km west heading east at 70 m/s
+    option = one_option()
+    f = StraightFlight(x0=PM_XY[0] - 2e5, y0=PM_XY[1], vx=70.0, vy=0.0, t0=0.0, t1=7200.0, t_land=7200.0)
+    pic, truth, codes = synthetic_inputs([f], FRAME)
+    clean = _run_picture(pic, truth, codes, option)
+    assert clean.code[0] == K.ENG_IDENTIFIED and clean.t_contact[0] > 1600.0
+    # one update at 1600 s claims the target runs west at 400 m/s (infeasible for a 250 m/s cruise)
+    glitch = dataclasses.replace(pic, vx_mps=np.where(pic.time_s == 1600.0, -400.0, pic.vx_mps))
+    g = _run_picture(glitch, truth, codes, option)
+    assert g.code[0] == K.ENG_IDENTIFIED
+    assert abs(g.t_contact[0] - clean.t_contact[0]) < 10.0 + 1e-9   # at most one update later
+    # every update from 1600 s on says so: the sortie aborts after abort_persist_s (60 s)
+    runaway = dataclasses.replace(pic, vx_mps=np.where(pic.time_s >= 1600.0, -400.0, pic.vx_mps))
+    r = _run_picture(runaway, truth, codes, option)
+    assert r.code[0] == K.ENG_OUT_OF_RANGE and r.slot[0] == 0
+    assert r.hours[0] > 0.0
+    # aborted at 1660 s, 160 s after take-off, flown home at cruise: 2 x 160 s of flight at most
+    assert 160.0 / 3600 < r.hours[0] <= 320.0 / 3600 + 1e-9
+
+
+def test_inbound_contact_before_the_border_waits_for_it():
+    # an inbound flight tracked (and intercepted) in Bolivia: identification only from the border
+    option = one_option("a29", alert="turboprop_strip_alert")
+    f = StraightFlight(x0=PM_XY[0] + 1.2e5, y0=PM_XY[1], vx=-70.0, vy=0.0, t0=0.0, t1=9000.0,
+                       t_border_in=2400.0, t_land=9000.0)
+    pic, truth, codes = synthetic_inputs([f], FRAME)
+    details = {}
+    out = evaluate({"military": pic}, truth, codes, [option], CFG.params, FRAME, seed=1, day=0, details=details)
+    eng = details[(option.id, "military")][0]
+    assert eng.t_contact[0] < 2400.0                       # met over Bolivia
+    assert out.column("t_intercept_s")[0] == 2400.0        # counted from the border
+    phases = (CFG.params.phase_i_s + CFG.params.phase_ii_s) * max(1.0, option.detachments[0].type.min_escort_mps / 70.0)
+    assert out.column("t_id_s")[0] == pytest.approx(2400.0 + phases)
+    assert out.column("outcome")[0] == "identified_airborne"
