@@ -100,3 +100,33 @@ def test_bad_scenario_exit_2(cli, tmp_path, pictures, toml, needle):
     assert code == 2, err
     assert err.count("\n") == 1 and needle in err and str(scen) in err
     assert not out.exists()
+
+
+_CLI_DETERMINISM = """
+import importlib.util, sys, types
+sys.path.insert(0, {tests!r})
+if importlib.util.find_spec("tracker.pictures") is None:
+    import test_engagement_cli as T
+    mod = types.ModuleType("tracker.pictures"); mod.build_picture = T._standin_build_picture
+    sys.modules["tracker.pictures"] = mod
+from scenarios.cli import main
+sys.exit(main(["simulate", "--days", "1", "--seed", "4", "--no-map", "--engage", "--modes", "military,integrated",
+               "--out", {out!r}]))
+"""
+
+
+def test_cli_engagements_identical_with_1_and_2_threads(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    texts = []
+    for n in ("1", "2"):
+        out = tmp_path / f"t{n}"
+        code = _CLI_DETERMINISM.format(tests=str(Path(__file__).parent), out=str(out))
+        r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, NUMBA_NUM_THREADS=n),
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        texts.append((out / "engagements.csv").read_text())
+    assert texts[0] == texts[1]
+    assert texts[0].count("\n") > 8
