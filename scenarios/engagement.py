@@ -245,9 +245,22 @@ class Engagements:
     source: np.ndarray   # index of each engagement's track in the SuspectTracks
 
 
+def _pure_python(module, name):
+    """``module.name`` as plain CPython: every Numba dispatcher it calls is swapped for its
+    ``py_func`` (rebound on a shared globals dict), so the oracle runs no compiled code."""
+    import types
+
+    g = dict(vars(module))
+    for key, value in list(g.items()):
+        if hasattr(value, "py_func"):
+            f = value.py_func
+            g[key] = types.FunctionType(f.__code__, g, key, f.__defaults__, f.__closure__)
+    return g[name]
+
+
 def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: EngagementParams,
            python: bool = False) -> Engagements:
-    """Run the engagement kernel (``python=True``: the same code as plain Python, the oracle)."""
+    """Run the engagement kernel (``python=True``: the same code as plain CPython, the oracle)."""
     from scenarios import _engage_kernels as K
 
     t_order = suspects.t_suspect + params.decision_delay_s
@@ -260,7 +273,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     slot = np.zeros(n, np.int64)
     out = [np.zeros(n) for _ in range(6)]
     searched = np.zeros(n, np.int8)
-    fn = K.engage_option.py_func if python else K.engage_option
+    fn = _pure_python(K, "engage_option") if python else K.engage_option
     fn(rows.t, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
        first, end, t_ord,
        opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,

@@ -154,6 +154,7 @@ class InterceptorConfig:
     options: dict[str, Option]
     params: EngagementParams
     postures_s: dict[str, float]
+    budget_buys: dict = None  # type id -> aircraft the fighter budget buys ([procurement].what_3_5b_buys)
 
     def select(self, ids: list[str] | tuple[str, ...] | None, file: str = "--options") -> list[Option]:
         """Options by id (None or empty = all, in file order); unknown id -> InputError."""
@@ -182,7 +183,22 @@ def build_interceptor_config(root: Table) -> InterceptorConfig:
     bases = _bases(root)
     params = _params(root)
     options = _options(root, types, bases, postures, params)
-    return InterceptorConfig(types=types, bases=bases, options=options, params=params, postures_s=postures)
+    return InterceptorConfig(types=types, bases=bases, options=options, params=params, postures_s=postures,
+                             budget_buys=_budget_buys(root, types))
+
+
+def _budget_buys(root: Table, types) -> dict:
+    """``[procurement].what_3_5b_buys``: aircraft the fighter budget buys, per type id."""
+    if not root.has("procurement"):
+        return {}
+    proc = root.table("procurement")
+    out = {}
+    for t in proc.tables("what_3_5b_buys", []):
+        tid = t.str("option")
+        if tid not in types:
+            raise t.fail("option", tid, "unknown aircraft type: expected one of " + ", ".join(types))
+        out[tid] = t.int("aircraft", min=1)
+    return out
 
 
 def _postures(alert: Table) -> dict[str, float]:

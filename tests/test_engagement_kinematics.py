@@ -229,3 +229,14 @@ def test_inbound_contact_before_the_border_waits_for_it():
     phases = (CFG.params.phase_i_s + CFG.params.phase_ii_s) * max(1.0, option.detachments[0].type.min_escort_mps / 70.0)
     assert out.column("t_id_s")[0] == pytest.approx(2400.0 + phases)
     assert out.column("outcome")[0] == "identified_airborne"
+
+
+def test_python_oracle_runs_no_compiled_code():
+    import types
+
+    from scenarios.engagement import _pure_python
+
+    fn = _pure_python(K, "engage_option")
+    assert isinstance(fn, types.FunctionType)
+    for name in ("_solve", "pip_time", "_latest_row"):
+        assert isinstance(fn.__globals__[name], types.FunctionType), name

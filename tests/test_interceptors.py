@@ -66,3 +66,8 @@ def test_select_unknown_option():
         cfg.select(["nope"])
     assert [o.id for o in cfg.select(["a29_forward"])] == ["a29_forward"]
     assert len(cfg.select(None)) == 8
+
+
+def test_procurement_budget_buys():
+    cfg = load_interceptor_config(PERU)
+    assert cfg.budget_buys == {"gripen_ef": 24, "f16_blk70": 12, "rafale_f4": 14}
