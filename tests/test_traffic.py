@@ -1,0 +1,90 @@
+"""Background cooperative traffic and the study option that keeps only flights near drug flights."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from radar.errors import InputError
+from scenarios.config import _embedded_raw, build_scenario
+from scenarios.traffic import generate_background, load_traffic, near_drug_flights
+from scenarios.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
+
+
+def scenario(mutate=None):
+    raw = _embedded_raw("peru")
+    if mutate:
+        mutate(raw)
+    return build_scenario(raw, name="test", file="test.toml")
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_traffic(scenario())
+
+
+def test_background_day(cfg):
+    from radar.terrain import load_dem
+    from scenarios.threat import TerrainSampler
+
+    terrain = TerrainSampler(load_dem())
+    counts = []
+    for day in range(3):
+        tr, fl, uid = generate_background(cfg, terrain, 5, day)
+        counts.append(len(fl))
+        assert np.all(fl.transponder_on) and np.all(fl.flight_plan_filed)
+        assert len(set(fl.squawk.tolist())) == len(fl)
+        assert not set(fl.squawk.tolist()) & {7000, 7500, 7600, 7700, 2000, 1200}
+        assert all(set(str(c).zfill(4)) <= set("01234567") for c in fl.squawk)
+        assert np.all((fl.speed_mps >= 450 / 3.6 - 1e-9) & (fl.speed_mps <= 850 / 3.6 + 1e-9))
+        assert np.all(fl.cruise_msl_m >= 150 * 100 * 0.3048 - 1e-6)
+        assert len(set(uid.tolist())) == len(fl) and uid.min() >= 1_000_000
+        ids = {a.id: a for a in cfg.airports}
+        for f in range(tr.n_flights):
+            w = tr.flight(f)
+            a, b = ids[fl.departure_zone[f]], ids[fl.pickup_zone[f]]
+            assert (w["lat_deg"][0], w["lon_deg"][0]) == pytest.approx((a.lat_deg, a.lon_deg), abs=1e-9)
+            assert (w["lat_deg"][-1], w["lon_deg"][-1]) == pytest.approx((b.lat_deg, b.lon_deg), abs=1e-9)
+            assert w["h_m"][0] == pytest.approx(a.elevation_m) and w["h_m"][-1] == pytest.approx(b.elevation_m)
+            assert path_length_m(w["lat_deg"], w["lon_deg"])[-1] >= cfg.min_route_m
+            assert 5 * 3600 <= fl.t_depart[f] - day * 86400 <= 23 * 3600
+            top = w["h_m"] == w["h_m"].max()
+            ter = terrain(w["lat_deg"][top], w["lon_deg"][top])
+            assert np.all(w["h_m"][top] >= ter + cfg.terrain_clearance_m - 1e-6)
+            assert np.all(w["phase"] == PHASE_CRUISE)
+    # Poisson(150): the three days within +-4 sigma
+    assert all(abs(c - 150) < 4 * math.sqrt(150) for c in counts)
+
+
+def _line(b, t0, p0, p1, dur, h=5000.0):
+    b.add([t0, t0 + dur], [p0[0], p1[0]], [p0[1], p1[1]], [h, h], [PHASE_CRUISE, PHASE_CRUISE])
+
+
+def test_near_drug_flights_window():
+    drug = TrajectoryBuilder()
+    _line(drug, 10000.0, (-12.0, -70.0), (-12.0, -72.0), 3600.0)
+    bg = TrajectoryBuilder()
+    _line(bg, 10000.0, (-11.0, -71.0), (-13.0, -71.0), 3600.0)  # crosses the drug track at about the same time
+    _line(bg, 30000.0, (-11.0, -71.0), (-13.0, -71.0), 3600.0)  # crosses it 5.5 h later
+    _line(bg, 10000.0, (-14.0, -70.0), (-14.0, -72.0), 3600.0)  # parallel, 222 km away
+    _line(bg, 13000.0, (-12.3, -70.0), (-12.3, -72.0), 3600.0)  # parallel 33 km away, 50 min later
+    d, g = drug.build(), bg.build()
+    keep = near_drug_flights(g, d, 50e3, 3600.0)
+    assert keep.tolist() == [True, False, False, True]
+    keep = near_drug_flights(g, d, 20e3, 3600.0)
+    assert keep.tolist() == [True, False, False, False]
+    keep = near_drug_flights(g, d, 50e3, 600.0)
+    assert keep.tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda r: r["traffic_background"].__setitem__("airports", ["callao", "XXXX"]), "airports[1] = 'XXXX'"),
+    (lambda r: r["traffic_background"].__setitem__("cruise_tas_kmh_range", [0, 850]), "cruise_tas_kmh_range"),
+    (lambda r: r["traffic_background"].__setitem__("cruise_fl_range", [370, 150]), "cruise_fl_range"),
+    (lambda r: r["traffic_background"].__setitem__("flights_per_day", -3), "flights_per_day = -3"),
+])
+def test_bad_traffic_input(mutate, fragment):
+    with pytest.raises(InputError) as e:
+        load_traffic(scenario(mutate))
+    assert fragment in str(e.value) and "\n" not in str(e.value)
