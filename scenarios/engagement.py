@@ -214,10 +214,11 @@ def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
     else:
         lat = lon = h = np.zeros(0)
         night = np.zeros(0, np.int8)
+    # a track row without a velocity (NaN) is taken as stationary, without a sigma as 3 km (a cross-tell)
     return RowState(t=t, x=x, y=y, z=z, h=np.ascontiguousarray(h, dtype=float),
-                    vx=np.ascontiguousarray(np.asarray(picture.vx_mps, float)[r]),
-                    vy=np.ascontiguousarray(np.asarray(picture.vy_mps, float)[r]),
-                    sigma=np.ascontiguousarray(np.asarray(picture.pos_sigma_m, float)[r]),
+                    vx=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vx_mps, float)[r], nan=0.0)),
+                    vy=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vy_mps, float)[r], nan=0.0)),
+                    sigma=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.pos_sigma_m, float)[r], nan=3000.0)),
                     night=night, lat=np.asarray(lat), lon=np.asarray(lon))
 
 
