@@ -223,3 +223,36 @@ def test_worked_example_a29_forward_vs_f16_la_joya():
           f"escort stretch of Phases I-II)")
     assert need > 25 * 60          # the dossier's order of magnitude, and more with our delays
     assert all(ok[int(np.argmax(ok)):])   # monotone: more cue never hurts here
+
+
+def test_false_track_scramble_is_counted_and_costed():
+    real = StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1], vx=70.0, vy=0.0, t0=54000.0, t1=59400.0, t_land=59400.0)
+    ghost = StraightFlight(x0=PM_XY[0] - 5e4, y0=PM_XY[1] + 8e4, vx=0.0, vy=-60.0, t0=54000.0, t1=54900.0)
+    pic, _, codes = synthetic_inputs([real, ghost], FRAME)         # the picture holds both tracks
+    _, truth, _ = synthetic_inputs([real], FRAME)                   # truth knows only the real flight
+    opt = CFG.options["a29_forward"]
+    out = evaluate({"military": pic}, truth, codes, [opt], CFG.params, FRAME, seed=2, day=0)
+    outcome = list(out.column("outcome"))
+    assert sorted(outcome) == ["false_scramble", "identified_airborne"]
+    k = outcome.index("false_scramble")
+    assert out.column("flight")[k] == -1 and out.column("false_scramble")[k] == 1
+    assert out.column("flight_hours")[k] > 0 and out.column("cost_usd")[k] == pytest.approx(
+        out.column("flight_hours")[k] * CFG.types["a29"].cpfh_usd)
+
+
+def test_ground_leg_opportunity():
+    # inbound flight lands near Puerto Maldonado 1,400 s after its first track update, 100 s before the
+    # QRA F-16 is airborne; the F-16 flies to the dead-reckoned point, searches and finds it on the strip (a very
+    # long acquisition range makes the search near-instant: this test is about the leg accounting)
+    t0 = 15 * 3600.0
+    f = StraightFlight(x0=PM_XY[0] + 1e5, y0=PM_XY[1] + 5e3, vx=-70.0, vy=0.0, t0=t0, t1=t0 + 1400.0,
+                       t_land=t0 + 1400.0, t_takeoff=t0 + 1400.0 + 720.0, t_border_out=t0 + 9000.0)
+    typ = dataclasses.replace(CFG.types["f16_blk70"], sortie_availability=1.0, acq_day_m=5e6, acq_night_m=5e6)
+    opt = Option(id="f16_pm", detachments=(Detachment(type=typ, base=PM, aircraft=1, alert="qra",
+                                                      alert_delay_s=900.0, standby_delay_s=3600.0),))
+    pic, truth, codes = synthetic_inputs([f], FRAME)
+    details = {}
+    out = evaluate({"military": pic}, truth, codes, [opt], CFG.params, FRAME, seed=3, day=0, details=details)
+    eng = details[(opt.id, "military")][0]
+    assert eng.searched[0] == 1 and f.t_land < eng.t_contact[0] < f.t_takeoff
+    assert (out.column("outcome")[0], out.column("leg")[0]) == ("intercepted_late", "ground")
