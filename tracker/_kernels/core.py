@@ -130,11 +130,14 @@ def make_batches(pt, sensor, scan_period, fraction, full):
 
 
 @kernel
+def _mod(a, T):
+    """a mod T in [0, T) (T > 0)."""
+    return a - T * math.floor(a / T)
+
+
+@kernel
 def _wrap(a):
-    a = np.fmod(a + math.pi, TWO_PI)
-    if a < 0.0:
-        a += TWO_PI
-    return a - math.pi
+    return _mod(a + math.pi, TWO_PI) - math.pi
 
 
 @kernel
@@ -177,7 +180,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
     else:
         s = ps[j]
         m = 2
-        Hs = w[126:132].reshape(2, 3)
+        Hs = w[0:2, 21:24]
         r0, az0 = range_azimuth_jacobian_k(x[0], x[1], x[2], slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
         for a in range(2):
             for b in range(3):
@@ -292,7 +295,7 @@ def _inv(S, m, Si):
 
 @kernel
 def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
-             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, work6, work66):
+             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0):
     """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
     mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
 
@@ -301,14 +304,15 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
     """
     stay = math.exp(-abs(dt) / tau)
     off = 0.5 * (1.0 - stay)
-    cbar = np.empty(3)
+    cbar = imm_w[0, 0:3]
+    L = imm_w[0, 3:6]
+    x0 = imm_x0
+    P0 = imm_P0
     for k in range(3):
         cbar[k] = 0.0
         for i in range(3):
             cbar[k] += (stay if i == k else off) * mu[i]
     # mixing: x0_k = sum_i omega_ik x_i ; P0_k = sum_i omega_ik (P_i + (x_i - x0_k)(x_i - x0_k)^T)
-    x0 = np.empty((3, 6))
-    P0 = np.empty((3, 6, 6))
     for k in range(3):
         for a in range(6):
             s = 0.0
@@ -326,7 +330,6 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
                     P0[k, a, b] += om * (Pm[i, a, b] + da * (xm[i, b] - x0[k, b]))
     d2cv = np.inf
     mcv = 0
-    L = np.empty(3)
     for k in range(3):
         if k == 0:
             cv_transition(dt, F)
@@ -460,7 +463,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     last_end = np.full(ns, np.nan)
 
     # work buffers
-    w = np.empty(140)
+    w = np.empty((6, 24))
     H = np.zeros((3, 6))
     R = np.zeros((3, 3))
     y = np.zeros(3)
@@ -471,8 +474,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     S = np.zeros((3, 3))
     Si = np.zeros((3, 3))
     Hs = np.zeros((2, 3))
-    work6 = np.zeros(6)
-    work66 = np.zeros((6, 6))
+    imm_w = np.zeros((1, 6))
+    R1buf = np.zeros((3, 3))
+    Rjbuf = np.zeros((3, 3))
+    imm_x0 = np.zeros((3, 6))
+    imm_P0 = np.zeros((3, 6, 6))
     cand = np.empty(C, dtype=np.int64)
     cand_xp = np.empty((C, 3))
     cand_v = np.empty((C, 3))
@@ -562,7 +568,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     le = srot[s, 0, 0] * dx + srot[s, 1, 0] * dy + srot[s, 2, 0] * dz
                     ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
                     az = math.atan2(le, ln)
-                ph = az - TWO_PI * np.fmod(pt[j], T) / T
+                ph = az - TWO_PI * _mod(pt[j], T) / T
                 cs += math.cos(ph)
                 sn += math.sin(ph)
             phi = math.atan2(sn, cs)
@@ -575,7 +581,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     t_start = t_ref
                 if math.isfinite(last_end[s]) and t_last - last_end[s] >= T:
                     full = True
-                sec_start = phi + TWO_PI * np.fmod(t_start, T) / T
+                sec_start = phi + TWO_PI * _mod(t_start, T) / T
                 sec_width = TWO_PI * (t_last - t_start) / T
                 # misses count only up to t_last - T/32: a target near the trailing edge may well be
                 # illuminated in the next batch, which then owns that part of the sweep
@@ -607,17 +613,12 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             px = x[i, 0] + dt * x[i, 3]
             py = x[i, 1] + dt * x[i, 4]
             pz = x[i, 2] + dt * x[i, 5]
-            # predicted position covariance at t_ref
-            up_vector_approx(px, py, pz, earth_r, up)
-            process_noise(dt, q_h, q_v, up, Q)
-            tr = 0.0
-            for a in range(3):
-                for bb in range(3):
-                    cand_P[nc, a, bb] = (P[i, a, bb] + dt * (P[i, a, bb + 3] + P[i, a + 3, bb])
-                                         + dt * dt * P[i, a + 3, bb + 3] + Q[a, bb])
-                tr += cand_P[nc, a, a]
             vmag = math.sqrt(x[i, 3] ** 2 + x[i, 4] ** 2 + x[i, 5] ** 2)
-            rad = math.sqrt(gate[3] * tr) + vmag * span
+            # gate radius from traces only (cheap; the full predicted covariance is computed for candidates):
+            # tr(P_pp(t)) = tr(P_pp) + 2 dt tr(P_pv) + dt^2 tr(P_vv) + tr(Q_pp)
+            trp = (P[i, 0, 0] + P[i, 1, 1] + P[i, 2, 2] + 2.0 * dt * (P[i, 0, 3] + P[i, 1, 4] + P[i, 2, 5])
+                   + dt * dt * (P[i, 3, 3] + P[i, 4, 4] + P[i, 5, 5]) + 0.25 * dt ** 4 * (2.0 * q_h * q_h + q_v * q_v))
+            rad = math.sqrt(gate[3] * max(trp, 0.0)) + vmag * span
             in_strict = True
             if not full:
                 dx = px - spos[s, 0]
@@ -627,9 +628,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
                 rh = math.sqrt(le * le + ln * ln)
                 az = math.atan2(le, ln)
-                off = np.fmod(az - sec_start, TWO_PI)
-                if off < 0.0:
-                    off += TWO_PI
+                off = _mod(az - sec_start, TWO_PI)
                 margin = TWO_PI / 64.0
                 if rh > 1.0:
                     margin += min(math.pi, (rad + 5000.0) / rh)
@@ -641,6 +640,13 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 if outside > margin:
                     continue
                 in_strict = off <= strict_width
+            # predicted position covariance at t_ref
+            up_vector_approx(px, py, pz, earth_r, up)
+            process_noise(dt, q_h, q_v, up, Q)
+            for a in range(3):
+                for bb in range(3):
+                    cand_P[nc, a, bb] = (P[i, a, bb] + dt * (P[i, a, bb + 3] + P[i, a + 3, bb])
+                                         + dt * dt * P[i, a + 3, bb + 3] + Q[a, bb])
             cand[nc] = i
             cand_xp[nc, 0] = px
             cand_xp[nc, 1] = py
@@ -806,7 +812,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if imm:
                 d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
                                  prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mc_sigma,
-                                 H, R, y, up, w, F, Q, tmp, work6, work66)
+                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0)
             else:
                 up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
                 process_noise(dt, q_h, q_v, up, Q)
@@ -922,7 +928,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if best >= 0:
                 i = best
                 dt = pt[j] - t[i]
-                R1 = P[i, :3, :3].copy()
+                R1 = R1buf
+                for a in range(3):
+                    for bb in range(3):
+                        R1[a, bb] = P[i, a, bb]
                 p0x = x[i, 0]
                 p0y = x[i, 1]
                 p0z = x[i, 2]
@@ -932,7 +941,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         P[i, a, bb + 3] = 0.0
                         P[i, a + 3, bb] = 0.0
                         P[i, a + 3, bb + 3] = 0.0
-                Rj = np.empty((3, 3))
+                Rj = Rjbuf
                 Rj[0, 0] = cov[j, 0]
                 Rj[0, 1] = cov[j, 1]
                 Rj[0, 2] = cov[j, 2]

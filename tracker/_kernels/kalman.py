@@ -182,15 +182,15 @@ def joseph_update(x, P, y, H, R, m, w):
     """In-place Kalman update with innovation y (m), H (m x 6), R (m x m), m <= 3, Joseph form.
 
     S = H P H^T + R;  K = P H^T S^-1;  x += K y;  P = (I - K H) P (I - K H)^T + K R K^T.
-    ``w`` is a work buffer (at least 140 floats).  Returns (d2 = y^T S^-1 y, det S); det S <= 0 means
-    the update was skipped (singular innovation covariance).
+    ``w`` is a work array of shape (6, 24) (see :func:`work_buffer`).  Returns (d2 = y^T S^-1 y,
+    det S); det S <= 0 means the update was skipped (singular innovation covariance).
     """
-    PHt = w[0:18].reshape(6, 3)
-    S = w[18:27].reshape(3, 3)
-    Si = w[27:36].reshape(3, 3)
-    K = w[36:54].reshape(6, 3)
-    A = w[54:90].reshape(6, 6)
-    T = w[90:126].reshape(6, 6)
+    PHt = w[:, 0:3]
+    S = w[0:3, 3:6]
+    Si = w[3:6, 3:6]
+    K = w[:, 6:9]
+    A = w[:, 9:15]
+    T = w[:, 15:21]
     # PHt = P H^T
     for i in range(6):
         for j in range(m):
@@ -254,3 +254,8 @@ def joseph_update(x, P, y, H, R, m, w):
             P[i, j] = s + kr
             P[j, i] = s + kr
     return d2, det
+
+
+def work_buffer():
+    """Work array for :func:`joseph_update` (6 x 24 floats)."""
+    return np.empty((6, 24))

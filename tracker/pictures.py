@@ -1,0 +1,265 @@
+"""The three military air pictures (DESIGN §5): ``military``, ``non_integrated``, ``integrated``.
+
+* ``military`` -- one tracker on the military radars' plots, each plot processed when it
+  arrives (plot time + the sensor's link latency).
+* ``non_integrated`` (today) -- the military tracker as above, plus a civil tracker on the
+  civil radars' plots.  Every ``update_interval_s`` (300 s, at multiples of it since the
+  epoch) each civil track alive then is considered for a manual cross-tell: it is eligible
+  if it is primary-only (no Mode 3/A code correlated) or squawks a code not in
+  ``planned_squawks``, and lies more than ``separation_m`` (10 km, horizontal) from every
+  military track; an eligible track is told with probability ``report_probability`` (0.5),
+  after a lognormal delay (median 300 s, ln-sigma ``latency_log_sigma``, clipped to
+  120-900 s), its position blurred by N(0, ``position_sigma_m``^2) (3 km) per horizontal
+  axis.  A cross-tell creates -- or, for the same civil track, updates -- a *cued* track:
+  position at observation time, the civil velocity with sigma ``cued_sigma_v_mps`` (80 m/s),
+  predicted to now.  Cued tracks have status 2 (never confirmed); they get a row every
+  ``cued_row_interval_s`` (10 s) from the cross-tell's arrival until a newer cross-tell
+  replaces them, a confirmed military track comes within ``separation_m`` (the military
+  track then holds the target), or ``update_interval_s + latency_max_s`` passes since the
+  observation without a new cross-tell.
+  Random draws: one stream per (seed, day, cross_tell, civil track id, opportunity index)
+  (:func:`radar.rng.stream`, stream id 6), in the order u (report?), z (delay), n_x, n_y
+  (position noise), so a draw never depends on which other tracks were eligible.
+* ``integrated`` -- one tracker on all plots; civil plots arrive after the digital latency
+  (``integrated_latency_s``, 4 s); every plot is processed at max(arrival, plot time +
+  ``integrated_delay_s``), i.e. in measurement-time order behind a fixed delay.
+
+Each picture is a :class:`Picture` of rows (one per confirmed-track update, or per output
+time with ``output_every_s``, plus the cued rows).  Rows are causal: a row at time t uses
+only plots processed by t.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from radar.errors import InputError
+from radar.plotlog import Plots
+from radar.rng import stream
+from tracker.params import TrackerParams
+from tracker.tracker import Grids, TrackRows, track
+
+MODES = ("military", "non_integrated", "integrated")
+#: ids of cued tracks start here (military tracker ids are 0, 1, 2, ...)
+CUED_ID_BASE = 1_000_000
+STATUS_CONFIRMED = 1
+STATUS_CUED = 2
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A military air picture as rows (sorted by time, then track id).
+
+    ``pos_sigma_m`` is sqrt(trace(P_pos) / 3): the RMS per-axis position standard deviation.
+    ``status``: 1 confirmed, 2 cued.  ``squawk``: last Mode 3/A code correlated to the track (-1 none).
+    ``sensors``: bitmask of the sensor indices that fed the track (for cued tracks, the civil track's).
+    """
+
+    mode: str
+    time_s: np.ndarray
+    track: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    z_m: np.ndarray
+    vx_mps: np.ndarray
+    vy_mps: np.ndarray
+    vz_mps: np.ndarray
+    pos_cov: np.ndarray
+    pos_sigma_m: np.ndarray
+    status: np.ndarray
+    squawk: np.ndarray
+    sensors: np.ndarray
+    stats: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.time_s.shape[0])
+
+    @property
+    def state(self) -> np.ndarray:
+        return np.stack((self.x_m, self.y_m, self.z_m, self.vx_mps, self.vy_mps, self.vz_mps), axis=1)
+
+    def at(self, t: float, max_age_s: float = 60.0):
+        """Tracks known at time t: (ids, status, states predicted to t (k, 6)) from each track's latest row <= t."""
+        m = (self.time_s <= t) & (self.time_s >= t - max_age_s)
+        idx = np.flatnonzero(m)
+        if idx.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros((0, 6))
+        rev = idx[::-1]
+        ids, first = np.unique(self.track[rev], return_index=True)
+        rows = rev[first]
+        st = self.state[rows]
+        st[:, :3] += st[:, 3:] * (t - self.time_s[rows])[:, None]
+        return ids, self.status[rows], st
+
+
+def _picture_from_rows(mode: str, rows: TrackRows, status: np.ndarray | None = None, stats=None) -> Picture:
+    c = rows.pos_cov
+    return Picture(mode=mode, time_s=rows.time_s, track=rows.track, x_m=rows.state[:, 0], y_m=rows.state[:, 1],
+                   z_m=rows.state[:, 2], vx_mps=rows.state[:, 3], vy_mps=rows.state[:, 4], vz_mps=rows.state[:, 5],
+                   pos_cov=c, pos_sigma_m=np.sqrt(np.maximum(c[:, 0] + c[:, 3] + c[:, 5], 0.0) / 3.0),
+                   status=(np.full(len(rows), STATUS_CONFIRMED, np.int8) if status is None else status),
+                   squawk=rows.squawk, sensors=rows.sensors, stats=stats or {})
+
+
+def _concat(mode, parts, stats) -> Picture:
+    keys = ["time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "pos_cov", "pos_sigma_m", "status",
+            "squawk", "sensors"]
+    cols = {k: np.concatenate([getattr(p, k) for p in parts]) for k in keys}
+    order = np.lexsort((cols["track"], cols["time_s"]))
+    return Picture(mode=mode, stats=stats, **{k: v[order] for k, v in cols.items()})
+
+
+def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s):
+    if output_every_s:
+        t0 = np.floor(plots.time_s.min() / output_every_s) * output_every_s if len(plots) else 0.0
+        t1 = (plots.time_s.max() + 60.0) if len(plots) else 0.0
+        out = np.arange(t0, t1 + 1e-9, output_every_s)
+        return track(plots, sensors, params, out_times=out, proc_time_s=proc, grids=grids, window_s=window_s)
+    return track(plots, sensors, params, emit_on_update=True, proc_time_s=proc, grids=grids, window_s=window_s)
+
+
+def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, params: TrackerParams | None = None,
+                  grids: Grids | None = None, *, planned_squawks=None, output_every_s: float | None = None,
+                  cued_row_interval_s: float = 10.0) -> Picture:
+    """The military picture of ``mode`` from ``plots`` (see the module docstring).
+
+    ``planned_squawks``: Mode 3/A codes with a flight plan (non_integrated: squawking civil tracks
+    with one of these codes are not cross-told).  None means every code is planned (only
+    primary-only civil tracks are cross-told).
+    """
+    if mode not in MODES:
+        raise InputError(f"mode = {mode!r}: expected one of {', '.join(MODES)}")
+    if sensors is None:
+        raise InputError(f"mode {mode}: a sensors file is needed (owners, latencies, fusion parameters)")
+    params = params or TrackerParams()
+    arr = sensors.to_arrays()
+    fus = sensors.fusion
+    military = arr.owner[plots.sensor] == 0 if len(plots) else np.zeros(0, bool)
+    lat = arr.latency_s[plots.sensor] if len(plots) else np.zeros(0)
+    if mode in ("military", "non_integrated"):
+        mil_plots = plots.take(np.flatnonzero(military))
+        res = _run(mil_plots, sensors, params, mil_plots.time_s + arr.latency_s[mil_plots.sensor], grids, output_every_s,
+                   None)
+        mil_pic = _picture_from_rows(mode, res.rows, stats={"military_plots": len(mil_plots),
+                                                             "military_confirmed_tracks": res.confirmed_tracks,
+                                                             "dropped_late": res.n_dropped_late})
+        if mode == "military":
+            return mil_pic
+        civ_plots = plots.take(np.flatnonzero(~military))
+        cres = _run(civ_plots, sensors, params, civ_plots.time_s + arr.latency_s[civ_plots.sensor], grids, None, None)
+        cued, ct_stats = _cross_tell(cres.rows, mil_pic, fus, params, seed, day, planned_squawks, cued_row_interval_s)
+        stats = dict(mil_pic.stats)
+        stats.update({"civil_plots": len(civ_plots), "civil_confirmed_tracks": cres.confirmed_tracks}, **ct_stats)
+        return _concat(mode, [mil_pic, cued], stats)
+    # integrated
+    arrival = plots.time_s + lat + np.where(military, 0.0, fus.integrated_latency_s)
+    proc = np.maximum(arrival, plots.time_s + fus.integrated_delay_s)
+    window = max(float(np.max(lat, initial=0.0)), fus.integrated_latency_s) + 1.0
+    res = _run(plots, sensors, params, proc, grids, output_every_s, window)
+    return _picture_from_rows(mode, res.rows, stats={"plots": len(plots), "confirmed_tracks": res.confirmed_tracks,
+                                                     "dropped_late": res.n_dropped_late})
+
+
+def _latest(rows_time, rows_track, rows_state, t, max_age):
+    m = (rows_time <= t) & (rows_time >= t - max_age)
+    idx = np.flatnonzero(m)
+    if idx.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
+    rev = idx[::-1]
+    ids, first = np.unique(rows_track[rev], return_index=True)
+    rows = rev[first]
+    st = rows_state[rows].copy()
+    st[:, :3] += st[:, 3:] * (t - rows_time[rows])[:, None]
+    return ids, rows, st
+
+
+def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float):
+    """Cued rows (a Picture with status 2) from the civil track rows."""
+    empty = Picture(mode="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
+                    y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
+                    pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
+                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64))
+    stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0}
+    if len(civ) == 0:
+        return empty, stats
+    U = fus.update_interval_s
+    planned = None if planned is None else set(int(s) for s in planned)
+    mil_state = mil.state
+    reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors)
+    k0 = int(np.ceil(civ.time_s.min() / U))
+    k1 = int(np.floor((civ.time_s.max() + params.max_unseen_s) / U))
+    for k in range(k0, k1 + 1):
+        t_o = k * U
+        ids, rows, st = _latest(civ.time_s, civ.track, civ.state, t_o, params.max_unseen_s)
+        if ids.size == 0:
+            continue
+        mids, mrows, mst = _latest(mil.time_s, mil.track, mil_state, t_o, params.max_unseen_s)
+        for n_, cid in enumerate(ids):
+            stats["cross_tell_opportunities"] += 1
+            sq = int(civ.squawk[rows[n_]])
+            eligible = sq < 0 or (planned is not None and sq not in planned)
+            if eligible and mids.size:
+                d = np.hypot(mst[:, 0] - st[n_, 0], mst[:, 1] - st[n_, 1])
+                eligible = bool(d.min() > fus.separation_m)
+            if not eligible:
+                continue
+            stats["cross_tell_eligible"] += 1
+            g = stream(seed, day, "cross_tell", int(cid), k)
+            u = g.random()
+            z = g.standard_normal()
+            noise = g.normal(0.0, 1.0, 2) * fus.position_sigma_m
+            if u >= fus.report_probability:
+                continue
+            delay = float(np.clip(fus.latency_median_s * np.exp(fus.latency_log_sigma * z), fus.latency_min_s,
+                                  fus.latency_max_s))
+            pos = st[n_, :3].copy()
+            pos[:2] += noise
+            reports.append((t_o + delay, t_o, int(cid), pos, st[n_, 3:].copy(), sq, int(civ.sensors[rows[n_]])))
+    stats["cross_tells"] = len(reports)
+    if not reports:
+        return empty, stats
+    reports.sort(key=lambda r: (r[0], r[2]))
+    max_age = U + fus.latency_max_s
+    # cued track per civil id: the latest report replaces the previous one
+    by_civil = {}
+    for r in reports:
+        by_civil.setdefault(r[2], []).append(r)
+    cued_id = {}
+    next_cued = CUED_ID_BASE
+    for r in reports:
+        if r[2] not in cued_id:
+            cued_id[r[2]] = next_cued
+            next_cued += 1
+    stats["cued_tracks"] = len(cued_id)
+    out_t, out_id, out_state, out_cov, out_sq, out_sens = [], [], [], [], [], []
+    sp2 = fus.position_sigma_m ** 2
+    sv2 = fus.cued_sigma_v_mps ** 2
+    for cid, reps in by_civil.items():
+        for n_, (arr_t, t_obs, _, pos, vel, sq, sens) in enumerate(reps):
+            end = t_obs + max_age
+            if n_ + 1 < len(reps):
+                end = min(end, reps[n_ + 1][0])
+            tt = arr_t
+            while tt < end:
+                dt = tt - t_obs
+                p = pos + vel * dt
+                mids, mrows, mst = _latest(mil.time_s, mil.track, mil_state, tt, params.max_unseen_s)
+                if mids.size and np.hypot(mst[:, 0] - p[0], mst[:, 1] - p[1]).min() <= fus.separation_m:
+                    break  # a military track holds the target now
+                var = sp2 + sv2 * dt * dt
+                out_t.append(tt)
+                out_id.append(cued_id[cid])
+                out_state.append(np.r_[p, vel])
+                out_cov.append([var, 0.0, 0.0, var, 0.0, var])
+                out_sq.append(sq)
+                out_sens.append(sens)
+                tt += row_dt
+    if not out_t:
+        return empty, stats
+    st = np.array(out_state)
+    cov = np.array(out_cov)
+    return Picture(mode="non_integrated", time_s=np.array(out_t), track=np.array(out_id, np.int64), x_m=st[:, 0],
+                   y_m=st[:, 1], z_m=st[:, 2], vx_mps=st[:, 3], vy_mps=st[:, 4], vz_mps=st[:, 5], pos_cov=cov,
+                   pos_sigma_m=np.sqrt(cov[:, 0]), status=np.full(len(out_t), STATUS_CUED, np.int8),
+                   squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64)), stats
