@@ -104,7 +104,8 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
                   det_acq_day, det_acq_night, det_eoir, det_escort,
                   slot_det, slot_delay, slot_ready, u_search,
                   phase12_s, reserve_s, search_age_s, turnaround_s, k_sigma, k_drift, abort_persist_s,
-                  out_code, out_slot, out_t_air, out_t_contact, out_t_id, out_x, out_y, out_hours, out_searched):
+                  out_code, out_slot, out_t_air, out_t_contact, out_t_id, out_x, out_y, out_hours, out_searched,
+                  out_t_search):
     """Play one option's scrambles over one picture, in order of the scramble orders.
 
     Picture rows (sorted by track, then time): row_t (s), row_x/y (m), row_h (height MSL, m),
@@ -121,7 +122,8 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
     the sortie once it has persisted abort_persist_s, so one noisy update does not.
 
     Outputs per engagement: code (ENG_*), slot (-1 if none launched), airborne, contact and
-    identification times (NaN when absent), contact position, flight hours, searched flag.
+    identification times (NaN when absent), contact position, flight hours, searched flag and
+    the time the search began (arrival on the dead-reckoned point; NaN without search).
     """
     n_slots = slot_det.shape[0]
     busy_until = np.full(n_slots, -math.inf)
@@ -138,6 +140,7 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
         out_y[j] = math.nan
         out_hours[j] = 0.0
         out_searched[j] = 0
+        out_t_search[j] = math.nan
         # ---- choose the slot giving the earliest predicted intercept (rows <= t_order only)
         k0 = _latest_row(row_t, first, end, t_order)
         any_free = False
@@ -228,6 +231,7 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
                     # stale track: own-sensor search centred on the dead-reckoned point,
                     # P(acquire by s) = 1 - exp(-2 R v_i s / A), A = pi (k_s sigma + k_d v_t dt)^2
                     out_searched[j] = 1
+                    out_t_search[j] = t_c
                     vt = math.hypot(row_vx[k], row_vy[k])
                     radius = k_sigma * row_sigma[k] + k_drift * vt * (t_c - row_t[k])
                     area = math.pi * radius * radius

@@ -243,6 +243,7 @@ class Engagements:
     hours: np.ndarray
     cost_usd: np.ndarray
     searched: np.ndarray
+    t_search: np.ndarray  # arrival on the dead-reckoned point of a stale track (NaN: no search)
     source: np.ndarray   # index of each engagement's track in the SuspectTracks
 
 
@@ -272,7 +273,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     n = order.size
     code = np.zeros(n, np.int8)
     slot = np.zeros(n, np.int64)
-    out = [np.zeros(n) for _ in range(6)]
+    out = [np.zeros(n) for _ in range(7)]
     searched = np.zeros(n, np.int8)
     fn = _pure_python(K, "engage_option") if python else K.engage_option
     fn(rows.t, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
@@ -282,13 +283,13 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
        opt.slot_det, opt.slot_delay, opt.slot_ready, opt.u_search,
        params.phase_i_s + params.phase_ii_s, params.reserve_s, params.search_after_track_age_s,
        params.turnaround_s, params.search_sigma_factor, params.search_drift_factor, params.abort_persist_s,
-       code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched)
+       code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched, out[6])
     det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
     cost = np.where(det >= 0, out[5] * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
     return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
                        t_order=t_ord, first=first, end=end, code=code, slot=slot, detachment=det,
                        t_air=out[0], t_contact=out[1], t_id=out[2], x=out[3], y=out[4], hours=out[5],
-                       cost_usd=cost, searched=searched, source=order)
+                       cost_usd=cost, searched=searched, t_search=out[6], source=order)
 
 
 # ------------------------------------------------------------------------------------------
@@ -438,7 +439,8 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
             elif c == 1:
                 name = "missed_out_of_range"
             elif c == 2:
-                name = "missed_lost_track"
+                # the search began only after the target had landed / left Peru: too late, not lost
+                name = "missed_too_late" if eng.t_search[j] > end_air else "missed_lost_track"
             else:
                 tc, tid = eng.t_contact[j], eng.t_id[j]
                 if inbound and math.isfinite(b_in) and tc < b_in:
