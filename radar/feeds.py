@@ -332,16 +332,31 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     allc = {k: a[order] for k, a in allc.items()}
     n = allc["time_s"].size
     if convert and n:
-        from radar.measurement import convert_polar
-
-        s = allc["sensor"]
-        enu, cov = convert_polar(allc["range_m"], allc["azimuth_rad"], allc["elevation_rad"], ra.sigma[s, 0],
-                                 ra.sigma[s, 1], np.where(ra.kind[s] == 0, ra.sigma[s, 2], np.nan), ra.lat[s],
-                                 ra.lon[s], ra.h_ant[s], allc["mode_c_m"], frame)
+        enu, cov = convert_to_enu(allc, ra, frame)
         allc.update(x_m=enu[:, 0], y_m=enu[:, 1], z_m=enu[:, 2], cov=cov)
     plots = Plots.from_columns(n, **allc)
     stats.seconds["sort_convert"] = time.perf_counter() - tick
     return plots, stats
+
+
+def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
+    """Scenario ENU positions and covariances of polar plots (Numba twin of
+    :func:`radar.measurement.convert_polar`, which is its test oracle)."""
+    from radar._kernels import feeds as K
+    from radar.frame import Frame
+    from radar.measurement import MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M
+
+    frame = frame or Frame()
+    n = cols["range_m"].size
+    enu = np.empty((n, 3))
+    cov = np.empty((n, 6))
+    K.convert_plots(np.ascontiguousarray(cols["range_m"], np.float64), np.ascontiguousarray(cols["azimuth_rad"], np.float64),
+                    np.ascontiguousarray(cols["elevation_rad"], np.float64), np.ascontiguousarray(cols["mode_c_m"], np.float64),
+                    np.ascontiguousarray(cols["sensor"], np.int64), ra.lat, ra.lon, ra.h_ant, ra.sigma,
+                    np.ascontiguousarray(ra.kind == 0), REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M,
+                    np.ascontiguousarray(frame.origin_ecef, np.float64), np.ascontiguousarray(frame.rotation, np.float64),
+                    MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M, enu, cov)
+    return enu, cov
 
 
 def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr) -> dict:

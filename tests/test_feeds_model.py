@@ -303,3 +303,28 @@ def test_eval_kernel_matches_numpy_and_velocity_is_derivative():
     p0, _, _ = evaluate(traj, fr, f[ok], t[ok] - 0.5)
     _, v, _ = evaluate(traj, fr, f[ok], t[ok])
     np.testing.assert_allclose(v, p1 - p0, atol=0.05)
+
+
+def test_convert_kernel_matches_measurement_convert_polar():
+    rs = [radar(TPS70), radar(STAR, site="a"), radar(RSM, site="b")]
+    geom = flat_geometry(rs, half_deg=3.0)
+    ra = feeds.radar_arrays(rs, geom)
+    rng = np.random.default_rng(5)
+    n = 3000
+    s = rng.integers(0, 3, n)
+    r = rng.uniform(1e3, 400e3, n)
+    az = rng.uniform(0, 2 * np.pi, n)
+    el = np.where(s == 0, rng.uniform(-0.02, 0.2, n), np.nan)
+    mc = np.where((s == 2) | (rng.random(n) < 0.3), rng.uniform(0, 9000, n), np.nan)
+    cols = dict(range_m=r, azimuth_rad=az, elevation_rad=el, mode_c_m=mc, sensor=s)
+    from radar.frame import Frame
+
+    fr = Frame()
+    enu, cov = feeds.convert_to_enu(cols, ra, fr)
+    want_enu, want_cov = convert_polar(r, az, el, ra.sigma[s, 0], ra.sigma[s, 1],
+                                       np.where(ra.kind[s] == 0, ra.sigma[s, 2], np.nan), ra.lat[s], ra.lon[s],
+                                       ra.h_ant[s], mc, fr)
+    np.testing.assert_allclose(enu, want_enu, atol=1e-6, rtol=0)
+    # covariances agree to 1e-6 of their scale (same central differences, different summation order)
+    scale = np.max(np.abs(want_cov), axis=1, keepdims=True)
+    np.testing.assert_allclose(cov / scale, want_cov / scale, atol=1e-6, rtol=0)

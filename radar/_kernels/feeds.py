@@ -21,6 +21,7 @@ import numpy as np
 
 from radar._jit import kernel, prange
 from radar._kernels.geodesy import WGS84_A, WGS84_E2
+from radar.measurement import polar_to_enu_k
 
 TWO_PI = 2.0 * math.pi
 
@@ -262,6 +263,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     h = np.empty(nstep)
     ok = np.empty(nstep, np.bool_)
     ts = np.empty(nstep)
+    xyz = np.empty((nstep, 3))
     buf = np.empty(6)
     for k in range(nstep):
         t = min(t_first + k * step_s, t_last)
@@ -271,18 +273,29 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
         lat[k] = buf[0]
         lon[k] = buf[1]
         h[k] = buf[2]
+        if ok[k]:
+            sl = math.sin(buf[0])
+            cl = math.cos(buf[0])
+            nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+            xyz[k, 0] = (nn + buf[2]) * cl * math.cos(buf[1])
+            xyz[k, 1] = (nn + buf[2]) * cl * math.sin(buf[1])
+            xyz[k, 2] = (nn * (1.0 - WGS84_E2) + buf[2]) * sl
     view = np.empty(9)
     count = 0
     for r in range(nr):
         if not r_up[r]:
             continue
         margin = step_s + r_scan[r]
+        # speed: the straight chord differs from the 4/3-Earth slant range by < 2 km within 500 km, so a
+        # chord beyond range + 5 km is out of range without the trigonometry of polar_view
+        cull = (r_range[r] + 5000.0) ** 2
         run_open = False
         cur_a = 0.0
         cur_b = 0.0
         for k in range(nstep):
             vis = False
-            if ok[k]:
+            if ok[k] and ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
+                          + (xyz[k, 2] - r_ecef[r, 2]) ** 2) <= cull:
                 polar_view(lat[k], lon[k], h[k], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
                 # cheap range cull first (slant range > instrumented range + one step of flight)
                 if view[0] <= r_range[r]:
@@ -385,6 +398,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
         while slot < slot_end:
             t = t0 + (k + thu / TWO_PI) * period
+            tc = t
             for _it in range(3):
                 tc = min(max(t, t_first), t_last)
                 eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
@@ -397,7 +411,15 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                 break
             if t < ta:
                 continue
-            ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+            ph = 0
+            if t >= t_first and t <= t_last:
+                if abs(t - tc) > 1e-6:
+                    # not yet converged to 1 microsecond: evaluate at the final instant
+                    ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+                    polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                else:
+                    # the last iterate (less than 1 us before t: < 1 mm of motion) is the measured state
+                    ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
             o_valid[slot] = False
             rev = int(math.floor((t - t0) / period + 1e-9))
             o_scan[slot] = rev
@@ -406,7 +428,6 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                 lat = buf[0]
                 lon = buf[1]
                 h = buf[2]
-                polar_view(lat, lon, h, r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
                 rng = view[0]
                 if visible(lat, lon, h, rng, view[2], r_grid[r], gmin, gmax, lat0, dlat, lon0, dlon, r_range[r],
                            r_el_min[r], r_el_max[r], r_alt_max[r]):
@@ -533,3 +554,85 @@ def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_sc
                         o_el[slot] = np.nan
                         o_dims[slot] = 2
                     break
+
+
+# ------------------------------------------------------------------------------------------
+@kernel(parallel=True)
+def convert_plots(r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef,
+                  frame_rot, mode_c_sigma, unknown_sigma, out_enu, out_cov):
+    """Polar plots -> scenario ENU and covariance, the model of :func:`radar.measurement.convert_polar`
+    (its oracle): exact 4/3-Earth conversion (:func:`radar.measurement.polar_to_enu_k`), Jacobian by
+    central differences (1 m, 1 microradian), 2D plots at the Mode C elevation (vertical sigma
+    ``mode_c_sigma``) or at 0 elevation (``unknown_sigma``) along the local up."""
+    n = r.size
+    for i in prange(n):
+        s = sensor[i]
+        lat = s_lat[s]
+        lon = s_lon[s]
+        h_ant = s_h[s]
+        e = el[i]
+        is3 = e == e
+        sv = 0.0
+        if not is3:
+            sv = unknown_sigma
+            e = 0.0
+            if mode_c[i] == mode_c[i]:
+                b = kr + (mode_c[i] - h_ant)
+                sn = (b * b - r[i] * r[i] - kr * kr) / (2.0 * r[i] * kr)
+                if abs(sn) <= 1.0:
+                    e = math.asin(sn)
+                    sv = mode_c_sigma
+                else:
+                    e = 0.0
+                    sv = mode_c_sigma
+        p = np.empty(3)
+        q = np.empty(3)
+        polar_to_enu_k(r[i], az[i], e, lat, lon, h_ant, origin_ecef, frame_rot, p)
+        out_enu[i, 0] = p[0]
+        out_enu[i, 1] = p[1]
+        out_enu[i, 2] = p[2]
+        J = np.empty((3, 3))
+        steps = (1.0, 1e-6, 1e-6)
+        for c in range(3):
+            d = steps[c]
+            rp, ap, ep = r[i], az[i], e
+            rm, am, em = r[i], az[i], e
+            if c == 0:
+                rp += d
+                rm -= d
+            elif c == 1:
+                ap += d
+                am -= d
+            else:
+                ep += d
+                em -= d
+            polar_to_enu_k(rp, ap, ep, lat, lon, h_ant, origin_ecef, frame_rot, p)
+            polar_to_enu_k(rm, am, em, lat, lon, h_ant, origin_ecef, frame_rot, q)
+            for k in range(3):
+                J[k, c] = (p[k] - q[k]) / (2.0 * d)
+        v0 = s_sig[s, 0] ** 2
+        v1 = s_sig[s, 1] ** 2
+        v2 = s_sig[s, 2] ** 2 if (is3 and s_is3[s]) else 0.0
+        # local up at the converted point: geodetic latitude/longitude of the spherical destination
+        a = kr * math.atan2(r[i] * math.cos(e), kr + r[i] * math.sin(e)) / earth_r
+        sl = math.sin(lat)
+        cl = math.cos(lat)
+        s2 = min(1.0, max(-1.0, sl * math.cos(a) + cl * math.sin(a) * math.cos(az[i])))
+        lat2 = math.asin(s2)
+        lon2 = lon + math.atan2(math.sin(az[i]) * math.sin(a) * cl, math.cos(a) - sl * s2)
+        ux = math.cos(lat2) * math.cos(lon2)
+        uy = math.cos(lat2) * math.sin(lon2)
+        uz = math.sin(lat2)
+        u = np.empty(3)
+        for k in range(3):
+            u[k] = frame_rot[k, 0] * ux + frame_rot[k, 1] * uy + frame_rot[k, 2] * uz
+        C = np.empty((3, 3))
+        for k in range(3):
+            for m in range(3):
+                C[k, m] = J[k, 0] * v0 * J[m, 0] + J[k, 1] * v1 * J[m, 1] + J[k, 2] * v2 * J[m, 2] + sv * sv * u[k] * u[m]
+        out_cov[i, 0] = C[0, 0]
+        out_cov[i, 1] = 0.5 * (C[0, 1] + C[1, 0])
+        out_cov[i, 2] = 0.5 * (C[0, 2] + C[2, 0])
+        out_cov[i, 3] = C[1, 1]
+        out_cov[i, 4] = 0.5 * (C[1, 2] + C[2, 1])
+        out_cov[i, 5] = C[2, 2]
