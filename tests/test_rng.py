@@ -1,0 +1,29 @@
+"""Counter-based random streams."""
+import numpy as np
+
+from radar.rng import STREAMS, stream, stream_key
+
+
+def test_fixed_stream_ids():
+    assert STREAMS == {"threat": 1, "traffic": 2, "outages": 3, "detection": 4, "false_alarms": 5, "cross_tell": 6,
+                       "engagement": 7}
+
+
+def test_same_key_same_numbers_and_names_equal_ids():
+    a = stream(42, 3, "cross_tell", 17).random(5)
+    b = stream(42, 3, 6, 17).random(5)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_keys_differ_by_every_component():
+    base = stream_key(1, 0, "engagement", 2)
+    for other in (stream_key(2, 0, "engagement", 2), stream_key(1, 1, "engagement", 2), stream_key(1, 0, "threat", 2),
+                  stream_key(1, 0, "engagement", 3), stream_key(1, 0, "engagement")):
+        assert not np.array_equal(base, other)
+
+
+def test_streams_look_independent():
+    a = stream(1, 0, "detection").random(20000)
+    b = stream(1, 0, "false_alarms").random(20000)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 0.03
+    assert abs(a.mean() - 0.5) < 0.01

@@ -1,0 +1,215 @@
+"""Kalman and IMM kernels against FilterPy (the oracle), and covariance health over 10^6 updates."""
+import math
+
+import numpy as np
+import pytest
+
+from radar._jit import kernel
+from tracker._kernels.kalman import (ct_transition, cv_transition, joseph_update, predict, predict_cv_inplace,
+                                     process_noise, up_vector_approx, work_buffer)
+
+
+def _rand_spd(rng, n, scale):
+    A = rng.normal(size=(n, n))
+    return A @ A.T * scale + np.eye(n) * scale
+
+
+def test_kalman_step_matches_filterpy_over_1000_random_steps():
+    from filterpy.kalman import KalmanFilter
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=6) * 1e3
+    P = _rand_spd(rng, 6, 1e3)
+    kf = KalmanFilter(dim_x=6, dim_z=3)
+    kf.x = x.reshape(6, 1).copy()
+    kf.P = P.copy()
+    F = np.empty((6, 6))
+    Q = np.empty((6, 6))
+    u = np.empty(3)
+    tmp = np.empty((6, 6))
+    w = work_buffer()
+    worst_x = worst_P = 0.0
+    for step in range(1200):
+        dt = rng.uniform(-1.0, 20.0)
+        kind = step % 3
+        if kind == 0:
+            cv_transition(dt, F)
+        else:
+            ct_transition(dt, math.radians(2.0) * (1 if kind == 1 else -1), F)
+        up_vector_approx(x[0], x[1], x[2], 6371008.8, u)
+        process_noise(dt, rng.uniform(0.5, 5.0), rng.uniform(0.1, 1.0), u, Q)
+        kf.F, kf.Q = F.copy(), Q.copy()
+        kf.predict()
+        xo, Po = np.empty(6), np.empty((6, 6))
+        predict(x, P, F, Q, xo, Po, tmp)
+        x, P = xo, Po
+        m = int(rng.integers(1, 4))
+        H = np.zeros((3, 6))
+        H[:m] = rng.normal(size=(m, 6))
+        R = np.zeros((3, 3))
+        R[:m, :m] = _rand_spd(rng, m, 100.0)
+        z = H[:m] @ x + rng.multivariate_normal(np.zeros(m), R[:m, :m])
+        kf.dim_z = m
+        kf.update(z.reshape(m, 1), R=R[:m, :m].copy(), H=H[:m].copy())
+        y = np.zeros(3)
+        y[:m] = z - H[:m] @ x
+        d2, det = joseph_update(x, P, y, H, R, m, w)
+        assert det > 0
+        # tolerances: rtol 1e-9 and atol 1e-9 * max|P|
+        np.testing.assert_allclose(P, kf.P, rtol=1e-9, atol=1e-9 * np.abs(kf.P).max())
+        np.testing.assert_allclose(x, kf.x.ravel(), rtol=1e-9, atol=1e-9 * max(1.0, np.abs(kf.x).max()))
+        assert d2 == pytest.approx(float((kf.y.T @ kf.SI @ kf.y).item()), rel=1e-7, abs=1e-7)  # NIS (dimensionless)
+        worst_x = max(worst_x, np.abs(x - kf.x.ravel()).max())
+        worst_P = max(worst_P, np.abs(P - kf.P).max() / np.abs(kf.P).max())
+    assert worst_P < 1e-9
+
+
+def test_structured_cv_prediction_equals_generic():
+    rng = np.random.default_rng(3)
+    F = np.empty((6, 6))
+    Q = np.empty((6, 6))
+    u = np.empty(3)
+    tmp = np.empty((6, 6))
+    for _ in range(200):
+        x = rng.normal(size=6) * 1e4
+        P = _rand_spd(rng, 6, 1e4)
+        dt = rng.uniform(-2, 30)
+        cv_transition(dt, F)
+        up_vector_approx(x[0], x[1], x[2], 6371008.8, u)
+        process_noise(dt, 2.0, 0.5, u, Q)
+        xo, Po = np.empty(6), np.empty((6, 6))
+        predict(x, P, F, Q, xo, Po, tmp)
+        predict_cv_inplace(x, P, dt, Q)
+        np.testing.assert_allclose(x, xo, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(P, Po, rtol=1e-11, atol=1e-11 * np.abs(Po).max())
+
+
+def test_process_noise_is_dwna_per_axis():
+    """With up = z, Q equals FilterPy's Q_discrete_white_noise per axis (var q_h^2 horizontally, q_v^2 vertically)."""
+    from filterpy.common import Q_discrete_white_noise
+
+    Q = np.empty((6, 6))
+    process_noise(7.0, 3.0, 0.5, np.array([0.0, 0.0, 1.0]), Q)
+    for axis, q in ((0, 3.0), (1, 3.0), (2, 0.5)):
+        ref = Q_discrete_white_noise(dim=2, dt=7.0, var=q * q)
+        got = Q[np.ix_([axis, axis + 3], [axis, axis + 3])]
+        np.testing.assert_allclose(got, ref, rtol=1e-14)
+
+
+def _imm_args(z, R):
+    pos = np.asarray(z, float).reshape(1, 3)
+    cov = np.array([[R[0, 0], R[0, 1], R[0, 2], R[1, 1], R[1, 2], R[2, 2]]])
+    return dict(j=0, mtype=np.zeros(1, np.int8), pos=pos, cov=cov, prange=np.zeros(1), paz=np.zeros(1),
+                modec=np.full(1, np.nan), ssig=np.ones((1, 3)), ps=np.zeros(1, np.int64), slat=np.zeros(1),
+                slon=np.zeros(1), shant=np.zeros(1), origin_ecef=np.zeros(3), frame_rot=np.eye(3))
+
+
+def test_imm_matches_filterpy_imm_estimator():
+    from filterpy.kalman import IMMEstimator, KalmanFilter
+
+    from tracker._kernels.core import imm_step
+
+    rng = np.random.default_rng(11)
+    dt = 5.0
+    tau = 60.0
+    omega = math.radians(2.0)
+    q_h, q_v = 2.0, 0.5
+    big_r = 1e30  # makes the local up exactly +z so that Q is the same for every model and step
+    stay = math.exp(-dt / tau)
+    off = 0.5 * (1 - stay)
+    M = np.array([[stay, off, off], [off, stay, off], [off, off, stay]])
+    Fs = [np.empty((6, 6)) for _ in range(3)]
+    cv_transition(dt, Fs[0])
+    ct_transition(dt, omega, Fs[1])
+    ct_transition(dt, -omega, Fs[2])
+    Q = np.empty((6, 6))
+    process_noise(dt, q_h, q_v, np.array([0.0, 0.0, 1.0]), Q)
+    x0 = np.array([1e4, -2e4, 3e3, 120.0, 40.0, 0.0])
+    P0 = np.diag([200.0 ** 2] * 3 + [30.0 ** 2] * 3)
+    mu0 = np.array([0.8, 0.1, 0.1])
+    filters = []
+    for F in Fs:
+        kf = KalmanFilter(dim_x=6, dim_z=3)
+        kf.x = x0.reshape(6, 1).copy()
+        kf.P = P0.copy()
+        kf.F = F.copy()
+        kf.Q = Q.copy()
+        kf.H = np.hstack((np.eye(3), np.zeros((3, 3))))
+        filters.append(kf)
+    imm = IMMEstimator(filters, mu0.copy(), M)
+    xm = np.tile(x0, (3, 1))
+    Pm = np.tile(P0, (3, 1, 1))
+    mu = mu0.copy()
+    x_out, P_out = np.empty(6), np.empty((6, 6))
+    work = dict(H=np.zeros((3, 6)), R=np.zeros((3, 3)), y=np.zeros(3), up=np.zeros(3), w=work_buffer(),
+                F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), imm_w=np.zeros((1, 6)),
+                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)))
+    truth = x0.copy()
+    R = np.diag([150.0 ** 2, 150.0 ** 2, 300.0 ** 2])
+    for k in range(300):
+        Ft = Fs[(k // 40) % 3]
+        truth = Ft @ truth
+        z = truth[:3] + rng.multivariate_normal(np.zeros(3), R)
+        for f in imm.filters:
+            f.R = R.copy()
+        imm.predict()
+        imm.update(z.reshape(3, 1))
+        a = _imm_args(z, R)
+        imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"], a["cov"],
+                 a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
+                 a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"], work["w"],
+                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"])
+        np.testing.assert_allclose(mu, imm.mu, rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(x_out, imm.x.ravel(), rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(P_out, imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())
+    assert imm.mu.max() < 0.999  # the test exercised mode switching, not a degenerate filter
+
+
+@kernel
+def _spd_loop(n, seed_x, R_diag, out):
+    """n predict/update cycles with varying dt and measurement geometry; counts non-SPD covariances."""
+    x = np.zeros(6)
+    P = np.eye(6) * 1e6
+    Q = np.zeros((6, 6))
+    u = np.zeros(3)
+    H = np.zeros((3, 6))
+    R = np.zeros((3, 3))
+    y = np.zeros(3)
+    w = np.empty((6, 24))
+    np.random.seed(seed_x)
+    bad = 0
+    asym = 0.0
+    for k in range(n):
+        dt = 0.01 + 30.0 * np.random.random()
+        up_vector_approx(x[0], x[1], x[2], 6371008.8, u)
+        process_noise(dt, 3.0, 0.5, u, Q)
+        predict_cv_inplace(x, P, dt, Q)
+        m = 2 + (k % 2)
+        for a in range(3):
+            for b in range(6):
+                H[a, b] = 0.0
+            for b in range(3):
+                R[a, b] = 0.0
+        for a in range(m):
+            H[a, a] = 1.0
+            R[a, a] = R_diag[a] * (0.01 + np.random.random())
+            y[a] = np.random.normal() * math.sqrt(R[a, a])
+        joseph_update(x, P, y, H, R, m, w)
+        if k % 97 == 0:
+            ev = np.linalg.eigvalsh(P)
+            if ev[0] <= 0.0:
+                bad += 1
+            for a in range(6):
+                for b in range(6):
+                    d = abs(P[a, b] - P[b, a])
+                    if d > asym:
+                        asym = d
+    out[0] = bad
+    out[1] = asym
+
+
+def test_covariances_stay_symmetric_positive_definite_over_1e6_updates():
+    out = np.zeros(2)
+    _spd_loop(1_000_000, 5, np.array([1e4, 4e4, 9e4]), out)
+    assert out[0] == 0, f"{int(out[0])} non-positive-definite covariances"
+    assert out[1] == 0.0  # the Joseph update writes both triangles from one value
