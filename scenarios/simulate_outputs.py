@@ -156,12 +156,16 @@ def plot_map(path, res: SimulationResult, ctx, agl_m: float) -> None:
     fig, ax = plt.subplots(figsize=(9, 9), dpi=110)
     shade = LightSource(azdeg=315, altdeg=35).hillshade(ground[np.ix_(sel_r, sel_c)], vert_exag=0.02, dx=9000, dy=9000)
     ax.imshow(shade, cmap="gray", extent=extent, origin="upper", vmin=0, vmax=1, interpolation="bilinear")
+    from matplotlib.colors import ListedColormap
+
     cover = np.zeros(ground.shape, bool)
+    up_any = res.radar_up.any(axis=0)
     for i, r in enumerate(ctx.radars):
-        if r.is_military and r.type.is_primary:
+        if r.is_military and r.type.is_primary and up_any[i]:
             cover |= radar_cover(g, i, ground + agl_m)
     cm = np.ma.masked_equal(cover[np.ix_(sel_r, sel_c)].astype(float), 0.0)
-    ax.imshow(cm, cmap="Greens", vmin=0, vmax=1.5, alpha=0.45, extent=extent, origin="upper", interpolation="nearest")
+    ax.imshow(cm, cmap=ListedColormap(["limegreen"]), vmin=0, vmax=1, alpha=0.55, extent=extent, origin="upper",
+              interpolation="nearest")
     for poly in geo.polygons("Peru"):
         ax.plot(poly[0][:, 0], poly[0][:, 1], color="black", lw=0.8)
     for line in geo.border_lines():
@@ -177,7 +181,7 @@ def plot_map(path, res: SimulationResult, ctx, agl_m: float) -> None:
         if res.flights.is_drug[f]:
             ax.plot(fl["lon_deg"], fl["lat_deg"], color="crimson" if not seen[f] else "dodgerblue", lw=1.3, zorder=4)
         else:
-            ax.plot(fl["lon_deg"], fl["lat_deg"], color="0.45", lw=0.4, alpha=0.5, zorder=3)
+            ax.plot(fl["lon_deg"], fl["lat_deg"], color="0.25", lw=0.5, alpha=0.6, zorder=3)
     # plots: convert to lat/lon from their ENU (subsample for readability)
     if len(p):
         from radar.frame import Frame
@@ -188,8 +192,8 @@ def plot_map(path, res: SimulationResult, ctx, agl_m: float) -> None:
         idx = np.nonzero(ok)[0][::step]
         plat, plon, _ = res.frame.enu_to_geodetic(enu[idx])
         is_false = p.truth[idx] < 0
-        ax.scatter(plon[~is_false], plat[~is_false], s=0.3, color="gold", alpha=0.5, zorder=5, lw=0)
-        ax.scatter(plon[is_false], plat[is_false], s=1.0, color="magenta", alpha=0.6, zorder=5, lw=0)
+        ax.scatter(plon[~is_false], plat[~is_false], s=0.3, color="gold", alpha=0.35, zorder=5, lw=0)
+        ax.scatter(plon[is_false], plat[is_false], s=0.4, color="magenta", alpha=0.35, zorder=5, lw=0)
     done = set()
     for r in ctx.radars:
         if r.site_id in done:
@@ -203,8 +207,9 @@ def plot_map(path, res: SimulationResult, ctx, agl_m: float) -> None:
     ax.set_ylabel("latitude (deg)")
     days = ", ".join(str(d.day) for d in res.days)
     ax.set_title(f"airbridge simulate: network {ctx.network.name}, day(s) {days}, seed {res.days[0].seed}\n"
-                 f"green: military primary cover at {agl_m:.0f} m AGL; drug flights blue = plotted by a military "
-                 f"primary radar, red = never; grey: background; dots: plots (magenta false)", fontsize=8)
+                 f"green: military primary cover at {agl_m:.0f} m AGL (radars up); drug flights: blue = plotted by a\n"
+                 f"military primary radar, red = never; grey: background traffic; dots: plots (magenta: false)",
+                 fontsize=8)
     ax.text(0.01, 0.01, f"{g.dem.label or 'imported DEM'}; ▲ military  ● civil", transform=ax.transAxes, fontsize=7,
             backgroundcolor="white")
     fig.tight_layout()
