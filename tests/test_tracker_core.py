@@ -1,0 +1,89 @@
+"""Tracker behaviour: 2D (range, azimuth) EKF with Mode C, late plots, deletion, stable ids, determinism."""
+import math
+
+import numpy as np
+import pytest
+
+from radar.measurement import enu_to_polar
+from radar.plotlog import Plots
+from radar.sensorfile import Sensor, SensorTable
+from tracker.params import TrackerParams
+from tracker.synthetic import SyntheticRadar, scenario
+from tracker.tracker import track
+
+
+def test_2d_radar_with_mode_c_tracks_in_3d():
+    """A 2D primary + Mode C: EKF updates on (range, azimuth), height from Mode C (sigma 30 m)."""
+    table = SensorTable(sensors=(Sensor(0, "c", "STAR", "civil", "SSR", -9.2, -75.0, 100.0, 5.0, 50.0,
+                                        math.radians(0.08)),))
+    rng = np.random.default_rng(0)
+    t = np.arange(0.0, 600.0, 5.0) + 0.3
+    truth = np.c_[40e3 + 90.0 * t, 20e3 + 30.0 * t, np.full(t.size, 3000.0)]
+    lat, lon, h = table.frame.enu_to_geodetic(truth)
+    r, az, el = enu_to_polar(table.sensors[0], truth, table.frame)
+    r = r + rng.normal(0, 50.0, t.size)
+    az = az + rng.normal(0, math.radians(0.08), t.size)
+    mode_c = h + rng.normal(0, 30.0, t.size)
+    from radar.measurement import convert_polar
+
+    enu, cov = convert_polar(r, az, np.full(t.size, np.nan), 50.0, math.radians(0.08), np.nan,
+                             math.radians(-9.2), math.radians(-75.0), 100.0, mode_c, table.frame)
+    plots = Plots.from_columns(t.size, time_s=t, sensor=np.zeros(t.size), range_m=r, azimuth_rad=az,
+                               elevation_rad=np.full(t.size, np.nan), dims=np.full(t.size, 2), x_m=enu[:, 0],
+                               y_m=enu[:, 1], z_m=enu[:, 2], cov=cov, mode_c_m=mode_c, squawk=np.full(t.size, 4321))
+    res = track(plots, table, TrackerParams(imm=False, q_horizontal_mps2=0.5), emit_on_update=True)
+    rows = res.rows
+    assert res.confirmed_tracks == 1 and len(rows) > 100
+    assert (rows.squawk == 4321).all()
+    late = rows.time_s > 200
+    tr = np.c_[40e3 + 90.0 * rows.time_s, 20e3 + 30.0 * rows.time_s][late]
+    err_h = np.hypot(*(rows.state[late, :2] - tr).T)
+    _, _, hh = table.frame.enu_to_geodetic(rows.state[late, :3])
+    tt = rows.time_s[late]
+    _, _, h_true = table.frame.enu_to_geodetic(np.c_[40e3 + 90.0 * tt, 20e3 + 30.0 * tt, np.full(tt.size, 3000.0)])
+    assert np.sqrt(np.mean(err_h ** 2)) < 150.0  # m, well inside the 2D measurement's cross-range error
+    assert np.sqrt(np.mean((hh - h_true) ** 2)) < 30.0  # geodetic height from Mode C (sigma 30 m)
+    assert res.nis_mean[1] == pytest.approx(2.0, rel=0.3)  # consistent (range, azimuth) innovations
+
+
+def test_late_plots_are_counted_and_dropped():
+    sc = scenario(3, 300.0, 50e3, seed=2)
+    p = sc.plots
+    proc = p.time_s.copy()
+    late = np.zeros(len(p), bool)
+    late[10::17] = True
+    proc[late] += 30.0  # arrive 30 s late: beyond the (0 + 1 s) window
+    res = track(p, sc.sensors, TrackerParams(), proc_time_s=proc)
+    assert res.n_dropped_late > 0
+    assert res.n_dropped_late + res.n_used == len(p)
+
+
+def test_tracks_deleted_after_60_s_unseen_and_ids_stable():
+    sc = scenario(1, 300.0, 20e3, seed=4, radars=(SyntheticRadar(pd=1.0),), speed=(80.0, 80.0), legs=[[(1e5, 0.0)]])
+    p = sc.plots
+    keep = (p.time_s < 120) | (p.time_s > 250)
+    res = track(p.take(np.flatnonzero(keep)), sc.sensors, TrackerParams(), out_times=np.arange(0, 300, 5.0))
+    rows = res.rows
+    ids_before = set(rows.track[rows.time_s < 120].tolist())
+    ids_after = set(rows.track[rows.time_s > 260].tolist())
+    assert ids_before == {0} and ids_after == {1}
+    # no row for the old track more than 60 s after its last plot
+    last_plot = p.time_s[p.time_s < 120].max()
+    assert rows.time_s[rows.track == 0].max() <= last_plot + 60.0
+
+
+def test_confirmation_needs_three_hits():
+    sc = scenario(1, 100.0, 20e3, seed=5, radars=(SyntheticRadar(pd=1.0),), speed=(80.0, 80.0), legs=[[(1e5, 0.0)]])
+    p = sc.plots
+    res = track(p.take(np.arange(2)), sc.sensors, TrackerParams())
+    assert res.confirmed_tracks == 0  # two plots: a tentative track only
+    res = track(p.take(np.arange(3)), sc.sensors, TrackerParams())
+    assert res.confirmed_tracks == 1
+
+
+def test_same_result_for_any_input_order_of_equal_arrival():
+    sc = scenario(10, 300.0, 100e3, seed=6, radars=(SyntheticRadar(false_per_scan=5),))
+    a = track(sc.plots, sc.sensors, TrackerParams(), emit_on_update=True).rows
+    b = track(sc.plots, sc.sensors, TrackerParams(), emit_on_update=True).rows
+    np.testing.assert_array_equal(a.state, b.state)
+    np.testing.assert_array_equal(a.track, b.track)
