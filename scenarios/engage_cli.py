@@ -70,20 +70,20 @@ def engage_step(args, res, ctx, stage) -> list[str]:
 
     from radar.errors import InputError
     from radar.fileio import atomic_write
-    from scenarios.engagement import OutcomeTable, evaluate_day, write_csv
+    from scenarios.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
     from scenarios.interceptors import load_interceptor_config
 
     cfg = load_interceptor_config(ctx.scenario)
     options = parse_options(cfg, args.options)
     modes = parse_modes(args.modes)
     try:
-        from tracker.pictures import build_picture
+        import tracker.pictures  # noqa: F401
     except ModuleNotFoundError as exc:  # the tracker's pictures (issue 4) are not in this build
         raise InputError(f"--engage: the tracker's pictures are unavailable ({exc.name}): expected tracker.pictures") from None
     stage = Path(stage)
     tables = []
     for day in res.days:
-        pics = {m: build_picture(day.plots, day.sensors, m, args.seed, day.day) for m in modes}
+        pics = build_pictures(day, modes, args.seed)
         details = {}
         table = evaluate_day(day, pics, options, cfg.params, args.seed, details=details)
         tables.append(table)

@@ -680,6 +680,19 @@ def flight_truth_from_day(day) -> FlightTruth:
                        position_enu=position_enu)
 
 
+def build_pictures(day, modes, seed: int) -> dict:
+    """The tracker's pictures of a simulated day, one per fusion mode (``tracker.pictures``).
+
+    The flight-plan codes go to the non-integrated cross-tell rule (civil tracks squawking a
+    planned code are not told), as DESIGN sec. 5 says.
+    """
+    from tracker.pictures import build_picture
+
+    fl = day.flights
+    planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
+    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned) for m in modes}
+
+
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,
                  details: dict | None = None) -> OutcomeTable:
     """Engagement outcomes of a simulated day for every option x picture (DESIGN sec. 6)."""

@@ -14,7 +14,7 @@ import pytest
 HAVE_TRACKER = importlib.util.find_spec("tracker.pictures") is not None
 
 
-def _standin_build_picture(plots, sensors, mode, seed, day, params=None, grids=None):
+def _standin_build_picture(plots, sensors, mode, seed, day, params=None, grids=None, **kw):
     from scenarios.engagement import PictureArrays
 
     owner_mil = np.array([s.owner == "military" for s in sensors.sensors])
