@@ -177,9 +177,11 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
     handles += [plt.Line2D([], [], color=colors(k % 10), marker="^", ls="", label=o.id) for k, o in enumerate(options)]
     handles += [plt.Line2D([], [], color="k", marker=mk, ls="", label=lab)
                 for mk, lab in (("^", "airborne"), ("x", "intercept"), ("*", "identified"))]
-    axes[0, 0].legend(handles=handles, fontsize=7, ncol=4, loc="upper left", bbox_to_anchor=(0, 1.0 + 0.9 / len(modes)))
     axes[-1, 0].set_xlabel("hours since 00:00 local of the day")
-    fig.tight_layout()
+    height = fig.get_size_inches()[1]
+    top = 1.0 - 1.0 / height          # keep ~1 inch at the top for the legend
+    fig.legend(handles=handles, fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, top))
     with atomic_write(path, "wb") as fh:
         fig.savefig(fh, format="png")
     plt.close(fig)
