@@ -7,7 +7,7 @@ same day with different seeds; transponders on, so the SSR/IFF paths run too) ov
 runs 200 and 1,000.
 
 Stages printed: trajectories (generation), pre-pass (visible intervals), plots (the scan kernel),
-false plots (one day, every primary radar), sort + Cartesian conversion.
+false plots (one day, every primary radar), sort, Cartesian conversion (x, y, z, covariance).
 
 Baseline in the same run: :func:`radar.feeds_numpy.target_plots` -- the same detection model
 written the obvious vectorised NumPy way (all revolutions of every (flight, radar) pair in range,
@@ -100,7 +100,7 @@ def test_bench_plot_generation(benchmark, ctx, n):
     total = sum(s.values())
     target = int(st.target_plots.sum())
     report(f"feeds n={n} flights, {len(ctx.radars)} radars: trajectories {t_traj:.2f} s | pre-pass {s['prepass']:.2f} s "
-           f"| plots {s['plots']:.2f} s | false plots {s['false_plots']:.2f} s | sort+convert {s['sort_convert']:.2f} s "
+           f"| plots {s['plots']:.2f} s | false plots {s['false_plots']:.2f} s | sort {s['sort']:.2f} s | Cartesian conversion {s['convert']:.2f} s "
            f"| total {total:.2f} s; {target} target plots, {len(plots) - target} false, {st.intervals} intervals")
     # baseline: same model in plain NumPy, on at most BASELINE_MAX flights
     m = min(n, BASELINE_MAX)

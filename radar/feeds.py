@@ -328,15 +328,28 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     stats.seconds["false_plots"] = time.perf_counter() - tick
     tick = time.perf_counter()
     allc = {k: np.concatenate([p[k] for p in parts]) for k in cols}
-    order = np.lexsort((allc["range_m"], allc["scan"], allc["sensor"], allc["time_s"]))
-    allc = {k: a[order] for k, a in allc.items()}
+    allc = {k: a[order] for k, a in allc.items()} if (order := plot_order(allc)) is not None else allc
     n = allc["time_s"].size
+    stats.seconds["sort"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     if convert and n:
         enu, cov = convert_to_enu(allc, ra, frame)
         allc.update(x_m=enu[:, 0], y_m=enu[:, 1], z_m=enu[:, 2], cov=cov)
     plots = Plots.from_columns(n, **allc)
-    stats.seconds["sort_convert"] = time.perf_counter() - tick
+    stats.seconds["convert"] = time.perf_counter() - tick
     return plots, stats
+
+
+def plot_order(cols: dict):
+    """Stable order by (time, sensor, scan, range).  Speed: one stable argsort on time, which is that
+    order whenever no two plots share a time (the usual case with random antenna phases); otherwise
+    the full lexsort."""
+    t = cols["time_s"]
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    if ts.size > 1 and np.any(ts[1:] == ts[:-1]):
+        order = np.lexsort((cols["range_m"], cols["scan"], cols["sensor"], t))
+    return order
 
 
 def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):

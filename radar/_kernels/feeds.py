@@ -396,30 +396,38 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
         thu = view[1]
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
+        dthu = 0.0  # azimuth change per revolution, extrapolated to warm-start the next solve
         while slot < slot_end:
+            thu_prev = thu
+            thu = thu + dthu
             t = t0 + (k + thu / TWO_PI) * period
             tc = t
-            for _it in range(3):
+            ph = 0
+            moved = 1.0
+            for _it in range(4):
                 tc = min(max(t, t_first), t_last)
-                eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
+                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
                 polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
                 az = view[1]
                 thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
-                t = t0 + (k + thu / TWO_PI) * period
+                tn = t0 + (k + thu / TWO_PI) * period
+                moved = abs(tn - t)
+                t = tn
+                if moved < 1e-7:
+                    break
+            dthu = thu - thu_prev
             k += 1
             if t > tb:
                 break
             if t < ta:
                 continue
-            ph = 0
-            if t >= t_first and t <= t_last:
-                if abs(t - tc) > 1e-6:
-                    # not yet converged to 1 microsecond: evaluate at the final instant
-                    ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
-                    polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
-                else:
-                    # the last iterate (less than 1 us before t: < 1 mm of motion) is the measured state
-                    ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
+            if not (t >= t_first and t <= t_last):
+                ph = 0
+            elif moved > 1e-6:
+                # not converged to 1 microsecond in 4 iterations: evaluate at the final instant
+                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+            # else: the last iterate (< 1 us before t: < 1 mm of motion) is the measured state
             o_valid[slot] = False
             rev = int(math.floor((t - t0) / period + 1e-9))
             o_scan[slot] = rev
@@ -565,74 +573,86 @@ def convert_plots(r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr
     central differences (1 m, 1 microradian), 2D plots at the Mode C elevation (vertical sigma
     ``mode_c_sigma``) or at 0 elevation (``unknown_sigma``) along the local up."""
     n = r.size
-    for i in prange(n):
-        s = sensor[i]
-        lat = s_lat[s]
-        lon = s_lon[s]
-        h_ant = s_h[s]
-        e = el[i]
-        is3 = e == e
-        sv = 0.0
-        if not is3:
-            sv = unknown_sigma
-            e = 0.0
-            if mode_c[i] == mode_c[i]:
-                b = kr + (mode_c[i] - h_ant)
-                sn = (b * b - r[i] * r[i] - kr * kr) / (2.0 * r[i] * kr)
-                if abs(sn) <= 1.0:
-                    e = math.asin(sn)
-                    sv = mode_c_sigma
-                else:
-                    e = 0.0
-                    sv = mode_c_sigma
+    chunk = 2048
+    nchunk = (n + chunk - 1) // chunk
+    for c_i in prange(nchunk):
+        # buffers per chunk of plots (speed: no allocation per plot)
         p = np.empty(3)
         q = np.empty(3)
-        polar_to_enu_k(r[i], az[i], e, lat, lon, h_ant, origin_ecef, frame_rot, p)
-        out_enu[i, 0] = p[0]
-        out_enu[i, 1] = p[1]
-        out_enu[i, 2] = p[2]
         J = np.empty((3, 3))
-        steps = (1.0, 1e-6, 1e-6)
-        for c in range(3):
-            d = steps[c]
-            rp, ap, ep = r[i], az[i], e
-            rm, am, em = r[i], az[i], e
-            if c == 0:
-                rp += d
-                rm -= d
-            elif c == 1:
-                ap += d
-                am -= d
-            else:
-                ep += d
-                em -= d
-            polar_to_enu_k(rp, ap, ep, lat, lon, h_ant, origin_ecef, frame_rot, p)
-            polar_to_enu_k(rm, am, em, lat, lon, h_ant, origin_ecef, frame_rot, q)
-            for k in range(3):
-                J[k, c] = (p[k] - q[k]) / (2.0 * d)
-        v0 = s_sig[s, 0] ** 2
-        v1 = s_sig[s, 1] ** 2
-        v2 = s_sig[s, 2] ** 2 if (is3 and s_is3[s]) else 0.0
-        # local up at the converted point: geodetic latitude/longitude of the spherical destination
-        a = kr * math.atan2(r[i] * math.cos(e), kr + r[i] * math.sin(e)) / earth_r
-        sl = math.sin(lat)
-        cl = math.cos(lat)
-        s2 = min(1.0, max(-1.0, sl * math.cos(a) + cl * math.sin(a) * math.cos(az[i])))
-        lat2 = math.asin(s2)
-        lon2 = lon + math.atan2(math.sin(az[i]) * math.sin(a) * cl, math.cos(a) - sl * s2)
-        ux = math.cos(lat2) * math.cos(lon2)
-        uy = math.cos(lat2) * math.sin(lon2)
-        uz = math.sin(lat2)
         u = np.empty(3)
-        for k in range(3):
-            u[k] = frame_rot[k, 0] * ux + frame_rot[k, 1] * uy + frame_rot[k, 2] * uz
         C = np.empty((3, 3))
+        for i in range(c_i * chunk, min(n, (c_i + 1) * chunk)):
+            _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef,
+                         frame_rot, mode_c_sigma, unknown_sigma, out_enu, out_cov, p, q, J, u, C)
+
+
+@kernel
+def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef, frame_rot,
+                 mode_c_sigma, unknown_sigma, out_enu, out_cov, p, q, J, u, C):
+    """One plot of :func:`convert_plots` (buffers p, q, J, u, C supplied by the caller)."""
+    s = sensor[i]
+    lat = s_lat[s]
+    lon = s_lon[s]
+    h_ant = s_h[s]
+    e = el[i]
+    is3 = e == e
+    sv = 0.0
+    if not is3:
+        sv = unknown_sigma
+        e = 0.0
+        if mode_c[i] == mode_c[i]:
+            b = kr + (mode_c[i] - h_ant)
+            sn = (b * b - r[i] * r[i] - kr * kr) / (2.0 * r[i] * kr)
+            if abs(sn) <= 1.0:
+                e = math.asin(sn)
+                sv = mode_c_sigma
+            else:
+                e = 0.0
+                sv = mode_c_sigma
+    polar_to_enu_k(r[i], az[i], e, lat, lon, h_ant, origin_ecef, frame_rot, p)
+    out_enu[i, 0] = p[0]
+    out_enu[i, 1] = p[1]
+    out_enu[i, 2] = p[2]
+    steps = (1.0, 1e-6, 1e-6)
+    for c in range(3):
+        d = steps[c]
+        rp, ap, ep = r[i], az[i], e
+        rm, am, em = r[i], az[i], e
+        if c == 0:
+            rp += d
+            rm -= d
+        elif c == 1:
+            ap += d
+            am -= d
+        else:
+            ep += d
+            em -= d
+        polar_to_enu_k(rp, ap, ep, lat, lon, h_ant, origin_ecef, frame_rot, p)
+        polar_to_enu_k(rm, am, em, lat, lon, h_ant, origin_ecef, frame_rot, q)
         for k in range(3):
-            for m in range(3):
-                C[k, m] = J[k, 0] * v0 * J[m, 0] + J[k, 1] * v1 * J[m, 1] + J[k, 2] * v2 * J[m, 2] + sv * sv * u[k] * u[m]
-        out_cov[i, 0] = C[0, 0]
-        out_cov[i, 1] = 0.5 * (C[0, 1] + C[1, 0])
-        out_cov[i, 2] = 0.5 * (C[0, 2] + C[2, 0])
-        out_cov[i, 3] = C[1, 1]
-        out_cov[i, 4] = 0.5 * (C[1, 2] + C[2, 1])
-        out_cov[i, 5] = C[2, 2]
+            J[k, c] = (p[k] - q[k]) / (2.0 * d)
+    v0 = s_sig[s, 0] ** 2
+    v1 = s_sig[s, 1] ** 2
+    v2 = s_sig[s, 2] ** 2 if (is3 and s_is3[s]) else 0.0
+    # local up at the converted point: geodetic latitude/longitude of the spherical destination
+    a = kr * math.atan2(r[i] * math.cos(e), kr + r[i] * math.sin(e)) / earth_r
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    s2 = min(1.0, max(-1.0, sl * math.cos(a) + cl * math.sin(a) * math.cos(az[i])))
+    lat2 = math.asin(s2)
+    lon2 = lon + math.atan2(math.sin(az[i]) * math.sin(a) * cl, math.cos(a) - sl * s2)
+    ux = math.cos(lat2) * math.cos(lon2)
+    uy = math.cos(lat2) * math.sin(lon2)
+    uz = math.sin(lat2)
+    for k in range(3):
+        u[k] = frame_rot[k, 0] * ux + frame_rot[k, 1] * uy + frame_rot[k, 2] * uz
+    for k in range(3):
+        for m in range(3):
+            C[k, m] = J[k, 0] * v0 * J[m, 0] + J[k, 1] * v1 * J[m, 1] + J[k, 2] * v2 * J[m, 2] + sv * sv * u[k] * u[m]
+    out_cov[i, 0] = C[0, 0]
+    out_cov[i, 1] = 0.5 * (C[0, 1] + C[1, 0])
+    out_cov[i, 2] = 0.5 * (C[0, 2] + C[2, 0])
+    out_cov[i, 3] = C[1, 1]
+    out_cov[i, 4] = 0.5 * (C[1, 2] + C[2, 1])
+    out_cov[i, 5] = C[2, 2]
