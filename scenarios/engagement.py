@@ -8,7 +8,9 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
    that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
    squawk``) plus the flight-plan code list, which operators hold; never truth.
-2. **Scramble** ``command_decision_delay`` after the suspect call, from the detachment
+2. **Scramble** ``command_decision_delay`` after the suspect call -- or, when an airborne
+   interceptor is still working a nearby track that went stale (a re-acquired target, not a
+   new one), retask it -- from the detachment
    whose free, ready aircraft gives the earliest predicted intercept (on the track
    estimate at the order time), inside the intercept radius and endurance.  Bases hold
    finite pools: aircraft x sortie availability (drawn per day), the first
@@ -44,7 +46,8 @@ RANK = {name: i for i, name in enumerate(OUTCOMES)}  # lower = better
 FALSE_SCRAMBLE = "false_scramble"
 LEGS = ("inbound", "ground", "outbound")
 PICTURE_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk")
-ENG_NAMES = {0: "no_aircraft", 1: "out_of_range", 2: "lost_track", 3: "identified", 4: "no_id_night", 5: "bingo_before_id"}
+ENG_NAMES = {0: "no_aircraft", 1: "out_of_range", 2: "lost_track", 3: "identified", 4: "no_id_night", 5: "bingo_before_id",
+             6: "retasked"}
 
 
 # ------------------------------------------------------------------------------------------
@@ -244,6 +247,7 @@ class Engagements:
     cost_usd: np.ndarray
     searched: np.ndarray
     t_search: np.ndarray  # arrival on the dead-reckoned point of a stale track (NaN: no search)
+    retask_of: np.ndarray  # engagement (index in this table) whose airborne interceptor was retasked here, -1 none
     source: np.ndarray   # index of each engagement's track in the SuspectTracks
 
 
@@ -275,6 +279,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     slot = np.zeros(n, np.int64)
     out = [np.zeros(n) for _ in range(7)]
     searched = np.zeros(n, np.int8)
+    retask_of = np.zeros(n, np.int64)
     fn = _pure_python(K, "engage_option") if python else K.engage_option
     fn(rows.t, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
        first, end, t_ord,
@@ -283,13 +288,14 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
        opt.slot_det, opt.slot_delay, opt.slot_ready, opt.u_search,
        params.phase_i_s + params.phase_ii_s, params.reserve_s, params.search_after_track_age_s,
        params.turnaround_s, params.search_sigma_factor, params.search_drift_factor, params.abort_persist_s,
-       code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched, out[6])
+       params.retask_min_m,
+       code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched, out[6], retask_of)
     det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
     cost = np.where(det >= 0, out[5] * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
     return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
                        t_order=t_ord, first=first, end=end, code=code, slot=slot, detachment=det,
                        t_air=out[0], t_contact=out[1], t_id=out[2], x=out[3], y=out[4], hours=out[5],
-                       cost_usd=cost, searched=searched, t_search=out[6], source=order)
+                       cost_usd=cost, searched=searched, t_search=out[6], retask_of=retask_of, source=order)
 
 
 # ------------------------------------------------------------------------------------------
@@ -438,6 +444,8 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
                 name = "no_aircraft_available"
             elif c == 1:
                 name = "missed_out_of_range"
+            elif c == 6:
+                name = "missed_lost_track"   # its track was lost; the interceptor moved to a re-acquired track
             elif c == 2:
                 # the search began only after the target had landed / left Peru: too late, not lost
                 name = "missed_too_late" if eng.t_search[j] > end_air else "missed_lost_track"

@@ -131,6 +131,8 @@ class EngagementParams:
     search_sigma_factor / search_drift_factor: A = pi (k_s sigma + k_d v_t dt)^2.
     abort_persist_s: in flight, an infeasible PIP (outrun or beyond bingo) aborts the sortie
         only after persisting this long (one noisy track update does not).
+    retask_min_m: smallest gate for retasking an airborne interceptor from a stale track to a
+        new suspect track near its dead-reckoned position (the gate grows with the search area).
     """
 
     classify_s: float = 300.0
@@ -145,6 +147,7 @@ class EngagementParams:
     search_sigma_factor: float = 3.0
     search_drift_factor: float = 0.5
     abort_persist_s: float = 60.0
+    retask_min_m: float = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,7 @@ def _params(root: Table) -> EngagementParams:
         search_sigma_factor=e.float("search_sigma_factor", d.search_sigma_factor, min_exclusive=0),
         search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0),
         abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, what="seconds"),
+        retask_min_m=1000.0 * e.float("retask_min_km", d.retask_min_m / 1000, min=0, what="km"),
     )
 
 

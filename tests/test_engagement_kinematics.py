@@ -240,3 +240,31 @@ def test_python_oracle_runs_no_compiled_code():
     assert isinstance(fn, types.FunctionType)
     for name in ("_solve", "pip_time", "_latest_row"):
         assert isinstance(fn.__globals__[name], types.FunctionType), name
+
+
+def test_reacquired_track_retasks_the_airborne_interceptor():
+    # one target, tracked on [0, 900] s and again from 1500 s (two track ids); the QRA F-16 launched
+    # on the first track is still on its way to the dead-reckoned point when the second is ordered
+    option = one_option(aircraft=2)
+    base = dict(x0=PM_XY[0] - 4e5, y0=PM_XY[1], vx=70.0, vy=0.0, t0=0.0, t1=9000.0, t_land=9000.0)
+    frag1 = StraightFlight(track_t1=900.0, **base)
+    frag2 = StraightFlight(track_t0=1500.0, **base)
+    pic, truth, codes = synthetic_inputs([frag1, frag2], FRAME)
+    eng = _run_picture(pic, truth, codes, option)
+    assert eng.code.tolist() == [K.ENG_RETASKED, K.ENG_IDENTIFIED]
+    assert eng.slot[0] == eng.slot[1] and eng.retask_of.tolist() == [-1, 0]
+    assert eng.t_air[1] == eng.t_air[0] == 1500.0            # same sortie, same fuel clock
+    assert eng.hours[0] == 0.0 and eng.hours[1] > 0.0
+    assert eng.searched[1] == 0                               # contact on the fresh track, no search
+    # the python oracle agrees
+    params = CFG.params
+    sus = classify(pic, codes, params.classify_s)
+    rows = row_state(pic, sus, FRAME)
+    oracle = engage(rows, sus, option_arrays(option, FRAME, params, seed=1, day=0, n_uniforms=64), params, python=True)
+    for name in ("code", "slot", "t_contact", "t_id", "hours", "retask_of"):
+        np.testing.assert_array_equal(getattr(eng, name), getattr(oracle, name))
+    # two targets flying together (both tracks alive): two launches, no retask
+    pair = [StraightFlight(**base), StraightFlight(**dict(base, y0=PM_XY[1] + 1000.0))]
+    pic2, truth2, codes2 = synthetic_inputs(pair, FRAME)
+    eng2 = _run_picture(pic2, truth2, codes2, option)
+    assert eng2.code.tolist() == [K.ENG_IDENTIFIED, K.ENG_IDENTIFIED] and eng2.slot[0] != eng2.slot[1]
