@@ -213,3 +213,26 @@ def test_covariances_stay_symmetric_positive_definite_over_1e6_updates():
     _spd_loop(1_000_000, 5, np.array([1e4, 4e4, 9e4]), out)
     assert out[0] == 0, f"{int(out[0])} non-positive-definite covariances"
     assert out[1] == 0.0  # the Joseph update writes both triangles from one value
+
+
+def test_structured_position_update_equals_generic_joseph():
+    from tracker._kernels.kalman import joseph_update_position
+
+    rng = np.random.default_rng(9)
+    w1, w2 = work_buffer(), work_buffer()
+    for _ in range(500):
+        m = int(rng.integers(2, 4))
+        x = rng.normal(size=6) * 1e3
+        P = _rand_spd(rng, 6, 1e4)
+        R = np.zeros((3, 3))
+        R[:m, :m] = _rand_spd(rng, m, 1e3)
+        H = np.zeros((3, 6))
+        H[np.arange(m), np.arange(m)] = 1.0
+        y = np.zeros(3)
+        y[:m] = rng.normal(size=m) * 100
+        x1, P1, x2, P2 = x.copy(), P.copy(), x.copy(), P.copy()
+        a = joseph_update(x1, P1, y, H, R, m, w1)
+        b = joseph_update_position(x2, P2, y, R, m, w2)
+        assert a[0] == pytest.approx(b[0], rel=1e-10) and a[1] == pytest.approx(b[1], rel=1e-12)
+        np.testing.assert_allclose(x2, x1, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(P2, P1, rtol=1e-9, atol=1e-10 * np.abs(P1).max())

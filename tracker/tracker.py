@@ -211,7 +211,12 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     plot_args = (c(plots.time_s[idx]), c(proc[idx]), c(plots.sensor[idx], np.int64), c(mt[idx], np.int8),
                  c(pos[idx]), c(cov[idx]), c(np.nan_to_num(plots.range_m[idx])), c(np.nan_to_num(plots.azimuth_rad[idx])),
                  c(plots.mode_c_m[idx]), c(plots.squawk[idx], np.int64), late_sorted, bstart)
-    capacity = int(min(max(n, 1) + 1, 16384))
+    # track-table capacity: about three scans' worth of plots (tracks + initiators alive at once); doubled
+    # and rerun if it overflows (rare; the time of the failed runs is counted in tracking_s)
+    span = float(plots.time_s.max() - plots.time_s.min()) if n else 0.0
+    per_scan = n * float(scan.max()) / max(span, float(scan.max()))
+    capacity = int(min(max(n, 1) + 1, max(256, 3 * per_scan)))
+    wasted = 0.0
     cap_rows = int(max(16, (n + 16) if emit_on_update else 0) + 64 * len(out_times))
     while True:
         rows_f = np.zeros((cap_rows, 13))
@@ -222,18 +227,21 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         elapsed = _time.perf_counter() - t0
         if status == 1:
             capacity *= 2
+            wasted += elapsed
             continue
         if nrow > cap_rows:
             cap_rows = int(nrow)
+            wasted += elapsed
             continue
         break
+    elapsed += wasted
     rows = TrackRows(time_s=rows_f[:nrow, 0].copy(), track=rows_i[:nrow, 0].copy(), state=rows_f[:nrow, 1:7].copy(),
                      pos_cov=rows_f[:nrow, 7:13].copy(), status=rows_i[:nrow, 1].astype(np.int8),
                      squawk=rows_i[:nrow, 2].astype(np.int32), sensors=rows_i[:nrow, 3].copy())
     nis = tuple(float(stats[core.S_NIS_SUM_1 + k] / stats[core.S_NIS_N_1 + k]) if stats[core.S_NIS_N_1 + k] else float("nan")
                 for k in range(3))
     names = ["dropped_late", "updates", "nis_sum_1", "nis_sum_2", "nis_sum_3", "nis_n_1", "nis_n_2", "nis_n_3",
-             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs"]
+             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs", "slots_scanned", "candidates", "initiator_candidates"]
     return TrackResult(rows=rows, n_plots=n, n_used=int(stats[core.S_PLOTS_USED]),
                        n_dropped_late=int(stats[core.S_DROPPED_LATE]), confirmed_tracks=int(nconf), tracking_s=elapsed,
                        nis_mean=nis, stats=dict(zip(names, stats.tolist())))

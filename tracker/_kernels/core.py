@@ -34,6 +34,7 @@ from tracker._kernels.kalman import (
     ct_transition,
     cv_transition,
     joseph_update,
+    joseph_update_position,
     predict,
     predict_cv_inplace,
     process_noise,
@@ -83,7 +84,10 @@ S_PLOTS_USED = 10
 S_MISSES = 11
 S_BATCHES = 12
 S_PAIRS = 13
-N_STATS = 14
+S_SLOTS_SCANNED = 14
+S_CANDIDATES = 15
+S_INIT_CANDIDATES = 16
+N_STATS = 17
 
 TWO_PI = 2.0 * math.pi
 
@@ -177,6 +181,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         for a in range(m):
             H[a, a] = 1.0
             y[a] = pos[j, a] - x[a]
+        d2, det = joseph_update_position(x, P, y, R, m, w)
     else:
         s = ps[j]
         m = 2
@@ -189,7 +194,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         y[1] = _wrap(paz[j] - az0)
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
-    d2, det = joseph_update(x, P, y, H, R, m, w)
+        d2, det = joseph_update(x, P, y, H, R, m, w)
     if not (det > 0.0):
         return np.inf, 0, -np.inf
     logl = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
@@ -369,6 +374,20 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
                 s += mu[k] * (Pm[k, a, b] + (xm[k, a] - x_out[a]) * (xm[k, b] - x_out[b]))
             P_out[a, b] = s
     return d2cv, mcv
+
+
+@kernel
+def _lower_bound(a, n, key):
+    """First index i in [0, n) with a[i] >= key (a sorted ascending), n if none."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @kernel
@@ -587,6 +606,17 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 # illuminated in the next batch, which then owns that part of the sweep
                 strict_width = TWO_PI * (t_last - T / 32.0 - t_start) / T
             last_end[s] = t_last - (0.0 if full else sscan[s] / 32.0)
+        # pre-rejection cone: sector middle direction and cos(half width + pi/32 + pi/8)
+        mid_e = 0.0
+        mid_n = 1.0
+        cos_lim = -2.0
+        if not full:
+            half = 0.5 * sec_width
+            lim = half + TWO_PI / 64.0 + 0.39269908169872414
+            if lim < math.pi:
+                mid_e = math.sin(sec_start + half)
+                mid_n = math.cos(sec_start + half)
+                cos_lim = math.cos(lim)
         # ---- candidate tracks (in sector + margin), stale deletion, initiator list
         nc = 0
         ninit = 0
@@ -601,6 +631,17 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     free[nfree] = i
                     nfree += 1
                 else:
+                    if not full:
+                        # initiators far outside this batch's sector cannot pair with its plots
+                        dx = x[i, 0] - spos[s, 0]
+                        dy = x[i, 1] - spos[s, 1]
+                        dz = x[i, 2] - spos[s, 2]
+                        le = srot[s, 0, 0] * dx + srot[s, 1, 0] * dy + srot[s, 2, 0] * dz
+                        ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
+                        rh = math.sqrt(le * le + ln * ln)
+                        reach = v_max * (t_last - t[i]) + init_k * math.sqrt(P[i, 0, 0] + P[i, 1, 1]) + 5000.0
+                        if rh > 1.0 and reach <= 0.39269908169872414 * rh and le * mid_e + ln * mid_n < cos_lim * rh:
+                            continue
                     inits[ninit] = i
                     ninit += 1
                 continue
@@ -627,6 +668,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 le = srot[s, 0, 0] * dx + srot[s, 1, 0] * dy + srot[s, 2, 0] * dz
                 ln = srot[s, 0, 1] * dx + srot[s, 1, 1] * dy + srot[s, 2, 1] * dz
                 rh = math.sqrt(le * le + ln * ln)
+                # cheap rejection without atan2: angle from the sector's middle > half width + pi/32 + pi/8,
+                # valid when this track's own margin (rad + 5 km)/rh is at most pi/8
+                if rh > 1.0 and (rad + 5000.0) <= 0.39269908169872414 * rh and le * mid_e + ln * mid_n < cos_lim * rh:
+                    continue
                 az = math.atan2(le, ln)
                 off = _mod(az - sec_start, TWO_PI)
                 margin = TWO_PI / 64.0
@@ -711,10 +756,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 ix = np.int64(math.floor(pos[j, 0] / cell)) + 1073741824
                 iy = np.int64(math.floor(pos[j, 1] / cell)) + 1073741824
                 for ddx in range(-1, 2):
-                    for ddy in range(-1, 2):
-                        key = (ix + ddx) * 2147483648 + (iy + ddy)
-                        lo = np.searchsorted(skeys, key)
-                        while lo < nc and skeys[lo] == key:
+                    # cells (ix + ddx, iy - 1 .. iy + 1) have consecutive keys: one binary search per column
+                    key = (ix + ddx) * 2147483648 + (iy - 1)
+                    lo = _lower_bound(skeys, nc, key)
+                    if True:
+                        while lo < nc and skeys[lo] <= key + 2:
                             c = order[lo]
                             lo += 1
                             if cand_rad[c] > cell_max:
@@ -736,6 +782,9 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         pair_d[npairs] = d2 - gate[m]
                         npairs += 1
         stats[S_PAIRS] += npairs
+        stats[S_SLOTS_SCANNED] += hiwater
+        stats[S_CANDIDATES] += nc
+        stats[S_INIT_CANDIDATES] += ninit
         # ---- clusters (union-find over candidates 0..nc-1 and plots nc..nc+nb-1) and assignment
         if npairs > 0:
             nb = j1 - j0
@@ -898,10 +947,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 ix = np.int64(math.floor(pos[j, 0] / icell)) + 1073741824
                 iy = np.int64(math.floor(pos[j, 1] / icell)) + 1073741824
                 for ddx in range(-1, 2):
-                    for ddy in range(-1, 2):
-                        key = (ix + ddx) * 2147483648 + (iy + ddy)
-                        lo = np.searchsorted(iskeys, key)
-                        while lo < ninit and iskeys[lo] == key:
+                    key = (ix + ddx) * 2147483648 + (iy - 1)
+                    lo = _lower_bound(iskeys, ninit, key)
+                    if True:
+                        while lo < ninit and iskeys[lo] <= key + 2:
                             i = inits[iorder[lo]]
                             lo += 1
                             if status[i] != 1:

@@ -99,23 +99,28 @@ def process_noise(dt, q_h, q_v, u, Q):
 @kernel
 def predict(x, P, F, Q, xo, Po, tmp):
     """xo = F x;  Po = F P F^T + Q  (tmp: 6x6 work)."""
+    # F is sparse (CV, CT): zero entries are skipped (same sums, fewer terms; 0 * finite adds exactly 0)
     for i in range(6):
         s = 0.0
         for k in range(6):
-            s += F[i, k] * x[k]
+            if F[i, k] != 0.0:
+                s += F[i, k] * x[k]
         xo[i] = s
     for i in range(6):
         for j in range(6):
             s = 0.0
             for k in range(6):
-                s += F[i, k] * P[k, j]
+                if F[i, k] != 0.0:
+                    s += F[i, k] * P[k, j]
             tmp[i, j] = s
     for i in range(6):
-        for j in range(6):
+        for j in range(i, 6):
             s = 0.0
             for k in range(6):
-                s += tmp[i, k] * F[j, k]
+                if F[j, k] != 0.0:
+                    s += tmp[i, k] * F[j, k]
             Po[i, j] = s + Q[i, j]
+            Po[j, i] = s + Q[i, j]
 
 
 @kernel
@@ -259,3 +264,62 @@ def joseph_update(x, P, y, H, R, m, w):
 def work_buffer():
     """Work array for :func:`joseph_update` (6 x 24 floats)."""
     return np.empty((6, 24))
+
+
+@kernel
+def joseph_update_position(x, P, y, R, m, w):
+    """:func:`joseph_update` for H = [I_m 0] (a position measurement of the first m coordinates), using its structure.
+
+    S = P[:m, :m] + R;  K = P[:, :m] S^-1;  A = I - K H;  P = A P A^T + K R K^T, with
+    A P = P - K P[:m, :]  and  (A P) A^T = (A P) - (A P)[:, :m] K^T.  Same result as the generic
+    update to rounding (tests/test_tracker_kalman.py).  Returns (d2, det S).
+    """
+    S = w[0:3, 3:6]
+    Si = w[3:6, 3:6]
+    K = w[:, 6:9]
+    T = w[:, 15:21]
+    KR = w[:, 0:3]
+    for i in range(m):
+        for j in range(m):
+            S[i, j] = P[i, j] + R[i, j]
+    det = inv_sym(S, m, Si)
+    if not (det > 0.0):
+        return np.inf, det
+    d2 = 0.0
+    for i in range(m):
+        for j in range(m):
+            d2 += y[i] * Si[i, j] * y[j]
+    for i in range(6):
+        for j in range(m):
+            s = 0.0
+            for k in range(m):
+                s += P[i, k] * Si[k, j]
+            K[i, j] = s
+    for i in range(6):
+        s = 0.0
+        for k in range(m):
+            s += K[i, k] * y[k]
+        x[i] += s
+    # T = A P = P - K P[:m, :]
+    for i in range(6):
+        for j in range(6):
+            s = P[i, j]
+            for k in range(m):
+                s -= K[i, k] * P[k, j]
+            T[i, j] = s
+    # KR = K R
+    for i in range(6):
+        for j in range(m):
+            s = 0.0
+            for k in range(m):
+                s += K[i, k] * R[k, j]
+            KR[i, j] = s
+    # P = T - T[:, :m] K^T + K R K^T   (symmetric: compute the upper triangle, mirror)
+    for i in range(6):
+        for j in range(i, 6):
+            s = T[i, j]
+            for k in range(m):
+                s += -T[i, k] * K[j, k] + KR[i, k] * K[j, k]
+            P[i, j] = s
+            P[j, i] = s
+    return d2, det
