@@ -143,7 +143,7 @@ def test_imm_matches_filterpy_imm_estimator():
     x_out, P_out = np.empty(6), np.empty((6, 6))
     work = dict(H=np.zeros((3, 6)), R=np.zeros((3, 3)), y=np.zeros(3), up=np.zeros(3), w=work_buffer(),
                 F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), imm_w=np.zeros((1, 6)),
-                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)))
+                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)))
     truth = x0.copy()
     R = np.diag([150.0 ** 2, 150.0 ** 2, 300.0 ** 2])
     for k in range(300):
@@ -158,7 +158,7 @@ def test_imm_matches_filterpy_imm_estimator():
         imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"], a["cov"],
                  a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
                  a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"], work["w"],
-                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"])
+                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"], work["imm_om"])
         np.testing.assert_allclose(mu, imm.mu, rtol=1e-7, atol=1e-12)
         np.testing.assert_allclose(x_out, imm.x.ravel(), rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(P_out, imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())
@@ -236,3 +236,29 @@ def test_structured_position_update_equals_generic_joseph():
         assert a[0] == pytest.approx(b[0], rel=1e-10) and a[1] == pytest.approx(b[1], rel=1e-12)
         np.testing.assert_allclose(x2, x1, rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(P2, P1, rtol=1e-9, atol=1e-10 * np.abs(P1).max())
+
+
+def test_block_prediction_equals_generic():
+    from tracker._kernels.kalman import predict_blocks, transition_blocks
+
+    rng = np.random.default_rng(12)
+    F = np.empty((6, 6))
+    B = np.empty((3, 3))
+    G = np.empty((3, 3))
+    Q = np.empty((6, 6))
+    tmp = np.empty((6, 6))
+    for k in range(300):
+        dt = rng.uniform(-2, 30)
+        w = [0.0, math.radians(2.0), -math.radians(3.0)][k % 3]
+        (cv_transition(dt, F) if w == 0 else ct_transition(dt, w, F))
+        transition_blocks(dt, w, B, G)
+        np.testing.assert_array_equal(F[:3, 3:], B)
+        np.testing.assert_array_equal(F[3:, 3:], G)
+        x = rng.normal(size=6) * 1e3
+        P = _rand_spd(rng, 6, 1e3)
+        process_noise(dt, 2.0, 0.5, np.array([0.0, 0.6, 0.8]), Q)
+        xa, Pa, xb, Pb = np.empty(6), np.empty((6, 6)), np.empty(6), np.empty((6, 6))
+        predict(x, P, F, Q, xa, Pa, tmp)
+        predict_blocks(x, P, B, G, Q, xb, Pb, tmp)
+        np.testing.assert_allclose(xb, xa, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Pb, Pa, rtol=1e-11, atol=1e-11 * np.abs(Pa).max())

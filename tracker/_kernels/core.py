@@ -36,7 +36,9 @@ from tracker._kernels.kalman import (
     joseph_update,
     joseph_update_position,
     predict,
+    predict_blocks,
     predict_cv_inplace,
+    transition_blocks,
     process_noise,
     up_vector_approx,
 )
@@ -153,7 +155,7 @@ def _popcount(v):
     return c
 
 
-@kernel
+@kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
 def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot,
                  mode_c_sigma, H, R, y, up, w):
     """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped."""
@@ -213,7 +215,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
     return d2, m, logl
 
 
-@kernel
+@kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
 def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig, ps, slat, slon, shant,
              origin_ecef, frame_rot, Hs, S, Si):
     """Mahalanobis distance^2 between candidate c (predicted to t_ref, extrapolated to the plot time) and plot j."""
@@ -300,7 +302,7 @@ def _inv(S, m, Si):
 
 @kernel
 def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
-             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0):
+             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om):
     """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
     mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
 
@@ -318,33 +320,34 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
         for i in range(3):
             cbar[k] += (stay if i == k else off) * mu[i]
     # mixing: x0_k = sum_i omega_ik x_i ; P0_k = sum_i omega_ik (P_i + (x_i - x0_k)(x_i - x0_k)^T)
+    om = imm_om
+    for k in range(3):
+        for i in range(3):
+            om[i, k] = (stay if i == k else off) * mu[i] / cbar[k]
     for k in range(3):
         for a in range(6):
             s = 0.0
             for i in range(3):
-                s += (stay if i == k else off) * mu[i] / cbar[k] * xm[i, a]
+                s += om[i, k] * xm[i, a]
             x0[k, a] = s
         for a in range(6):
-            for b in range(6):
-                P0[k, a, b] = 0.0
-        for i in range(3):
-            om = (stay if i == k else off) * mu[i] / cbar[k]
-            for a in range(6):
-                da = xm[i, a] - x0[k, a]
-                for b in range(6):
-                    P0[k, a, b] += om * (Pm[i, a, b] + da * (xm[i, b] - x0[k, b]))
+            for b in range(a, 6):
+                s = 0.0
+                for i in range(3):
+                    s += om[i, k] * (Pm[i, a, b] + (xm[i, a] - x0[k, a]) * (xm[i, b] - x0[k, b]))
+                P0[k, a, b] = s
+                P0[k, b, a] = s
     d2cv = np.inf
     mcv = 0
+    # one process noise for the three models (local up at the CV model's mixed position; the models'
+    # positions differ by metres, the up direction by micro-radians)
+    up_vector_approx(x0[0, 0], x0[0, 1], x0[0, 2], earth_r, up)
+    process_noise(dt, q_h, q_v, up, Q)
+    Bb = F[0:3, 0:3]
+    Gb = F[3:6, 3:6]
     for k in range(3):
-        if k == 0:
-            cv_transition(dt, F)
-        elif k == 1:
-            ct_transition(dt, omega, F)
-        else:
-            ct_transition(dt, -omega, F)
-        up_vector_approx(x0[k, 0], x0[k, 1], x0[k, 2], earth_r, up)
-        process_noise(dt, q_h, q_v, up, Q)
-        predict(x0[k], P0[k], F, Q, xm[k], Pm[k], tmp)
+        transition_blocks(dt, 0.0 if k == 0 else (omega if k == 1 else -omega), Bb, Gb)
+        predict_blocks(x0[k], P0[k], Bb, Gb, Q, xm[k], Pm[k], tmp)
         d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
                                    origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w)
         L[k] = logl
@@ -368,11 +371,12 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
             s += mu[k] * xm[k, a]
         x_out[a] = s
     for a in range(6):
-        for b in range(6):
+        for b in range(a, 6):
             s = 0.0
             for k in range(3):
                 s += mu[k] * (Pm[k, a, b] + (xm[k, a] - x_out[a]) * (xm[k, b] - x_out[b]))
             P_out[a, b] = s
+            P_out[b, a] = s
     return d2cv, mcv
 
 
@@ -388,6 +392,26 @@ def _lower_bound(a, n, key):
         else:
             hi = mid
     return lo
+
+
+@kernel
+def _sort_keys(keys, n, order, skeys):
+    """Stable argsort of keys[:n] into order[:n], sorted keys into skeys[:n] (insertion sort when small: no allocation)."""
+    if n <= 32:
+        for i in range(n):
+            k = keys[i]
+            j = i - 1
+            while j >= 0 and skeys[j] > k:
+                skeys[j + 1] = skeys[j]
+                order[j + 1] = order[j]
+                j -= 1
+            skeys[j + 1] = k
+            order[j + 1] = i
+        return
+    o = np.argsort(keys[:n], kind="mergesort")
+    for i in range(n):
+        order[i] = o[i]
+        skeys[i] = keys[o[i]]
 
 
 @kernel
@@ -498,6 +522,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     Rjbuf = np.zeros((3, 3))
     imm_x0 = np.zeros((3, 6))
     imm_P0 = np.zeros((3, 6, 6))
+    imm_om = np.zeros((3, 3))
     cand = np.empty(C, dtype=np.int64)
     cand_xp = np.empty((C, 3))
     cand_v = np.empty((C, 3))
@@ -524,6 +549,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     oversize = np.empty(C, dtype=np.int64)
     inits = np.empty(C, dtype=np.int64)
     init_keys = np.empty(C, dtype=np.int64)
+    order = np.empty(C, dtype=np.int64)
+    skeys = np.empty(C, dtype=np.int64)
+    iorder = np.empty(C, dtype=np.int64)
+    iskeys = np.empty(C, dtype=np.int64)
+    icell = 1000.0
     ixs = np.empty(max(C, nbmax))
     iys = np.empty(max(C, nbmax))
 
@@ -736,8 +766,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 ixs[c] = cand_xp[c, 0]
                 iys[c] = cand_xp[c, 1]
             _grid_keys(ixs, iys, nc, cell, keys)
-            order = np.argsort(keys[:nc], kind="mergesort")
-            skeys = keys[:nc][order]
+            _sort_keys(keys, nc, order, skeys)
             for jj in range(j1 - j0):
                 j = j0 + jj
                 if late[j]:
@@ -786,7 +815,9 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
         stats[S_CANDIDATES] += nc
         stats[S_INIT_CANDIDATES] += ninit
         # ---- clusters (union-find over candidates 0..nc-1 and plots nc..nc+nb-1) and assignment
-        if npairs > 0:
+        if npairs == 1:
+            pl_assigned[pair_j[0]] = pair_c[0]
+        elif npairs > 1:
             nb = j1 - j0
             for k in range(nc + nb):
                 parent[k] = k
@@ -861,7 +892,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if imm:
                 d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
                                  prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mc_sigma,
-                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0)
+                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om)
             else:
                 up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
                 process_noise(dt, q_h, q_v, up, Q)
@@ -935,8 +966,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 ixs[k] = x[inits[k], 0]
                 iys[k] = x[inits[k], 1]
             _grid_keys(ixs, iys, ninit, icell, init_keys)
-            iorder = np.argsort(init_keys[:ninit], kind="mergesort")
-            iskeys = init_keys[:ninit][iorder]
+            _sort_keys(init_keys, ninit, iorder, iskeys)
         for jj in range(j1 - j0):
             j = j0 + jj
             if late[j] or pl_assigned[jj] >= 0:

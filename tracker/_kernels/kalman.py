@@ -323,3 +323,76 @@ def joseph_update_position(x, P, y, R, m, w):
             P[i, j] = s
             P[j, i] = s
     return d2, det
+
+
+@kernel
+def transition_blocks(dt, omega, B, G):
+    """F = [[I, B], [0, G]] of the CV (omega = 0) or coordinated-turn model, as its 3x3 blocks.
+
+    CV: B = dt I, G = I.  CT: B = [[s/w, -(1-c)/w, 0], [(1-c)/w, s/w, 0], [0, 0, dt]],
+    G = [[c, -s, 0], [s, c, 0], [0, 0, 1]] with s = sin(w dt), c = cos(w dt) (same F as :func:`ct_transition`).
+    """
+    for i in range(3):
+        for j in range(3):
+            B[i, j] = 0.0
+            G[i, j] = 0.0
+    if abs(omega) < 1e-12:
+        B[0, 0] = dt
+        B[1, 1] = dt
+        G[0, 0] = 1.0
+        G[1, 1] = 1.0
+    else:
+        s = math.sin(omega * dt)
+        c = math.cos(omega * dt)
+        B[0, 0] = s / omega
+        B[0, 1] = -(1.0 - c) / omega
+        B[1, 0] = (1.0 - c) / omega
+        B[1, 1] = s / omega
+        G[0, 0] = c
+        G[0, 1] = -s
+        G[1, 0] = s
+        G[1, 1] = c
+    B[2, 2] = dt
+    G[2, 2] = 1.0
+
+
+@kernel
+def predict_blocks(x, P, B, G, Q, xo, Po, T):
+    """xo = F x, Po = F P F^T + Q for F = [[I, B], [0, G]] (3x3 blocks; T: 6x6 work).
+
+    Block algebra: with U = P_pv + B P_vv (3x3) and V = P_pp + B P_vp,
+    Po_pp = V + U... computed as T = F P (rows), then Po = T F^T, exploiting F's zero block.
+    """
+    for i in range(3):
+        s = x[i]
+        for k in range(3):
+            s += B[i, k] * x[3 + k]
+        xo[i] = s
+        s = 0.0
+        for k in range(3):
+            s += G[i, k] * x[3 + k]
+        xo[3 + i] = s
+    # T = F P: top rows = P_p. + B P_v. ; bottom rows = G P_v.
+    for i in range(3):
+        for j in range(6):
+            s = P[i, j]
+            u = 0.0
+            for k in range(3):
+                s += B[i, k] * P[3 + k, j]
+                u += G[i, k] * P[3 + k, j]
+            T[i, j] = s
+            T[3 + i, j] = u
+    # Po = T F^T: Po[:, p] = T[:, p] + T[:, v] B^T ; Po[:, v] = T[:, v] G^T   (upper triangle, mirrored)
+    for i in range(6):
+        for j in range(3):
+            s = T[i, j]
+            u = 0.0
+            for k in range(3):
+                s += T[i, 3 + k] * B[j, k]
+                u += T[i, 3 + k] * G[j, k]
+            if j >= i:
+                Po[i, j] = s + Q[i, j]
+                Po[j, i] = Po[i, j]
+            if 3 + j >= i:
+                Po[i, 3 + j] = u + Q[i, 3 + j]
+                Po[3 + j, i] = Po[i, 3 + j]
