@@ -87,3 +87,31 @@ def test_same_result_for_any_input_order_of_equal_arrival():
     b = track(sc.plots, sc.sensors, TrackerParams(), emit_on_update=True).rows
     np.testing.assert_array_equal(a.state, b.state)
     np.testing.assert_array_equal(a.track, b.track)
+
+
+def test_geometry_grid_suppresses_misses_where_target_is_not_visible():
+    """A 40 s gap in the target's plots (clutter keeps the radar's batches coming): without grids the track counts
+    misses and is replaced; with a grid saying the target is never visible there, no miss is counted and the same
+    track resumes (it is < 60 s unseen)."""
+    from tracker.tracker import load_grids
+
+    sc = scenario(1, 300.0, 200e3, seed=4, radars=(SyntheticRadar(pd=1.0, false_per_scan=40.0),), speed=(80.0, 80.0),
+                  legs=[[(1e5, 0.0)]], start=[[30e3, 20e3]])
+    p = sc.plots
+    keep = np.flatnonzero((p.truth < 0) | (p.time_s < 100) | (p.time_s > 140))
+    lat = np.arange(-7.0, -11.0, -0.05)
+    lon = np.arange(-77.0, -73.0, 0.05)
+    key = f"min_visible_msl__{sc.sensors.sensors[0].site_id}__{sc.sensors.sensors[0].type}"
+    hidden = load_grids({"lat": lat, "lon": lon, key: np.full((lat.size, lon.size), np.nan)}, sc.sensors)
+    visible = load_grids({"lat": lat, "lon": lon, key: np.zeros((lat.size, lon.size))}, sc.sensors)
+    ids = {}
+    for name, g in (("none", None), ("hidden", hidden), ("visible", visible)):
+        rows = track(p.take(keep), sc.sensors, TrackerParams(), emit_on_update=True, grids=g).rows
+        # track ids alive just before and after the gap (clutter forms no confirmed track here)
+        ids[name] = (set(rows.track[(rows.time_s > 60) & (rows.time_s < 100)].tolist()),
+                     set(rows.track[rows.time_s > 150].tolist()))
+    before, after = ids["hidden"]
+    assert before & after  # the same track id before and after the gap
+    for name in ("none", "visible"):
+        before, after = ids[name]
+        assert not (before & after), name  # deleted after 3 counted misses; a new track afterwards
