@@ -347,11 +347,14 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
             px, py = _position_at(path_t, path_x, path_y, path_ax, path_ay, eng_first[i], eng_end[i], t_order,
                                   det_v[d], det_x[d], det_y[d])
             t_air = out_t_air[i]
+            # the retasked aircraft may still be on the ground (ordered, not yet airborne)
+            t_start = t_order if t_order > t_air else t_air
+            h_start = row_h[k0] if t_order > t_air else det_h[d]
             u = u_search[n_draw % u_search.shape[0]]
             n_draw += 1
             code, t_contact, t_id, cx, cy, t_done, searched, t_search, k = _fly(
                 row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night, first, end,
-                t_order, px, py, row_h[k0], t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
+                t_start, px, py, h_start, t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
                 det_acq_day[d], det_acq_night[d], det_eoir[d], det_escort[d], u,
                 phase12_s, reserve_s, search_age_s, k_sigma, k_drift, abort_persist_s,
                 path_t, path_x, path_y, path_ax, path_ay)

@@ -185,6 +185,7 @@ def test_kernel_matches_python_oracle():
     for name in ("code", "slot", "t_air", "t_contact", "t_id", "x", "y", "hours", "searched"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert len(set(a.code.tolist())) >= 3   # the case exercises several branches
+    assert np.all(a.hours >= 0.0) and np.all(np.isnan(a.t_air) | (a.retask_of >= 0) | (a.t_air >= a.t_order))
 
 
 def _run_picture(pic, truth, codes, option):
@@ -268,3 +269,17 @@ def test_reacquired_track_retasks_the_airborne_interceptor():
     pic2, truth2, codes2 = synthetic_inputs(pair, FRAME)
     eng2 = _run_picture(pic2, truth2, codes2, option)
     assert eng2.code.tolist() == [K.ENG_IDENTIFIED, K.ENG_IDENTIFIED] and eng2.slot[0] != eng2.slot[1]
+
+
+def test_retask_before_take_off_keeps_hours_non_negative():
+    # the second fragment is ordered while the first sortie is still on the ground (fighter alert
+    # 20 min): the retask starts at take-off, never before it
+    option = one_option(alert="fighter_alert", aircraft=2)
+    base = dict(x0=PM_XY[0] - 4e5, y0=PM_XY[1], vx=70.0, vy=0.0, t0=0.0, t1=9000.0, t_land=9000.0)
+    frags = [StraightFlight(track_t1=400.0, **base), StraightFlight(track_t0=520.0, **base)]
+    pic, truth, codes = synthetic_inputs(frags, FRAME)
+    eng = _run_picture(pic, truth, codes, option)
+    assert eng.retask_of.tolist() == [-1, 0]
+    assert eng.t_order[1] < eng.t_air[0]                   # ordered before the first one took off
+    assert np.all(eng.hours >= 0.0) and eng.hours[1] > 0.0
+    assert eng.t_contact[1] > eng.t_air[1]
