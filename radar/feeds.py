@@ -121,12 +121,23 @@ def _transition(radar) -> tuple[float, float, float]:
     return a, p_fail, p_fix
 
 
+_CHAINS: dict = {}
+
+
 def _chain_all(radar, seed: int, days: int) -> np.ndarray:
+    """Up/down over days 0..days-1.  Day d's state depends on the draws of days 0..d only, so the
+    chain computed for more days is extended, never recomputed (cached per radar model and seed: a
+    study asking for day 364 does not replay 365 days for every day)."""
     a, p_fail, p_fix = _transition(radar)
     key = radar_key(radar)
+    ck = (radar.name, a, p_fail, p_fix, int(seed))
+    have = _CHAINS.get(ck, np.zeros(0, bool))
+    if have.size >= days:
+        return have[:days].copy()
     out = np.empty(days, bool)
-    state = True
-    for d in range(days):
+    out[:have.size] = have
+    state = bool(have[-1]) if have.size else True
+    for d in range(have.size, days):
         u = float(stream(seed, d, "outages", key).random())
         if d == 0:
             state = u < a
@@ -135,7 +146,8 @@ def _chain_all(radar, seed: int, days: int) -> np.ndarray:
         else:
             state = u < p_fix
         out[d] = state
-    return out
+    _CHAINS[ck] = out
+    return out.copy()
 
 
 def _chain(radar, seed: int, day: int) -> bool:
