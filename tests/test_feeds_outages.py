@@ -33,8 +33,14 @@ def test_availability_converges_to_mean_up_over_total():
 
 def test_day_state_depends_on_seed_and_day_only():
     rs = [_radar(30.0, 45.0), _radar(20.0, 60.0, site="pucallpa")]
+    feeds._CHAINS.clear()
     forward = [feeds.outage_states(rs, 5, d) for d in range(30)]
+    feeds._CHAINS.clear()  # without the cache: day 29 first, then the others
     backward = [feeds.outage_states(rs, 5, d) for d in reversed(range(30))][::-1]
+    feeds._CHAINS.clear()
+    single = [feeds.outage_states(rs, 5, d) for d in (17, 3)]
+    np.testing.assert_array_equal(single[0], forward[17])
+    np.testing.assert_array_equal(single[1], forward[3])
     np.testing.assert_array_equal(np.array(forward), np.array(backward))
     np.testing.assert_array_equal(np.array(forward)[:, 0], feeds._chain_all(rs[0], 5, 30))
     # an always-available radar is always up
