@@ -250,37 +250,40 @@ def enu_to_polar_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot):
 
 @kernel
 def range_azimuth_jacobian_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot, H):
-    """(r, az) at an ENU point and d(r, az)/d(x, y, z) into ``H`` (2, 3) by central differences (1 m).
+    """(r, az) at an ENU point (exact model) and an analytic d(r, az)/d(x, y, z) into ``H`` (2, 3).
 
-    Returns (r, az).  The azimuth difference is wrapped to (-pi, pi].
+    The Jacobian is that of the straight line from the antenna in its local ENU frame
+    (r = |d|, az = atan2(d_e, d_n)), rotated into the scenario frame: it differs from the exact
+    4/3-Earth model's gradient by the ray's bending, about r / (2 k R) rad (0.7 % at 100 km),
+    which is immaterial for an EKF gain and 7x cheaper than differencing the exact model.
+    Returns (r, az) of the exact model.
     """
     r0, az0, el0 = enu_to_polar_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot)
-    step = 1.0
-    for j in range(3):
-        xp = x
-        yp = y
-        zp = z
-        xm = x
-        ym = y
-        zm = z
-        if j == 0:
-            xp += step
-            xm -= step
-        elif j == 1:
-            yp += step
-            ym -= step
-        else:
-            zp += step
-            zm -= step
-        rp, azp, elp = enu_to_polar_k(xp, yp, zp, lat, lon, h_ant, origin_ecef, frame_rot)
-        rm, azm, elm = enu_to_polar_k(xm, ym, zm, lat, lon, h_ant, origin_ecef, frame_rot)
-        H[0, j] = (rp - rm) / (2.0 * step)
-        d = azp - azm
-        if d > math.pi:
-            d -= 2.0 * math.pi
-        elif d < -math.pi:
-            d += 2.0 * math.pi
-        H[1, j] = d / (2.0 * step)
+    # antenna in ECEF, target in ECEF, difference in the radar's local ENU
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    so = math.sin(lon)
+    co = math.cos(lon)
+    ax, ay, az_ = _gk.geodetic_to_ecef(lat, lon, h_ant)
+    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0] - ax
+    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1] - ay
+    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2] - az_
+    # local axes in ECEF: e = (-so, co, 0), n = (-sl co, -sl so, cl), u = (cl co, cl so, sl)
+    de = -so * ex + co * ey
+    dn = -sl * co * ex - sl * so * ey + cl * ez
+    du = cl * co * ex + cl * so * ey + sl * ez
+    rr = math.sqrt(de * de + dn * dn + du * du)
+    rh2 = de * de + dn * dn
+    # gradients in ECEF, then into the scenario frame (g_frame = frame_rot @ g_ecef)
+    gr0 = (de * -so + dn * -sl * co + du * cl * co) / rr
+    gr1 = (de * co + dn * -sl * so + du * cl * so) / rr
+    gr2 = (dn * cl + du * sl) / rr
+    ga0 = (dn * -so - de * -sl * co) / rh2
+    ga1 = (dn * co - de * -sl * so) / rh2
+    ga2 = (-de * cl) / rh2
+    for i in range(3):
+        H[0, i] = frame_rot[i, 0] * gr0 + frame_rot[i, 1] * gr1 + frame_rot[i, 2] * gr2
+        H[1, i] = frame_rot[i, 0] * ga0 + frame_rot[i, 1] * ga1 + frame_rot[i, 2] * ga2
     return r0, az0
 
 

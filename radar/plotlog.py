@@ -321,9 +321,10 @@ def read_plot_log(path, sensors=None, window_s: float | None = None) -> Plots:
 
         arr = sensors.to_arrays()
         s = sensor
-        mm = (arr.kind[s] == 0) & ~np.isfinite(el)
+        # a 3D primary measures elevation; only its IFF replies (range, azimuth, Mode C, code) are 2D
+        mm = (arr.kind[s] == 0) & (arr.iff[s] == 0) & ~np.isfinite(el)
         if mm.any():
-            bad(mm, "elevation_deg", "empty, but the sensor is PSR_3D; expected an elevation in degrees")
+            bad(mm, "elevation_deg", "empty, but the sensor is PSR_3D without IFF; expected an elevation in degrees")
         enu, cov_out = convert_polar(r, az, el, arr.sigma[s, 0], arr.sigma[s, 1], arr.sigma[s, 2],
                                      arr.lat_rad[s], arr.lon_rad[s], arr.antenna_msl_m[s], mode_c, sensors.frame)
         x, y, z = enu[:, 0], enu[:, 1], enu[:, 2]

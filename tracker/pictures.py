@@ -172,17 +172,28 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
                                                      "dropped_late": res.n_dropped_late, "tracking_s": res.tracking_s})
 
 
-def _latest(rows_time, rows_track, rows_state, t, max_age):
-    m = (rows_time <= t) & (rows_time >= t - max_age)
-    idx = np.flatnonzero(m)
-    if idx.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
-    rev = idx[::-1]
-    ids, first = np.unique(rows_track[rev], return_index=True)
-    rows = rev[first]
-    st = rows_state[rows].copy()
-    st[:, :3] += st[:, 3:] * (t - rows_time[rows])[:, None]
-    return ids, rows, st
+class _Rows:
+    """Rows sorted by time for fast 'latest row per track at or before t' queries."""
+
+    def __init__(self, time_s, track, state, extra=()):
+        o = np.argsort(time_s, kind="stable")
+        self.time_s = np.asarray(time_s)[o]
+        self.track = np.asarray(track)[o]
+        self.state = np.asarray(state)[o]
+        self.extra = [np.asarray(e)[o] for e in extra]
+
+    def latest(self, t, max_age):
+        """(ids, row indices, states predicted to t) of each track's latest row in [t - max_age, t]."""
+        lo = np.searchsorted(self.time_s, t - max_age, side="left")
+        hi = np.searchsorted(self.time_s, t, side="right")
+        if hi <= lo:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
+        rev = np.arange(hi - 1, lo - 1, -1)
+        ids, first = np.unique(self.track[rev], return_index=True)
+        rows = rev[first]
+        st = self.state[rows].copy()
+        st[:, :3] += st[:, 3:] * (t - self.time_s[rows])[:, None]
+        return ids, rows, st
 
 
 def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float):
@@ -196,19 +207,20 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
         return empty, stats
     U = fus.update_interval_s
     planned = None if planned is None else set(int(s) for s in planned)
-    mil_state = mil.state
+    civ_rows = _Rows(civ.time_s, civ.track, civ.state, (civ.squawk, civ.sensors))
+    mil_rows = _Rows(mil.time_s, mil.track, mil.state)
     reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors)
     k0 = int(np.ceil(civ.time_s.min() / U))
     k1 = int(np.floor((civ.time_s.max() + params.max_unseen_s) / U))
     for k in range(k0, k1 + 1):
         t_o = k * U
-        ids, rows, st = _latest(civ.time_s, civ.track, civ.state, t_o, params.max_unseen_s)
+        ids, rows, st = civ_rows.latest(t_o, params.max_unseen_s)
         if ids.size == 0:
             continue
-        mids, mrows, mst = _latest(mil.time_s, mil.track, mil_state, t_o, params.max_unseen_s)
+        mids, mrows, mst = mil_rows.latest(t_o, params.max_unseen_s)
         for n_, cid in enumerate(ids):
             stats["cross_tell_opportunities"] += 1
-            sq = int(civ.squawk[rows[n_]])
+            sq = int(civ_rows.extra[0][rows[n_]])
             eligible = sq < 0 or (planned is not None and sq not in planned)
             if eligible and mids.size:
                 d = np.hypot(mst[:, 0] - st[n_, 0], mst[:, 1] - st[n_, 1])
@@ -226,7 +238,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                                   fus.latency_max_s))
             pos = st[n_, :3].copy()
             pos[:2] += noise
-            reports.append((t_o + delay, t_o, int(cid), pos, st[n_, 3:].copy(), sq, int(civ.sensors[rows[n_]])))
+            reports.append((t_o + delay, t_o, int(cid), pos, st[n_, 3:].copy(), sq, int(civ_rows.extra[1][rows[n_]])))
     stats["cross_tells"] = len(reports)
     if not reports:
         return empty, stats
@@ -255,7 +267,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
             while tt < end:
                 dt = tt - t_obs
                 p = pos + vel * dt
-                mids, mrows, mst = _latest(mil.time_s, mil.track, mil_state, tt, params.max_unseen_s)
+                mids, mrows, mst = mil_rows.latest(tt, params.max_unseen_s)
                 if mids.size and np.hypot(mst[:, 0] - p[0], mst[:, 1] - p[1]).min() <= fus.separation_m:
                     break  # a military track holds the target now
                 var = sp2 + sv2 * dt * dt

@@ -109,9 +109,8 @@ def load_grids(source, sensors) -> Grids:
 def _measurement_types(plots: Plots, sensors) -> np.ndarray:
     mt = np.where(plots.dims >= 3, MT_CARTESIAN_3D, MT_CARTESIAN_2D).astype(np.int8)
     if sensors is not None and len(plots):
-        arr = sensors.to_arrays()
-        kind = arr.kind[plots.sensor]
-        polar2 = np.isfinite(plots.range_m) & ~np.isfinite(plots.elevation_rad) & (kind != 0)
+        # polar plots without elevation (2D primary, SSR, TPS-70 IFF replies): EKF on (range, azimuth)
+        polar2 = np.isfinite(plots.range_m) & ~np.isfinite(plots.elevation_rad)
         mt[polar2] = MT_POLAR_2D
     return mt
 

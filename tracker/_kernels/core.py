@@ -944,6 +944,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         v = gstack[g, gi, gk]
                         if not (hh >= v):
                             counted = False
+            # a sensor that has never fed this track does not count misses against it (it may simply not
+            # see the target: co-located PSR/SSR pairs, range or Pd limits without geometry grids)
+            if (smask[i] >> min(s, 62)) & 1 == 0:
+                counted = False
             if not counted:
                 continue
             stats[S_MISSES] += 1
