@@ -435,15 +435,11 @@ def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarra
     plat = np.arcsin(np.sin(la0) * np.cos(d) + np.cos(la0) * np.sin(d) * np.cos(az))
     plon = lo0 + np.arctan2(np.sin(az) * np.sin(d) * np.cos(la0), np.cos(d) - np.sin(la0) * np.sin(plat))
     start, end = traj.time_span()
-    tw = (traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
-    for f in range(traj.n_flights):
-        cand = np.nonzero(~keep & (fp["time_s"] >= start[f]) & (fp["time_s"] <= end[f]))[0]
-        if cand.size == 0:
-            continue
-        lat, lon, _h, _v, ph = K.eval_many(*tw, np.full(cand.size, f, np.int64), fp["time_s"][cand])
-        hav = np.sin((lat - plat[cand]) / 2) ** 2 + np.cos(lat) * np.cos(plat[cand]) * np.sin((lon - plon[cand]) / 2) ** 2
-        dist = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))
-        keep[cand[(dist <= window_m) & np.isin(ph, (1, 3, 4))]] = True
+    # one kernel over the plots (iteration i writes keep[i]); the flights are few in study settings
+    K.near_targets(np.ascontiguousarray(fp["time_s"], np.float64), np.ascontiguousarray(plat), np.ascontiguousarray(plon),
+                   traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
+                   np.ascontiguousarray(start, np.float64), np.ascontiguousarray(end, np.float64), float(window_m),
+                   EARTH_RADIUS_M, keep)
     return keep
 
 

@@ -88,3 +88,68 @@ def test_bad_traffic_input(mutate, fragment):
     with pytest.raises(InputError) as e:
         load_traffic(scenario(mutate))
     assert fragment in str(e.value) and "\n" not in str(e.value)
+
+
+def _near_drug_flights_oracle(bg, drug, distance_m, time_s, step_s=30.0):
+    """The slow obvious version (k-d tree over all samples, Python loop over the hits): the former
+    implementation of near_drug_flights, kept as the oracle of its kernel."""
+    from scipy.spatial import cKDTree
+
+    from radar._kernels.feeds import eval_many
+
+    keep = np.zeros(bg.n_flights, bool)
+
+    def samples(tr):
+        s, e = tr.time_span()
+        fs, ts = [], []
+        for f in range(tr.n_flights):
+            t = np.minimum(np.arange(s[f], e[f] + step_s, step_s), e[f])
+            ts.append(t)
+            fs.append(np.full(t.size, f, np.int64))
+        f, t = np.concatenate(fs), np.concatenate(ts)
+        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
+        ok = np.isin(ph, (1, 3, 4))
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
+        return f[ok], t[ok], xyz[ok]
+
+    df, dt, dx = samples(drug)
+    bf, bt, bx = samples(bg)
+    if df.size == 0:
+        return keep
+    hits = cKDTree(dx).query_ball_point(bx, r=distance_m)
+    for i, h in enumerate(hits):
+        if not keep[bf[i]] and h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
+            keep[bf[i]] = True
+    return keep
+
+
+@pytest.mark.parametrize("day", [0, 3, 11])
+def test_near_drug_flights_kernel_matches_oracle(day):
+    from radar.terrain import load_dem
+    from scenarios.config import load_scenario
+    from scenarios.threat import TerrainSampler, generate_drug_flights, load_threat
+
+    sc = load_scenario("peru")
+    dem = load_dem(sc.terrain.dem)
+    terrain = TerrainSampler(dem, sc.terrain)
+    threat = generate_drug_flights(load_threat(sc), terrain, 7, day)
+    bg, _tab, _uid = generate_background(load_traffic(sc), terrain, 7, day)
+    for dist, tw in ((50e3, 1800.0), (100e3, 600.0), (20e3, 3600.0)):
+        want = _near_drug_flights_oracle(bg, threat.trajectories, dist, tw)
+        got = near_drug_flights(bg, threat.trajectories, dist, tw)
+        assert got.tolist() == want.tolist()
+
+
+def test_arange_kernel_matches_numpy():
+    from radar._kernels.feeds import arange_count, arange_value
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        s = rng.uniform(0, 4e7)
+        e = s + rng.uniform(0, 2e4)
+        step = float(rng.choice([10.0, 30.0, 7.3]))
+        want = np.arange(s, e + step, step)
+        n = arange_count(s, e + step, step)
+        d2 = (s + step) - s
+        got = np.array([arange_value(s, step, d2, i) for i in range(n)])
+        assert n == want.size and np.array_equal(got, want)

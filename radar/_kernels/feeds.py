@@ -656,3 +656,150 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, 
     out_cov[i, 3] = C[1, 1]
     out_cov[i, 4] = 0.5 * (C[1, 2] + C[2, 1])
     out_cov[i, 5] = C[2, 2]
+
+
+# ------------------------------------------------------------------------------------------
+# proximity of trajectories (study windows)
+@kernel
+def arange_count(start, stop, step):
+    """Length of ``np.arange(start, stop, step)``: ceil((stop - start) / step), at least 0."""
+    n = math.ceil((stop - start) / step)
+    return max(int(n), 0)
+
+
+@kernel
+def arange_value(start, step, delta2, i):
+    """Value i of ``np.arange(start, ., step)`` exactly as NumPy fills it: start, start + step, then
+    start + i * delta2 with delta2 = (start + step) - start (NumPy's ``fill`` rule)."""
+    if i == 0:
+        return start
+    if i == 1:
+        return start + step
+    return start + i * delta2
+
+
+@kernel
+def _unit_xyz(lat, lon, radius, out, k):
+    # (cos lat cos lon, cos lat sin lon, sin lat) * radius: the order of the NumPy expression it replaces
+    out[k, 0] = math.cos(lat) * math.cos(lon) * radius
+    out[k, 1] = math.cos(lat) * math.sin(lon) * radius
+    out[k, 2] = math.sin(lat) * radius
+
+
+@kernel(parallel=True)
+def near_flights(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d_lon, d_h, d_ph,
+                 step_s, distance_m, time_s, radius):
+    """Per flight of set b: does it come within ``distance_m`` (chord on the sphere of ``radius``) of an
+    airborne flight of set d at two instants less than ``time_s`` apart?  Both sets are sampled at
+    ``np.arange(start, end + step, step)`` clipped to the end (airborne samples only).
+
+    Speed: the d samples are sorted by time once, then every b sample scans only the d samples inside
+    [t - time_s, t + time_s] (binary search); each b flight stops at its first hit.  Iteration f writes
+    only keep[f]."""
+    nd = d_offsets.size - 1
+    nb = b_offsets.size - 1
+    keep = np.zeros(nb, np.bool_)
+    # d samples (serial: the drug flights are few)
+    total = 0
+    for f in range(nd):
+        s = d_t[d_offsets[f]]
+        e = d_t[d_offsets[f + 1] - 1]
+        total += arange_count(s, e + step_s, step_s)
+    st = np.empty(total)
+    sx = np.empty((total, 3))
+    buf = np.empty(6)
+    m = 0
+    for f in range(nd):
+        s = d_t[d_offsets[f]]
+        e = d_t[d_offsets[f + 1] - 1]
+        n = arange_count(s, e + step_s, step_s)
+        delta2 = (s + step_s) - s
+        for i in range(n):
+            t = min(arange_value(s, step_s, delta2, i), e)
+            ph = eval_state(d_offsets, d_t, d_lat, d_lon, d_h, d_ph, f, t, buf)
+            if _airborne(ph):
+                st[m] = t
+                _unit_xyz(buf[0], buf[1], radius, sx, m)
+                m += 1
+    if m == 0:
+        return keep
+    order = np.argsort(st[:m])
+    dt = np.empty(m)
+    dx = np.empty((m, 3))
+    for j in range(m):
+        dt[j] = st[order[j]]
+        dx[j, 0] = sx[order[j], 0]
+        dx[j, 1] = sx[order[j], 1]
+        dx[j, 2] = sx[order[j], 2]
+    d2 = distance_m * distance_m
+    for f in prange(nb):
+        s = b_t[b_offsets[f]]
+        e = b_t[b_offsets[f + 1] - 1]
+        if e + time_s + 1.0 < dt[0] or s - time_s - 1.0 > dt[m - 1]:
+            continue
+        n = arange_count(s, e + step_s, step_s)
+        delta2 = (s + step_s) - s
+        bbuf = np.empty(6)
+        p = np.empty((1, 3))
+        hit = False
+        for i in range(n):
+            t = min(arange_value(s, step_s, delta2, i), e)
+            ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
+            if not _airborne(ph):
+                continue
+            _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
+            # first d sample with time >= t - time_s - 1 s (margin: the exact test is below)
+            lo = 0
+            hi = m
+            tl = t - time_s - 1.0
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if dt[mid] < tl:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            th = t + time_s + 1.0
+            j = lo
+            while j < m and dt[j] <= th:
+                if abs(dt[j] - t) <= time_s:
+                    q0 = dx[j, 0] - p[0, 0]
+                    q1 = dx[j, 1] - p[0, 1]
+                    q2 = dx[j, 2] - p[0, 2]
+                    if q0 * q0 + q1 * q1 + q2 * q2 <= d2:
+                        hit = True
+                        break
+                j += 1
+            if hit:
+                break
+        keep[f] = hit
+    return keep
+
+
+@kernel(parallel=True)
+def near_targets(p_time, p_lat, p_lon, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f_start, f_end, window_m,
+                 radius, keep):
+    """keep[i] = the ground point (p_lat, p_lon) of plot i lies within ``window_m`` (haversine on the sphere
+    of ``radius``) of an airborne flight at p_time[i].  Iteration i writes only keep[i]."""
+    n = p_time.size
+    nf = f_start.size
+    chunk = 256
+    nchunk = (n + chunk - 1) // chunk
+    for c in prange(nchunk):
+        buf = np.empty(6)
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            t = p_time[i]
+            hit = False
+            for f in range(nf):
+                if not (t >= f_start[f] and t <= f_end[f]):
+                    continue
+                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+                if not _airborne(ph):
+                    continue
+                s1 = math.sin((buf[0] - p_lat[i]) / 2)
+                s2 = math.sin((buf[1] - p_lon[i]) / 2)
+                hav = s1 ** 2 + math.cos(buf[0]) * math.cos(p_lat[i]) * s2 ** 2
+                hav = min(max(hav, 0.0), 1.0)
+                if 2 * radius * math.asin(math.sqrt(hav)) <= window_m:
+                    hit = True
+                    break
+            keep[i] = hit
