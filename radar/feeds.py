@@ -330,7 +330,12 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
         if window is None:
             s, e = traj.time_span()
             window = (float(s.min()), float(e.max())) if traj.n_flights else (day * 86400.0, (day + 1) * 86400.0)
-        fp = _false_plots(ra, up, t0, window, options, seed, day, kr)
+        spans = None
+        if options.false_plot_window_m is not None:
+            # speed: a false plot is kept only near an airborne target, so only the revolutions that overlap
+            # a flight's time span are generated (FeedStats.false_generated counts those)
+            spans = _merged_spans(*traj.time_span())
+        fp = _false_plots(ra, up, t0, window, options, seed, day, kr, spans)
         stats.false_generated = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
         if options.false_plot_window_m is not None:
             keep = _near_targets(fp, ra, traj, options.false_plot_window_m)
@@ -384,17 +389,37 @@ def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
     return enu, cov
 
 
-def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr) -> dict:
+def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None) -> dict:
+    """False plots of every up primary radar over ``window``; with ``spans`` (merged (start, end) times),
+    only over the revolutions that overlap a span (+- one revolution) -- the same plots there, since the
+    draws are keyed by (radar, revolution)."""
     from radar._kernels import feeds as K
 
     nr = ra.lat.size
-    rev_first = np.floor((window[0] - t0) / ra.scan).astype(np.int64)
-    rev_last = np.floor((window[1] - t0) / ra.scan).astype(np.int64)
     active = np.asarray(up, bool) & (ra.false_rate > 0)
-    rev_last = np.where(active, rev_last, rev_first - 1)
-    nrev = np.maximum(rev_last - rev_first + 1, 0)
+    tasks = []  # (radar, first revolution, last revolution)
+    for r in np.nonzero(active)[0]:
+        T, p0 = float(ra.scan[r]), float(t0[r])
+        if spans is None:
+            ranges = [(math.floor((window[0] - p0) / T), math.floor((window[1] - p0) / T))]
+        else:
+            ranges = []
+            for s, e in spans:
+                s, e = max(s, window[0]), min(e, window[1])
+                if s > e:
+                    continue
+                a, b = math.floor((s - p0) / T) - 1, math.floor((e - p0) / T) + 1
+                if ranges and a <= ranges[-1][1] + 1:
+                    ranges[-1] = (ranges[-1][0], max(ranges[-1][1], b))
+                else:
+                    ranges.append((a, b))
+        tasks.extend((int(r), a, b) for a, b in ranges if b >= a)
+    task_r = np.array([x[0] for x in tasks], np.int64)
+    rev_first = np.array([x[1] for x in tasks], np.int64)
+    rev_last = np.array([x[2] for x in tasks], np.int64)
+    nrev = rev_last - rev_first + 1
     m = int(options.max_false_per_scan)
-    slot_start = np.zeros(nr + 1, np.int64)
+    slot_start = np.zeros(task_r.size + 1, np.int64)
     np.cumsum(nrev * m, out=slot_start[1:])
     ns = int(slot_start[-1])
     o_valid = np.zeros(ns, np.bool_)
@@ -405,19 +430,32 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
     o_dims = np.empty(ns, np.int8)
     o_scan = np.empty(ns, np.int64)
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "false_alarms"))
-    K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,
-                  np.ascontiguousarray(t0, np.float64), ra.kind, ra.key, ra.false_rate, rev_first, rev_last, slot_start,
-                  ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
-                  float(options.false_plot_ceiling_m), m, int(options.false_plot_max_tries), k0, k1,
-                  o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan)
-    sensor = np.repeat(np.arange(nr), nrev * m)
-    v = o_valid
+    if ns:
+        K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,
+                      np.ascontiguousarray(t0, np.float64), ra.kind, ra.key, ra.false_rate, task_r, rev_first, rev_last,
+                      slot_start, ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
+                      float(options.false_plot_ceiling_m), m, int(options.false_plot_max_tries), k0, k1,
+                      o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan)
     # revolutions whose beam passage falls outside the window are dropped (partial first/last turns)
-    v &= (o_time >= window[0]) & (o_time <= window[1]) if ns else v
-    n = int(v.sum())
-    return dict(time_s=o_time[v], sensor=sensor[v], range_m=o_range[v], azimuth_rad=o_az[v],
+    v = np.nonzero(o_valid)[0]
+    v = v[(o_time[v] >= window[0]) & (o_time[v] <= window[1])]
+    # slot -> task -> radar (slots of a task are contiguous)
+    sensor = task_r[np.searchsorted(slot_start, v, side="right") - 1] if v.size else np.zeros(0, np.int64)
+    n = int(v.size)
+    return dict(time_s=o_time[v], sensor=sensor, range_m=o_range[v], azimuth_rad=o_az[v],
                 elevation_rad=o_el[v], dims=o_dims[v], mode_c_m=np.full(n, np.nan), squawk=np.full(n, -1, np.int32),
                 truth=np.full(n, -1, np.int64), scan=o_scan[v])
+
+
+def _merged_spans(start, end) -> list:
+    """Union of the intervals [start[i], end[i]] as sorted disjoint (start, end) pairs."""
+    out = []
+    for a, b in sorted(zip(np.asarray(start, float).tolist(), np.asarray(end, float).tolist())):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarray:

@@ -512,23 +512,26 @@ def destination(lat, lon, az, dist, radius):
 
 @kernel(parallel=True)
 def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_scan, r_t0, r_kind, r_key,
-                r_lambda, rev_first, rev_last, slot_start, gmin, gmax, lat0, dlat, lon0, dlon,
+                r_lambda, task_r, rev_first, rev_last, slot_start, gmin, gmax, lat0, dlat, lon0, dlon,
                 kr, earth_radius, h_cap, max_per_scan, max_tries, key0, key1,
                 o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan):
     """False plots: per radar and revolution, n ~ Poisson(lambda); each at range ~ U(0, R_inst) and azimuth
     ~ U(0, 2 pi) (density proportional to 1/R per unit area), redrawn (up to ``max_tries``) until the
     ground point is inside the visible region (finite min-visible height below the ceiling).  3D radars
     get a height uniform between the visible floor and min(ceiling, h_cap) and the 4/3-Earth elevation.
-    Time: the beam's passage t0 + (rev + az/2 pi) T.  Radar r owns slots from slot_start[r], at most
-    ``max_per_scan`` per revolution."""
-    nr = r_lat.size
-    for r in prange(nr):
+    Time: the beam's passage t0 + (rev + az/2 pi) T.  One task per (radar task_r[i], revolutions
+    rev_first[i]..rev_last[i]); task i owns slots from slot_start[i], at most ``max_per_scan`` per
+    revolution.  The draws are keyed by (radar, revolution), so how revolutions are split into tasks
+    does not change the plots."""
+    ntask = task_r.size
+    for i in prange(ntask):
+        r = task_r[i]
         period = r_scan[r]
         rk = r_key[r]
-        nrev = rev_last[r] - rev_first[r] + 1
+        nrev = rev_last[i] - rev_first[i] + 1
         for q in range(nrev):
-            rev = rev_first[r] + q
-            base = slot_start[r] + q * max_per_scan
+            rev = rev_first[i] + q
+            base = slot_start[i] + q * max_per_scan
             n = poisson(r_lambda[r], key0, key1, rk, rev, 0, 0)
             n = min(n, max_per_scan)
             for m in range(n):
