@@ -112,6 +112,37 @@ def squawk_codes(rng, n: int) -> np.ndarray:
     return np.array([int(f"{c:04o}") for c in codes], np.int32)
 
 
+_ROUTES: dict = {}
+
+
+def _route_cache(cfg: TrafficConfig, terrain):
+    """route(a, b) -> (lat_deg, lon_deg, cumulative distance m, highest terrain m) of the great circle
+    between airports a and b.  Speed: the same airport pairs recur every day, so each is densified and
+    sampled once per (airports, sample step, terrain) -- a study's days no longer redo it per flight."""
+    key = (cfg.airports, cfg.sample_m, id(terrain))
+    entry = _ROUTES.get(key)
+    if entry is None or entry[0] is not terrain:
+        if len(_ROUTES) > 8:
+            _ROUTES.clear()
+        entry = (terrain, {})
+        _ROUTES[key] = entry
+    cache = entry[1]
+    ap = cfg.airports
+
+    def route(a: int, b: int):
+        r = cache.get((a, b))
+        if r is None:
+            A, B = ap[a], ap[b]
+            la, lo, _ = densify([A.lat_deg, B.lat_deg], [A.lon_deg, B.lon_deg], cfg.sample_m)
+            s = path_length_m(la, lo)
+            ter = terrain(la, lo) if terrain is not None else np.zeros(la.size)
+            r = (la, lo, s, float(ter.max()))
+            cache[(a, b)] = r
+        return r
+
+    return route
+
+
 def generate_background(cfg: TrafficConfig, terrain, seed: int, day: int, uid_base: int = 1_000_000):
     """Background flights of ``day``: (Trajectories, FlightTable, uids)."""
     rng = stream(seed, day, "traffic")
@@ -121,19 +152,18 @@ def generate_background(cfg: TrafficConfig, terrain, seed: int, day: int, uid_ba
     builder = TrajectoryBuilder()
     rows = []
     midnight = day * 86400.0
+    routes = _route_cache(cfg, terrain)
     for i in range(n):
         for _ in range(100):
             a, b = rng.choice(len(ap), size=2, replace=False)
             A, B = ap[int(a)], ap[int(b)]
-            la, lo, _ = densify([A.lat_deg, B.lat_deg], [A.lon_deg, B.lon_deg], cfg.sample_m)
-            s = path_length_m(la, lo)
+            la, lo, s, ter_max = routes(int(a), int(b))
             if s[-1] >= cfg.min_route_m:
                 break
         level = float(rng.uniform(*cfg.cruise_m))
         v = float(rng.uniform(*cfg.tas_mps))
         t0 = midnight + float(rng.uniform(*cfg.departure_window_s))
-        ter = terrain(la, lo) if terrain is not None else np.zeros(la.size)
-        level = max(level, float(ter.max()) + cfg.terrain_clearance_m)
+        level = max(level, ter_max + cfg.terrain_clearance_m)
         L = s[-1]
         # h(s) = min(h_A + climb/v s, level, h_B + descent/v (L - s))
         h = np.minimum(np.minimum(A.elevation_m + cfg.climb_rate_mps / v * s, level),

@@ -696,22 +696,28 @@ def near_flights(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat,
     airborne flight of set d at two instants less than ``time_s`` apart?  Both sets are sampled at
     ``np.arange(start, end + step, step)`` clipped to the end (airborne samples only).
 
-    Speed: the d samples are sorted by time once, then every b sample scans only the d samples inside
-    [t - time_s, t + time_s] (binary search); each b flight stops at its first hit.  Iteration f writes
-    only keep[f]."""
+    Speed: the d samples of each flight are in time order, so a b sample looks only at those less than
+    ``time_s`` away (binary search), and skips ahead by the triangle inequality: a d sample at chord D
+    from it is followed by k samples at >= D - k * (largest chord between consecutive samples of that
+    flight), none of which can be within ``distance_m`` while that bound exceeds it.  Each b flight stops
+    at its first hit.  Iteration f writes only keep[f]."""
     nd = d_offsets.size - 1
     nb = b_offsets.size - 1
     keep = np.zeros(nb, np.bool_)
-    # d samples (serial: the drug flights are few)
+    # d samples, flight-major, time order within a flight (serial: the drug flights are few)
     total = 0
     for f in range(nd):
         s = d_t[d_offsets[f]]
         e = d_t[d_offsets[f + 1] - 1]
         total += arange_count(s, e + step_s, step_s)
-    st = np.empty(total)
-    sx = np.empty((total, 3))
+    dt = np.empty(total)
+    dx = np.empty((total, 3))
+    first = np.zeros(nd + 1, np.int64)
+    maxstep = np.zeros(nd)
     buf = np.empty(6)
     m = 0
+    t_lo = np.inf
+    t_hi = -np.inf
     for f in range(nd):
         s = d_t[d_offsets[f]]
         e = d_t[d_offsets[f + 1] - 1]
@@ -721,24 +727,23 @@ def near_flights(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat,
             t = min(arange_value(s, step_s, delta2, i), e)
             ph = eval_state(d_offsets, d_t, d_lat, d_lon, d_h, d_ph, f, t, buf)
             if _airborne(ph):
-                st[m] = t
-                _unit_xyz(buf[0], buf[1], radius, sx, m)
+                dt[m] = t
+                _unit_xyz(buf[0], buf[1], radius, dx, m)
+                if m > first[f]:
+                    q = math.sqrt((dx[m, 0] - dx[m - 1, 0]) ** 2 + (dx[m, 1] - dx[m - 1, 1]) ** 2
+                                  + (dx[m, 2] - dx[m - 1, 2]) ** 2)
+                    maxstep[f] = max(maxstep[f], q)
+                t_lo = min(t_lo, t)
+                t_hi = max(t_hi, t)
                 m += 1
+        first[f + 1] = m
     if m == 0:
         return keep
-    order = np.argsort(st[:m])
-    dt = np.empty(m)
-    dx = np.empty((m, 3))
-    for j in range(m):
-        dt[j] = st[order[j]]
-        dx[j, 0] = sx[order[j], 0]
-        dx[j, 1] = sx[order[j], 1]
-        dx[j, 2] = sx[order[j], 2]
     d2 = distance_m * distance_m
     for f in prange(nb):
         s = b_t[b_offsets[f]]
         e = b_t[b_offsets[f + 1] - 1]
-        if e + time_s + 1.0 < dt[0] or s - time_s - 1.0 > dt[m - 1]:
+        if e + time_s + 1.0 < t_lo or s - time_s - 1.0 > t_hi:
             continue
         n = arange_count(s, e + step_s, step_s)
         delta2 = (s + step_s) - s
@@ -751,27 +756,41 @@ def near_flights(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat,
             if not _airborne(ph):
                 continue
             _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
-            # first d sample with time >= t - time_s - 1 s (margin: the exact test is below)
-            lo = 0
-            hi = m
-            tl = t - time_s - 1.0
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if dt[mid] < tl:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            tl = t - time_s - 1.0  # margins of 1 s: the exact time test is below
             th = t + time_s + 1.0
-            j = lo
-            while j < m and dt[j] <= th:
-                if abs(dt[j] - t) <= time_s:
+            for g in range(nd):
+                lo = first[g]
+                hi = first[g + 1]
+                if lo == hi or dt[lo] > th or dt[hi - 1] < tl:
+                    continue
+                while lo < hi:  # first sample of flight g with time >= tl
+                    mid = (lo + hi) // 2
+                    if dt[mid] < tl:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                j = lo
+                end = first[g + 1]
+                ms = maxstep[g]
+                while j < end and dt[j] <= th:
                     q0 = dx[j, 0] - p[0, 0]
                     q1 = dx[j, 1] - p[0, 1]
                     q2 = dx[j, 2] - p[0, 2]
-                    if q0 * q0 + q1 * q1 + q2 * q2 <= d2:
+                    c2 = q0 * q0 + q1 * q1 + q2 * q2
+                    if c2 <= d2 and abs(dt[j] - t) <= time_s:
                         hit = True
                         break
-                j += 1
+                    # skip the samples that the triangle inequality keeps farther than distance_m
+                    # (1 m margin against rounding); at least one step
+                    gap = math.sqrt(c2) - distance_m - 1.0
+                    if gap > 0.0 and ms <= 0.0:
+                        break
+                    adv = 1
+                    if gap > ms:
+                        adv = int(gap / ms)
+                    j += adv
+                if hit:
+                    break
             if hit:
                 break
         keep[f] = hit
