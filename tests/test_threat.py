@@ -201,3 +201,19 @@ def test_dem_must_cover_zones(cfg):
     with pytest.raises(InputError, match="does not cover threat zone"):
         check_dem_covers(cfg, small)
     check_dem_covers(cfg, flat_dem())
+
+
+def test_terrain_sampler_kernel_matches_dem_sample():
+    """The sampler's Numba loop is Dem.sample + nan_to_num (its oracle), to the bit."""
+    from radar.terrain import load_dem
+
+    dem = load_dem()
+    ts = TerrainSampler(dem)
+    lat_min, lat_max, lon_min, lon_max = dem.bounds
+    rng = np.random.default_rng(4)
+    la = rng.uniform(lat_min - 0.5, lat_max + 0.5, 5000)
+    lo = rng.uniform(lon_min - 0.5, lon_max + 0.5, 5000)
+    la[:3], lo[:3] = dem.lat[[0, -1, 5]], dem.lon[[0, -1, 7]]  # grid corners and nodes
+    want = np.nan_to_num(np.asarray(dem.sample(la, lo, grid=ts.surface), float), nan=0.0)
+    assert np.array_equal(ts(la, lo), want)
+    assert np.array_equal(ts(la.reshape(50, 100), lo.reshape(50, 100)), want.reshape(50, 100))

@@ -825,3 +825,31 @@ def near_targets(p_time, p_lat, p_lon, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_w
                     hit = True
                     break
             keep[i] = hit
+
+
+# ------------------------------------------------------------------------------------------
+@kernel
+def dem_sample(z, lat0, dlat, lon0, dlon, lat_deg, lon_deg, out):
+    """Bilinear sample of a north-to-south lat/lon grid ``z`` at points (deg), NaN -> 0 (the terrain
+    sampler of the threat and traffic generators).  The same arithmetic, in the same order, as
+    :meth:`radar.terrain.Dem.sample` followed by ``nan_to_num(nan=0)`` (its oracle): row index
+    (lat0 - lat) / dlat, column (lon - lon0) / dlon, NaN outside the grid.  Speed: no copy of the grid
+    and no NumPy temporaries per call."""
+    nr = z.shape[0]
+    nc = z.shape[1]
+    for i in range(lat_deg.size):
+        fr = (lat0 - lat_deg[i]) / dlat
+        fc = (lon_deg[i] - lon0) / dlon
+        v = np.nan
+        if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
+            r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
+            c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
+            wr = min(max(fr - r0, 0.0), 1.0)
+            wc = min(max(fc - c0, 0.0), 1.0)
+            r1 = min(r0 + 1, nr - 1)
+            c1 = min(c0 + 1, nc - 1)
+            v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
+                 + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
+        if v != v:
+            v = 0.0
+        out[i] = v
