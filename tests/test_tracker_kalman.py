@@ -143,7 +143,7 @@ def test_imm_matches_filterpy_imm_estimator():
     x_out, P_out = np.empty(6), np.empty((6, 6))
     work = dict(H=np.zeros((3, 6)), R=np.zeros((3, 3)), y=np.zeros(3), up=np.zeros(3), w=work_buffer(),
                 F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), imm_w=np.zeros((1, 6)),
-                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)))
+                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)), Hs=np.zeros((2, 3)))
     truth = x0.copy()
     R = np.diag([150.0 ** 2, 150.0 ** 2, 300.0 ** 2])
     for k in range(300):
@@ -158,7 +158,7 @@ def test_imm_matches_filterpy_imm_estimator():
         imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"], a["cov"],
                  a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
                  a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"], work["w"],
-                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"], work["imm_om"])
+                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["Hs"])
         np.testing.assert_allclose(mu, imm.mu, rtol=1e-7, atol=1e-12)
         np.testing.assert_allclose(x_out, imm.x.ravel(), rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(P_out, imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())
@@ -175,7 +175,7 @@ def _spd_loop(n, seed_x, R_diag, out):
     H = np.zeros((3, 6))
     R = np.zeros((3, 3))
     y = np.zeros(3)
-    w = np.empty((6, 24))
+    w = np.empty((6, 6, 6))
     np.random.seed(seed_x)
     bad = 0
     asym = 0.0

@@ -157,7 +157,7 @@ def _popcount(v):
 
 @kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
 def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot,
-                 mode_c_sigma, H, R, y, up, w):
+                 mode_c_sigma, H, R, y, up, w, hs_buf):
     """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped."""
     for a in range(3):
         y[a] = 0.0
@@ -169,17 +169,16 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
     m = 0
     if mt == 0 or mt == 1:
         m = 3 if mt == 0 else 2
-        c = cov[j]
-        R[0, 0] = c[0]
-        R[0, 1] = c[1]
-        R[1, 0] = c[1]
-        R[1, 1] = c[3]
+        R[0, 0] = cov[j, 0]
+        R[0, 1] = cov[j, 1]
+        R[1, 0] = cov[j, 1]
+        R[1, 1] = cov[j, 3]
         if m == 3:
-            R[0, 2] = c[2]
-            R[2, 0] = c[2]
-            R[1, 2] = c[4]
-            R[2, 1] = c[4]
-            R[2, 2] = c[5]
+            R[0, 2] = cov[j, 2]
+            R[2, 0] = cov[j, 2]
+            R[1, 2] = cov[j, 4]
+            R[2, 1] = cov[j, 4]
+            R[2, 2] = cov[j, 5]
         for a in range(m):
             H[a, a] = 1.0
             y[a] = pos[j, a] - x[a]
@@ -187,7 +186,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
     else:
         s = ps[j]
         m = 2
-        Hs = w[0:2, 21:24]
+        Hs = hs_buf
         r0, az0 = range_azimuth_jacobian_k(x[0], x[1], x[2], slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
         for a in range(2):
             for b in range(3):
@@ -224,23 +223,21 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
     py = cand_xp[c, 1] + cand_v[c, 1] * dtj
     pz = cand_xp[c, 2] + cand_v[c, 2] * dtj
     mt = mtype[j]
-    Pc = cand_P[c]
     if mt == 0 or mt == 1:
         m = 3 if mt == 0 else 2
-        cv = cov[j]
-        S[0, 0] = Pc[0, 0] + cv[0]
-        S[0, 1] = Pc[0, 1] + cv[1]
+        S[0, 0] = cand_P[c, 0, 0] + cov[j, 0]
+        S[0, 1] = cand_P[c, 0, 1] + cov[j, 1]
         S[1, 0] = S[0, 1]
-        S[1, 1] = Pc[1, 1] + cv[3]
+        S[1, 1] = cand_P[c, 1, 1] + cov[j, 3]
         dy0 = pos[j, 0] - px
         dy1 = pos[j, 1] - py
         dy2 = pos[j, 2] - pz
         if m == 3:
-            S[0, 2] = Pc[0, 2] + cv[2]
+            S[0, 2] = cand_P[c, 0, 2] + cov[j, 2]
             S[2, 0] = S[0, 2]
-            S[1, 2] = Pc[1, 2] + cv[4]
+            S[1, 2] = cand_P[c, 1, 2] + cov[j, 4]
             S[2, 1] = S[1, 2]
-            S[2, 2] = Pc[2, 2] + cv[5]
+            S[2, 2] = cand_P[c, 2, 2] + cov[j, 5]
         det = _inv(S, m, Si)
         if not (det > 0.0):
             return np.inf, m
@@ -257,7 +254,7 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
             acc = 0.0
             for k in range(3):
                 for l in range(3):
-                    acc += Hs[a, k] * Pc[k, l] * Hs[b, l]
+                    acc += Hs[a, k] * cand_P[c, k, l] * Hs[b, l]
             S[a, b] = acc
     S[0, 0] += ssig[s, 0] * ssig[s, 0]
     S[1, 1] += ssig[s, 1] * ssig[s, 1]
@@ -267,7 +264,7 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
     return Si[0, 0] * dy0 * dy0 + 2.0 * Si[0, 1] * dy0 * dy1 + Si[1, 1] * dy1 * dy1, 2
 
 
-@kernel
+@kernel(inline="always")
 def _inv(S, m, Si):
     if m == 2:
         d = S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]
@@ -302,7 +299,7 @@ def _inv(S, m, Si):
 
 @kernel
 def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
-             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om):
+             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, hs_buf):
     """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
     mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
 
@@ -349,7 +346,7 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
         transition_blocks(dt, 0.0 if k == 0 else (omega if k == 1 else -omega), Bb, Gb)
         predict_blocks(x0[k], P0[k], Bb, Gb, Q, xm[k], Pm[k], tmp)
         d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
-                                   origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w)
+                                   origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
         L[k] = logl
         if k == 0:
             d2cv = d2
@@ -408,10 +405,16 @@ def _sort_keys(keys, n, order, skeys):
             skeys[j + 1] = k
             order[j + 1] = i
         return
-    o = np.argsort(keys[:n], kind="mergesort")
+    o = np.argsort(keys[:n])  # quicksort: ties (same grid cell) in a fixed, input-determined order
     for i in range(n):
         order[i] = o[i]
         skeys[i] = keys[o[i]]
+
+
+@kernel(inline="always")
+def _bucket(ix, iy, mask):
+    """Hash bucket of grid cell (ix, iy) (a spatial hash: O(n) build, no sort)."""
+    return ((ix * 73856093) ^ (iy * 19349663)) & mask
 
 
 @kernel
@@ -506,7 +509,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     last_end = np.full(ns, np.nan)
 
     # work buffers
-    w = np.empty((6, 24))
+    w = np.empty((6, 6, 6))
+    Hs_w = np.zeros((2, 3))
     H = np.zeros((3, 6))
     R = np.zeros((3, 3))
     y = np.zeros(3)
@@ -554,6 +558,15 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     iorder = np.empty(C, dtype=np.int64)
     iskeys = np.empty(C, dtype=np.int64)
     icell = 1000.0
+    NBM = 8191  # hash buckets - 1
+    head = np.full(NBM + 1, -1, dtype=np.int64)
+    ihead = np.full(NBM + 1, -1, dtype=np.int64)
+    nxt = np.empty(C, dtype=np.int64)
+    inxt = np.empty(C, dtype=np.int64)
+    cix = np.empty(C, dtype=np.int64)
+    ciy = np.empty(C, dtype=np.int64)
+    iix = np.empty(C, dtype=np.int64)
+    iiy = np.empty(C, dtype=np.int64)
     ixs = np.empty(max(C, nbmax))
     iys = np.empty(max(C, nbmax))
 
@@ -762,11 +775,14 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 elif cand_rad[c] > maxcrad:
                     maxcrad = cand_rad[c]
             cell = max(1000.0, maxcrad + maxprad)
+            # spatial hash of the candidates' cells (each bucket a linked list; cells checked exactly)
             for c in range(nc):
-                ixs[c] = cand_xp[c, 0]
-                iys[c] = cand_xp[c, 1]
-            _grid_keys(ixs, iys, nc, cell, keys)
-            _sort_keys(keys, nc, order, skeys)
+                cix[c] = np.int64(math.floor(cand_xp[c, 0] / cell))
+                ciy[c] = np.int64(math.floor(cand_xp[c, 1] / cell))
+                if cand_rad[c] <= cell_max:
+                    bk = _bucket(cix[c], ciy[c], NBM)
+                    nxt[c] = head[bk]
+                    head[bk] = c
             for jj in range(j1 - j0):
                 j = j0 + jj
                 if late[j]:
@@ -782,17 +798,17 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                             pair_d[npairs] = d2 - gate[m]
                             npairs += 1
                     continue
-                ix = np.int64(math.floor(pos[j, 0] / cell)) + 1073741824
-                iy = np.int64(math.floor(pos[j, 1] / cell)) + 1073741824
-                for ddx in range(-1, 2):
-                    # cells (ix + ddx, iy - 1 .. iy + 1) have consecutive keys: one binary search per column
-                    key = (ix + ddx) * 2147483648 + (iy - 1)
-                    lo = _lower_bound(skeys, nc, key)
+                ix = np.int64(math.floor(pos[j, 0] / cell))
+                iy = np.int64(math.floor(pos[j, 1] / cell))
+                for cellk in range(9):
+                    qx = ix + cellk // 3 - 1
+                    qy = iy + cellk % 3 - 1
+                    cur = head[_bucket(qx, qy, NBM)]
                     if True:
-                        while lo < nc and skeys[lo] <= key + 2:
-                            c = order[lo]
-                            lo += 1
-                            if cand_rad[c] > cell_max:
+                        while cur >= 0:
+                            c = cur
+                            cur = nxt[cur]
+                            if cix[c] != qx or ciy[c] != qy:
                                 continue
                             d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz,
                                              ssig, ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
@@ -810,6 +826,9 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         pair_j[npairs] = jj
                         pair_d[npairs] = d2 - gate[m]
                         npairs += 1
+        for c in range(nc):
+            if cand_rad[c] <= cell_max:
+                head[_bucket(cix[c], ciy[c], NBM)] = -1
         stats[S_PAIRS] += npairs
         stats[S_SLOTS_SCANNED] += hiwater
         stats[S_CANDIDATES] += nc
@@ -892,13 +911,13 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if imm:
                 d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
                                  prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mc_sigma,
-                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om)
+                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, Hs_w)
             else:
                 up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
                 process_noise(dt, q_h, q_v, up, Q)
                 predict_cv_inplace(x[i], P[i], dt, Q)
                 d2, m, logl = _meas_update(x[i], P[i], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
-                                           shant, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w)
+                                           shant, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w)
             t[i] = pt[j]
             if m > 0:
                 stats[S_NIS_SUM_1 + m - 1] += d2
@@ -967,10 +986,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     maxr = rr
             icell = max(1000.0, min(maxr + maxprad, 4.0 * cell_max))
             for k in range(ninit):
-                ixs[k] = x[inits[k], 0]
-                iys[k] = x[inits[k], 1]
-            _grid_keys(ixs, iys, ninit, icell, init_keys)
-            _sort_keys(init_keys, ninit, iorder, iskeys)
+                iix[k] = np.int64(math.floor(x[inits[k], 0] / icell))
+                iiy[k] = np.int64(math.floor(x[inits[k], 1] / icell))
+                bk = _bucket(iix[k], iiy[k], NBM)
+                inxt[k] = ihead[bk]
+                ihead[bk] = k
         for jj in range(j1 - j0):
             j = j0 + jj
             if late[j] or pl_assigned[jj] >= 0:
@@ -978,15 +998,19 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             best = -1
             best_score = np.inf
             if ninit > 0:
-                ix = np.int64(math.floor(pos[j, 0] / icell)) + 1073741824
-                iy = np.int64(math.floor(pos[j, 1] / icell)) + 1073741824
-                for ddx in range(-1, 2):
-                    key = (ix + ddx) * 2147483648 + (iy - 1)
-                    lo = _lower_bound(iskeys, ninit, key)
+                ix = np.int64(math.floor(pos[j, 0] / icell))
+                iy = np.int64(math.floor(pos[j, 1] / icell))
+                for cellk in range(9):
+                    qx = ix + cellk // 3 - 1
+                    qy = iy + cellk % 3 - 1
+                    cur = ihead[_bucket(qx, qy, NBM)]
                     if True:
-                        while lo < ninit and iskeys[lo] <= key + 2:
-                            i = inits[iorder[lo]]
-                            lo += 1
+                        while cur >= 0:
+                            kk = cur
+                            cur = inxt[cur]
+                            if iix[kk] != qx or iiy[kk] != qy:
+                                continue
+                            i = inits[kk]
                             if status[i] != 1:
                                 continue
                             dt = pt[j] - t[i]
@@ -1108,6 +1132,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 tid[i] = -1
                 tsq[i] = squawk[j]
                 smask[i] = np.int64(1) << min(ps[j], 62)
+        for k in range(ninit):
+            ihead[_bucket(iix[k], iiy[k], NBM)] = -1
         for j in range(j0, j1):
             if late[j] == 0:
                 stats[S_PLOTS_USED] += 1

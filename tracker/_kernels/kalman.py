@@ -65,7 +65,7 @@ def ct_transition(dt, omega, F):
     F[5, 5] = 1.0
 
 
-@kernel
+@kernel(inline="always")
 def up_vector_approx(x, y, z, earth_radius_m, u):
     """Local up at an ENU point on a sphere of radius R centred at (0, 0, -R): (x, y, z + R)/|.|.
 
@@ -78,7 +78,7 @@ def up_vector_approx(x, y, z, earth_radius_m, u):
     u[2] = zz / n
 
 
-@kernel
+@kernel(inline="always")
 def process_noise(dt, q_h, q_v, u, Q):
     """Q (6x6) of piecewise-constant white acceleration, horizontal sigma q_h and local-up sigma q_v (m/s^2)."""
     a = abs(dt)
@@ -123,7 +123,7 @@ def predict(x, P, F, Q, xo, Po, tmp):
             Po[j, i] = s + Q[i, j]
 
 
-@kernel
+@kernel(inline="always")
 def predict_cv_inplace(x, P, dt, Q):
     """CV prediction in place using F's structure (same arithmetic as :func:`predict` up to rounding).
 
@@ -143,7 +143,7 @@ def predict_cv_inplace(x, P, dt, Q):
             P[i, j] += Q[i, j]
 
 
-@kernel
+@kernel(inline="always")
 def inv_sym(S, m, Si):
     """Inverse of a symmetric m x m (m <= 3) matrix; returns its determinant (<= 0: failure)."""
     if m == 1:
@@ -187,15 +187,15 @@ def joseph_update(x, P, y, H, R, m, w):
     """In-place Kalman update with innovation y (m), H (m x 6), R (m x m), m <= 3, Joseph form.
 
     S = H P H^T + R;  K = P H^T S^-1;  x += K y;  P = (I - K H) P (I - K H)^T + K R K^T.
-    ``w`` is a work array of shape (6, 24) (see :func:`work_buffer`).  Returns (d2 = y^T S^-1 y,
-    det S); det S <= 0 means the update was skipped (singular innovation covariance).
+    ``w`` is a work array of shape (6, 6, 6) (see :func:`work_buffer`; contiguous 6x6 slices).  Returns
+    (d2 = y^T S^-1 y, det S); det S <= 0 means the update was skipped (singular innovation covariance).
     """
-    PHt = w[:, 0:3]
-    S = w[0:3, 3:6]
-    Si = w[3:6, 3:6]
-    K = w[:, 6:9]
-    A = w[:, 9:15]
-    T = w[:, 15:21]
+    PHt = w[0]
+    S = w[1]
+    Si = w[2]
+    K = w[3]
+    A = w[4]
+    T = w[5]
     # PHt = P H^T
     for i in range(6):
         for j in range(m):
@@ -262,11 +262,11 @@ def joseph_update(x, P, y, H, R, m, w):
 
 
 def work_buffer():
-    """Work array for :func:`joseph_update` (6 x 24 floats)."""
-    return np.empty((6, 24))
+    """Work array for :func:`joseph_update` and :func:`joseph_update_position` (six contiguous 6x6 blocks)."""
+    return np.empty((6, 6, 6))
 
 
-@kernel
+@kernel(inline="always")
 def joseph_update_position(x, P, y, R, m, w):
     """:func:`joseph_update` for H = [I_m 0] (a position measurement of the first m coordinates), using its structure.
 
@@ -274,11 +274,11 @@ def joseph_update_position(x, P, y, R, m, w):
     A P = P - K P[:m, :]  and  (A P) A^T = (A P) - (A P)[:, :m] K^T.  Same result as the generic
     update to rounding (tests/test_tracker_kalman.py).  Returns (d2, det S).
     """
-    S = w[0:3, 3:6]
-    Si = w[3:6, 3:6]
-    K = w[:, 6:9]
-    T = w[:, 15:21]
-    KR = w[:, 0:3]
+    S = w[1]
+    Si = w[2]
+    K = w[3]
+    T = w[5]
+    KR = w[0]
     for i in range(m):
         for j in range(m):
             S[i, j] = P[i, j] + R[i, j]
