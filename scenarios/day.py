@@ -12,6 +12,12 @@ Typical use (engagement and study code)::
     ctx = prepare("peru", "peru")                  # DEM, geometry grids, configs: once per study
     day = simulate_day(ctx, seed=7, day=3)
     day.plots, day.flights, day.sensors, day.radar_up, day.truth(10.0)
+
+Several networks, one day's flights (they do not depend on the network)::
+
+    traffic = simulate_traffic(ctx_a, seed=7, day=3, options=opts)
+    day_a = simulate_day(ctx_a, seed=7, day=3, options=opts, traffic=traffic)
+    day_b = simulate_day(ctx_b, seed=7, day=3, options=opts, traffic=traffic)
 """
 from __future__ import annotations
 
@@ -151,18 +157,41 @@ class Day:
         return truth_samples(self.trajectories, self.frame, interval_s)
 
 
-def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0, day: int = 0, geometry=None,
-                 dem=None, options: DayOptions | None = None) -> Day:
-    """Simulate one day.  Pass a :class:`DayContext` (fast, for studies) or a scenario (+ network, DEM, geometry)."""
+@dataclass(frozen=True)
+class DayTraffic:
+    """A day's flights, which do not depend on the radar network: build once with
+    :func:`simulate_traffic`, pass to :func:`simulate_day` for every network of a study.
+
+    ``flights`` rows, ``trajectories`` and ``uids`` (the keys of each flight's detection draws) share one
+    index: drug flights first, then the background flights kept.  ``background`` and
+    ``background_window`` record the :class:`DayOptions` it was built with (checked on reuse).
+    """
+
+    seed: int
+    day: int
+    flights: FlightTable
+    trajectories: Trajectories
+    uids: np.ndarray
+    background: bool
+    background_window: tuple[float, float] | None
+    background_generated: int = 0
+    background_kept: int = 0
+    rejected_range: int = 0
+    rejected_terrain: int = 0
+    notes: tuple = ()
+    seconds: float = 0.0
+
+
+def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayOptions | None = None) -> DayTraffic:
+    """Drug flights and (per ``options``) background traffic of day ``day``: everything of a day that does
+    not depend on the network (only ``ctx.threat``, ``ctx.traffic`` and ``ctx.terrain`` are used, so the
+    context of any network of the scenario gives the same traffic)."""
     from scenarios.threat import generate_drug_flights
     from scenarios.traffic import generate_background, near_drug_flights
 
-    ctx = ctx_or_scenario if isinstance(ctx_or_scenario, DayContext) else prepare(ctx_or_scenario, network_name, dem,
-                                                                                  geometry)
     options = options or DayOptions()
     if day < 0:
         raise InputError(f"day = {day}: must be >= 0")
-    secs = {}
     tick = time.perf_counter()
     threat = generate_drug_flights(ctx.threat, ctx.terrain, seed, day)
     n_drug = len(threat.flights)
@@ -185,30 +214,63 @@ def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0
         uids.append(buid)
     traj = Trajectories.concat(trajs)
     flights = FlightTable.concat(tables)
-    secs["trajectories"] = time.perf_counter() - tick
+    return DayTraffic(int(seed), int(day), flights, traj, np.concatenate(uids), bool(options.background),
+                      options.background_window, bg_gen, bg_kept, threat.rejected_range, threat.rejected_terrain,
+                      tuple(threat.notes), time.perf_counter() - tick)
+
+
+def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0, day: int = 0, geometry=None,
+                 dem=None, options: DayOptions | None = None, traffic: DayTraffic | None = None) -> Day:
+    """Simulate one day.  Pass a :class:`DayContext` (fast, for studies) or a scenario (+ network, DEM, geometry).
+
+    traffic: the day's flights from :func:`simulate_traffic` (same seed, day and background options),
+    to share them between networks; None builds them here.  The plots are the same either way.
+    """
+    ctx = ctx_or_scenario if isinstance(ctx_or_scenario, DayContext) else prepare(ctx_or_scenario, network_name, dem,
+                                                                                  geometry)
+    options = options or DayOptions()
+    if day < 0:
+        raise InputError(f"day = {day}: must be >= 0")
+    secs = {}
+    if traffic is None:
+        traffic = simulate_traffic(ctx, seed, day, options)
+        secs["trajectories"] = traffic.seconds
+    else:
+        if (traffic.seed, traffic.day) != (int(seed), int(day)):
+            raise InputError(f"simulate_day(seed={seed}, day={day}): the traffic given was built for seed "
+                             f"{traffic.seed}, day {traffic.day}; expected the same seed and day")
+        if (traffic.background, traffic.background_window) != (bool(options.background), options.background_window):
+            raise InputError(f"simulate_day: the traffic given was built with background={traffic.background}, "
+                             f"background_window={traffic.background_window}; the options ask for "
+                             f"background={options.background}, background_window={options.background_window}")
+        secs["trajectories"] = 0.0
+    traj, flights = traffic.trajectories, traffic.flights
     up = outage_states(ctx.radars, seed, day)
     for i, r in enumerate(ctx.radars):
         if r.name in options.force_up:
             up[i] = True
-    targets = Targets(np.concatenate(uids), flights.rcs_m2.astype(float), flights.transponder_on.astype(bool),
+    targets = Targets(traffic.uids, flights.rcs_m2.astype(float), flights.transponder_on.astype(bool),
                       flights.squawk.astype(np.int32))
     window = (day * 86400.0, max((day + 1) * 86400.0, float(traj.time_span()[1].max()) if traj.n_flights else 0.0))
     plots, stats = generate_plots(traj, targets, ctx.radars, ctx.geometry, seed, day, up, options.feeds, window,
                                   ctx.scenario.frame, ctx.arrays, options.convert)
     secs.update(stats.seconds)
-    return Day(seed, day, flights, traj, plots, ctx.sensors, up, ctx.scenario.frame, stats, bg_gen, bg_kept,
-               threat.rejected_range, threat.rejected_terrain, list(threat.notes), secs)
+    return Day(seed, day, flights, traj, plots, ctx.sensors, up, ctx.scenario.frame, stats,
+               traffic.background_generated, traffic.background_kept, traffic.rejected_range, traffic.rejected_terrain,
+               list(traffic.notes), secs)
 
 
 def _take_trajectories(traj: Trajectories, idx) -> Trajectories:
-    from scenarios.trajectory import TrajectoryBuilder
+    """Flights ``idx`` of ``traj`` (in that order).  Speed: one gather of the waypoint rows."""
+    from scenarios.trajectory import empty_trajectories
 
-    b = TrajectoryBuilder()
-    for f in idx:
-        s = slice(traj.offsets[f], traj.offsets[f + 1])
-        b._t.append(traj.t_s[s])
-        b._lat.append(traj.lat_rad[s])
-        b._lon.append(traj.lon_rad[s])
-        b._h.append(traj.h_m[s])
-        b._ph.append(traj.phase[s])
-    return b.build()
+    idx = np.asarray(idx, np.int64).reshape(-1)
+    if idx.size == 0:
+        return empty_trajectories()
+    a = traj.offsets[idx]
+    sizes = traj.offsets[idx + 1] - a
+    offsets = np.zeros(idx.size + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    rows = np.repeat(a - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return Trajectories(offsets, traj.t_s[rows], traj.lat_rad[rows], traj.lon_rad[rows], traj.h_m[rows],
+                        traj.phase[rows].astype(np.int8))

@@ -43,3 +43,28 @@ def test_days_in_any_order_give_the_same_day():
             np.testing.assert_array_equal(getattr(day.plots, f.name), getattr(other.plots, f.name))
         np.testing.assert_array_equal(day.trajectories.t_s, other.trajectories.t_s)
         np.testing.assert_array_equal(day.flights.id, other.flights.id)
+
+
+def test_shared_traffic_gives_the_same_day_on_every_network():
+    """simulate_traffic once + simulate_day(traffic=...) per network == simulate_day alone (study windows on)."""
+    from radar.errors import InputError
+    from radar.feeds import FeedOptions
+    from scenarios.day import DayOptions, prepare, simulate_day, simulate_traffic
+
+    opts = DayOptions(background_window=(50e3, 1800.0), feeds=FeedOptions(false_plot_window_m=100e3))
+    ctxs = [prepare("peru", "peru"), prepare("peru", "peru-public-record")]
+    for d in (1, 4):
+        traffic = simulate_traffic(ctxs[0], seed=3, day=d, options=opts)
+        for ctx in ctxs:
+            alone = simulate_day(ctx, seed=3, day=d, options=opts)
+            shared = simulate_day(ctx, seed=3, day=d, options=opts, traffic=traffic)
+            assert len(alone.plots) == len(shared.plots) > 0
+            for f in fields(alone.plots):
+                np.testing.assert_array_equal(getattr(alone.plots, f.name), getattr(shared.plots, f.name))
+            np.testing.assert_array_equal(alone.flights.id, shared.flights.id)
+            assert (alone.background_generated, alone.background_kept) == (shared.background_generated,
+                                                                           shared.background_kept)
+    with pytest.raises(InputError, match="seed 3, day 4"):
+        simulate_day(ctxs[0], seed=3, day=5, options=opts, traffic=traffic)
+    with pytest.raises(InputError, match="background_window"):
+        simulate_day(ctxs[0], seed=3, day=4, options=DayOptions(), traffic=traffic)
