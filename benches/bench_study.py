@@ -1,0 +1,52 @@
+"""The whole pipeline: days/s and flights/s with time per stage (feeds, pictures, engagements, store).
+
+Budgets (DESIGN §9): the default study (~2,000 flights, 2 networks, 2 pictures, 8 options) <= 60 s
+on 2 cores; 10,000 flights x 2 modes x 8 options <= 5 min with peak RSS <= 2 GB.  Quick mode runs
+a few days and prints the extrapolation; AIRBRIDGE_BENCH_FULL=1 runs the default study itself.
+"""
+from __future__ import annotations
+
+import resource
+import sqlite3
+import time
+
+import pytest
+
+from benches.conftest import QUICK, report
+
+
+def _stage_totals(store):
+    db = sqlite3.connect(store)
+    try:
+        row = db.execute("SELECT COUNT(*), SUM(drug_flights), SUM(feeds_s), SUM(pictures_s), SUM(engage_s), "
+                         "SUM(plots) FROM days").fetchone()
+        chunks = db.execute("SELECT SUM(seconds) FROM chunks").fetchone()[0]
+    finally:
+        db.close()
+    return row, chunks
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pipeline_throughput(tmp_path, workers):
+    from scenarios.study import StudySpec, run_study
+    from scenarios.warmup import warmup
+
+    warmup()
+    days = 6 if QUICK else 417
+    spec = StudySpec(days=days, chunk_days=2 if QUICK else 8)
+    t0 = time.perf_counter()
+    store = run_study(spec, tmp_path / "study", workers=workers, progress=False)
+    wall = time.perf_counter() - t0
+    (n_days, flights, feeds, pictures, engage, plots), chunk_s = _stage_totals(store)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    per_day = wall / n_days
+    default_days = 2 * 417
+    report(f"pipeline, {workers} worker(s): {n_days} network-days, {flights} drug flights, {plots} plots in "
+           f"{wall:.1f} s -> {n_days / wall:.2f} network-days/s, {flights / wall:.1f} flights/s; "
+           f"stage sums feeds {feeds:.1f} s, pictures {pictures:.1f} s, engagement {engage:.1f} s, "
+           f"store+overhead {max(0.0, wall * workers - feeds - pictures - engage):.1f} s; peak RSS parent "
+           f"{rss_mb:.0f} MB, largest child {child_mb:.0f} MB")
+    report(f"default study (2 x 417 network-days) at this rate: {per_day * default_days:.0f} s (budget 60 s); "
+           f"10,000 flights x 2 networks: {per_day * 2 * 10000 / 4.8:.0f} s (budget 300 s)")
+    assert n_days == len(spec.networks) * days

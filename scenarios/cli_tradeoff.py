@@ -1,0 +1,180 @@
+"""``airbridge tradeoff`` (the main job) and ``airbridge report DIR``."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("tradeoff", help="Monte Carlo trade-off: networks x pictures x interceptor options (main job)",
+                       description="Paired Monte Carlo study over simulated days: for each radar network, picture and "
+                                   "interceptor option, how many Bolivia-origin flights are identified airborne, how "
+                                   "fast, at what cost. With no arguments: the default study (~2,000 flights).")
+    p.add_argument("--scenario", default=None, help="embedded scenario name or .toml (default: peru)")
+    p.add_argument("--study", default=None, help="study TOML file ([study] table); flags override it")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--days", type=int, default=None, help="simulated days per network")
+    g.add_argument("--flights", type=int, default=None,
+                   help="target number of drug flights (days = flights / expected flights per day; default 2000)")
+    p.add_argument("--seed", type=int, default=None, help="master seed (default 1)")
+    p.add_argument("--networks", default=None, help="comma-separated networks (default: peru,peru-public-record)")
+    p.add_argument("--modes", default=None, help="comma-separated pictures (default: non_integrated,integrated)")
+    p.add_argument("--options", default=None, help="comma-separated option ids (default: all of the scenario's)")
+    e = p.add_mutually_exclusive_group()
+    e.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = in-process)")
+    e.add_argument("--scheduler", default=None, help="Dask scheduler tcp://HOST:PORT, or 'local' for a loopback LocalCluster")
+    p.add_argument("--chunk-days", type=int, default=None, help="days per chunk (default 8; results do not depend on it)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    p.add_argument("--out", default="airbridge-tradeoff", help="output directory (default: ./airbridge-tradeoff)")
+    p.set_defaults(run=run)
+    r = sub.add_parser("report", help="re-render the report of a trade-off study from its store",
+                       description="Re-render report.md/html, figures, results.csv and summary.csv from DIR/study.sqlite.")
+    r.add_argument("dir", help="the --out directory of 'airbridge tradeoff'")
+    r.set_defaults(run=run_report)
+
+
+def _csv(text, flag):
+    from radar.errors import InputError
+
+    if text is None:
+        return None
+    items = tuple(x.strip() for x in text.split(",") if x.strip())
+    if not items:
+        raise InputError(f"{flag} {text!r}: empty: expected comma-separated names")
+    return items
+
+
+def build_spec(args):
+    import math
+    import tomllib
+
+    from radar.errors import InputError
+    from scenarios.schema import Table
+    from scenarios.study import StudySpec
+
+    base = StudySpec()
+    kw = {}
+    label = "study"
+    flights = None
+    if args.study:
+        label = args.study
+        try:
+            with open(args.study, "rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError:
+            raise InputError(f"{args.study}: study file not found: expected a TOML file with a [study] table") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{args.study}: malformed TOML: {exc}") from None
+        if "study" not in raw or not isinstance(raw["study"], dict):
+            raise InputError(f"{args.study}: [study] table is missing: expected scenario, networks, modes, options, days")
+        t = Table(raw["study"], args.study, "study")
+        known = {"scenario", "networks", "modes", "options", "days", "flights", "seed", "chunk_days",
+                 "background_window_km", "background_window_min", "false_plot_window_km"}
+        for k in t.data:
+            if k not in known:
+                raise t.fail(k, t.data[k], "unknown key: expected one of " + ", ".join(sorted(known)))
+        if t.has("scenario"):
+            kw["scenario"] = t.str("scenario")
+            from scenarios.config import EMBEDDED
+            from pathlib import Path
+
+            if kw["scenario"] not in EMBEDDED and not Path(kw["scenario"]).exists():
+                raise t.fail("scenario", kw["scenario"], "unknown scenario: expected one of " + ", ".join(EMBEDDED)
+                             + " or an existing .toml file")
+        for k in ("networks", "modes", "options"):
+            if t.has(k):
+                v = t.list(k)
+                if not all(isinstance(x, str) for x in v):
+                    raise t.fail(k, v, "must be an array of strings")
+                kw[k] = tuple(v)
+        if t.has("days"):
+            kw["days"] = t.int("days", min=1)
+        if t.has("flights"):
+            flights = t.int("flights", min=1)
+        for k in ("seed", "chunk_days"):
+            if t.has(k):
+                kw[k] = t.int(k, min=0 if k == "seed" else 1)
+        for k in ("background_window_km", "background_window_min", "false_plot_window_km"):
+            if t.has(k):
+                kw[k] = t.float(k, min=0)
+    if args.scenario:
+        kw["scenario"] = args.scenario
+    for flag, key in (("--networks", "networks"), ("--modes", "modes"), ("--options", "options")):
+        v = _csv(getattr(args, key), flag)
+        if v is not None:
+            kw[key] = v
+    if args.seed is not None:
+        kw["seed"] = args.seed
+    if args.chunk_days is not None:
+        if args.chunk_days < 1:
+            raise InputError(f"--chunk-days {args.chunk_days}: must be >= 1")
+        kw["chunk_days"] = args.chunk_days
+    if args.days is not None:
+        if args.days <= 0:
+            raise InputError(f"--days {args.days}: must be a positive number of days")
+        kw["days"] = args.days
+        flights = None
+    elif args.flights is not None:
+        if args.flights <= 0:
+            raise InputError(f"--flights {args.flights}: must be a positive number of flights")
+        flights = args.flights
+    elif "days" not in kw and flights is None:
+        flights = 2000
+    if flights is not None:
+        from scenarios.config import load_scenario
+
+        scn = load_scenario(kw.get("scenario", base.scenario))
+        per_day = expected_drug_flights_per_day(scn)
+        kw["days"] = max(1, int(math.ceil(flights / per_day)))
+    spec = StudySpec(**{**base.__dict__, **kw})
+    return spec, label
+
+
+def expected_drug_flights_per_day(scn) -> float:
+    """Poisson mean formations per day x mean formation size (from the scenario)."""
+    timing = scn.table("threat_timing", {})
+    formations = timing.float("formations_per_day_mean", 3.0, min_exclusive=0)
+    traffic = scn.table("threat.traffic", {})
+    probs = traffic.raw("formation_size_probs", {"1": 1.0})
+    total = sum(float(v) for v in probs.values())
+    size = sum(int(k) * float(v) for k, v in probs.items()) / total if total > 0 else 1.0
+    return formations * size
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from radar.errors import InputError
+    from scenarios.report import format_ranking, render
+    from scenarios.study import run_study, validate_spec
+
+    spec, label = build_spec(args)
+    validate_spec(spec, label)
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: must be >= 1")
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    print(f"study: {len(spec.networks)} networks x {len(spec.modes)} pictures x "
+          f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
+    run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
+    summary = render(out)
+    print(format_ranking(summary["scores"]))
+    if summary["deltas"]:
+        print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
+        for d in summary["deltas"]:
+            print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
+    state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
+    print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
+          f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from scenarios.report import format_ranking, render
+
+    summary = render(Path(args.dir))
+    print(format_ranking(summary["scores"]))
+    print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
+    return 0

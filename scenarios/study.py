@@ -1,0 +1,404 @@
+"""The Monte Carlo trade-off study: networks x pictures x options over many simulated days.
+
+A study = scenario + networks x fusion modes x interceptor options + D days + seed.  Day d
+depends on (seed, d) alone; every network, mode and option of day d sees the same flights,
+and every mode of an option the same engagement draws (common random numbers), so all
+differences are paired.
+
+Work is split into **chunks** = (network, block of consecutive days).  A chunk is computed
+by a worker (in-process, a local process pool, or Dask) and written by the parent into the
+SQLite store in one transaction together with its row in ``chunks``; so an interrupted run
+(Ctrl-C, a killed worker, ``kill -9``) resumes with ``--resume`` without losing or
+duplicating a row, and a store whose ``meta.complete`` is not 1 never claims completeness.
+Results do not depend on the executor, the worker count, or the chunk size: each day is
+computed alone from (seed, d), and rows are ordered by (network, day, option, mode, seq).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from radar.errors import InputError
+
+MODES = ("military", "non_integrated", "integrated")
+DEFAULT_NETWORKS = ("peru", "peru-public-record")
+DEFAULT_MODES = ("non_integrated", "integrated")
+#: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
+SCHEMA_VERSION = 1
+#: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
+#: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
+RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
+                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd",
+                  "base", "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
+                  "intercept_y_m", "searched")
+_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"}
+_INT = {"day", "seq", "false_scramble", "track", "searched"}
+DAY_COLUMNS = ("network", "day", "drug_flights", "background_flights", "plots", "feeds_s", "pictures_s", "engage_s")
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """What a study computes (the store is tied to it: a different spec never resumes into it).
+
+    scenario: embedded name or scenario file path.  networks, modes, options: the axes
+    (options empty = all of the scenario's).  days: simulated days 0..days-1.  seed: master seed.
+    chunk_days: days per chunk (does not change results).
+    background_window_km / background_window_min: keep only background flights that come within
+    this distance of a drug flight at instants this close (DESIGN §4 study option); 0 keeps none.
+    false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
+    """
+
+    scenario: str = "peru"
+    networks: tuple[str, ...] = DEFAULT_NETWORKS
+    modes: tuple[str, ...] = DEFAULT_MODES
+    options: tuple[str, ...] = ()
+    days: int = 417
+    seed: int = 1
+    chunk_days: int = 8
+    background_window_km: float = 50.0
+    background_window_min: float = 30.0
+    false_plot_window_km: float = 100.0
+
+    def key(self) -> str:
+        d = asdict(self)
+        d.pop("chunk_days")  # chunking never changes results
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def chunks(self) -> list[tuple[str, int, int]]:
+        out = []
+        for net in self.networks:
+            for d0 in range(0, self.days, self.chunk_days):
+                out.append((net, d0, min(self.days, d0 + self.chunk_days)))
+        return out
+
+
+def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
+    """Load the scenario and check every axis once (one-line errors)."""
+    from scenarios.config import load_scenario
+    from scenarios.interceptors import load_interceptor_config
+
+    if spec.days <= 0:
+        raise InputError(f"{label}: days = {spec.days}: must be a positive number of days")
+    if spec.chunk_days <= 0:
+        raise InputError(f"{label}: chunk_days = {spec.chunk_days}: must be >= 1")
+    if not spec.networks:
+        raise InputError(f"{label}: networks is empty: expected at least one network")
+    if not spec.modes:
+        raise InputError(f"{label}: modes is empty: expected at least one of {', '.join(MODES)}")
+    for m in spec.modes:
+        if m not in MODES:
+            raise InputError(f"{label}: mode {m!r} is unknown: expected one of {', '.join(MODES)}")
+    scn = load_scenario(spec.scenario)
+    for n in spec.networks:
+        scn.network(n)
+    icfg = load_interceptor_config(scn)
+    options = icfg.select(list(spec.options), label)
+    return StudyContext(spec, scn, icfg, options)
+
+
+@dataclass
+class StudyContext:
+    spec: StudySpec
+    scenario: object
+    interceptors: object
+    options: list
+    days_ctx: dict = field(default_factory=dict)
+
+    def day_context(self, network: str):
+        from scenarios.day import prepare
+
+        if network not in self.days_ctx:
+            self.days_ctx[network] = prepare(self.scenario, network)
+        return self.days_ctx[network]
+
+
+# ------------------------------------------------------------------------------------------
+# One chunk (runs in a worker)
+_WORKER_CTX: dict = {}
+
+
+def _context(spec: StudySpec) -> StudyContext:
+    key = spec.key()
+    ctx = _WORKER_CTX.get(key)
+    if ctx is None:
+        _WORKER_CTX.clear()
+        ctx = validate_spec(spec)
+        _WORKER_CTX[key] = ctx
+    return ctx
+
+
+def day_options(spec: StudySpec):
+    from radar.feeds import FeedOptions
+    from scenarios.day import DayOptions
+
+    window = None
+    if spec.background_window_km >= 0:
+        window = (spec.background_window_km * 1e3, spec.background_window_min * 60.0)
+    feeds = FeedOptions()
+    if spec.false_plot_window_km > 0 and hasattr(feeds, "false_plot_window_m"):
+        import dataclasses
+
+        feeds = dataclasses.replace(feeds, false_plot_window_m=spec.false_plot_window_km * 1e3)
+    return DayOptions(background=True, background_window=window, feeds=feeds)
+
+
+def run_chunk(spec: StudySpec, network: str, d0: int, d1: int, threads: int | None = None) -> dict:
+    """Compute days d0..d1-1 of one network: result rows and per-day stats (plain lists)."""
+    if threads is not None:
+        from radar._jit import set_threads
+
+        set_threads(threads)
+    from scenarios.day import simulate_day
+    from scenarios.engagement import build_pictures, evaluate_day
+
+    ctx = _context(spec)
+    dctx = ctx.day_context(network)
+    opts = day_options(spec)
+    rows: list[tuple] = []
+    days: list[tuple] = []
+    for d in range(d0, d1):
+        t0 = time.perf_counter()
+        day = simulate_day(dctx, seed=spec.seed, day=d, options=opts)
+        t1 = time.perf_counter()
+        pictures = build_pictures(day, spec.modes, spec.seed)
+        t2 = time.perf_counter()
+        table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
+        t3 = time.perf_counter()
+        cols = table.columns
+        n = len(table)
+        seq: dict[tuple, int] = {}
+        for i in range(n):
+            k = (cols["option"][i], cols["mode"][i])
+            s = seq.get(k, 0)
+            seq[k] = s + 1
+            rows.append((network, d, s) + tuple(_plain(cols[h][i]) for h in RESULT_COLUMNS[3:]))
+        fl = day.flights
+        n_drug = int(np.asarray(fl.is_drug, bool).sum())
+        days.append((network, d, n_drug, len(fl) - n_drug, len(day.plots), t1 - t0, t2 - t1, t3 - t2))
+    return {"network": network, "d0": d0, "d1": d1, "rows": rows, "days": days}
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        v = float(v)
+        return None if math.isnan(v) else v
+    if isinstance(v, (np.bool_, bool)):
+        return int(v)
+    return v
+
+
+# ------------------------------------------------------------------------------------------
+# The store
+class Store:
+    """SQLite results store: meta, chunks, results, days.  One transaction per chunk."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=DELETE")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+            "CREATE TABLE IF NOT EXISTS chunks (network TEXT, d0 INTEGER, d1 INTEGER, seconds REAL, "
+            " PRIMARY KEY (network, d0));"
+            "CREATE TABLE IF NOT EXISTS results (" + ", ".join(
+                f"{c} {'TEXT' if c in _TEXT else 'INTEGER' if c in _INT else 'REAL'}" for c in RESULT_COLUMNS)
+            + ", PRIMARY KEY (network, day, option, mode, seq));"
+            "CREATE TABLE IF NOT EXISTS days (network TEXT, day INTEGER, drug_flights INTEGER, "
+            " background_flights INTEGER, plots INTEGER, feeds_s REAL, pictures_s REAL, engage_s REAL, "
+            " PRIMARY KEY (network, day));")
+
+    def meta(self) -> dict:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def set_meta(self, **kv) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        for k, v in kv.items():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, str(v)))
+        self.db.execute("COMMIT")
+
+    def done_chunks(self) -> set[tuple[str, int]]:
+        return {(n, d0) for n, d0 in self.db.execute("SELECT network, d0 FROM chunks")}
+
+    def write_chunk(self, result: dict, seconds: float) -> None:
+        """Rows, day stats and the chunk marker in one transaction (all or nothing)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(f"INSERT INTO results VALUES ({','.join('?' * len(RESULT_COLUMNS))})", result["rows"])
+            db.executemany(f"INSERT INTO days VALUES ({','.join('?' * len(DAY_COLUMNS))})", result["days"])
+            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?)", (result["network"], result["d0"], result["d1"], seconds))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# ------------------------------------------------------------------------------------------
+class Progress:
+    """Days done, rate and ETA on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total_days: int, done_days: int = 0, enabled: bool | None = None):
+        self.total = total_days
+        self.done = done_days
+        self.start_done = done_days
+        self.t0 = time.perf_counter()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+
+    def update(self, days: int) -> None:
+        self.done += days
+        if not self.enabled:
+            return
+        el = time.perf_counter() - self.t0
+        rate = (self.done - self.start_done) / el if el > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        width = 30
+        fill = int(width * self.done / max(1, self.total))
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} days  "
+                         f"{rate:.1f} days/s  ETA {eta:4.0f} s ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _executor(workers: int, scheduler: str | None):
+    """(submit(fn, *args) -> future, as_completed(futures), shutdown())."""
+    if scheduler:
+        try:
+            from distributed import Client, LocalCluster, as_completed
+        except ImportError:
+            raise InputError(f"--scheduler {scheduler}: needs Dask distributed: install the cluster extra "
+                             "(pip install -e '.[cluster]')") from None
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            if not scheduler.startswith("tcp://"):
+                raise InputError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT or local")
+            try:
+                client = Client(scheduler, timeout=10)
+            except Exception as exc:  # noqa: BLE001
+                raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+            cluster = None
+
+        def shutdown():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+        return (lambda fn, *a: client.submit(fn, *a, pure=False)), as_completed, shutdown
+    if workers <= 1:
+        class _Done:
+            def __init__(self, value):
+                self._v = value
+
+            def result(self):
+                return self._v
+
+        return (lambda fn, *a: _Done(fn(*a))), (lambda fs: iter(fs)), (lambda: None)
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+    def shutdown():
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    return pool.submit, cf.as_completed, shutdown
+
+
+def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | None = None, resume: bool = False,
+              progress: bool | None = None, max_chunks: int | None = None, log=print) -> Path:
+    """Run (or resume) a study into ``out/study.sqlite``; returns the store path."""
+    ctx = validate_spec(spec)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    store_path = out / "study.sqlite"
+    if store_path.exists():
+        store = Store(store_path)
+        meta = store.meta()
+        if meta.get("study_key") and meta["study_key"] != spec.key():
+            store.close()
+            raise InputError(f"--out {out}: holds a different study ({meta.get('study_json', '?')}): "
+                             "use another --out, or delete it")
+        if not resume and store.done_chunks():
+            store.close()
+            raise InputError(f"--out {out}: holds a partial or finished run of this study: add --resume to continue "
+                             "it, or use another --out")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        store = Store(store_path)
+    store.set_meta(study_key=spec.key(), study_json=json.dumps(asdict(spec), sort_keys=True),
+                   schema_version=SCHEMA_VERSION, complete=0)
+    done = store.done_chunks()
+    todo = [c for c in spec.chunks() if (c[0], c[1]) not in done]
+    if max_chunks is not None:
+        todo = todo[:max_chunks]
+    total_days = spec.days * len(spec.networks)
+    prog = Progress(total_days, total_days - sum(c[2] - c[1] for c in spec.chunks() if (c[0], c[1]) not in done),
+                    progress)
+    workers = workers or os.cpu_count() or 1
+    # Warm every Numba cache in the parent before any worker starts (workers load, never compile)
+    from scenarios.warmup import warmup
+
+    warmup()
+    submit, as_completed, shutdown = _executor(workers, scheduler)
+    threads = 1 if (workers > 1 or scheduler) else None
+    # Test hook: pause after each stored chunk so interruption tests can hit a run mid-way
+    # (a real study's chunks take seconds; the tests' tiny ones take milliseconds).
+    pause_s = float(os.environ.get("AIRBRIDGE_TEST_CHUNK_PAUSE_S", "0") or 0)
+    t_start = time.perf_counter()
+    try:
+        futures = {}
+        for net, d0, d1 in todo:
+            f = submit(run_chunk, spec, net, d0, d1, threads)
+            futures[f] = (net, d0, d1, time.perf_counter())
+        for f in as_completed(list(futures)):
+            net, d0, d1, t_sub = futures[f]
+            result = f.result()
+            store.write_chunk(result, time.perf_counter() - t_sub)
+            prog.update(d1 - d0)
+            if pause_s > 0:
+                time.sleep(pause_s)
+        complete = store.done_chunks() >= {(n, d0) for n, d0, _ in spec.chunks()}
+        store.set_meta(complete=int(complete), wall_s=f"{time.perf_counter() - t_start:.2f}",
+                       workers=workers, executor=scheduler or ("processes" if workers > 1 else "in-process"))
+    finally:
+        prog.close()
+        shutdown()
+        store.close()
+    return store_path
+
+
+# ------------------------------------------------------------------------------------------
+def load_results(store_path: Path):
+    """(meta, results rows as dict of arrays, days rows) from a store."""
+    db = sqlite3.connect(store_path)
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        cur = db.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results ORDER BY network, day, option, mode, seq")
+        rows = cur.fetchall()
+        days = db.execute(f"SELECT {', '.join(DAY_COLUMNS)} FROM days ORDER BY network, day").fetchall()
+        n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    finally:
+        db.close()
+    meta["chunks_done"] = n_chunks
+    return meta, rows, days

@@ -1,0 +1,162 @@
+"""The trade-off study: executors agree row for row, kill -9 / Ctrl-C resume, bad inputs."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli_subprocess
+
+SMALL = ["--days", "4", "--networks", "peru", "--options", "a29_forward,f16_la_joya", "--seed", "5",
+         "--chunk-days", "1"]
+
+
+def _rows(out: Path):
+    db = sqlite3.connect(out / "study.sqlite")
+    try:
+        return db.execute("SELECT * FROM results ORDER BY network, day, option, mode, seq").fetchall()
+    finally:
+        db.close()
+
+
+def _meta(out: Path):
+    db = sqlite3.connect(out / "study.sqlite")
+    try:
+        return dict(db.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "study"
+    r = run_cli_subprocess("tradeoff", *SMALL, "--workers", "1", "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out, _rows(out)
+
+
+def test_in_process_run_is_complete_and_reported(reference):
+    out, rows = reference
+    assert _meta(out)["complete"] == "1"
+    assert rows, "the study produced no rows"
+    for name in ("report.md", "report.html", "summary.csv", "results.csv", "figures/ranking.png"):
+        assert (out / name).exists(), name
+    summary = (out / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("network,mode,option,flights,identified,p_identified")
+    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 modes x 2 options
+    # the results export has every stored row
+    assert len((out / "results.csv").read_text().splitlines()) == 1 + len(rows)
+
+
+def test_two_workers_and_chunk_size_give_identical_rows(reference, tmp_path):
+    _, ref_rows = reference
+    args = [a if a != "1" or i == 0 else a for i, a in enumerate(SMALL)]
+    args[args.index("--chunk-days") + 1] = "3"
+    r = run_cli_subprocess("tradeoff", *args, "--workers", "2", "--out", tmp_path / "w2")
+    assert r.returncode == 0, r.stderr
+    assert _rows(tmp_path / "w2") == ref_rows
+
+
+def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
+    pytest.importorskip("distributed")
+    _, ref_rows = reference
+    r = run_cli_subprocess("tradeoff", *SMALL, "--scheduler", "local", "--out", tmp_path / "dask")
+    assert r.returncode == 0, r.stderr
+    assert _rows(tmp_path / "dask") == ref_rows
+
+
+def _start(out, extra=()):
+    env = dict(os.environ, AIRBRIDGE_TEST_CHUNK_PAUSE_S="2")  # so the signal lands mid-run
+    return subprocess.Popen([sys.executable, "-m", "scenarios.cli", "tradeoff", *SMALL, "--workers", "1", *extra,
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_for_chunks(out: Path, n: int, proc, timeout=300):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if (out / "study.sqlite").exists():
+            try:
+                db = sqlite3.connect(out / "study.sqlite", timeout=1)
+                k = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+                db.close()
+                if k >= n:
+                    return k
+            except sqlite3.OperationalError:
+                pass
+        if proc.poll() is not None:
+            return -1
+        time.sleep(0.05)
+    raise AssertionError("study made no progress")
+
+
+def test_sigkill_mid_run_then_resume_equals_uninterrupted(reference, tmp_path):
+    _, ref_rows = reference
+    out = tmp_path / "killed"
+    proc = _start(out)
+    k = _wait_for_chunks(out, 1, proc)
+    assert k >= 1, "run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    meta = _meta(out)
+    assert meta["complete"] == "0"  # never claims completeness
+    assert not (out / "report.md").exists()
+    r = run_cli_subprocess("tradeoff", *SMALL, "--workers", "1", "--out", out)
+    assert r.returncode == 2 and "--resume" in r.stderr  # refuses to restart silently
+    r = run_cli_subprocess("tradeoff", *SMALL, "--workers", "1", "--resume", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert _rows(out) == ref_rows
+    assert _meta(out)["complete"] == "1"
+
+
+def test_ctrl_c_leaves_a_resumable_store(reference, tmp_path):
+    _, ref_rows = reference
+    out = tmp_path / "interrupted"
+    proc = _start(out)
+    k = _wait_for_chunks(out, 1, proc)
+    assert k >= 1
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=120)
+    assert proc.returncode != 0
+    assert _meta(out)["complete"] == "0"
+    r = run_cli_subprocess("tradeoff", *SMALL, "--workers", "1", "--resume", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert _rows(out) == ref_rows
+
+
+def test_report_rerenders_from_the_store(reference, cli, tmp_path):
+    out, _ = reference
+    (out / "report.md").unlink()
+    code, stdout, err = cli("report", out)
+    assert code == 0, err
+    assert (out / "report.md").exists() and "P(identified airborne)" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--networks", "atlantis"], "network 'atlantis' is unknown"),
+    (["--modes", "telepathy"], "mode 'telepathy' is unknown"),
+    (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
+    (["--days", "0"], "--days 0"),
+    (["--days", "-3"], "--days -3"),
+])
+def test_bad_inputs(cli, tmp_path, args, message):
+    code, out, err = cli("tradeoff", *args, "--out", tmp_path / "o")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "study.sqlite").exists()
+
+
+def test_study_file_with_unknown_scenario(cli, tmp_path):
+    p = tmp_path / "study.toml"
+    p.write_text('[study]\nscenario = "atlantis"\ndays = 2\n')
+    code, out, err = cli("tradeoff", "--study", p, "--out", tmp_path / "o")
+    assert code == 2 and str(p) in err and "atlantis" in err
+
+
+def test_out_holding_a_different_study(reference, cli):
+    out, _ = reference
+    code, stdout, err = cli("tradeoff", "--days", "2", "--networks", "peru", "--options", "a29_forward",
+                            "--seed", "99", "--out", out, "--resume")
+    assert code == 2 and "different study" in err
