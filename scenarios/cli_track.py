@@ -17,7 +17,10 @@ def add_parser(sub) -> None:
     p.add_argument("--output-every", type=float, default=None, metavar="S",
                    help="write rows every S seconds instead of at every distinct plot time")
     p.add_argument("--grids", default=None, help="grids.npz with min_visible_msl__<site>__<type> for the miss test")
-    p.add_argument("--filter", default="imm", choices=["imm", "cv"], help="motion model (default: imm = CV + CT +-2 deg/s)")
+    p.add_argument("--filter", default=None, choices=["imm", "cv"], help="motion model (default: imm = CV + CT +-2 deg/s)")
+    p.add_argument("--tracker", default=None, metavar="TOML",
+                   help="TOML file whose [tracker] table overrides tracker defaults (e.g. the scenario file); "
+                        "keys are tracker.params.TrackerParams fields; the flags below override it")
     p.add_argument("--q-horizontal", type=float, default=None, metavar="M/S2", help="horizontal process noise (m/s^2)")
     p.add_argument("--q-vertical", type=float, default=None, metavar="M/S2", help="local-up process noise (m/s^2)")
     p.add_argument("--v-max", type=float, default=None, metavar="M/S", help="two-point initiation speed limit (m/s)")
@@ -38,7 +41,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output_every is not None and not (args.output_every > 0):
         raise InputError(f"--output-every {args.output_every}: expected a positive interval in seconds")
-    kw = {"imm": args.filter == "imm"}
+    base = {}
+    if args.tracker:
+        import tomllib
+
+        try:
+            with open(args.tracker, "rb") as fh:
+                base = tomllib.load(fh).get("tracker", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{args.tracker}: not valid TOML ({exc})") from None
+        if not isinstance(base, dict):
+            raise InputError(f"{args.tracker}: tracker: expected a table [tracker]")
+    kw = dict(base)
+    kw["imm"] = args.filter == "imm" if args.filter else base.get("imm", True)
     for flag, name in (("q_horizontal", "q_horizontal_mps2"), ("q_vertical", "q_vertical_mps2"),
                        ("v_max", "v_max_mps"), ("max_unseen", "max_unseen_s")):
         v = getattr(args, flag)
@@ -46,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             if not (v > 0):
                 raise InputError(f"--{flag.replace('_', '-')} {v}: expected a positive number")
             kw[name] = v
-    params = TrackerParams(**kw)
+    params = TrackerParams.from_table(kw, f"{args.tracker}: tracker" if args.tracker else "tracker")
     sensors = read_sensors(args.sensors) if args.sensors else None
     if sensors is None and args.mode != "military":
         raise InputError(f"--mode {args.mode}: needs --sensors (owners, latencies and fusion parameters); "

@@ -97,3 +97,15 @@ def test_score_bad_truth(tmp_path, files, text, what):
     (tmp_path / "truth.csv").write_text(text)
     p = _airbridge("score", "--truth", str(tmp_path / "truth.csv"), "--tracks", str(d / "plots.csv"))
     assert p.returncode == 2 and what in p.stderr
+
+
+def test_tracker_table_overrides_and_bad_key(files, tmp_path):
+    d, _ = files
+    (tmp_path / "t.toml").write_text("[tracker]\nq_horizontal_mps2 = 3.0\nimm = false\nconfirm_m = 2\n")
+    ok = _airbridge("track", "--plots", str(d / "plots.csv"), "--sensors", str(d / "sensors.toml"), "--tracker",
+                    str(tmp_path / "t.toml"), "--out", str(tmp_path / "o.csv"))
+    assert ok.returncode == 0, ok.stderr
+    (tmp_path / "bad.toml").write_text("[tracker]\nq_horizontal = 3.0\n")
+    bad = _airbridge("track", "--plots", str(d / "plots.csv"), "--tracker", str(tmp_path / "bad.toml"), "--out",
+                     str(tmp_path / "o2.csv"))
+    assert bad.returncode == 2 and "tracker.q_horizontal" in bad.stderr and not (tmp_path / "o2.csv").exists()

@@ -82,6 +82,30 @@ class TrackerParams:
         if self.v_max_mps <= 0 or self.imm_switch_time_s <= 0:
             raise InputError("tracker.v_max_mps and imm_switch_time_s must be > 0")
 
+    @classmethod
+    def from_table(cls, table: dict, where: str = "tracker") -> "TrackerParams":
+        """Settings from a TOML table (e.g. a scenario's ``[tracker]``): keys are the field names; unknown keys,
+        wrong types and out-of-range values raise InputError naming ``where.key``."""
+        names = {f.name: f for f in fields(cls)}
+        kw = {}
+        for key, value in dict(table).items():
+            if key not in names:
+                raise InputError(f"{where}.{key}: unknown tracker setting; expected one of {', '.join(sorted(names))}")
+            default = getattr(cls(), key)
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise InputError(f"{where}.{key} = {value!r}: expected true or false")
+            elif isinstance(default, int) and not isinstance(default, bool):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InputError(f"{where}.{key} = {value!r}: expected an integer")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InputError(f"{where}.{key} = {value!r}: expected a number")
+            kw[key] = value
+        try:
+            return cls(**kw)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+
     def with_(self, **kw) -> "TrackerParams":
         return replace(self, **kw)
 
