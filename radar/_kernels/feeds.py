@@ -250,8 +250,9 @@ def _airborne(ph):
 @kernel
 def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
                     r_lat, r_lon, r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up,
-                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, pos, write):
-    """Visible intervals of one flight against every radar; writes from ``pos`` if ``write``; returns count."""
+                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, pos, write, cap):
+    """Visible intervals of one flight against every radar; writes the first ``cap`` from ``pos`` if
+    ``write``; returns the count (which may exceed ``cap``)."""
     a = offsets[f]
     b = offsets[f + 1]
     t_first = t_wp[a]
@@ -261,11 +262,22 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     lat = np.empty(nstep)
     lon = np.empty(nstep)
     h = np.empty(nstep)
-    ok = np.empty(nstep, np.bool_)
+    ok = np.zeros(nstep, np.bool_)
     ts = np.empty(nstep)
     xyz = np.empty((nstep, 3))
     buf = np.empty(6)
+    # speed: only the samples within one step of an airborne segment can be airborne (a drug flight's
+    # hours on the strip are skipped); the others keep ok = False, as eval_state would give them
+    need = np.zeros(nstep, np.bool_)
+    for j in range(a, b - 1):
+        if _airborne(ph_wp[j]):
+            k_lo = max(0, int(math.floor((t_wp[j] - t_first) / step_s)) - 1)
+            k_hi = min(nstep - 1, int(math.ceil((t_wp[j + 1] - t_first) / step_s)) + 1)
+            for k in range(k_lo, k_hi + 1):
+                need[k] = True
     for k in range(nstep):
+        if not need[k]:
+            continue
         t = min(t_first + k * step_s, t_last)
         ts[k] = t
         ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
@@ -308,7 +320,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
                     cur_b = tb
                 else:
                     if run_open:
-                        if write:
+                        if write and count < cap:
                             out_f[pos + count] = f
                             out_r[pos + count] = r
                             out_ta[pos + count] = cur_a
@@ -318,7 +330,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
                     cur_a = ta
                     cur_b = tb
         if run_open:
-            if write:
+            if write and count < cap:
                 out_f[pos + count] = f
                 out_r[pos + count] = r
                 out_ta[pos + count] = cur_a
@@ -335,14 +347,20 @@ def prepass(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     (T the radar's scan period); overlapping windows merge.  Returns (flight, radar, t_a, t_b) arrays,
     ordered by flight then radar then time (independent of the thread count)."""
     nf = offsets.size - 1
+    nr = r_h_ant.size
+    # speed: one pass into per-flight scratch rows of ``cap`` intervals; only a flight with more intervals
+    # than that (rare) is computed a second time, straight into the output
+    cap = 4 * nr + 4
     counts = np.zeros(nf, np.int64)
-    dummy_i = np.zeros(1, np.int64)
-    dummy_f = np.zeros(1)
+    s_f = np.empty(nf * cap, np.int64)
+    s_r = np.empty(nf * cap, np.int64)
+    s_ta = np.empty(nf * cap)
+    s_tb = np.empty(nf * cap)
     for f in prange(nf):
         counts[f] = _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s, r_lat, r_lon,
                                     r_ecef, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up,
-                                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, dummy_i, dummy_i, dummy_f, dummy_f,
-                                    0, False)
+                                    gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r, s_f, s_r, s_ta, s_tb,
+                                    f * cap, True, cap)
     starts = np.zeros(nf + 1, np.int64)
     for f in range(nf):
         starts[f + 1] = starts[f] + counts[f]
@@ -352,10 +370,17 @@ def prepass(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     out_ta = np.empty(total)
     out_tb = np.empty(total)
     for f in prange(nf):
-        if counts[f] > 0:
+        c = counts[f]
+        if c > cap:
             _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s, r_lat, r_lon, r_ecef,
                             r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_alt_max, r_scan, r_up, gmin, gmax, lat0, dlat,
-                            lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, starts[f], True)
+                            lon0, dlon, kr, earth_r, out_f, out_r, out_ta, out_tb, starts[f], True, c)
+        else:
+            for q in range(c):
+                out_f[starts[f] + q] = s_f[f * cap + q]
+                out_r[starts[f] + q] = s_r[f * cap + q]
+                out_ta[starts[f] + q] = s_ta[f * cap + q]
+                out_tb[starts[f] + q] = s_tb[f * cap + q]
     return out_f, out_r, out_ta, out_tb
 
 
