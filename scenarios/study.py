@@ -5,7 +5,8 @@ depends on (seed, d) alone; every network, mode and option of day d sees the sam
 and every mode of an option the same engagement draws (common random numbers), so all
 differences are paired.
 
-Work is split into **chunks** = (network, block of consecutive days).  A chunk is computed
+Work is split into **chunks** = blocks of consecutive days (every network inside, so a day's
+flights are generated once and shared by the networks).  A chunk is computed
 by a worker (in-process, a local process pool, or Dask) and written by the parent into the
 SQLite store in one transaction together with its row in ``chunks``; so an interrupted run
 (Ctrl-C, a killed worker, ``kill -9``) resumes with ``--resume`` without losing or
@@ -73,12 +74,8 @@ class StudySpec:
         d.pop("chunk_days")  # chunking never changes results
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
-    def chunks(self) -> list[tuple[str, int, int]]:
-        out = []
-        for net in self.networks:
-            for d0 in range(0, self.days, self.chunk_days):
-                out.append((net, d0, min(self.days, d0 + self.chunk_days)))
-        return out
+    def chunks(self) -> list[tuple[int, int]]:
+        return [(d0, min(self.days, d0 + self.chunk_days)) for d0 in range(0, self.days, self.chunk_days)]
 
 
 def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
@@ -151,40 +148,63 @@ def day_options(spec: StudySpec):
     return DayOptions(background=True, background_window=window, feeds=feeds)
 
 
-def run_chunk(spec: StudySpec, network: str, d0: int, d1: int, threads: int | None = None) -> dict:
-    """Compute days d0..d1-1 of one network: result rows and per-day stats (plain lists)."""
+def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> dict:
+    """Compute days d0..d1-1 of every network: result rows and per-day stats (plain lists)."""
     if threads is not None:
         from radar._jit import set_threads
 
         set_threads(threads)
-    from scenarios.day import simulate_day
-    from scenarios.engagement import build_pictures, evaluate_day
+    from scenarios.day import simulate_traffic
 
     ctx = _context(spec)
-    dctx = ctx.day_context(network)
     opts = day_options(spec)
     rows: list[tuple] = []
     days: list[tuple] = []
     for d in range(d0, d1):
-        t0 = time.perf_counter()
-        day = simulate_day(dctx, seed=spec.seed, day=d, options=opts)
-        t1 = time.perf_counter()
-        pictures = build_pictures(day, spec.modes, spec.seed)
-        t2 = time.perf_counter()
-        table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
-        t3 = time.perf_counter()
-        cols = table.columns
-        n = len(table)
-        seq: dict[tuple, int] = {}
-        for i in range(n):
-            k = (cols["option"][i], cols["mode"][i])
-            s = seq.get(k, 0)
-            seq[k] = s + 1
-            rows.append((network, d, s) + tuple(_plain(cols[h][i]) for h in RESULT_COLUMNS[3:]))
-        fl = day.flights
-        n_drug = int(np.asarray(fl.is_drug, bool).sum())
-        days.append((network, d, n_drug, len(fl) - n_drug, len(day.plots), t1 - t0, t2 - t1, t3 - t2))
-    return {"network": network, "d0": d0, "d1": d1, "rows": rows, "days": days}
+        tt = time.perf_counter()
+        traffic = simulate_traffic(ctx.day_context(spec.networks[0]), seed=spec.seed, day=d, options=opts)
+        t_traffic = (time.perf_counter() - tt) / len(spec.networks)
+        for network in spec.networks:
+            _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days)
+    return {"d0": d0, "d1": d1, "rows": rows, "days": days}
+
+
+def warm_pipeline(spec: StudySpec) -> float:
+    """Compile (or load) every kernel of the study pipeline by running day 0 of the first network."""
+    from scenarios.warmup import warmup
+
+    t0 = time.perf_counter()
+    warmup()
+    ctx = _context(spec)
+    opts = day_options(spec)
+    from scenarios.day import simulate_traffic
+
+    traffic = simulate_traffic(ctx.day_context(spec.networks[0]), seed=spec.seed, day=0, options=opts)
+    _one_day(ctx, spec, spec.networks[0], 0, opts, traffic, 0.0, [], [])
+    return time.perf_counter() - t0
+
+
+def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
+    """Feeds, pictures and engagements of one network-day; appends its rows and stage times."""
+    from scenarios.day import simulate_day
+    from scenarios.engagement import build_pictures, evaluate_day
+
+    t0 = time.perf_counter() - t_traffic  # the shared traffic's cost, split between the networks
+    day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic)
+    t1 = time.perf_counter()
+    pictures = build_pictures(day, spec.modes, spec.seed)
+    t2 = time.perf_counter()
+    table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
+    t3 = time.perf_counter()
+    cols = table.columns
+    seq: dict[tuple, int] = {}
+    for i in range(len(table)):
+        k = (cols["option"][i], cols["mode"][i])
+        s = seq.get(k, 0)
+        seq[k] = s + 1
+        rows.append((network, d, s) + tuple(_plain(cols[h][i]) for h in RESULT_COLUMNS[3:]))
+    n_drug = int(np.asarray(day.flights.is_drug, bool).sum())
+    days.append((network, d, n_drug, len(day.flights) - n_drug, len(day.plots), t1 - t0, t2 - t1, t3 - t2))
 
 
 def _plain(v):
@@ -210,8 +230,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-            "CREATE TABLE IF NOT EXISTS chunks (network TEXT, d0 INTEGER, d1 INTEGER, seconds REAL, "
-            " PRIMARY KEY (network, d0));"
+            "CREATE TABLE IF NOT EXISTS chunks (d0 INTEGER PRIMARY KEY, d1 INTEGER, seconds REAL);"
             "CREATE TABLE IF NOT EXISTS results (" + ", ".join(
                 f"{c} {'TEXT' if c in _TEXT else 'INTEGER' if c in _INT else 'REAL'}" for c in RESULT_COLUMNS)
             + ", PRIMARY KEY (network, day, option, mode, seq));"
@@ -228,8 +247,8 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, str(v)))
         self.db.execute("COMMIT")
 
-    def done_chunks(self) -> set[tuple[str, int]]:
-        return {(n, d0) for n, d0 in self.db.execute("SELECT network, d0 FROM chunks")}
+    def done_chunks(self) -> set[int]:
+        return {d0 for (d0,) in self.db.execute("SELECT d0 FROM chunks")}
 
     def write_chunk(self, result: dict, seconds: float) -> None:
         """Rows, day stats and the chunk marker in one transaction (all or nothing)."""
@@ -238,7 +257,7 @@ class Store:
         try:
             db.executemany(f"INSERT INTO results VALUES ({','.join('?' * len(RESULT_COLUMNS))})", result["rows"])
             db.executemany(f"INSERT INTO days VALUES ({','.join('?' * len(DAY_COLUMNS))})", result["days"])
-            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?)", (result["network"], result["d0"], result["d1"], seconds))
+            db.execute("INSERT INTO chunks VALUES (?, ?, ?)", (result["d0"], result["d1"], seconds))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -349,17 +368,16 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     store.set_meta(study_key=spec.key(), study_json=json.dumps(asdict(spec), sort_keys=True),
                    schema_version=SCHEMA_VERSION, complete=0)
     done = store.done_chunks()
-    todo = [c for c in spec.chunks() if (c[0], c[1]) not in done]
+    todo = [c for c in spec.chunks() if c[0] not in done]
     if max_chunks is not None:
         todo = todo[:max_chunks]
-    total_days = spec.days * len(spec.networks)
-    prog = Progress(total_days, total_days - sum(c[2] - c[1] for c in spec.chunks() if (c[0], c[1]) not in done),
-                    progress)
+    prog = Progress(spec.days, spec.days - sum(d1 - d0 for d0, d1 in todo), progress)
     workers = workers or os.cpu_count() or 1
-    # Warm every Numba cache in the parent before any worker starts (workers load, never compile)
-    from scenarios.warmup import warmup
-
-    warmup()
+    # Warm every Numba cache in the parent before any worker starts, so workers load compiled
+    # kernels from the on-disk cache instead of each compiling them: one real network-day of this
+    # study runs in-process (its result is discarded; the chunk is computed again by a worker).
+    if workers > 1 or scheduler:
+        warm_pipeline(spec)
     submit, as_completed, shutdown = _executor(workers, scheduler)
     threads = 1 if (workers > 1 or scheduler) else None
     # Test hook: pause after each stored chunk so interruption tests can hit a run mid-way
@@ -368,17 +386,17 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     t_start = time.perf_counter()
     try:
         futures = {}
-        for net, d0, d1 in todo:
-            f = submit(run_chunk, spec, net, d0, d1, threads)
-            futures[f] = (net, d0, d1, time.perf_counter())
+        for d0, d1 in todo:
+            f = submit(run_chunk, spec, d0, d1, threads)
+            futures[f] = (d0, d1, time.perf_counter())
         for f in as_completed(list(futures)):
-            net, d0, d1, t_sub = futures[f]
+            d0, d1, t_sub = futures[f]
             result = f.result()
             store.write_chunk(result, time.perf_counter() - t_sub)
             prog.update(d1 - d0)
             if pause_s > 0:
                 time.sleep(pause_s)
-        complete = store.done_chunks() >= {(n, d0) for n, d0, _ in spec.chunks()}
+        complete = store.done_chunks() >= {d0 for d0, _ in spec.chunks()}
         store.set_meta(complete=int(complete), wall_s=f"{time.perf_counter() - t_start:.2f}",
                        workers=workers, executor=scheduler or ("processes" if workers > 1 else "in-process"))
     finally:
