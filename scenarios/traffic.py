@@ -153,30 +153,54 @@ def generate_background(cfg: TrafficConfig, terrain, seed: int, day: int, uid_ba
     rows = []
     midnight = day * 86400.0
     routes = _route_cache(cfg, terrain)
+    uids = uid_base + np.arange(n, dtype=np.int64)
+    if n == 0:
+        return builder.build(), FlightTable.from_rows(rows), uids
+    # the draws, in the order of the former per-flight loop (the same numbers)
+    pair = np.empty((n, 2), np.int64)
+    level = np.empty(n)
+    v = np.empty(n)
+    t0 = np.empty(n)
     for i in range(n):
         for _ in range(100):
             a, b = rng.choice(len(ap), size=2, replace=False)
-            A, B = ap[int(a)], ap[int(b)]
             la, lo, s, ter_max = routes(int(a), int(b))
             if s[-1] >= cfg.min_route_m:
                 break
-        level = float(rng.uniform(*cfg.cruise_m))
-        v = float(rng.uniform(*cfg.tas_mps))
-        t0 = midnight + float(rng.uniform(*cfg.departure_window_s))
-        level = max(level, ter_max + cfg.terrain_clearance_m)
-        L = s[-1]
-        # h(s) = min(h_A + climb/v s, level, h_B + descent/v (L - s))
-        h = np.minimum(np.minimum(A.elevation_m + cfg.climb_rate_mps / v * s, level),
-                       B.elevation_m + cfg.descent_rate_mps / v * (L - s))
-        t = t0 + s / v
-        builder.add(t, la, lo, h, np.full(la.size, PHASE_CRUISE))
-        rows.append(dict(
-            id=f"d{day}-bg{i}", kind=KIND_BACKGROUND, aircraft="airliner", formation=-1, departure_zone=A.id,
-            gate_in="", pickup_zone=B.id, gate_out="", refuel=False, transponder_on=True, squawk=int(codes[i]),
-            flight_plan_filed=True, agl_m=math.nan, cruise_msl_m=level, speed_mps=v, rcs_m2=cfg.rcs_m2,
-            t_depart=t0, t_border_in=math.nan, t_land=math.nan, t_takeoff=math.nan, t_border_out=math.nan,
-            t_end=float(t[-1]), timing_mode="background", dog_legs=0))
-    return builder.build(), FlightTable.from_rows(rows), uid_base + np.arange(n, dtype=np.int64)
+        pair[i] = int(a), int(b)
+        lv = float(rng.uniform(*cfg.cruise_m))
+        v[i] = float(rng.uniform(*cfg.tas_mps))
+        t0[i] = midnight + float(rng.uniform(*cfg.departure_window_s))
+        level[i] = max(lv, ter_max + cfg.terrain_clearance_m)
+    # speed: the waypoints of all flights in one set of array operations (element by element the same
+    # arithmetic as per flight): h(s) = min(h_A + climb/v s, level, h_B + descent/v (L - s)), t = t0 + s/v
+    r = [routes(int(a), int(b)) for a, b in pair]
+    sizes = np.array([x[0].size for x in r], np.int64)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    S = np.concatenate([x[2] for x in r])
+    L = np.array([x[2][-1] for x in r])
+    elev_a = np.array([ap[a].elevation_m for a in pair[:, 0]], float)
+    elev_b = np.array([ap[b].elevation_m for b in pair[:, 1]], float)
+    rep = lambda q: np.repeat(q, sizes)
+    h = np.minimum(np.minimum(rep(elev_a) + rep(cfg.climb_rate_mps / v) * S, rep(level)),
+                   rep(elev_b) + rep(cfg.descent_rate_mps / v) * (rep(L) - S))
+    t = rep(t0) + S / rep(v)
+    traj = Trajectories(offsets, t, np.radians(np.concatenate([x[0] for x in r])),
+                        np.radians(np.concatenate([x[1] for x in r])), h, np.full(t.size, PHASE_CRUISE, np.int8))
+    obj = lambda vals: np.array(vals, dtype=object).reshape(-1)
+    nan = np.full(n, math.nan)
+    table = FlightTable(
+        id=obj([f"d{day}-bg{i}" for i in range(n)]), kind=np.full(n, KIND_BACKGROUND, np.int8),
+        aircraft=obj(["airliner"] * n), formation=np.full(n, -1, np.int32),
+        departure_zone=obj([ap[a].id for a in pair[:, 0]]), gate_in=obj([""] * n),
+        pickup_zone=obj([ap[b].id for b in pair[:, 1]]), gate_out=obj([""] * n), refuel=np.zeros(n, bool),
+        transponder_on=np.ones(n, bool), squawk=np.asarray(codes, np.int32).reshape(-1),
+        flight_plan_filed=np.ones(n, bool), agl_m=nan.copy(), cruise_msl_m=level, speed_mps=v,
+        rcs_m2=np.full(n, float(cfg.rcs_m2)), t_depart=t0, t_border_in=nan.copy(), t_land=nan.copy(),
+        t_takeoff=nan.copy(), t_border_out=nan.copy(), t_end=t[offsets[1:] - 1].copy(),
+        timing_mode=obj(["background"] * n), dog_legs=np.zeros(n, np.int8))
+    return traj, table, uids
 
 
 def near_drug_flights(bg: Trajectories, drug: Trajectories, distance_m: float, time_s: float,
