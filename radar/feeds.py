@@ -334,7 +334,7 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
         if options.false_plot_window_m is not None:
             # speed: a false plot is kept only near an airborne target, so only the revolutions that overlap
             # a flight's time span are generated (FeedStats.false_generated counts those)
-            spans = _merged_spans(*traj.time_span())
+            spans = _radar_spans(traj, ra, options.false_plot_window_m)
         fp = _false_plots(ra, up, t0, window, options, seed, day, kr, spans)
         stats.false_generated = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
         if options.false_plot_window_m is not None:
@@ -418,9 +418,9 @@ def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
 
 
 def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None) -> dict:
-    """False plots of every up primary radar over ``window``; with ``spans`` (merged (start, end) times),
-    only over the revolutions that overlap a span (+- one revolution) -- the same plots there, since the
-    draws are keyed by (radar, revolution)."""
+    """False plots of every up primary radar over ``window``; with ``spans`` (per radar, merged (start, end)
+    times), only over the revolutions that overlap one of its spans (+- one revolution) -- the same plots
+    there, since the draws are keyed by (radar, revolution)."""
     from radar._kernels import feeds as K
 
     nr = ra.lat.size
@@ -432,7 +432,7 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
             ranges = [(math.floor((window[0] - p0) / T), math.floor((window[1] - p0) / T))]
         else:
             ranges = []
-            for s, e in spans:
+            for s, e in spans[r]:
                 s, e = max(s, window[0]), min(e, window[1])
                 if s > e:
                     continue
@@ -475,15 +475,69 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
                 truth=np.full(n, -1, np.int64), scan=o_scan[v])
 
 
-def _merged_spans(start, end) -> list:
-    """Union of the intervals [start[i], end[i]] as sorted disjoint (start, end) pairs."""
-    out = []
-    for a, b in sorted(zip(np.asarray(start, float).tolist(), np.asarray(end, float).tolist())):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
+def _radar_spans(traj, ra: RadarArrays, window_m: float, step_s: float = 60.0) -> list:
+    """Per radar, merged (start, end) times outside which none of its false plots can be kept by
+    :func:`_near_targets`: a false plot lies at ground distance <= R_inst from its radar, so a target
+    within ``window_m`` of it is within R_inst + window_m of the radar.  Conservative: every flight is
+    sampled every ``step_s`` (any phase); sample k marks [t_k - step, t_k + step] for radar r when its
+    ground distance d_k satisfies d_k - v_max step <= R_inst + window_m + 1 km (v_max: the flight's
+    fastest segment), which covers every instant of that step."""
+    from radar._kernels import feeds as K
+
+    nr = ra.lat.size
+    out = [[] for _ in range(nr)]
+    if traj.n_flights == 0:
+        return out
+    start, end = traj.time_span()
+    n = np.maximum(np.ceil((end - start) / step_s).astype(np.int64), 0) + 1
+    f = np.repeat(np.arange(traj.n_flights), n)
+    k = np.arange(f.size) - np.repeat(np.cumsum(n) - n, n)
+    t = np.minimum(start[f] + k * step_s, end[f])
+    lat, lon, _h, _v, _ph = K.eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
+                                        f.astype(np.int64), np.ascontiguousarray(t))
+    # fastest ground speed of each flight (m/s) over its segments (spherical chord / dt, dt > 0)
+    seg_f = np.repeat(np.arange(traj.n_flights), np.diff(traj.offsets))
+    la, lo, ts = traj.lat_rad, traj.lon_rad, traj.t_s
+    last = traj.offsets[1:] - 1
+    ok = np.ones(la.size, bool)
+    ok[last] = False
+    i = np.nonzero(ok)[0]
+    dt = ts[i + 1] - ts[i]
+    hav = np.sin((la[i + 1] - la[i]) / 2) ** 2 + np.cos(la[i]) * np.cos(la[i + 1]) * np.sin((lo[i + 1] - lo[i]) / 2) ** 2
+    dist = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))
+    speed = np.where(dt > 0, dist / np.where(dt > 0, dt, 1.0), 0.0)
+    speed = np.where(np.isfinite(speed), speed, 1e4)
+    vmax = np.zeros(traj.n_flights)
+    np.maximum.at(vmax, seg_f[i], speed)
+    vmax = vmax[f] * 1.01 + 1.0  # 1 % and 1 m/s of margin against rounding
+    good = np.isfinite(lat) & np.isfinite(lon)
+    rs = np.nonzero(ra.false_rate > 0)[0]  # radars without false plots need no spans
+    # ground distance of every sample from every such radar (haversine), radars x samples
+    rl, ro = ra.lat[rs][:, None], ra.lon[rs][:, None]
+    hav = np.sin((lat - rl) / 2) ** 2 + np.cos(lat) * np.cos(rl) * np.sin((lon - ro) / 2) ** 2
+    d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(hav, 0, 1)))
+    # a NaN sample (should not happen inside a span) keeps its step, conservatively
+    mark = ~good | (d - vmax * step_s <= ra.range_max[rs][:, None] + window_m + 1000.0)
+    for q, r in enumerate(rs):
+        if mark[q].any():
+            out[r] = _merged_spans(t[mark[q]] - step_s, t[mark[q]] + step_s)
     return out
+
+
+def _merged_spans(start, end) -> list:
+    """Union of the intervals [start[i], end[i]] as sorted disjoint (start, end) pairs (vectorised)."""
+    start = np.asarray(start, float).reshape(-1)
+    end = np.asarray(end, float).reshape(-1)
+    if start.size == 0:
+        return []
+    o = np.lexsort((end, start))
+    s, e = start[o], end[o]
+    reach = np.maximum.accumulate(e)
+    new = np.ones(s.size, bool)
+    new[1:] = s[1:] > reach[:-1]
+    first = np.nonzero(new)[0]
+    last = np.append(first[1:] - 1, s.size - 1)
+    return list(zip(s[first].tolist(), reach[last].tolist()))
 
 
 def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarray:
