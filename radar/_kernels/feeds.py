@@ -977,3 +977,19 @@ def gather_plots(order, time_s, sensor, range_m, az, el, dims, mode_c, squawk, t
         o_squawk[i] = squawk[j]
         o_truth[i] = truth[j]
         o_scan[i] = scan[j]
+
+
+@kernel
+def slope_envelope(h, ds, climb_grad, descent_grad):
+    """In place: h[i] = max(h[i], h[i+1] - climb_grad ds[i]) backwards, then
+    h[i] = max(h[i], h[i-1] - descent_grad ds[i-1]) forwards (the two passes of
+    :func:`scenarios.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
+    n = h.size
+    for i in range(n - 2, -1, -1):
+        x = h[i + 1] - climb_grad * ds[i]
+        if x > h[i]:
+            h[i] = x
+    for i in range(1, n):
+        x = h[i - 1] - descent_grad * ds[i - 1]
+        if x > h[i]:
+            h[i] = x
