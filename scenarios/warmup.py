@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import time
 
-WARMUPS = ("radar.coverage", "radar.feeds", "tracker", "scenarios.engagement")
+WARMUPS = ("radar.coverage", "radar.feeds", "tracker.tracker")
 
 
 def warmup(verbose: bool = False) -> float:
