@@ -237,7 +237,10 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
     ax.set_title(f"Where identifications happen (all options/pictures); {terrain_label}", fontsize=8)
-    ax.legend(fontsize=7, loc="lower left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="lower left")
+    else:
+        ax.text(-81.5, -18.5, "no identification or late intercept in these days", fontsize=7)
     fig.tight_layout()
     fig.savefig(figs / "map.png")
     plt.close(fig)
