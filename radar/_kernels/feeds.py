@@ -209,6 +209,25 @@ def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
 
 
 @kernel
+def range_elevation(lat, cos_lat, lon, h, r_lat, cos_r_lat, r_lon, r_h_ant, kr, earth_r):
+    """(range, elevation) of :func:`polar_view` only, with the cosines of the two latitudes given: the
+    same expressions in the same order (so the same bits), without the azimuth and the target's ECEF
+    (speed: the pre-pass needs neither)."""
+    dl = lon - r_lon
+    s1 = math.sin((lat - r_lat) * 0.5)
+    s2 = math.sin(dl * 0.5)
+    hav = s1 * s1 + cos_r_lat * cos_lat * s2 * s2
+    if hav > 1.0:
+        hav = 1.0
+    g = 2.0 * math.asin(math.sqrt(hav))
+    ge = g * earth_r / kr
+    b = kr + (h - r_h_ant)
+    horiz = b * math.sin(ge)
+    vert = b * math.cos(ge) - kr
+    return math.sqrt(horiz * horiz + vert * vert), math.atan2(vert, horiz)
+
+
+@kernel
 def visible(lat, lon, h, rng, el, g, gmin, gmax, lat0, dlat, lon0, dlon, range_max, el_min, el_max, alt_max):
     """Geometry-visible and inside the radar's limits (no Pd): h between the grids' min and max
     visible heights at (lat, lon), range <= instrumented range, elevation and altitude limits."""
@@ -265,6 +284,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     ok = np.zeros(nstep, np.bool_)
     ts = np.empty(nstep)
     xyz = np.empty((nstep, 3))
+    cos_lat = np.empty(nstep)
     buf = np.empty(6)
     # speed: only the samples within one step of an airborne segment can be airborne (a drug flight's
     # hours on the strip are skipped); the others keep ok = False, as eval_state would give them
@@ -288,16 +308,17 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
         if ok[k]:
             sl = math.sin(buf[0])
             cl = math.cos(buf[0])
+            cos_lat[k] = cl
             nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
             xyz[k, 0] = (nn + buf[2]) * cl * math.cos(buf[1])
             xyz[k, 1] = (nn + buf[2]) * cl * math.sin(buf[1])
             xyz[k, 2] = (nn * (1.0 - WGS84_E2) + buf[2]) * sl
-    view = np.empty(9)
     count = 0
     for r in range(nr):
         if not r_up[r]:
             continue
         margin = step_s + r_scan[r]
+        cos_r_lat = math.cos(r_lat[r])
         # speed: the straight chord differs from the 4/3-Earth slant range by < 2 km within 500 km, so a
         # chord beyond range + 5 km is out of range without the trigonometry of polar_view
         cull = (r_range[r] + 5000.0) ** 2
@@ -308,10 +329,11 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
             vis = False
             if ok[k] and ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
                           + (xyz[k, 2] - r_ecef[r, 2]) ** 2) <= cull:
-                polar_view(lat[k], lon[k], h[k], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                rng, el = range_elevation(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat, r_lon[r],
+                                          r_h_ant[r], kr, earth_r)
                 # cheap range cull first (slant range > instrumented range + one step of flight)
-                if view[0] <= r_range[r]:
-                    vis = visible(lat[k], lon[k], h[k], view[0], view[2], r_grid[r], gmin, gmax, lat0, dlat,
+                if rng <= r_range[r]:
+                    vis = visible(lat[k], lon[k], h[k], rng, el, r_grid[r], gmin, gmax, lat0, dlat,
                                   lon0, dlon, r_range[r], r_el_min[r], r_el_max[r], r_alt_max[r])
             if vis:
                 ta = max(t_first, ts[k] - margin)
