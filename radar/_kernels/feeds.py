@@ -209,6 +209,17 @@ def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
 
 
 @kernel
+def azimuth_view(lat, lon, r_lat, r_lon):
+    """The azimuth of :func:`polar_view` alone (same expression, same bits)."""
+    dl = lon - r_lon
+    az = math.atan2(math.sin(dl) * math.cos(lat),
+                    math.cos(r_lat) * math.sin(lat) - math.sin(r_lat) * math.cos(lat) * math.cos(dl))
+    if az < 0.0:
+        az += TWO_PI
+    return az
+
+
+@kernel
 def range_elevation(lat, cos_lat, lon, h, r_lat, cos_r_lat, r_lon, r_h_ant, kr, earth_r):
     """(range, elevation) of :func:`polar_view` only, with the cosines of the two latitudes given: the
     same expressions in the same order (so the same bits), without the azimuth and the target's ECEF
@@ -440,8 +451,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         t_first = t_wp[a]
         t_last = t_wp[b - 1]
         eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, min(max(ta, t_first), t_last), buf)
-        polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
-        thu = view[1]
+        thu = azimuth_view(buf[0], buf[1], r_lat[r], r_lon[r])
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
         dthu = 0.0  # azimuth change per revolution, extrapolated to warm-start the next solve
         while slot < slot_end:
@@ -454,8 +464,8 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             for _it in range(4):
                 tc = min(max(t, t_first), t_last)
                 ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
-                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
-                az = view[1]
+                # speed: the iteration needs only the azimuth; the full view of the final state is below
+                az = azimuth_view(buf[0], buf[1], r_lat[r], r_lon[r])
                 thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
                 tn = t0 + (k + thu / TWO_PI) * period
                 moved = abs(tn - t)
@@ -473,8 +483,9 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             elif moved > 1e-6:
                 # not converged to 1 microsecond in 4 iterations: evaluate at the final instant
                 ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
-                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
             # else: the last iterate (< 1 us before t: < 1 mm of motion) is the measured state
+            if _airborne(ph):
+                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
             o_valid[slot] = False
             rev = int(math.floor((t - t0) / period + 1e-9))
             o_scan[slot] = rev
