@@ -6,7 +6,6 @@ a few days and prints the extrapolation; AIRBRIDGE_BENCH_FULL=1 runs the default
 """
 from __future__ import annotations
 
-import resource
 import sqlite3
 import time
 
@@ -38,15 +37,18 @@ def test_pipeline_throughput(tmp_path, workers):
     store = run_study(spec, tmp_path / "study", workers=workers, progress=False)
     wall = time.perf_counter() - t0
     (n_days, flights, feeds, pictures, engage, plots), chunk_s = _stage_totals(store)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    db = sqlite3.connect(store)
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    db.close()
+    rss_mb = float(meta["peak_rss_mb_parent"])
+    child_mb = float(meta["peak_rss_mb_worker"])
     per_day = wall / n_days
     default_days = 2 * 417
     report(f"pipeline, {workers} worker(s): {n_days} network-days, {flights} drug flights, {plots} plots in "
            f"{wall:.1f} s -> {n_days / wall:.2f} network-days/s, {flights / wall:.1f} flights/s; "
            f"stage sums feeds {feeds:.1f} s, pictures {pictures:.1f} s, engagement {engage:.1f} s, "
            f"store+overhead {max(0.0, wall * workers - feeds - pictures - engage):.1f} s; peak RSS parent "
-           f"{rss_mb:.0f} MB, largest child {child_mb:.0f} MB")
+           f"{rss_mb:.0f} MB, largest worker {child_mb:.0f} MB (budget 2 GB)")
     report(f"default study (2 x 417 network-days) at this rate: {per_day * default_days:.0f} s (budget 60 s); "
            f"10,000 flights x 2 networks: {per_day * 2 * 10000 / 4.8:.0f} s (budget 300 s)")
     assert n_days == len(spec.networks) * days

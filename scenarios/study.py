@@ -166,7 +166,10 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
         t_traffic = (time.perf_counter() - tt) / len(spec.networks)
         for network in spec.networks:
             _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days)
-    return {"d0": d0, "d1": d1, "rows": rows, "days": days}
+    import resource
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+    return {"d0": d0, "d1": d1, "rows": rows, "days": days, "peak_rss_mb": rss_mb}
 
 
 def warm_pipeline(spec: StudySpec) -> float:
@@ -384,6 +387,7 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     # (a real study's chunks take seconds; the tests' tiny ones take milliseconds).
     pause_s = float(os.environ.get("AIRBRIDGE_TEST_CHUNK_PAUSE_S", "0") or 0)
     t_start = time.perf_counter()
+    peak_rss = 0.0
     try:
         futures = {}
         for d0, d1 in todo:
@@ -393,11 +397,16 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
             d0, d1, t_sub = futures[f]
             result = f.result()
             store.write_chunk(result, time.perf_counter() - t_sub)
+            peak_rss = max(peak_rss, result.get("peak_rss_mb", 0.0))
             prog.update(d1 - d0)
             if pause_s > 0:
                 time.sleep(pause_s)
         complete = store.done_chunks() >= {d0 for d0, _ in spec.chunks()}
+        import resource
+
+        parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         store.set_meta(complete=int(complete), wall_s=f"{time.perf_counter() - t_start:.2f}",
+                       peak_rss_mb_worker=f"{peak_rss:.0f}", peak_rss_mb_parent=f"{parent_rss:.0f}",
                        workers=workers, executor=scheduler or ("processes" if workers > 1 else "in-process"))
     finally:
         prog.close()
