@@ -744,7 +744,11 @@ def polar_jacobian_k(r, az, el, lat, lon, h_ant, frame_rot, kr, earth_r, J):
 @kernel
 def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef, frame_rot,
                  mode_c_sigma, unknown_sigma, out_enu, out_cov, p, q, J, u, C):
-    """One plot of :func:`convert_plots` (buffers p, q, J, u, C supplied by the caller)."""
+    """One plot of :func:`convert_plots` (buffers p, q, J, u, C supplied by the caller).
+
+    Speed: the position is :func:`radar.measurement.polar_to_enu_k` written out (the same expressions,
+    so the same bits), and its intermediate sines and cosines serve the analytic Jacobian (the model
+    of :func:`polar_jacobian_k`) and the local up, instead of three separate evaluations."""
     s = sensor[i]
     lat = s_lat[s]
     lon = s_lon[s]
@@ -764,27 +768,90 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, 
             else:
                 e = 0.0
                 sv = mode_c_sigma
-    polar_to_enu_k(r[i], az[i], e, lat, lon, h_ant, origin_ecef, frame_rot, p)
-    out_enu[i, 0] = p[0]
-    out_enu[i, 1] = p[1]
-    out_enu[i, 2] = p[2]
-    # speed: the analytic Jacobian (one evaluation) instead of six model evaluations by central differences
-    polar_jacobian_k(r[i], az[i], e, lat, lon, h_ant, frame_rot, kr, earth_r, J)
+    ri = r[i]
+    azi = az[i]
+    # --- position: polar_to_enu_k (4/3 Earth, spherical destination, WGS84 ECEF, frame rotation)
+    a = 4.0 / 3.0 * 6371008.8
+    R = 6371008.8
+    se = math.sin(e)
+    ce = math.cos(e)
+    rho = math.sqrt(ri * ri + a * a + 2.0 * ri * a * math.sin(e))
+    h = rho - a + h_ant
+    g = a * math.atan2(ri * math.cos(e), a + ri * math.sin(e)) / R
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    sg = math.sin(g)
+    cg = math.cos(g)
+    ca = math.cos(azi)
+    sa = math.sin(azi)
+    s2 = sl * cg + cl * sg * ca
+    if s2 > 1.0:
+        s2 = 1.0
+    elif s2 < -1.0:
+        s2 = -1.0
+    lat2 = math.asin(s2)
+    lon2 = lon + math.atan2(sa * sg * cl, cg - sl * s2)
+    sl2 = math.sin(lat2)
+    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl2 * sl2)
+    cl2 = math.cos(lat2)
+    co2 = math.cos(lon2)
+    so2 = math.sin(lon2)
+    ex = (nn + h) * cl2 * co2
+    ey = (nn + h) * cl2 * so2
+    ez = (nn * (1.0 - WGS84_E2) + h) * sl2
+    dx = ex - origin_ecef[0]
+    dy = ey - origin_ecef[1]
+    dz = ez - origin_ecef[2]
+    for k in range(3):
+        out_enu[i, k] = frame_rot[k, 0] * dx + frame_rot[k, 1] * dy + frame_rot[k, 2] * dz
+    # --- analytic Jacobian (derivation in polar_jacobian_k)
+    rho2 = rho * rho
+    dh_dr = (ri + a * se) / rho
+    dh_de = ri * a * ce / rho
+    dg_dr = (a / R) * a * ce / rho2
+    dg_de = -(a / R) * ri * (ri + a * se) / rho2
+    so = math.sin(lon)
+    co = math.cos(lon)
+    # dP/dg and dP/daz on the unit sphere, with U, N, E the site's spherical up / north / east
+    gx = -sg * cl * co + cg * (ca * -sl * co + sa * -so)
+    gy = -sg * cl * so + cg * (ca * -sl * so + sa * co)
+    gz = -sg * sl + cg * (ca * cl)
+    bx = sg * (-sa * -sl * co + ca * -so)
+    by = sg * (-sa * -sl * so + ca * co)
+    bz = sg * (-sa * cl)
+    px = cl2 * co2
+    py = cl2 * so2
+    qq = px * px + py * py
+    dlat_dg = gz / cl2
+    dlon_dg = (px * gy - py * gx) / qq
+    dlat_da = bz / cl2
+    dlon_da = (px * by - py * bx) / qq
+    w2 = 1.0 - WGS84_E2 * sl2 * sl2
+    mm = WGS84_A * (1.0 - WGS84_E2) / (w2 * math.sqrt(w2))
+    d_lat0 = -(mm + h) * sl2 * co2
+    d_lat1 = -(mm + h) * sl2 * so2
+    d_lat2 = (mm + h) * cl2
+    d_lon0 = -(nn + h) * cl2 * so2
+    d_lon1 = (nn + h) * cl2 * co2
+    jr0 = (d_lat0 * dlat_dg + d_lon0 * dlon_dg) * dg_dr + px * dh_dr
+    jr1 = (d_lat1 * dlat_dg + d_lon1 * dlon_dg) * dg_dr + py * dh_dr
+    jr2 = d_lat2 * dlat_dg * dg_dr + sl2 * dh_dr
+    ja0 = d_lat0 * dlat_da + d_lon0 * dlon_da
+    ja1 = d_lat1 * dlat_da + d_lon1 * dlon_da
+    ja2 = d_lat2 * dlat_da
+    je0 = (d_lat0 * dlat_dg + d_lon0 * dlon_dg) * dg_de + px * dh_de
+    je1 = (d_lat1 * dlat_dg + d_lon1 * dlon_dg) * dg_de + py * dh_de
+    je2 = d_lat2 * dlat_dg * dg_de + sl2 * dh_de
+    for k in range(3):
+        J[k, 0] = frame_rot[k, 0] * jr0 + frame_rot[k, 1] * jr1 + frame_rot[k, 2] * jr2
+        J[k, 1] = frame_rot[k, 0] * ja0 + frame_rot[k, 1] * ja1 + frame_rot[k, 2] * ja2
+        J[k, 2] = frame_rot[k, 0] * je0 + frame_rot[k, 1] * je1 + frame_rot[k, 2] * je2
     v0 = s_sig[s, 0] ** 2
     v1 = s_sig[s, 1] ** 2
     v2 = s_sig[s, 2] ** 2 if (is3 and s_is3[s]) else 0.0
-    # local up at the converted point: geodetic latitude/longitude of the spherical destination
-    a = kr * math.atan2(r[i] * math.cos(e), kr + r[i] * math.sin(e)) / earth_r
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    s2 = min(1.0, max(-1.0, sl * math.cos(a) + cl * math.sin(a) * math.cos(az[i])))
-    lat2 = math.asin(s2)
-    lon2 = lon + math.atan2(math.sin(az[i]) * math.sin(a) * cl, math.cos(a) - sl * s2)
-    ux = math.cos(lat2) * math.cos(lon2)
-    uy = math.cos(lat2) * math.sin(lon2)
-    uz = math.sin(lat2)
+    # local up at the converted point: geodetic latitude / longitude of the spherical destination
     for k in range(3):
-        u[k] = frame_rot[k, 0] * ux + frame_rot[k, 1] * uy + frame_rot[k, 2] * uz
+        u[k] = frame_rot[k, 0] * px + frame_rot[k, 1] * py + frame_rot[k, 2] * sl2
     for k in range(3):
         for m in range(3):
             C[k, m] = J[k, 0] * v0 * J[m, 0] + J[k, 1] * v1 * J[m, 1] + J[k, 2] * v2 * J[m, 2] + sv * sv * u[k] * u[m]
