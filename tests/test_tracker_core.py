@@ -115,3 +115,39 @@ def test_geometry_grid_suppresses_misses_where_target_is_not_visible():
     for name in ("none", "visible"):
         before, after = ids[name]
         assert not (before & after), name  # deleted after 3 counted misses; a new track afterwards
+
+
+def test_range_azimuth_jacobian_with_per_sensor_constants_is_bit_identical():
+    """The tracker's (r, az, Jacobian) with precomputed sensor sines/cosines equals radar.measurement's kernel exactly."""
+    from radar.frame import Frame
+    from radar.measurement import range_azimuth_jacobian_k
+    from radar._jit import kernel
+    from tracker._kernels.core import _range_azimuth_jac, sensor_trig
+
+    @kernel
+    def ours(pts, slat, slon, shant, strig, org, rot, out):
+        H = np.zeros((2, 3))
+        for k in range(pts.shape[0]):
+            r, az = _range_azimuth_jac(pts[k, 0], pts[k, 1], pts[k, 2], k % slat.shape[0], slat, slon, shant, strig,
+                                       org, rot, H)
+            out[k, 0] = r
+            out[k, 1] = az
+            for a in range(2):
+                for b in range(3):
+                    out[k, 2 + 3 * a + b] = H[a, b]
+
+    rng = np.random.default_rng(3)
+    frame = Frame()
+    slat = np.radians(rng.uniform(-15, -2, 5))
+    slon = np.radians(rng.uniform(-80, -70, 5))
+    shant = rng.uniform(0, 4000, 5)
+    org, rot = np.ascontiguousarray(frame.origin_ecef), np.ascontiguousarray(frame.rotation)
+    pts = np.c_[rng.uniform(-6e5, 6e5, (400, 2)), rng.uniform(0, 12e3, 400)]
+    out = np.zeros((400, 8))
+    ours(pts, slat, slon, shant, sensor_trig(slat, slon, shant), org, rot, out)
+    H = np.zeros((2, 3))
+    for k in range(400):
+        s = k % 5
+        r, az = range_azimuth_jacobian_k(pts[k, 0], pts[k, 1], pts[k, 2], slat[s], slon[s], shant[s], org, rot, H)
+        assert out[k, 0] == r and out[k, 1] == az
+        np.testing.assert_array_equal(out[k, 2:], H.ravel())

@@ -101,7 +101,7 @@ def _imm_args(z, R):
     cov = np.array([[R[0, 0], R[0, 1], R[0, 2], R[1, 1], R[1, 2], R[2, 2]]])
     return dict(j=0, mtype=np.zeros(1, np.int8), pos=pos, cov=cov, prange=np.zeros(1), paz=np.zeros(1),
                 modec=np.full(1, np.nan), ssig=np.ones((1, 3)), ps=np.zeros(1, np.int64), slat=np.zeros(1),
-                slon=np.zeros(1), shant=np.zeros(1), origin_ecef=np.zeros(3), frame_rot=np.eye(3))
+                slon=np.zeros(1), shant=np.zeros(1), strig=np.zeros((1, 7)), origin_ecef=np.zeros(3), frame_rot=np.eye(3))
 
 
 def test_imm_matches_filterpy_imm_estimator():
@@ -156,7 +156,7 @@ def test_imm_matches_filterpy_imm_estimator():
         imm.update(z.reshape(3, 1))
         a = _imm_args(z, R)
         imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"], a["cov"],
-                 a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
+                 a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"], a["strig"],
                  a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"], work["w"],
                  work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["Hs"])
         np.testing.assert_allclose(mu, imm.mu, rtol=1e-7, atol=1e-12)

@@ -27,13 +27,14 @@ import math
 import numpy as np
 
 from radar._jit import kernel
-from radar.measurement import geodetic_height_k, range_azimuth_jacobian_k
-from radar._kernels.geodesy import ecef_to_geodetic
+from radar.measurement import geodetic_height_k
+from radar._kernels.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
     ct_transition,
     cv_transition,
     joseph_update,
+    joseph_update_hpos,
     joseph_update_position,
     predict,
     predict_blocks,
@@ -155,8 +156,86 @@ def _popcount(v):
     return c
 
 
+@kernel
+def sensor_trig(slat, slon, shant):
+    """Per-sensor constants of the polar measurement model, computed once per run: (ns, 7) rows
+    sin lat, cos lat, sin lon, cos lon, antenna ECEF x, y, z (the same values
+    :func:`radar.measurement.range_azimuth_jacobian_k` recomputes on every call)."""
+    ns = slat.shape[0]
+    out = np.zeros((max(ns, 1), 7))
+    for s in range(ns):
+        out[s, 0] = math.sin(slat[s])
+        out[s, 1] = math.cos(slat[s])
+        out[s, 2] = math.sin(slon[s])
+        out[s, 3] = math.cos(slon[s])
+        ax, ay, az = geodetic_to_ecef(slat[s], slon[s], shant[s])
+        out[s, 4] = ax
+        out[s, 5] = ay
+        out[s, 6] = az
+    return out
+
+
+@kernel(inline="always")
+def _range_azimuth_jac(x, y, z, s, slat, slon, shant, strig, origin_ecef, frame_rot, H):
+    """(r, az) of sensor s at an ENU point and d(r, az)/d(x, y, z) into ``H`` (2, 3).
+
+    Bit-for-bit :func:`radar.measurement.range_azimuth_jacobian_k` (exact 4/3-Earth model for (r, az),
+    straight-line local-ENU Jacobian), with the sensor's sines, cosines and antenna ECEF position taken
+    from ``strig`` (:func:`sensor_trig`) instead of recomputed, and the target's ECEF position shared by
+    the model and the Jacobian (speed: 8 transcendental calls fewer per evaluation).
+    """
+    lat = slat[s]
+    lon = slon[s]
+    sl = strig[s, 0]
+    cl = strig[s, 1]
+    so = strig[s, 2]
+    co = strig[s, 3]
+    # exact model (radar.measurement.enu_to_polar_k)
+    a = 4.0 / 3.0 * 6371008.8
+    Re = 6371008.8
+    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
+    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
+    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
+    lat2, lon2, h = ecef_to_geodetic(ex, ey, ez)
+    dl = lon2 - lon
+    s1 = math.sin((lat2 - lat) * 0.5)
+    s2 = math.sin(dl * 0.5)
+    cl2 = math.cos(lat2)
+    hav = s1 * s1 + cl * cl2 * s2 * s2
+    if hav > 1.0:
+        hav = 1.0
+    g = 2.0 * math.asin(math.sqrt(hav))
+    az0 = math.atan2(math.sin(dl) * cl2, cl * math.sin(lat2) - sl * cl2 * math.cos(dl))
+    if az0 < 0.0:
+        az0 += 2.0 * math.pi
+    ge = g * Re / a
+    b = a + (h - shant[s])
+    horiz = b * math.sin(ge)
+    vert = b * math.cos(ge) - a
+    r0 = math.sqrt(horiz * horiz + vert * vert)
+    # Jacobian: difference in the radar's local ENU; e = (-so, co, 0), n = (-sl co, -sl so, cl), u = (cl co, cl so, sl)
+    ex = ex - strig[s, 4]
+    ey = ey - strig[s, 5]
+    ez = ez - strig[s, 6]
+    de = -so * ex + co * ey
+    dn = -sl * co * ex - sl * so * ey + cl * ez
+    du = cl * co * ex + cl * so * ey + sl * ez
+    rr = math.sqrt(de * de + dn * dn + du * du)
+    rh2 = de * de + dn * dn
+    gr0 = (de * -so + dn * -sl * co + du * cl * co) / rr
+    gr1 = (de * co + dn * -sl * so + du * cl * so) / rr
+    gr2 = (dn * cl + du * sl) / rr
+    ga0 = (dn * -so - de * -sl * co) / rh2
+    ga1 = (dn * co - de * -sl * so) / rh2
+    ga2 = (-de * cl) / rh2
+    for i in range(3):
+        H[0, i] = frame_rot[i, 0] * gr0 + frame_rot[i, 1] * gr1 + frame_rot[i, 2] * gr2
+        H[1, i] = frame_rot[i, 0] * ga0 + frame_rot[i, 1] * ga1 + frame_rot[i, 2] * ga2
+    return r0, az0
+
+
 @kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
-def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot,
+def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot,
                  mode_c_sigma, H, R, y, up, w, hs_buf):
     """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped."""
     for a in range(3):
@@ -187,7 +266,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         s = ps[j]
         m = 2
         Hs = hs_buf
-        r0, az0 = range_azimuth_jacobian_k(x[0], x[1], x[2], slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
+        r0, az0 = _range_azimuth_jac(x[0], x[1], x[2], s, slat, slon, shant, strig, origin_ecef, frame_rot, Hs)
         for a in range(2):
             for b in range(3):
                 H[a, b] = Hs[a, b]
@@ -215,7 +294,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
 
 
 @kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
-def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig, ps, slat, slon, shant,
+def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig, ps, slat, slon, shant, strig,
              origin_ecef, frame_rot, Hs, S, Si):
     """Mahalanobis distance^2 between candidate c (predicted to t_ref, extrapolated to the plot time) and plot j."""
     dtj = pt[j] - t_ref
@@ -246,7 +325,7 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
             d2 += 2.0 * Si[0, 2] * dy0 * dy2 + 2.0 * Si[1, 2] * dy1 * dy2 + Si[2, 2] * dy2 * dy2
         return d2, m
     s = ps[j]
-    r0, az0 = range_azimuth_jacobian_k(px, py, pz, slat[s], slon[s], shant[s], origin_ecef, frame_rot, Hs)
+    r0, az0 = _range_azimuth_jac(px, py, pz, s, slat, slon, shant, strig, origin_ecef, frame_rot, Hs)
     dy0 = prange[j] - r0
     dy1 = _wrap(paz[j] - az0)
     for a in range(2):
@@ -299,7 +378,7 @@ def _inv(S, m, Si):
 
 @kernel
 def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
-             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, hs_buf):
+             ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, hs_buf):
     """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
     mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
 
@@ -345,7 +424,7 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
     for k in range(3):
         transition_blocks(dt, 0.0 if k == 0 else (omega if k == 1 else -omega), Bb, Gb)
         predict_blocks(x0[k], P0[k], Bb, Gb, Q, xm[k], Pm[k], tmp)
-        d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
+        d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig,
                                    origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
         L[k] = logl
         if k == 0:
@@ -507,6 +586,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     next_id = 0
     ns = spos.shape[0]
     last_end = np.full(ns, np.nan)
+    strig = sensor_trig(slat, slon, shant)
 
     # work buffers
     w = np.empty((6, 6, 6))
@@ -791,7 +871,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     # huge plot uncertainty: test against every candidate
                     for c in range(nc):
                         d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig,
-                                         ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                                         ps, slat, slon, shant, strig, origin_ecef, frame_rot, Hs, S, Si)
                         if d2 <= gate[m] and npairs < max_pairs:
                             pair_c[npairs] = c
                             pair_j[npairs] = jj
@@ -811,7 +891,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                             if cix[c] != qx or ciy[c] != qy:
                                 continue
                             d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz,
-                                             ssig, ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                                             ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, Hs, S, Si)
                             if d2 <= gate[m] and npairs < max_pairs:
                                 pair_c[npairs] = c
                                 pair_j[npairs] = jj
@@ -820,7 +900,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 for k in range(nover):
                     c = oversize[k]
                     d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig,
-                                     ps, slat, slon, shant, origin_ecef, frame_rot, Hs, S, Si)
+                                     ps, slat, slon, shant, strig, origin_ecef, frame_rot, Hs, S, Si)
                     if d2 <= gate[m] and npairs < max_pairs:
                         pair_c[npairs] = c
                         pair_j[npairs] = jj
@@ -910,14 +990,14 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             dt = pt[j] - t[i]
             if imm:
                 d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
-                                 prange, paz, modec, ssig, ps, slat, slon, shant, origin_ecef, frame_rot, mc_sigma,
+                                 prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mc_sigma,
                                  H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, Hs_w)
             else:
                 up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
                 process_noise(dt, q_h, q_v, up, Q)
                 predict_cv_inplace(x[i], P[i], dt, Q)
                 d2, m, logl = _meas_update(x[i], P[i], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
-                                           shant, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w)
+                                           shant, strig, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w)
             t[i] = pt[j]
             if m > 0:
                 stats[S_NIS_SUM_1 + m - 1] += d2
