@@ -315,11 +315,9 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
                  float(nose), float(beam), float(tail), aspect_norm(options.aspect_db), float(options.mti_notch_mps),
                  float(options.mode_c_step_m), k0, k1,
                  o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq, o_pd)
-    slot_task = np.repeat(np.arange(tf.size), cap)
-    v = o_valid
-    cols = dict(time_s=o_time[v], sensor=tr[slot_task[v]], range_m=o_range[v], azimuth_rad=o_az[v],
-                elevation_rad=o_el[v], dims=o_dims[v], mode_c_m=o_mc[v], squawk=o_sq[v],
-                truth=tf[slot_task[v]], scan=o_scan[v])
+    cols = dict(zip(PLOT_COLUMN_TYPES, K.compact_slots(o_valid, slot_start, np.ascontiguousarray(tf, np.int64),
+                                                       np.ascontiguousarray(tr, np.int64), o_time, o_range, o_az,
+                                                       o_el, o_dims, o_mc, o_sq, o_scan)))
     stats.target_plots = np.bincount(cols["sensor"], minlength=nr).astype(np.int64)
     stats.seconds["plots"] = time.perf_counter() - tick
     tick = time.perf_counter()

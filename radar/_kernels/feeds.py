@@ -1093,3 +1093,51 @@ def slope_envelope(h, ds, climb_grad, descent_grad):
         x = h[i - 1] - descent_grad * ds[i - 1]
         if x > h[i]:
             h[i] = x
+
+
+# ------------------------------------------------------------------------------------------
+@kernel(parallel=True)
+def compact_slots(o_valid, slot_start, task_f, task_r, o_time, o_range, o_az, o_el, o_dims, o_mode_c, o_squawk,
+                  o_scan):
+    """The valid slots of :func:`scan_plots` as plot columns, in slot order (task by task):
+    (time, sensor, range, azimuth, elevation, dims, mode C, squawk, truth, scan).  Speed: a count pass and
+    a copy pass over the tasks (task i writes only its own output rows) instead of a boolean-mask
+    gather per column and a repeated task index."""
+    ntask = task_f.size
+    counts = np.zeros(ntask, np.int64)
+    for i in prange(ntask):
+        c = 0
+        for q in range(slot_start[i], slot_start[i + 1]):
+            if o_valid[q]:
+                c += 1
+        counts[i] = c
+    start = np.zeros(ntask + 1, np.int64)
+    for i in range(ntask):
+        start[i + 1] = start[i] + counts[i]
+    n = start[ntask]
+    time_s = np.empty(n)
+    sensor = np.empty(n, np.int64)
+    range_m = np.empty(n)
+    az = np.empty(n)
+    el = np.empty(n)
+    dims = np.empty(n, np.int8)
+    mode_c = np.empty(n)
+    squawk = np.empty(n, np.int32)
+    truth = np.empty(n, np.int64)
+    scan = np.empty(n, np.int64)
+    for i in prange(ntask):
+        w = start[i]
+        for q in range(slot_start[i], slot_start[i + 1]):
+            if o_valid[q]:
+                time_s[w] = o_time[q]
+                sensor[w] = task_r[i]
+                range_m[w] = o_range[q]
+                az[w] = o_az[q]
+                el[w] = o_el[q]
+                dims[w] = o_dims[q]
+                mode_c[w] = o_mode_c[q]
+                squawk[w] = o_squawk[q]
+                truth[w] = task_f[i]
+                scan[w] = o_scan[q]
+                w += 1
+    return time_s, sensor, range_m, az, el, dims, mode_c, squawk, truth, scan
