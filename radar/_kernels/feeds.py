@@ -296,6 +296,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     ts = np.empty(nstep)
     xyz = np.empty((nstep, 3))
     cos_lat = np.empty(nstep)
+    vis_k = np.zeros(nstep, np.bool_)
     buf = np.empty(6)
     # speed: only the samples within one step of an airborne segment can be airborne (a drug flight's
     # hours on the strip are skipped); the others keep ok = False, as eval_state would give them
@@ -333,19 +334,29 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
         # speed: the straight chord differs from the 4/3-Earth slant range by < 2 km within 500 km, so a
         # chord beyond range + 5 km is out of range without the trigonometry of polar_view
         cull = (r_range[r] + 5000.0) ** 2
+        # speed: odd samples first; an even sample between two visible ones is not evaluated, because
+        # its window [t - margin, t + margin] (margin > step) lies inside the union of its neighbours'
+        # overlapping windows: the merged intervals are the same whatever its visibility
+        for parity in range(2):
+            for k in range(1 - parity, nstep, 2):
+                if parity == 1 and k > 0 and k < nstep - 1 and vis_k[k - 1] and vis_k[k + 1]:
+                    vis_k[k] = True
+                    continue
+                vis = False
+                if ok[k] and ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
+                              + (xyz[k, 2] - r_ecef[r, 2]) ** 2) <= cull:
+                    rng, el = range_elevation(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat, r_lon[r],
+                                              r_h_ant[r], kr, earth_r)
+                    # cheap range cull first (slant range > instrumented range + one step of flight)
+                    if rng <= r_range[r]:
+                        vis = visible(lat[k], lon[k], h[k], rng, el, r_grid[r], gmin, gmax, lat0, dlat,
+                                      lon0, dlon, r_range[r], r_el_min[r], r_el_max[r], r_alt_max[r])
+                vis_k[k] = vis
         run_open = False
         cur_a = 0.0
         cur_b = 0.0
         for k in range(nstep):
-            vis = False
-            if ok[k] and ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
-                          + (xyz[k, 2] - r_ecef[r, 2]) ** 2) <= cull:
-                rng, el = range_elevation(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat, r_lon[r],
-                                          r_h_ant[r], kr, earth_r)
-                # cheap range cull first (slant range > instrumented range + one step of flight)
-                if rng <= r_range[r]:
-                    vis = visible(lat[k], lon[k], h[k], rng, el, r_grid[r], gmin, gmax, lat0, dlat,
-                                  lon0, dlon, r_range[r], r_el_min[r], r_el_max[r], r_alt_max[r])
+            vis = vis_k[k]
             if vis:
                 ta = max(t_first, ts[k] - margin)
                 tb = min(t_last, ts[k] + margin)
