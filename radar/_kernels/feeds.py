@@ -297,6 +297,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
     xyz = np.empty((nstep, 3))
     cos_lat = np.empty(nstep)
     vis_k = np.zeros(nstep, np.bool_)
+    incull = np.zeros(nstep, np.bool_)
     buf = np.empty(6)
     # speed: only the samples within one step of an airborne segment can be airborne (a drug flight's
     # hours on the strip are skipped); the others keep ok = False, as eval_state would give them
@@ -325,6 +326,17 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
             xyz[k, 0] = (nn + buf[2]) * cl * math.cos(buf[1])
             xyz[k, 1] = (nn + buf[2]) * cl * math.sin(buf[1])
             xyz[k, 2] = (nn * (1.0 - WGS84_E2) + buf[2]) * sl
+    # largest chord between consecutive airborne samples (m)
+    maxstep = 0.0
+    prev = -1
+    for k in range(nstep):
+        if ok[k]:
+            if prev >= 0:
+                q = math.sqrt((xyz[k, 0] - xyz[prev, 0]) ** 2 + (xyz[k, 1] - xyz[prev, 1]) ** 2
+                              + (xyz[k, 2] - xyz[prev, 2]) ** 2)
+                maxstep = max(maxstep, q)
+            prev = k
+    maxstep = maxstep * (1.0 + 1e-9) + 1e-3
     count = 0
     for r in range(nr):
         if not r_up[r]:
@@ -337,14 +349,38 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
         # speed: odd samples first; an even sample between two visible ones is not evaluated, because
         # its window [t - margin, t + margin] (margin > step) lies inside the union of its neighbours'
         # overlapping windows: the merged intervals are the same whatever its visibility
+        # speed: samples within the chord cull, skipping ahead by the triangle inequality (consecutive
+        # airborne samples are at most ``maxstep`` apart, so a sample at chord D > cull distance C is
+        # followed by at least (D - C) / maxstep samples that are also beyond it)
+        sqc = r_range[r] + 5000.0
+        k = 0
+        while k < nstep:
+            incull[k] = False
+            if not ok[k]:
+                k += 1
+                continue
+            c2 = ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
+                  + (xyz[k, 2] - r_ecef[r, 2]) ** 2)
+            if c2 <= cull:
+                incull[k] = True
+                k += 1
+                continue
+            gap = math.sqrt(c2) - sqc - 1.0  # 1 m against rounding
+            adv = 1
+            if maxstep > 0.0 and gap > maxstep:
+                adv = int(gap / maxstep)
+            elif maxstep <= 0.0 and gap > 0.0:
+                adv = nstep
+            for j in range(k + 1, min(k + adv, nstep)):
+                incull[j] = False
+            k += adv
         for parity in range(2):
             for k in range(1 - parity, nstep, 2):
                 if parity == 1 and k > 0 and k < nstep - 1 and vis_k[k - 1] and vis_k[k + 1]:
                     vis_k[k] = True
                     continue
                 vis = False
-                if ok[k] and ((xyz[k, 0] - r_ecef[r, 0]) ** 2 + (xyz[k, 1] - r_ecef[r, 1]) ** 2
-                              + (xyz[k, 2] - r_ecef[r, 2]) ** 2) <= cull:
+                if incull[k]:
                     rng, el = range_elevation(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat, r_lon[r],
                                               r_h_ant[r], kr, earth_r)
                     # cheap range cull first (slant range > instrumented range + one step of flight)
