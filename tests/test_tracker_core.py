@@ -117,24 +117,28 @@ def test_geometry_grid_suppresses_misses_where_target_is_not_visible():
         assert not (before & after), name  # deleted after 3 counted misses; a new track afterwards
 
 
-def test_range_azimuth_jacobian_with_per_sensor_constants_is_bit_identical():
-    """The tracker's (r, az, Jacobian) with precomputed sensor sines/cosines equals radar.measurement's kernel exactly."""
+def test_fast_polar_model_and_height_match_radar_measurement():
+    """The tracker's trig-free (r, az, Jacobian) and (geodetic height, up) agree with radar.measurement's kernels
+    (the oracle) to rounding: < 1e-6 m in range and height, < 1e-12 rad in azimuth, < 1e-12 relative in H and up."""
     from radar.frame import Frame
-    from radar.measurement import range_azimuth_jacobian_k
+    from radar.measurement import geodetic_height_k, range_azimuth_jacobian_k
     from radar._jit import kernel
-    from tracker._kernels.core import _range_azimuth_jac, sensor_trig
+    from tracker._kernels.core import _geodetic_height_up, _range_azimuth_jac, sensor_trig
 
     @kernel
-    def ours(pts, slat, slon, shant, strig, org, rot, out):
+    def ours(pts, strig, org, rot, out):
         H = np.zeros((2, 3))
+        up = np.zeros(3)
         for k in range(pts.shape[0]):
-            r, az = _range_azimuth_jac(pts[k, 0], pts[k, 1], pts[k, 2], k % slat.shape[0], slat, slon, shant, strig,
-                                       org, rot, H)
+            r, az = _range_azimuth_jac(pts[k, 0], pts[k, 1], pts[k, 2], k % strig.shape[0], strig, org, rot, H)
             out[k, 0] = r
             out[k, 1] = az
             for a in range(2):
                 for b in range(3):
                     out[k, 2 + 3 * a + b] = H[a, b]
+            out[k, 8] = _geodetic_height_up(pts[k, 0], pts[k, 1], pts[k, 2], org, rot, up)
+            for a in range(3):
+                out[k, 9 + a] = up[a]
 
     rng = np.random.default_rng(3)
     frame = Frame()
@@ -142,12 +146,17 @@ def test_range_azimuth_jacobian_with_per_sensor_constants_is_bit_identical():
     slon = np.radians(rng.uniform(-80, -70, 5))
     shant = rng.uniform(0, 4000, 5)
     org, rot = np.ascontiguousarray(frame.origin_ecef), np.ascontiguousarray(frame.rotation)
-    pts = np.c_[rng.uniform(-6e5, 6e5, (400, 2)), rng.uniform(0, 12e3, 400)]
-    out = np.zeros((400, 8))
-    ours(pts, slat, slon, shant, sensor_trig(slat, slon, shant), org, rot, out)
+    n = 2000
+    pts = np.c_[rng.uniform(-8e5, 8e5, (n, 2)), rng.uniform(-100, 15e3, n)]
+    out = np.zeros((n, 12))
+    ours(pts, sensor_trig(slat, slon, shant), org, rot, out)
     H = np.zeros((2, 3))
-    for k in range(400):
+    up = np.zeros(3)
+    for k in range(n):
         s = k % 5
         r, az = range_azimuth_jacobian_k(pts[k, 0], pts[k, 1], pts[k, 2], slat[s], slon[s], shant[s], org, rot, H)
-        assert out[k, 0] == r and out[k, 1] == az
-        np.testing.assert_array_equal(out[k, 2:], H.ravel())
+        h = geodetic_height_k(pts[k, 0], pts[k, 1], pts[k, 2], org, rot, up)
+        assert abs(out[k, 0] - r) < 1e-6 and abs(out[k, 1] - az) < 1e-12
+        np.testing.assert_allclose(out[k, 2:8], H.ravel(), rtol=1e-12, atol=1e-12 * np.abs(H).max())
+        assert abs(out[k, 8] - h) < 1e-6
+        np.testing.assert_allclose(out[k, 9:], up, rtol=0, atol=1e-12)

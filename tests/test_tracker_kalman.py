@@ -262,3 +262,30 @@ def test_block_prediction_equals_generic():
         predict_blocks(x, P, B, G, Q, xb, Pb, tmp)
         np.testing.assert_allclose(xb, xa, rtol=1e-12, atol=1e-9)
         np.testing.assert_allclose(Pb, Pa, rtol=1e-11, atol=1e-11 * np.abs(Pa).max())
+
+
+def test_structured_polar_update_equals_generic_joseph():
+    """joseph_update_hpos (H = [Hp 0], m = 1, 2: Mode C and range/azimuth) equals the generic Joseph update to rounding."""
+    from tracker._kernels.kalman import joseph_update_hpos
+
+    rng = np.random.default_rng(10)
+    w1, w2 = work_buffer(), work_buffer()
+    for _ in range(500):
+        m = int(rng.integers(1, 4))
+        x = rng.normal(size=6) * 1e3
+        P = _rand_spd(rng, 6, 1e4)
+        R = np.zeros((3, 3))
+        R[:m, :m] = _rand_spd(rng, m, 1e3)
+        Hp = np.zeros((3, 3))
+        Hp[:m] = rng.normal(size=(m, 3))
+        H = np.zeros((3, 6))
+        H[:, :3] = Hp
+        y = np.zeros(3)
+        y[:m] = rng.normal(size=m) * 100
+        x1, P1, x2, P2 = x.copy(), P.copy(), x.copy(), P.copy()
+        a = joseph_update(x1, P1, y, H, R, m, w1)
+        b = joseph_update_hpos(x2, P2, y, Hp, R, m, w2)
+        assert a[0] == pytest.approx(b[0], rel=1e-9) and a[1] == pytest.approx(b[1], rel=1e-12)
+        np.testing.assert_allclose(x2, x1, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(P2, P1, rtol=1e-9, atol=1e-10 * np.abs(P1).max())
+        assert (P2 == P2.T).all()
