@@ -342,8 +342,7 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
         parts.append(fp)
     stats.seconds["false_plots"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    allc = {k: np.concatenate([p[k] for p in parts]) for k in cols}
-    allc = _gather(allc, plot_order(allc))
+    allc = sort_plots({k: np.concatenate([p[k] for p in parts]) for k in cols})
     n = allc["time_s"].size
     stats.seconds["sort"] = time.perf_counter() - tick
     tick = time.perf_counter()
@@ -382,6 +381,34 @@ def plot_order(cols: dict) -> np.ndarray:
         sub = np.lexsort((cols["range_m"][idx], cols["scan"][idx], cols["sensor"][idx]))
         order[a:b] = idx[sub]
     return order
+
+
+def sort_plots(cols: dict) -> dict:
+    """The plot columns in :func:`plot_order` (stable by (time, sensor, scan, range)), sorted in place
+    when they already have the plot dtypes (``cols`` is consumed).
+
+    Speed: sorted by time with the bucketed kernel :func:`radar._kernels.feeds.sort_columns_by_time`
+    (equal to a stable argsort on time, without a cache miss per element); then only the groups of
+    equal times (rare), still in input order, are ordered by (sensor, scan, range)."""
+    from radar._kernels import feeds as K
+
+    names = tuple(PLOT_COLUMN_TYPES)
+    out = {k: np.ascontiguousarray(cols[k], PLOT_COLUMN_TYPES[k]) for k in names}
+    n = out["time_s"].size
+    if n < 200_000:  # small days (studies): everything is in cache, one argsort + gather is quicker
+        return _gather(out, plot_order(out))
+    nb = int(max(1, min(1 << 16, n // 2048)))
+    if not K.sort_columns_by_time(*(out[k] for k in names), nb):
+        return out
+    ts = out["time_s"]
+    eq = ts[1:] == ts[:-1]
+    start = np.nonzero(eq & ~np.concatenate(([False], eq[:-1])))[0]
+    stop = np.nonzero(eq & ~np.concatenate((eq[1:], [False])))[0] + 2
+    for a, b in zip(start.tolist(), stop.tolist()):
+        sub = a + np.lexsort((out["range_m"][a:b], out["scan"][a:b], out["sensor"][a:b]))
+        for k in names:
+            out[k][a:b] = out[k][sub]
+    return out
 
 
 def _gather(cols: dict, order: np.ndarray) -> dict:

@@ -369,3 +369,21 @@ def test_plot_order_is_the_stable_lexsort_with_ties():
     cols["time_s"] = rng.random(n)
     np.testing.assert_array_equal(feeds.plot_order(cols), np.lexsort((cols["range_m"], cols["scan"], cols["sensor"],
                                                                       cols["time_s"])))
+
+
+def test_sort_plots_matches_plot_order_gather():
+    """The bucketed in-place sort gives the columns of the stable (time, sensor, scan, range) order."""
+    rng = np.random.default_rng(12)
+    for n, tie in ((250_000, False), (250_000, True), (50_000, True), (1, False), (0, False)):
+        t = np.concatenate([np.sort(rng.uniform(0, 86400, 100)) for _ in range(max(n // 100, 1))])[:n]
+        if tie and n:
+            t[rng.integers(0, n, 500)] = t[rng.integers(0, n, 500)]
+        cols = dict(time_s=t, sensor=rng.integers(0, 5, t.size), range_m=rng.uniform(0, 4e5, t.size),
+                    azimuth_rad=rng.uniform(0, 6, t.size), elevation_rad=rng.uniform(0, 0.3, t.size),
+                    dims=rng.integers(2, 4, t.size).astype(np.int8), mode_c_m=rng.uniform(0, 9e3, t.size),
+                    squawk=rng.integers(-1, 7777, t.size).astype(np.int32), truth=rng.integers(-1, 99, t.size),
+                    scan=rng.integers(0, 9, t.size))
+        order = np.lexsort((cols["range_m"], cols["scan"], cols["sensor"], cols["time_s"]))
+        got = feeds.sort_plots({k: a.copy() for k, a in cols.items()})
+        for k, a in cols.items():
+            np.testing.assert_array_equal(got[k], a[order])
