@@ -281,3 +281,49 @@ def test_drug_flight_picture_time():
         times[name] = min(track(sc.plots, sc.sensors, params, emit_on_update=True).tracking_s for _ in range(20))
         print(f"\ndrug flight ({name}): {len(sc.plots)} plots, picture in {times[name] * 1e3:.3f} ms")
     assert times["IMM (default)"] <= 1e-3 or QUICK
+
+
+# ---------------------------------------------------------------------------------------------
+# Real simulated study days: the pictures of scenarios.study (polar 2D / SSR + Mode C plots, mostly civil)
+# ---------------------------------------------------------------------------------------------
+REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("peru", 1, 6),
+                                           ("peru-public-record", 1, 2), ("peru", 4, 0)]
+
+
+@pytest.mark.parametrize("net_seed_day", REAL_DAYS, ids=lambda v: f"{v[0]}-s{v[1]}-d{v[2]}")
+def test_real_day_pictures_throughput(net_seed_day):
+    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per mode.
+
+    The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.build_pictures):
+    budget (DESIGN §9, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per mode.
+    Reported: median over rounds of the warm wall time of build_picture (Python wrapping included) and of
+    the tracker kernels alone (``stats['tracking_s']``).
+    """
+    from radar._jit import set_threads
+    from scenarios.engagement import planned_codes_of
+    from scenarios.day import simulate_day
+    from scenarios.study import StudySpec, day_options, validate_spec
+    from tracker.pictures import build_picture
+
+    set_threads(1)
+    net, seed, day_n = net_seed_day
+    spec = StudySpec()
+    ctx = validate_spec(spec)
+    day = simulate_day(ctx.day_context(net), seed=seed, day=day_n, options=day_options(spec))
+    fl = day.flights
+    planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
+    n = len(day.plots)
+    polar = int(np.sum(np.isfinite(day.plots.range_m) & ~np.isfinite(day.plots.elevation_rad)))
+    rounds = 3 if QUICK else 7
+    for mode in ("non_integrated", "integrated"):
+        build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)  # warm
+        walls, kern = [], []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            pic = build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)
+            walls.append(time.perf_counter() - t0)
+            kern.append(pic.stats["tracking_s"])
+        w, k = float(np.median(walls)), float(np.median(kern))
+        print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {mode}: "
+              f"{w * 1e3:.1f} ms = {n / w:,.0f} plots/s (kernels {k * 1e3:.1f} ms = {n / k:,.0f} plots/s)")
+        assert k > 0 and np.isfinite(w)
