@@ -33,7 +33,8 @@ from tracker._kernels.kalman import (
     ct_transition,
     cv_transition,
     joseph_update,
-    joseph_update_hpos,
+    joseph_update_hpos1,
+    joseph_update_hpos2,
     joseph_update_position,
     predict,
     predict_blocks,
@@ -332,7 +333,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
         # H = [Hs 0]: structured Joseph update (speed)
-        d2, det = joseph_update_hpos(x, P, y, Hs, R, m, w)
+        d2, det = joseph_update_hpos2(x, P, y, Hs, R)
     if not (det > 0.0):
         return np.inf, 0, -np.inf
     logl = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
@@ -345,7 +346,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         y[0] = modec[j] - h
         R[0, 0] = mode_c_sigma * mode_c_sigma
         # H = [up^T 0]: structured Joseph update (speed)
-        d2c, detc = joseph_update_hpos(x, P, y, Hs, R, 1, w)
+        d2c, detc = joseph_update_hpos1(x, P, y, Hs, R)
         if detc > 0.0:
             logl += -0.5 * (d2c + math.log(TWO_PI) + math.log(detc))
     return d2, m, logl

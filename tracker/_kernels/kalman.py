@@ -399,6 +399,45 @@ def predict_blocks(x, P, B, G, Q, xo, Po, T):
 
 
 @kernel(inline="always")
+def _inv_sym_w(w, m):
+    """:func:`inv_sym` of S = w[1] into Si = w[2] (m <= 3), indexing the work blocks in place (no views)."""
+    if m == 1:
+        d = w[1, 0, 0]
+        if d > 0.0:
+            w[2, 0, 0] = 1.0 / d
+        return d
+    if m == 2:
+        d = w[1, 0, 0] * w[1, 1, 1] - w[1, 0, 1] * w[1, 1, 0]
+        if d > 0.0:
+            w[2, 0, 0] = w[1, 1, 1] / d
+            w[2, 1, 1] = w[1, 0, 0] / d
+            w[2, 0, 1] = -w[1, 0, 1] / d
+            w[2, 1, 0] = -w[1, 1, 0] / d
+        return d
+    a = w[1, 0, 0]
+    b = w[1, 0, 1]
+    c = w[1, 0, 2]
+    e = w[1, 1, 1]
+    f = w[1, 1, 2]
+    i = w[1, 2, 2]
+    A = e * i - f * f
+    B = -(b * i - c * f)
+    C = b * f - c * e
+    d = a * A + b * B + c * C
+    if d > 0.0:
+        w[2, 0, 0] = A / d
+        w[2, 0, 1] = B / d
+        w[2, 0, 2] = C / d
+        w[2, 1, 0] = B / d
+        w[2, 1, 1] = (a * i - c * c) / d
+        w[2, 1, 2] = -(a * f - b * c) / d
+        w[2, 2, 0] = C / d
+        w[2, 2, 1] = w[2, 1, 2]
+        w[2, 2, 2] = (a * e - b * b) / d
+    return d
+
+
+@kernel(inline="always")
 def joseph_update_hpos(x, P, y, Hp, R, m, w):
     """:func:`joseph_update` for H = [Hp 0] (m x 6, zero velocity columns: polar and Mode C plots), using its structure.
 
@@ -406,65 +445,425 @@ def joseph_update_hpos(x, P, y, Hp, R, m, w):
     PHt = P[:, :3] Hp^T;  S = Hp PHt[:3] + R;  K = PHt S^-1;  x += K y;
     A P = P - K PHt^T;  P = (A P) - (A P)[:, :3] Hp^T K^T + K R K^T  (Joseph form, A = I - K H).
     About 6x fewer multiplications than the generic 6x6x6 products (the IMM does six of these per 2D plot);
-    same result as the generic update to rounding (tests/test_tracker_kalman.py).  ``Hp`` is (>= m, 3); returns (d2, det S).
+    same result as the generic update to rounding (tests/test_tracker_kalman.py).  Work blocks are indexed in
+    place (w[k, i, j]), not sliced: a slice is a reference-counted view (speed).  ``Hp`` is (>= m, 3); returns (d2, det S).
     """
-    PHt = w[0]
-    S = w[1]
-    Si = w[2]
-    K = w[3]
-    KR = w[4]
-    T = w[5]
     # PHt = P H^T  (6 x m)
     for i in range(6):
         for a in range(m):
-            PHt[i, a] = P[i, 0] * Hp[a, 0] + P[i, 1] * Hp[a, 1] + P[i, 2] * Hp[a, 2]
+            w[0, i, a] = P[i, 0] * Hp[a, 0] + P[i, 1] * Hp[a, 1] + P[i, 2] * Hp[a, 2]
     # S = H P H^T + R
     for a in range(m):
         for b in range(m):
-            S[a, b] = Hp[a, 0] * PHt[0, b] + Hp[a, 1] * PHt[1, b] + Hp[a, 2] * PHt[2, b] + R[a, b]
-    det = inv_sym(S, m, Si)
+            w[1, a, b] = Hp[a, 0] * w[0, 0, b] + Hp[a, 1] * w[0, 1, b] + Hp[a, 2] * w[0, 2, b] + R[a, b]
+    det = _inv_sym_w(w, m)
     if not (det > 0.0):
         return np.inf, det
     d2 = 0.0
     for a in range(m):
         for b in range(m):
-            d2 += y[a] * Si[a, b] * y[b]
+            d2 += y[a] * w[2, a, b] * y[b]
     # K = PHt S^-1
     for i in range(6):
         for b in range(m):
             s = 0.0
             for a in range(m):
-                s += PHt[i, a] * Si[a, b]
-            K[i, b] = s
+                s += w[0, i, a] * w[2, a, b]
+            w[3, i, b] = s
     # x += K y
     for i in range(6):
         s = 0.0
         for a in range(m):
-            s += K[i, a] * y[a]
+            s += w[3, i, a] * y[a]
         x[i] += s
     # T = A P = P - K PHt^T
     for i in range(6):
         for j in range(6):
             s = P[i, j]
             for a in range(m):
-                s -= K[i, a] * PHt[j, a]
-            T[i, j] = s
+                s -= w[3, i, a] * w[0, j, a]
+            w[5, i, j] = s
     # KR = K R;  then T H^T into PHt (PHt is no longer needed)
     for i in range(6):
         for b in range(m):
             s = 0.0
             for a in range(m):
-                s += K[i, a] * R[a, b]
-            KR[i, b] = s
+                s += w[3, i, a] * R[a, b]
+            w[4, i, b] = s
     for i in range(6):
         for a in range(m):
-            PHt[i, a] = T[i, 0] * Hp[a, 0] + T[i, 1] * Hp[a, 1] + T[i, 2] * Hp[a, 2]
+            w[0, i, a] = w[5, i, 0] * Hp[a, 0] + w[5, i, 1] * Hp[a, 1] + w[5, i, 2] * Hp[a, 2]
     # P = T - (T H^T) K^T + K R K^T   (upper triangle, mirrored)
     for i in range(6):
         for j in range(i, 6):
-            s = T[i, j]
+            s = w[5, i, j]
             for a in range(m):
-                s += -PHt[i, a] * K[j, a] + KR[i, a] * K[j, a]
+                s += -w[0, i, a] * w[3, j, a] + w[4, i, a] * w[3, j, a]
             P[i, j] = s
             P[j, i] = s
+    return d2, det
+
+
+@kernel(inline="always")
+def joseph_update_hpos1(x, P, y, Hp, R):
+    """:func:`joseph_update_hpos` for m = 1, written out on scalars (generated; same operation order).
+
+    Scalars instead of work arrays: stores into a work array may alias P, which forces reloads (speed).
+    Returns (d2, det S)."""
+    p00 = P[0, 0]
+    p01 = P[0, 1]
+    p02 = P[0, 2]
+    p03 = P[0, 3]
+    p04 = P[0, 4]
+    p05 = P[0, 5]
+    p11 = P[1, 1]
+    p12 = P[1, 2]
+    p13 = P[1, 3]
+    p14 = P[1, 4]
+    p15 = P[1, 5]
+    p22 = P[2, 2]
+    p23 = P[2, 3]
+    p24 = P[2, 4]
+    p25 = P[2, 5]
+    p33 = P[3, 3]
+    p34 = P[3, 4]
+    p35 = P[3, 5]
+    p44 = P[4, 4]
+    p45 = P[4, 5]
+    p55 = P[5, 5]
+    h00 = Hp[0, 0]
+    h01 = Hp[0, 1]
+    h02 = Hp[0, 2]
+    c00 = p00 * h00 + p01 * h01 + p02 * h02
+    c10 = p01 * h00 + p11 * h01 + p12 * h02
+    c20 = p02 * h00 + p12 * h01 + p22 * h02
+    c30 = p03 * h00 + p13 * h01 + p23 * h02
+    c40 = p04 * h00 + p14 * h01 + p24 * h02
+    c50 = p05 * h00 + p15 * h01 + p25 * h02
+    s00 = h00 * c00 + h01 * c10 + h02 * c20 + R[0, 0]
+    det = s00
+    if not (det > 0.0):
+        return np.inf, det
+    i00 = 1.0 / det
+    y0 = y[0]
+    d2 = 0.0
+    d2 += y0 * i00 * y0
+    k00 = 0.0 + c00 * i00
+    k10 = 0.0 + c10 * i00
+    k20 = 0.0 + c20 * i00
+    k30 = 0.0 + c30 * i00
+    k40 = 0.0 + c40 * i00
+    k50 = 0.0 + c50 * i00
+    x[0] += 0.0 + k00 * y0
+    x[1] += 0.0 + k10 * y0
+    x[2] += 0.0 + k20 * y0
+    x[3] += 0.0 + k30 * y0
+    x[4] += 0.0 + k40 * y0
+    x[5] += 0.0 + k50 * y0
+    t00 = p00 - k00 * c00
+    t01 = p01 - k00 * c10
+    t02 = p02 - k00 * c20
+    t03 = p03 - k00 * c30
+    t04 = p04 - k00 * c40
+    t05 = p05 - k00 * c50
+    t10 = p01 - k10 * c00
+    t11 = p11 - k10 * c10
+    t12 = p12 - k10 * c20
+    t13 = p13 - k10 * c30
+    t14 = p14 - k10 * c40
+    t15 = p15 - k10 * c50
+    t20 = p02 - k20 * c00
+    t21 = p12 - k20 * c10
+    t22 = p22 - k20 * c20
+    t23 = p23 - k20 * c30
+    t24 = p24 - k20 * c40
+    t25 = p25 - k20 * c50
+    t30 = p03 - k30 * c00
+    t31 = p13 - k30 * c10
+    t32 = p23 - k30 * c20
+    t33 = p33 - k30 * c30
+    t34 = p34 - k30 * c40
+    t35 = p35 - k30 * c50
+    t40 = p04 - k40 * c00
+    t41 = p14 - k40 * c10
+    t42 = p24 - k40 * c20
+    t43 = p34 - k40 * c30
+    t44 = p44 - k40 * c40
+    t45 = p45 - k40 * c50
+    t50 = p05 - k50 * c00
+    t51 = p15 - k50 * c10
+    t52 = p25 - k50 * c20
+    t53 = p35 - k50 * c30
+    t54 = p45 - k50 * c40
+    t55 = p55 - k50 * c50
+    r00 = 0.0 + k00 * R[0, 0]
+    r10 = 0.0 + k10 * R[0, 0]
+    r20 = 0.0 + k20 * R[0, 0]
+    r30 = 0.0 + k30 * R[0, 0]
+    r40 = 0.0 + k40 * R[0, 0]
+    r50 = 0.0 + k50 * R[0, 0]
+    g00 = t00 * h00 + t01 * h01 + t02 * h02
+    g10 = t10 * h00 + t11 * h01 + t12 * h02
+    g20 = t20 * h00 + t21 * h01 + t22 * h02
+    g30 = t30 * h00 + t31 * h01 + t32 * h02
+    g40 = t40 * h00 + t41 * h01 + t42 * h02
+    g50 = t50 * h00 + t51 * h01 + t52 * h02
+    v = t00 + (-g00 * k00 + r00 * k00)
+    P[0, 0] = v
+    v = t01 + (-g00 * k10 + r00 * k10)
+    P[0, 1] = v
+    P[1, 0] = v
+    v = t02 + (-g00 * k20 + r00 * k20)
+    P[0, 2] = v
+    P[2, 0] = v
+    v = t03 + (-g00 * k30 + r00 * k30)
+    P[0, 3] = v
+    P[3, 0] = v
+    v = t04 + (-g00 * k40 + r00 * k40)
+    P[0, 4] = v
+    P[4, 0] = v
+    v = t05 + (-g00 * k50 + r00 * k50)
+    P[0, 5] = v
+    P[5, 0] = v
+    v = t11 + (-g10 * k10 + r10 * k10)
+    P[1, 1] = v
+    v = t12 + (-g10 * k20 + r10 * k20)
+    P[1, 2] = v
+    P[2, 1] = v
+    v = t13 + (-g10 * k30 + r10 * k30)
+    P[1, 3] = v
+    P[3, 1] = v
+    v = t14 + (-g10 * k40 + r10 * k40)
+    P[1, 4] = v
+    P[4, 1] = v
+    v = t15 + (-g10 * k50 + r10 * k50)
+    P[1, 5] = v
+    P[5, 1] = v
+    v = t22 + (-g20 * k20 + r20 * k20)
+    P[2, 2] = v
+    v = t23 + (-g20 * k30 + r20 * k30)
+    P[2, 3] = v
+    P[3, 2] = v
+    v = t24 + (-g20 * k40 + r20 * k40)
+    P[2, 4] = v
+    P[4, 2] = v
+    v = t25 + (-g20 * k50 + r20 * k50)
+    P[2, 5] = v
+    P[5, 2] = v
+    v = t33 + (-g30 * k30 + r30 * k30)
+    P[3, 3] = v
+    v = t34 + (-g30 * k40 + r30 * k40)
+    P[3, 4] = v
+    P[4, 3] = v
+    v = t35 + (-g30 * k50 + r30 * k50)
+    P[3, 5] = v
+    P[5, 3] = v
+    v = t44 + (-g40 * k40 + r40 * k40)
+    P[4, 4] = v
+    v = t45 + (-g40 * k50 + r40 * k50)
+    P[4, 5] = v
+    P[5, 4] = v
+    v = t55 + (-g50 * k50 + r50 * k50)
+    P[5, 5] = v
+    return d2, det
+
+
+@kernel(inline="always")
+def joseph_update_hpos2(x, P, y, Hp, R):
+    """:func:`joseph_update_hpos` for m = 2, written out on scalars (generated; same operation order).
+
+    Scalars instead of work arrays: stores into a work array may alias P, which forces reloads (speed).
+    Returns (d2, det S)."""
+    p00 = P[0, 0]
+    p01 = P[0, 1]
+    p02 = P[0, 2]
+    p03 = P[0, 3]
+    p04 = P[0, 4]
+    p05 = P[0, 5]
+    p11 = P[1, 1]
+    p12 = P[1, 2]
+    p13 = P[1, 3]
+    p14 = P[1, 4]
+    p15 = P[1, 5]
+    p22 = P[2, 2]
+    p23 = P[2, 3]
+    p24 = P[2, 4]
+    p25 = P[2, 5]
+    p33 = P[3, 3]
+    p34 = P[3, 4]
+    p35 = P[3, 5]
+    p44 = P[4, 4]
+    p45 = P[4, 5]
+    p55 = P[5, 5]
+    h00 = Hp[0, 0]
+    h01 = Hp[0, 1]
+    h02 = Hp[0, 2]
+    h10 = Hp[1, 0]
+    h11 = Hp[1, 1]
+    h12 = Hp[1, 2]
+    c00 = p00 * h00 + p01 * h01 + p02 * h02
+    c01 = p00 * h10 + p01 * h11 + p02 * h12
+    c10 = p01 * h00 + p11 * h01 + p12 * h02
+    c11 = p01 * h10 + p11 * h11 + p12 * h12
+    c20 = p02 * h00 + p12 * h01 + p22 * h02
+    c21 = p02 * h10 + p12 * h11 + p22 * h12
+    c30 = p03 * h00 + p13 * h01 + p23 * h02
+    c31 = p03 * h10 + p13 * h11 + p23 * h12
+    c40 = p04 * h00 + p14 * h01 + p24 * h02
+    c41 = p04 * h10 + p14 * h11 + p24 * h12
+    c50 = p05 * h00 + p15 * h01 + p25 * h02
+    c51 = p05 * h10 + p15 * h11 + p25 * h12
+    s00 = h00 * c00 + h01 * c10 + h02 * c20 + R[0, 0]
+    s01 = h00 * c01 + h01 * c11 + h02 * c21 + R[0, 1]
+    s10 = h10 * c00 + h11 * c10 + h12 * c20 + R[1, 0]
+    s11 = h10 * c01 + h11 * c11 + h12 * c21 + R[1, 1]
+    det = s00 * s11 - s01 * s10
+    if not (det > 0.0):
+        return np.inf, det
+    i00 = s11 / det
+    i11 = s00 / det
+    i01 = -s01 / det
+    i10 = -s10 / det
+    y0 = y[0]
+    y1 = y[1]
+    d2 = 0.0
+    d2 += y0 * i00 * y0
+    d2 += y0 * i01 * y1
+    d2 += y1 * i10 * y0
+    d2 += y1 * i11 * y1
+    k00 = 0.0 + c00 * i00 + c01 * i10
+    k01 = 0.0 + c00 * i01 + c01 * i11
+    k10 = 0.0 + c10 * i00 + c11 * i10
+    k11 = 0.0 + c10 * i01 + c11 * i11
+    k20 = 0.0 + c20 * i00 + c21 * i10
+    k21 = 0.0 + c20 * i01 + c21 * i11
+    k30 = 0.0 + c30 * i00 + c31 * i10
+    k31 = 0.0 + c30 * i01 + c31 * i11
+    k40 = 0.0 + c40 * i00 + c41 * i10
+    k41 = 0.0 + c40 * i01 + c41 * i11
+    k50 = 0.0 + c50 * i00 + c51 * i10
+    k51 = 0.0 + c50 * i01 + c51 * i11
+    x[0] += 0.0 + k00 * y0 + k01 * y1
+    x[1] += 0.0 + k10 * y0 + k11 * y1
+    x[2] += 0.0 + k20 * y0 + k21 * y1
+    x[3] += 0.0 + k30 * y0 + k31 * y1
+    x[4] += 0.0 + k40 * y0 + k41 * y1
+    x[5] += 0.0 + k50 * y0 + k51 * y1
+    t00 = p00 - k00 * c00 - k01 * c01
+    t01 = p01 - k00 * c10 - k01 * c11
+    t02 = p02 - k00 * c20 - k01 * c21
+    t03 = p03 - k00 * c30 - k01 * c31
+    t04 = p04 - k00 * c40 - k01 * c41
+    t05 = p05 - k00 * c50 - k01 * c51
+    t10 = p01 - k10 * c00 - k11 * c01
+    t11 = p11 - k10 * c10 - k11 * c11
+    t12 = p12 - k10 * c20 - k11 * c21
+    t13 = p13 - k10 * c30 - k11 * c31
+    t14 = p14 - k10 * c40 - k11 * c41
+    t15 = p15 - k10 * c50 - k11 * c51
+    t20 = p02 - k20 * c00 - k21 * c01
+    t21 = p12 - k20 * c10 - k21 * c11
+    t22 = p22 - k20 * c20 - k21 * c21
+    t23 = p23 - k20 * c30 - k21 * c31
+    t24 = p24 - k20 * c40 - k21 * c41
+    t25 = p25 - k20 * c50 - k21 * c51
+    t30 = p03 - k30 * c00 - k31 * c01
+    t31 = p13 - k30 * c10 - k31 * c11
+    t32 = p23 - k30 * c20 - k31 * c21
+    t33 = p33 - k30 * c30 - k31 * c31
+    t34 = p34 - k30 * c40 - k31 * c41
+    t35 = p35 - k30 * c50 - k31 * c51
+    t40 = p04 - k40 * c00 - k41 * c01
+    t41 = p14 - k40 * c10 - k41 * c11
+    t42 = p24 - k40 * c20 - k41 * c21
+    t43 = p34 - k40 * c30 - k41 * c31
+    t44 = p44 - k40 * c40 - k41 * c41
+    t45 = p45 - k40 * c50 - k41 * c51
+    t50 = p05 - k50 * c00 - k51 * c01
+    t51 = p15 - k50 * c10 - k51 * c11
+    t52 = p25 - k50 * c20 - k51 * c21
+    t53 = p35 - k50 * c30 - k51 * c31
+    t54 = p45 - k50 * c40 - k51 * c41
+    t55 = p55 - k50 * c50 - k51 * c51
+    r00 = 0.0 + k00 * R[0, 0] + k01 * R[1, 0]
+    r01 = 0.0 + k00 * R[0, 1] + k01 * R[1, 1]
+    r10 = 0.0 + k10 * R[0, 0] + k11 * R[1, 0]
+    r11 = 0.0 + k10 * R[0, 1] + k11 * R[1, 1]
+    r20 = 0.0 + k20 * R[0, 0] + k21 * R[1, 0]
+    r21 = 0.0 + k20 * R[0, 1] + k21 * R[1, 1]
+    r30 = 0.0 + k30 * R[0, 0] + k31 * R[1, 0]
+    r31 = 0.0 + k30 * R[0, 1] + k31 * R[1, 1]
+    r40 = 0.0 + k40 * R[0, 0] + k41 * R[1, 0]
+    r41 = 0.0 + k40 * R[0, 1] + k41 * R[1, 1]
+    r50 = 0.0 + k50 * R[0, 0] + k51 * R[1, 0]
+    r51 = 0.0 + k50 * R[0, 1] + k51 * R[1, 1]
+    g00 = t00 * h00 + t01 * h01 + t02 * h02
+    g01 = t00 * h10 + t01 * h11 + t02 * h12
+    g10 = t10 * h00 + t11 * h01 + t12 * h02
+    g11 = t10 * h10 + t11 * h11 + t12 * h12
+    g20 = t20 * h00 + t21 * h01 + t22 * h02
+    g21 = t20 * h10 + t21 * h11 + t22 * h12
+    g30 = t30 * h00 + t31 * h01 + t32 * h02
+    g31 = t30 * h10 + t31 * h11 + t32 * h12
+    g40 = t40 * h00 + t41 * h01 + t42 * h02
+    g41 = t40 * h10 + t41 * h11 + t42 * h12
+    g50 = t50 * h00 + t51 * h01 + t52 * h02
+    g51 = t50 * h10 + t51 * h11 + t52 * h12
+    v = t00 + (-g00 * k00 + r00 * k00) + (-g01 * k01 + r01 * k01)
+    P[0, 0] = v
+    v = t01 + (-g00 * k10 + r00 * k10) + (-g01 * k11 + r01 * k11)
+    P[0, 1] = v
+    P[1, 0] = v
+    v = t02 + (-g00 * k20 + r00 * k20) + (-g01 * k21 + r01 * k21)
+    P[0, 2] = v
+    P[2, 0] = v
+    v = t03 + (-g00 * k30 + r00 * k30) + (-g01 * k31 + r01 * k31)
+    P[0, 3] = v
+    P[3, 0] = v
+    v = t04 + (-g00 * k40 + r00 * k40) + (-g01 * k41 + r01 * k41)
+    P[0, 4] = v
+    P[4, 0] = v
+    v = t05 + (-g00 * k50 + r00 * k50) + (-g01 * k51 + r01 * k51)
+    P[0, 5] = v
+    P[5, 0] = v
+    v = t11 + (-g10 * k10 + r10 * k10) + (-g11 * k11 + r11 * k11)
+    P[1, 1] = v
+    v = t12 + (-g10 * k20 + r10 * k20) + (-g11 * k21 + r11 * k21)
+    P[1, 2] = v
+    P[2, 1] = v
+    v = t13 + (-g10 * k30 + r10 * k30) + (-g11 * k31 + r11 * k31)
+    P[1, 3] = v
+    P[3, 1] = v
+    v = t14 + (-g10 * k40 + r10 * k40) + (-g11 * k41 + r11 * k41)
+    P[1, 4] = v
+    P[4, 1] = v
+    v = t15 + (-g10 * k50 + r10 * k50) + (-g11 * k51 + r11 * k51)
+    P[1, 5] = v
+    P[5, 1] = v
+    v = t22 + (-g20 * k20 + r20 * k20) + (-g21 * k21 + r21 * k21)
+    P[2, 2] = v
+    v = t23 + (-g20 * k30 + r20 * k30) + (-g21 * k31 + r21 * k31)
+    P[2, 3] = v
+    P[3, 2] = v
+    v = t24 + (-g20 * k40 + r20 * k40) + (-g21 * k41 + r21 * k41)
+    P[2, 4] = v
+    P[4, 2] = v
+    v = t25 + (-g20 * k50 + r20 * k50) + (-g21 * k51 + r21 * k51)
+    P[2, 5] = v
+    P[5, 2] = v
+    v = t33 + (-g30 * k30 + r30 * k30) + (-g31 * k31 + r31 * k31)
+    P[3, 3] = v
+    v = t34 + (-g30 * k40 + r30 * k40) + (-g31 * k41 + r31 * k41)
+    P[3, 4] = v
+    P[4, 3] = v
+    v = t35 + (-g30 * k50 + r30 * k50) + (-g31 * k51 + r31 * k51)
+    P[3, 5] = v
+    P[5, 3] = v
+    v = t44 + (-g40 * k40 + r40 * k40) + (-g41 * k41 + r41 * k41)
+    P[4, 4] = v
+    v = t45 + (-g40 * k50 + r40 * k50) + (-g41 * k51 + r41 * k51)
+    P[4, 5] = v
+    P[5, 4] = v
+    v = t55 + (-g50 * k50 + r50 * k50) + (-g51 * k51 + r51 * k51)
+    P[5, 5] = v
     return d2, det
