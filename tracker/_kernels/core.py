@@ -435,6 +435,85 @@ def _inv(S, m, Si):
     return d
 
 
+@kernel(inline="always")
+def _predict_model(k, dt, omega, x0, P0, Q, xm, Pm, T):
+    """xm[k] = F x0[k], Pm[k] = F P0[k] F^T + Q for the CV (omega = 0) or CT model k.
+
+    :func:`tracker._kernels.kalman.transition_blocks` + :func:`~tracker._kernels.kalman.predict_blocks`
+    with F's structural zeros skipped (B and G couple x-y only, z is CV) and the blocks indexed in place
+    (no array views: reference counting and strided layouts; speed).  Bit-identical to them: the skipped
+    terms are exact zeros and the remaining sums keep their order.
+    """
+    if abs(omega) < 1e-12:
+        b00 = dt
+        b01 = 0.0
+        b10 = 0.0
+        b11 = dt
+        g00 = 1.0
+        g01 = 0.0
+        g10 = 0.0
+        g11 = 1.0
+    else:
+        sn = math.sin(omega * dt)
+        cs = math.cos(omega * dt)
+        b00 = sn / omega
+        b01 = -(1.0 - cs) / omega
+        b10 = (1.0 - cs) / omega
+        b11 = sn / omega
+        g00 = cs
+        g01 = -sn
+        g10 = sn
+        g11 = cs
+    x3 = x0[k, 3]
+    x4 = x0[k, 4]
+    x5 = x0[k, 5]
+    xm[k, 0] = x0[k, 0] + b00 * x3 + b01 * x4
+    xm[k, 1] = x0[k, 1] + b10 * x3 + b11 * x4
+    xm[k, 2] = x0[k, 2] + dt * x5
+    xm[k, 3] = 0.0 + g00 * x3 + g01 * x4
+    xm[k, 4] = 0.0 + g10 * x3 + g11 * x4
+    xm[k, 5] = 0.0 + 1.0 * x5
+    # T = F P: top rows P_p. + B P_v. ; bottom rows G P_v.
+    for j in range(6):
+        p3 = P0[k, 3, j]
+        p4 = P0[k, 4, j]
+        p5 = P0[k, 5, j]
+        T[0, j] = P0[k, 0, j] + b00 * p3 + b01 * p4
+        T[1, j] = P0[k, 1, j] + b10 * p3 + b11 * p4
+        T[2, j] = P0[k, 2, j] + dt * p5
+        T[3, j] = 0.0 + g00 * p3 + g01 * p4
+        T[4, j] = 0.0 + g10 * p3 + g11 * p4
+        T[5, j] = 0.0 + 1.0 * p5
+    # Pm = T F^T + Q  (upper triangle, mirrored)
+    for i in range(6):
+        t3 = T[i, 3]
+        t4 = T[i, 4]
+        t5 = T[i, 5]
+        c0 = T[i, 0] + t3 * b00 + t4 * b01
+        c1 = T[i, 1] + t3 * b10 + t4 * b11
+        c2 = T[i, 2] + t5 * dt
+        c3 = 0.0 + t3 * g00 + t4 * g01
+        c4 = 0.0 + t3 * g10 + t4 * g11
+        c5 = 0.0 + t5 * 1.0
+        if i <= 0:
+            Pm[k, i, 0] = c0 + Q[i, 0]
+            Pm[k, 0, i] = Pm[k, i, 0]
+        if i <= 1:
+            Pm[k, i, 1] = c1 + Q[i, 1]
+            Pm[k, 1, i] = Pm[k, i, 1]
+        if i <= 2:
+            Pm[k, i, 2] = c2 + Q[i, 2]
+            Pm[k, 2, i] = Pm[k, i, 2]
+        if i <= 3:
+            Pm[k, i, 3] = c3 + Q[i, 3]
+            Pm[k, 3, i] = Pm[k, i, 3]
+        if i <= 4:
+            Pm[k, i, 4] = c4 + Q[i, 4]
+            Pm[k, 4, i] = Pm[k, i, 4]
+        Pm[k, i, 5] = c5 + Q[i, 5]
+        Pm[k, 5, i] = Pm[k, i, 5]
+
+
 @kernel
 def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
              ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, hs_buf):
@@ -478,11 +557,8 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
     # positions differ by metres, the up direction by micro-radians)
     up_vector_approx(x0[0, 0], x0[0, 1], x0[0, 2], earth_r, up)
     process_noise(dt, q_h, q_v, up, Q)
-    Bb = F[0:3, 0:3]
-    Gb = F[3:6, 3:6]
     for k in range(3):
-        transition_blocks(dt, 0.0 if k == 0 else (omega if k == 1 else -omega), Bb, Gb)
-        predict_blocks(x0[k], P0[k], Bb, Gb, Q, xm[k], Pm[k], tmp)
+        _predict_model(k, dt, 0.0 if k == 0 else (omega if k == 1 else -omega), x0, P0, Q, xm, Pm, tmp)
         d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig,
                                    origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
         L[k] = logl
