@@ -314,3 +314,26 @@ def test_scalar_polar_updates_equal_the_structured_update():
             assert a == b
             np.testing.assert_array_equal(x2, x1)
             np.testing.assert_array_equal(P2, P1)
+
+
+def test_scalar_position_updates_equal_the_structured_update():
+    """joseph_update_position2/3 (generated scalar code, the tracker's Cartesian updates) equal
+    joseph_update_position bit for bit (same operation order)."""
+    from tracker._kernels.kalman import joseph_update_position, joseph_update_position2, joseph_update_position3
+
+    rng = np.random.default_rng(13)
+    w = work_buffer()
+    for _ in range(300):
+        for m, fn in ((2, joseph_update_position2), (3, joseph_update_position3)):
+            x = rng.normal(size=6) * 1e3
+            P = _rand_spd(rng, 6, 1e4)
+            R = np.zeros((3, 3))
+            R[:m, :m] = _rand_spd(rng, m, 1e3)
+            y = np.zeros(3)
+            y[:m] = rng.normal(size=m) * 100
+            x1, P1, x2, P2 = x.copy(), P.copy(), x.copy(), P.copy()
+            a = joseph_update_position(x1, P1, y, R, m, w)
+            b = fn(x2, P2, y, R)
+            assert a == b
+            np.testing.assert_array_equal(x2, x1)
+            np.testing.assert_array_equal(P2, P1)

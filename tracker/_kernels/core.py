@@ -36,6 +36,8 @@ from tracker._kernels.kalman import (
     joseph_update_hpos1,
     joseph_update_hpos2,
     joseph_update_position,
+    joseph_update_position2,
+    joseph_update_position3,
     predict,
     predict_blocks,
     predict_cv_inplace,
@@ -322,7 +324,10 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
             R[2, 2] = cov[j, 5]
         for a in range(m):
             y[a] = pos[j, a] - x[a]
-        d2, det = joseph_update_position(x, P, y, R, m, w)
+        if m == 3:
+            d2, det = joseph_update_position3(x, P, y, R)
+        else:
+            d2, det = joseph_update_position2(x, P, y, R)
     else:
         s = ps[j]
         m = 2
