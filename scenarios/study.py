@@ -156,6 +156,7 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
         set_threads(threads)
     from scenarios.day import simulate_traffic
 
+    t_chunk = time.perf_counter()
     ctx = _context(spec)
     opts = day_options(spec)
     rows: list[tuple] = []
@@ -169,7 +170,8 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-    return {"d0": d0, "d1": d1, "rows": rows, "days": days, "peak_rss_mb": rss_mb}
+    return {"d0": d0, "d1": d1, "rows": rows, "days": days, "peak_rss_mb": rss_mb,
+            "seconds": time.perf_counter() - t_chunk}
 
 
 def warm_pipeline(spec: StudySpec) -> float:
@@ -327,14 +329,17 @@ def _executor(workers: int, scheduler: str | None):
 
         return (lambda fn, *a: client.submit(fn, *a, pure=False)), as_completed, shutdown
     if workers <= 1:
-        class _Done:
-            def __init__(self, value):
-                self._v = value
+        class _Lazy:
+            """In-process 'future': the chunk is computed when its result is asked for, so each
+            chunk is stored (and the progress bar moves) before the next one starts."""
+
+            def __init__(self, fn, args):
+                self._fn, self._args = fn, args
 
             def result(self):
-                return self._v
+                return self._fn(*self._args)
 
-        return (lambda fn, *a: _Done(fn(*a))), (lambda fs: iter(fs)), (lambda: None)
+        return (lambda fn, *a: _Lazy(fn, a)), (lambda fs: iter(fs)), (lambda: None)
     import concurrent.futures as cf
     import multiprocessing as mp
 
@@ -392,11 +397,11 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
         futures = {}
         for d0, d1 in todo:
             f = submit(run_chunk, spec, d0, d1, threads)
-            futures[f] = (d0, d1, time.perf_counter())
+            futures[f] = (d0, d1)
         for f in as_completed(list(futures)):
-            d0, d1, t_sub = futures[f]
+            d0, d1 = futures[f]
             result = f.result()
-            store.write_chunk(result, time.perf_counter() - t_sub)
+            store.write_chunk(result, result["seconds"])
             peak_rss = max(peak_rss, result.get("peak_rss_mb", 0.0))
             prog.update(d1 - d0)
             if pause_s > 0:
