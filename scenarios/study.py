@@ -355,10 +355,13 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
               progress: bool | None = None, max_chunks: int | None = None, log=print) -> Path:
     """Run (or resume) a study into ``out/study.sqlite``; returns the store path."""
     ctx = validate_spec(spec)
+    if scheduler and scheduler != "local" and not scheduler.startswith("tcp://"):
+        raise InputError(f"--scheduler {scheduler!r}: expected tcp://HOST:PORT or local")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")
     store_path = out / "study.sqlite"
+    created = False
     if store_path.exists():
         store = Store(store_path)
         meta = store.meta()
@@ -373,6 +376,7 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     else:
         out.mkdir(parents=True, exist_ok=True)
         store = Store(store_path)
+        created = True
     store.set_meta(study_key=spec.key(), study_json=json.dumps(asdict(spec), sort_keys=True),
                    schema_version=SCHEMA_VERSION, complete=0)
     done = store.done_chunks()
@@ -384,9 +388,20 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     # Warm every Numba cache in the parent before any worker starts, so workers load compiled
     # kernels from the on-disk cache instead of each compiling them: one real network-day of this
     # study runs in-process (its result is discarded; the chunk is computed again by a worker).
-    if workers > 1 or scheduler:
-        warm_pipeline(spec)
-    submit, as_completed, shutdown = _executor(workers, scheduler)
+    try:
+        if workers > 1 or scheduler:
+            warm_pipeline(spec)
+        submit, as_completed, shutdown = _executor(workers, scheduler)
+    except BaseException:
+        # nothing computed yet: leave no store behind if this run created it
+        store.close()
+        if created:
+            store_path.unlink(missing_ok=True)
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     threads = 1 if (workers > 1 or scheduler) else None
     # Test hook: pause after each stored chunk so interruption tests can hit a run mid-way
     # (a real study's chunks take seconds; the tests' tiny ones take milliseconds).

@@ -141,11 +141,12 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
     (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
     (["--days", "0"], "--days 0"),
     (["--days", "-3"], "--days -3"),
+    (["--days", "1", "--scheduler", "bogus"], "--scheduler 'bogus'"),
 ])
 def test_bad_inputs(cli, tmp_path, args, message):
     code, out, err = cli("tradeoff", *args, "--out", tmp_path / "o")
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "o" / "study.sqlite").exists()
+    assert not (tmp_path / "o").exists()  # nothing left behind
 
 
 def test_study_file_with_unknown_scenario(cli, tmp_path):
