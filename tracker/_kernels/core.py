@@ -30,12 +30,9 @@ from radar._jit import kernel
 from radar._kernels.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
-    ct_transition,
-    cv_transition,
-    joseph_update,
+    inv_sym,
     joseph_update_hpos1,
     joseph_update_hpos2,
-    joseph_update_position,
     joseph_update_position2,
     joseph_update_position3,
     predict,
@@ -381,7 +378,7 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
             S[1, 2] = cand_P[c, 1, 2] + cov[j, 4]
             S[2, 1] = S[1, 2]
             S[2, 2] = cand_P[c, 2, 2] + cov[j, 5]
-        det = _inv(S, m, Si)
+        det = inv_sym(S, m, Si)
         if not (det > 0.0):
             return np.inf, m
         d2 = Si[0, 0] * dy0 * dy0 + 2.0 * Si[0, 1] * dy0 * dy1 + Si[1, 1] * dy1 * dy1
@@ -401,43 +398,10 @@ def _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, 
             S[a, b] = acc
     S[0, 0] += ssig[s, 0] * ssig[s, 0]
     S[1, 1] += ssig[s, 1] * ssig[s, 1]
-    det = _inv(S, 2, Si)
+    det = inv_sym(S, 2, Si)
     if not (det > 0.0):
         return np.inf, 2
     return Si[0, 0] * dy0 * dy0 + 2.0 * Si[0, 1] * dy0 * dy1 + Si[1, 1] * dy1 * dy1, 2
-
-
-@kernel(inline="always")
-def _inv(S, m, Si):
-    if m == 2:
-        d = S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]
-        if d > 0.0:
-            Si[0, 0] = S[1, 1] / d
-            Si[1, 1] = S[0, 0] / d
-            Si[0, 1] = -S[0, 1] / d
-            Si[1, 0] = -S[1, 0] / d
-        return d
-    a = S[0, 0]
-    b = S[0, 1]
-    c = S[0, 2]
-    e = S[1, 1]
-    f = S[1, 2]
-    i = S[2, 2]
-    A = e * i - f * f
-    B = -(b * i - c * f)
-    C = b * f - c * e
-    d = a * A + b * B + c * C
-    if d > 0.0:
-        Si[0, 0] = A / d
-        Si[0, 1] = B / d
-        Si[0, 2] = C / d
-        Si[1, 0] = B / d
-        Si[1, 1] = (a * i - c * c) / d
-        Si[1, 2] = -(a * f - b * c) / d
-        Si[2, 0] = C / d
-        Si[2, 1] = Si[1, 2]
-        Si[2, 2] = (a * e - b * b) / d
-    return d
 
 
 @kernel(inline="always")
