@@ -26,6 +26,7 @@ stage).  The number generated and kept are both reported in :class:`FeedStats`.
 from __future__ import annotations
 
 import math
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -295,16 +296,30 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     np.cumsum(cap, out=slot_start[1:])
     ns = int(slot_start[-1])
     stats.slots = ns
-    o_valid = np.zeros(ns, np.bool_)
-    o_time = np.empty(ns)
-    o_range = np.empty(ns)
-    o_az = np.empty(ns)
-    o_el = np.empty(ns)
-    o_dims = np.empty(ns, np.int8)
-    o_scan = np.empty(ns, np.int64)
-    o_mc = np.empty(ns)
-    o_sq = np.empty(ns, np.int32)
-    o_pd = np.empty(ns)
+    ws = _workspace_acquire()
+    try:
+        return _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns,
+                         options, window, seed, day, nr, frame, convert)
+    finally:
+        _workspace_release(ws)
+
+
+def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns, options,
+              window, seed, day, nr, frame, convert):
+    """The scan kernel, false plots, sort and conversion of :func:`generate_plots` (scratch from ``ws``)."""
+    from radar._kernels import feeds as K
+    from radar.plotlog import Plots
+
+    o_valid = ws.get("valid", ns, np.bool_)
+    o_valid[:] = False
+    o_time = ws.get("time", ns, np.float64)
+    o_range = ws.get("range", ns, np.float64)
+    o_az = ws.get("az", ns, np.float64)
+    o_el = ws.get("el", ns, np.float64)
+    o_dims = ws.get("dims", ns, np.int8)
+    o_scan = ws.get("scan", ns, np.int64)
+    o_mc = ws.get("mode_c", ns, np.float64)
+    o_sq = ws.get("squawk", ns, np.int32)
     nose, beam, tail = options.aspect_db
     K.scan_plots(tf, tr, ta, tb, slot_start, *tw,
                  np.ascontiguousarray(targets.uid, np.int64), np.ascontiguousarray(targets.rcs_m2, np.float64),
@@ -314,16 +329,21 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
                  ra.pd_coop, ra.sigma, ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
                  float(nose), float(beam), float(tail), aspect_norm(options.aspect_db), float(options.mti_notch_mps),
                  float(options.mode_c_step_m), k0, k1,
-                 o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq, o_pd)
-    cols = dict(zip(PLOT_COLUMN_TYPES, K.compact_slots(o_valid, slot_start, np.ascontiguousarray(tf, np.int64),
-                                                       np.ascontiguousarray(tr, np.int64), o_time, o_range, o_az,
-                                                       o_el, o_dims, o_mc, o_sq, o_scan)))
-    stats.target_plots = np.bincount(cols["sensor"], minlength=nr).astype(np.int64)
+                 o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq)
+    # the valid slots as rows (task by task), not compacted: the sort gathers the columns from the slots
+    tf = np.ascontiguousarray(tf, np.int64)
+    tr = np.ascontiguousarray(tr, np.int64)
+    counts = np.empty(tf.size, np.int64)
+    K.valid_counts(o_valid, slot_start, counts)
+    row_start = np.zeros(tf.size + 1, np.int64)
+    np.cumsum(counts, out=row_start[1:])
+    nt = int(row_start[-1])
+    stats.target_plots = np.bincount(tr, weights=counts, minlength=nr).astype(np.int64)
     stats.seconds["plots"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    parts = [cols]
     stats.false_generated = np.zeros(nr, np.int64)
     stats.false_kept = np.zeros(nr, np.int64)
+    fp = {k: np.zeros(0, dt) for k, dt in PLOT_COLUMN_TYPES.items()}
     if options.false_plots and nr:
         if window is None:
             s, e = traj.time_span()
@@ -339,17 +359,31 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
             keep = _near_targets(fp, ra, traj, options.false_plot_window_m)
             fp = {k: a[keep] for k, a in fp.items()}
         stats.false_kept = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
-        parts.append(fp)
+    fp = {k: np.ascontiguousarray(fp[k], dt) for k, dt in PLOT_COLUMN_TYPES.items()}
     stats.seconds["false_plots"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    allc = sort_plots({k: np.concatenate([p[k] for p in parts]) for k in cols})
-    n = allc["time_s"].size
+    # rows: the target plots (valid slots, task by task), then the false plots; one key pass, one stable
+    # time order, one gather into the plot table's columns (its dtypes)
+    nf = int(fp["time_s"].size)
+    n = nt + nf
+    key_time = ws.get("key_time", n, np.float64)
+    key_src = ws.get("key_src", n, np.int64)
+    key_task = ws.get("key_task", n, np.int64)
+    K.plot_keys(o_valid, slot_start, row_start, o_time, key_time, key_src, key_task)
+    key_time[nt:] = fp["time_s"]
+    key_src[nt:] = -1 - np.arange(nf, dtype=np.int64)
+    key_task[nt:] = -1
+    out = {k: np.empty(n, dt) for k, dt in _OUT_TYPES.items()}
+    order = _time_order(key_time, ws)
+    K.gather_slot_plots(order, key_src, key_task, tf, tr, o_time, o_range, o_az, o_el, o_dims, o_mc, o_sq, o_scan,
+                        *(fp[k] for k in PLOT_COLUMN_TYPES), *(out[k] for k in PLOT_COLUMN_TYPES))
+    del order, key_time, key_src, key_task
+    _order_ties(out)
     stats.seconds["sort"] = time.perf_counter() - tick
     tick = time.perf_counter()
     if convert and n:
-        enu, cov = convert_to_enu(allc, ra, frame)
-        allc.update(x_m=enu[:, 0], y_m=enu[:, 1], z_m=enu[:, 2], cov=cov)
-    plots = Plots.from_columns(n, **allc)
+        out["x_m"], out["y_m"], out["z_m"], out["cov"] = _convert_columns(out, ra, frame)
+    plots = Plots.from_columns(n, **out)
     stats.seconds["convert"] = time.perf_counter() - tick
     return plots, stats
 
@@ -359,14 +393,91 @@ PLOT_COLUMN_TYPES = dict(time_s=np.float64, sensor=np.int64, range_m=np.float64,
                          scan=np.int64)
 
 
+class _Workspace:
+    """Scratch arrays of :func:`generate_plots` (scan slots, sort keys), kept between calls.
+
+    Speed: a fresh array costs a page fault per page on first touch (on a virtual machine, several
+    times the cost of writing it); a day of 10,000 flights needs ~1.5 GB of scratch, which a second
+    call reuses.  :func:`release_workspace` frees it."""
+
+    def __init__(self):
+        self.bufs = {}
+
+    def get(self, name: str, n: int, dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        b = self.bufs.get(name)
+        if b is None or b.size < n or b.dtype != dtype:
+            self.bufs.pop(name, None)
+            b = np.empty(max(int(n), 1), dtype)
+            self.bufs[name] = b
+        return b[:n]
+
+
+_WORKSPACE = _Workspace()
+_WORKSPACE_LOCK = threading.Lock()
+
+
+def _workspace_acquire() -> _Workspace:
+    """The shared workspace, or a fresh one when another thread is using it."""
+    return _WORKSPACE if _WORKSPACE_LOCK.acquire(blocking=False) else _Workspace()
+
+
+def _workspace_release(ws: _Workspace) -> None:
+    if ws is _WORKSPACE:
+        _WORKSPACE_LOCK.release()
+
+
+def release_workspace() -> None:
+    """Free the scratch arrays :func:`generate_plots` keeps between calls."""
+    with _WORKSPACE_LOCK:
+        _WORKSPACE.bufs.clear()
+
+
+#: dtypes of the columns generate_plots hands to :class:`radar.plotlog.Plots` (its own, so no copy there)
+_OUT_TYPES = dict(PLOT_COLUMN_TYPES, sensor=np.int32, truth=np.int32)
+
+
+def _time_order(t: np.ndarray, ws=None) -> np.ndarray:
+    """``np.argsort(t, kind="stable")`` (parallel bucketed kernel :func:`radar._kernels.feeds.stable_time_order`;
+    NumPy's stable argsort if t holds a NaN).  With a workspace ``ws`` the result is its scratch."""
+    from radar._kernels import feeds as K
+
+    t = np.ascontiguousarray(t, np.float64)
+    ws = ws or _Workspace()
+    order = ws.get("order", t.size, np.int64)
+    nb = int(max(1, min(1 << 16, t.size // 1024)))
+    _ties, ok = K.stable_time_order(t, nb, 16, order, ws.get("order_t", t.size, np.float64))
+    if not ok:
+        order = np.argsort(t, kind="stable")
+    return order
+
+
+def _order_ties(cols: dict) -> None:
+    """In place: the columns, already stably sorted by time, in the stable (time, sensor, scan, range)
+    order -- each group of equal times (rare with random antenna phases), still in input order, is
+    ordered by a stable lexsort on (sensor, scan, range); that is the full stable lexsort."""
+    ts = cols["time_s"]
+    if ts.size < 2:
+        return
+    eq = ts[1:] == ts[:-1]
+    if not eq.any():
+        return
+    start = np.nonzero(eq & ~np.concatenate(([False], eq[:-1])))[0]
+    stop = np.nonzero(eq & ~np.concatenate((eq[1:], [False])))[0] + 2
+    for a, b in zip(start.tolist(), stop.tolist()):
+        sub = a + np.lexsort((cols["range_m"][a:b], cols["scan"][a:b], cols["sensor"][a:b]))
+        for k in PLOT_COLUMN_TYPES:
+            cols[k][a:b] = cols[k][sub]
+
+
 def plot_order(cols: dict) -> np.ndarray:
     """Stable order by (time, sensor, scan, range): ``np.lexsort((range, scan, sensor, time))``.
 
-    Speed: one argsort on time (ties are rare with random antenna phases), then only the groups of equal
-    times are ordered by (sensor, scan, range, position) -- the same permutation as the stable lexsort,
-    without its four passes over every plot."""
-    t = cols["time_s"]
-    order = np.argsort(t, kind="stable")
+    Speed: one stable time order (:func:`_time_order`; ties are rare with random antenna phases), then
+    only the groups of equal times are ordered by (sensor, scan, range, position) -- the same
+    permutation as the stable lexsort, without its four passes over every plot."""
+    t = np.asarray(cols["time_s"], np.float64)
+    order = _time_order(t)
     if t.size < 2:
         return order
     ts = t[order]
@@ -384,62 +495,53 @@ def plot_order(cols: dict) -> np.ndarray:
 
 
 def sort_plots(cols: dict) -> dict:
-    """The plot columns in :func:`plot_order` (stable by (time, sensor, scan, range)), sorted in place
-    when they already have the plot dtypes (``cols`` is consumed).
+    """The ten plot columns in :func:`plot_order` (stable by (time, sensor, scan, range)), in the
+    dtypes of :data:`PLOT_COLUMN_TYPES`.
 
-    Speed: sorted by time with the bucketed kernel :func:`radar._kernels.feeds.sort_columns_by_time`
-    (equal to a stable argsort on time, without a cache miss per element); then only the groups of
-    equal times (rare), still in input order, are ordered by (sensor, scan, range)."""
-    from radar._kernels import feeds as K
-
-    names = tuple(PLOT_COLUMN_TYPES)
-    out = {k: np.ascontiguousarray(cols[k], PLOT_COLUMN_TYPES[k]) for k in names}
-    n = out["time_s"].size
-    if n < 200_000:  # small days (studies): everything is in cache, one argsort + gather is quicker
-        return _gather(out, plot_order(out))
-    nb = int(max(1, min(1 << 16, n // 2048)))
-    if not K.sort_columns_by_time(*(out[k] for k in names), nb):
-        return out
-    ts = out["time_s"]
-    eq = ts[1:] == ts[:-1]
-    start = np.nonzero(eq & ~np.concatenate(([False], eq[:-1])))[0]
-    stop = np.nonzero(eq & ~np.concatenate((eq[1:], [False])))[0] + 2
-    for a, b in zip(start.tolist(), stop.tolist()):
-        sub = a + np.lexsort((out["range_m"][a:b], out["scan"][a:b], out["sensor"][a:b]))
-        for k in names:
-            out[k][a:b] = out[k][sub]
-    return out
-
-
-def _gather(cols: dict, order: np.ndarray) -> dict:
-    """The ten plot columns permuted by ``order`` (one Numba pass, :func:`radar._kernels.feeds.gather_plots`)."""
+    Speed: a stable time order by the parallel bucketed kernel, one Numba gather of the ten columns
+    (:func:`radar._kernels.feeds.gather_plots`), then only the groups of equal times (rare) are ordered
+    by (sensor, scan, range)."""
     from radar._kernels import feeds as K
 
     names = tuple(PLOT_COLUMN_TYPES)
     src = [np.ascontiguousarray(cols[k], PLOT_COLUMN_TYPES[k]) for k in names]
+    order = _time_order(src[0])
     out = [np.empty(order.size, PLOT_COLUMN_TYPES[k]) for k in names]
     K.gather_plots(np.ascontiguousarray(order, np.int64), *src, *out)
-    return dict(zip(names, out))
+    out = dict(zip(names, out))
+    _order_ties(out)
+    return out
 
 
-def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
-    """Scenario ENU positions and covariances of polar plots (Numba twin of
-    :func:`radar.measurement.convert_polar`, which is its test oracle)."""
+def _convert_columns(cols: dict, ra: RadarArrays, frame=None):
+    """(x, y, z, cov (n, 6)) in scenario ENU of polar plot columns (:func:`radar._kernels.feeds.convert_plots`)."""
     from radar._kernels import feeds as K
     from radar.frame import Frame
     from radar.measurement import MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M
 
     frame = frame or Frame()
     n = cols["range_m"].size
-    enu = np.empty((n, 3))
+    x = np.empty(n)
+    y = np.empty(n)
+    z = np.empty(n)
     cov = np.empty((n, 6))
+    sensor = np.asarray(cols["sensor"])
+    # int32 (the plot table's) or int64 as given: no conversion copy
+    sensor = np.ascontiguousarray(sensor, sensor.dtype if sensor.dtype in (np.int32, np.int64) else np.int64)
     K.convert_plots(np.ascontiguousarray(cols["range_m"], np.float64), np.ascontiguousarray(cols["azimuth_rad"], np.float64),
                     np.ascontiguousarray(cols["elevation_rad"], np.float64), np.ascontiguousarray(cols["mode_c_m"], np.float64),
-                    np.ascontiguousarray(cols["sensor"], np.int64), ra.lat, ra.lon, ra.h_ant, ra.sigma,
+                    sensor, ra.lat, ra.lon, ra.h_ant, ra.sigma,
                     np.ascontiguousarray(ra.kind == 0), REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M,
                     np.ascontiguousarray(frame.origin_ecef, np.float64), np.ascontiguousarray(frame.rotation, np.float64),
-                    MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M, enu, cov)
-    return enu, cov
+                    MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M, x, y, z, cov)
+    return x, y, z, cov
+
+
+def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
+    """Scenario ENU positions (n, 3) and covariances (n, 6) of polar plots (Numba twin of
+    :func:`radar.measurement.convert_polar`, which is its test oracle)."""
+    x, y, z, cov = _convert_columns(cols, ra, frame)
+    return np.column_stack((x, y, z)), cov
 
 
 def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None) -> dict:

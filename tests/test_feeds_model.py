@@ -371,6 +371,25 @@ def test_plot_order_is_the_stable_lexsort_with_ties():
                                                                       cols["time_s"])))
 
 
+def test_plot_order_time_kernel_matches_stable_argsort():
+    """The bucketed stable time order (any bucket count, clustered and equal times, a NaN -> NumPy fallback)."""
+    from radar._kernels import feeds as K
+
+    rng = np.random.default_rng(21)
+    t = np.concatenate([rng.uniform(0, 10, 30000), np.full(500, 3.0), rng.uniform(5e4, 5e4 + 1, 3000)])
+    t = t[rng.permutation(t.size)]
+    want = np.argsort(t, kind="stable")
+    for nb, nchunk in ((1, 1), (7, 3), (4096, 16)):
+        order = np.empty(t.size, np.int64)
+        ties, ok = K.stable_time_order(t, nb, nchunk, order, np.empty(t.size))
+        assert ok and ties
+        np.testing.assert_array_equal(order, want)
+    t[123] = np.nan
+    cols = dict(time_s=t, sensor=rng.integers(0, 3, t.size), scan=rng.integers(0, 3, t.size), range_m=rng.random(t.size))
+    np.testing.assert_array_equal(feeds.plot_order(cols), np.lexsort((cols["range_m"], cols["scan"], cols["sensor"],
+                                                                      cols["time_s"])))
+
+
 def test_sort_plots_matches_plot_order_gather():
     """The bucketed in-place sort gives the columns of the stable (time, sensor, scan, range) order."""
     rng = np.random.default_rng(12)

@@ -80,7 +80,7 @@ def poisson(lam, k0, k1, a, b, c, j0):
 
 # ------------------------------------------------------------------------------------------
 # trajectories
-@kernel
+@kernel(inline="always")
 def eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out):
     """State of flight f at time t: out = (lat, lon, h, v_e, v_n, v_u) (rad, rad, m, m/s local ENU).
 
@@ -127,6 +127,34 @@ def eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out):
     return ph_wp[g]
 
 
+@kernel(inline="always")
+def eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t):
+    """(phase, lat, lon, h) of :func:`eval_state` at t -- the same expressions, without the velocity
+    (speed: the scan kernel's fixed-point iterations need only the position)."""
+    a = offsets[f]
+    b = offsets[f + 1]
+    if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
+        return 0, np.nan, np.nan, np.nan
+    lo = a
+    hi = b - 1
+    while hi - lo > 1:  # t_wp[lo] <= t < t_wp[hi]
+        mid = (lo + hi) // 2
+        if t_wp[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    g = lo
+    k = lo + 1
+    dt = t_wp[k] - t_wp[g]
+    u = 0.0
+    if dt > 0.0:
+        u = (t - t_wp[g]) / dt
+    lat = lat_wp[g] + u * (lat_wp[k] - lat_wp[g])
+    lon = lon_wp[g] + u * (lon_wp[k] - lon_wp[g])
+    h = h_wp[g] + u * (h_wp[k] - h_wp[g])
+    return ph_wp[g], lat, lon, h
+
+
 @kernel(parallel=True)
 def eval_many(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, flights, times):
     """Vectorised :func:`eval_state`: (lat, lon, h, v (n,3), phase) for pairs (flights[i], times[i])."""
@@ -150,7 +178,7 @@ def eval_many(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, flights, times):
 
 # ------------------------------------------------------------------------------------------
 # geometry
-@kernel
+@kernel(inline="always")
 def grid_bilinear(grid, g, lat, lon, lat0, dlat, lon0, dlon):
     """Bilinear value of grid[g] at (lat, lon) rad on a regular axis (first value, step; step may be < 0).
 
@@ -172,7 +200,7 @@ def grid_bilinear(grid, g, lat, lon, lat0, dlat, lon0, dlon):
             + u * ((1.0 - w) * grid[g, i + 1, j] + w * grid[g, i + 1, j + 1]))
 
 
-@kernel
+@kernel(inline="always")
 def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
     """Target (lat, lon rad, h m) seen from one radar (site lat, lon rad, antenna MSL m).
 
@@ -208,7 +236,7 @@ def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
     out[8] = (nn * (1.0 - WGS84_E2) + h) * sl
 
 
-@kernel
+@kernel(inline="always")
 def azimuth_view(lat, lon, r_lat, r_lon):
     """The azimuth of :func:`polar_view` alone (same expression, same bits)."""
     dl = lon - r_lon
@@ -219,7 +247,47 @@ def azimuth_view(lat, lon, r_lat, r_lon):
     return az
 
 
-@kernel
+@kernel(inline="always")
+def azimuth_view_sc(lat, lon, r_lon, sin_r_lat, cos_r_lat):
+    """:func:`azimuth_view` with sin and cos of the site's latitude given (same expression, same bits)."""
+    dl = lon - r_lon
+    az = math.atan2(math.sin(dl) * math.cos(lat),
+                    cos_r_lat * math.sin(lat) - sin_r_lat * math.cos(lat) * math.cos(dl))
+    if az < 0.0:
+        az += TWO_PI
+    return az
+
+
+@kernel(inline="always")
+def polar_view_sc(lat, lon, h, r_lat, r_lon, sin_r_lat, cos_r_lat, r_h_ant, kr, earth_r, out):
+    """:func:`polar_view` with sin and cos of the site's latitude given (same expressions, same bits)."""
+    dl = lon - r_lon
+    s1 = math.sin((lat - r_lat) * 0.5)
+    s2 = math.sin(dl * 0.5)
+    hav = s1 * s1 + cos_r_lat * math.cos(lat) * s2 * s2
+    if hav > 1.0:
+        hav = 1.0
+    g = 2.0 * math.asin(math.sqrt(hav))
+    az = math.atan2(math.sin(dl) * math.cos(lat),
+                    cos_r_lat * math.sin(lat) - sin_r_lat * math.cos(lat) * math.cos(dl))
+    if az < 0.0:
+        az += TWO_PI
+    ge = g * earth_r / kr
+    b = kr + (h - r_h_ant)
+    horiz = b * math.sin(ge)
+    vert = b * math.cos(ge) - kr
+    out[0] = math.sqrt(horiz * horiz + vert * vert)
+    out[1] = az
+    out[2] = math.atan2(vert, horiz)
+    sl = math.sin(lat)
+    cl = math.cos(lat)
+    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+    out[6] = (nn + h) * cl * math.cos(lon)
+    out[7] = (nn + h) * cl * math.sin(lon)
+    out[8] = (nn * (1.0 - WGS84_E2) + h) * sl
+
+
+@kernel(inline="always")
 def range_elevation(lat, cos_lat, lon, h, r_lat, cos_r_lat, r_lon, r_h_ant, kr, earth_r):
     """(range, elevation) of :func:`polar_view` only, with the cosines of the two latitudes given: the
     same expressions in the same order (so the same bits), without the azimuth and the target's ECEF
@@ -238,7 +306,7 @@ def range_elevation(lat, cos_lat, lon, h, r_lat, cos_r_lat, r_lon, r_h_ant, kr, 
     return math.sqrt(horiz * horiz + vert * vert), math.atan2(vert, horiz)
 
 
-@kernel
+@kernel(inline="always")
 def visible(lat, lon, h, rng, el, g, gmin, gmax, lat0, dlat, lon0, dlon, range_max, el_min, el_max, alt_max):
     """Geometry-visible and inside the radar's limits (no Pd): h between the grids' min and max
     visible heights at (lat, lon), range <= instrumented range, elevation and altitude limits."""
@@ -253,7 +321,7 @@ def visible(lat, lon, h, rng, el, g, gmin, gmax, lat0, dlat, lon0, dlon, range_m
     return True
 
 
-@kernel
+@kernel(inline="always")
 def aspect_gain(cos_psi, nose_db, beam_db, tail_db, norm):
     """RCS aspect factor g(psi)/mean(g): dB interpolated linearly in psi between nose (0), beam (pi/2), tail (pi)."""
     psi = math.acos(min(1.0, max(-1.0, cos_psi)))
@@ -264,7 +332,7 @@ def aspect_gain(cos_psi, nose_db, beam_db, tail_db, norm):
     return 10.0 ** (db / 10.0) / norm
 
 
-@kernel
+@kernel(inline="always")
 def swerling1_pd(rng, rcs, snr_ref, ref_range, ref_rcs, pfa):
     """Swerling-1 single-scan Pd: SNR = SNR_ref (rcs/rcs_ref) (R_ref/R)^4, Pd = Pfa^(1/(1+SNR))."""
     snr = snr_ref * (rcs / ref_rcs) * (ref_range / rng) ** 4
@@ -473,13 +541,14 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                r_kind, r_iff, r_key, r_snr_ref, r_ref_range, r_ref_rcs, r_pfa, r_pd_coop, r_sigma,
                gmin, gmax, lat0, dlat, lon0, dlon, kr, earth_r,
                nose_db, beam_db, tail_db, aspect_norm, notch_mps, mode_c_step_m, key0, key1,
-               o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mode_c, o_squawk, o_pd):
+               o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mode_c, o_squawk):
     """One task per (flight, radar, interval): for every antenna revolution inside [t_a, t_b] find the
     instant the beam crosses the target (t = t0 + (theta(t)/2 pi) T + k T, solved by fixed point on the
     unwrapped azimuth), then detect and measure.  Task i owns slots slot_start[i]:slot_start[i+1].
 
     Draw indices per (flight uid, radar key, revolution): 0 primary detection, 1 reply, 2-7 noise.
-    Radar kinds: 0 PSR_3D, 1 PSR_2D, 2 SSR.  ``o_pd`` is the primary Pd used (NaN for SSR).
+    Radar kinds: 0 PSR_3D, 1 PSR_2D, 2 SSR.  Only valid slots (o_valid True) have their columns written,
+    so the slot arrays may be reused scratch.
     """
     ntask = task_f.size
     for i in prange(ntask):
@@ -497,8 +566,12 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         b = offsets[f + 1]
         t_first = t_wp[a]
         t_last = t_wp[b - 1]
-        eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, min(max(ta, t_first), t_last), buf)
-        thu = azimuth_view(buf[0], buf[1], r_lat[r], r_lon[r])
+        # speed: the site's latitude sine and cosine once per task (the same values in every view)
+        s_rlat = math.sin(r_lat[r])
+        c_rlat = math.cos(r_lat[r])
+        rlon = r_lon[r]
+        _p0, la0, lo0, _h0 = eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, min(max(ta, t_first), t_last))
+        thu = azimuth_view_sc(la0, lo0, rlon, s_rlat, c_rlat)
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
         dthu = 0.0  # azimuth change per revolution, extrapolated to warm-start the next solve
         while slot < slot_end:
@@ -510,9 +583,10 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             moved = 1.0
             for _it in range(4):
                 tc = min(max(t, t_first), t_last)
-                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
-                # speed: the iteration needs only the azimuth; the full view of the final state is below
-                az = azimuth_view(buf[0], buf[1], r_lat[r], r_lon[r])
+                # speed: the iteration needs only the position and azimuth; the velocity and the full view
+                # of the final state are below
+                ph, la, lo, _hh = eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc)
+                az = azimuth_view_sc(la, lo, rlon, s_rlat, c_rlat)
                 thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
                 tn = t0 + (k + thu / TWO_PI) * period
                 moved = abs(tn - t)
@@ -530,9 +604,12 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             elif moved > 1e-6:
                 # not converged to 1 microsecond in 4 iterations: evaluate at the final instant
                 ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
-            # else: the last iterate (< 1 us before t: < 1 mm of motion) is the measured state
+            elif _airborne(ph):
+                # the last iterate (< 1 us before t: < 1 mm of motion) is the measured state: its full state
+                # (the same evaluation at the same instant tc)
+                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
             if _airborne(ph):
-                polar_view(buf[0], buf[1], buf[2], r_lat[r], r_lon[r], r_h_ant[r], r_ecef[r], kr, earth_r, view)
+                polar_view_sc(buf[0], buf[1], buf[2], r_lat[r], rlon, s_rlat, c_rlat, r_h_ant[r], kr, earth_r, view)
             o_valid[slot] = False
             rev = int(math.floor((t - t0) / period + 1e-9))
             o_scan[slot] = rev
@@ -583,7 +660,6 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                         reply = uniform(key0, key1, uid, rk, rev, 1) < r_pd_coop[r]
                     if detected or reply:
                         o_valid[slot] = True
-                        o_pd[slot] = pd
                         o_range[slot] = rng + r_sigma[r, 0] * normal(key0, key1, uid, rk, rev, 2)
                         azm = view[1] + r_sigma[r, 1] * normal(key0, key1, uid, rk, rev, 4)
                         o_az[slot] = azm - TWO_PI * math.floor(azm / TWO_PI)
@@ -604,7 +680,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
 
 
 # ------------------------------------------------------------------------------------------
-@kernel
+@kernel(inline="always")
 def destination(lat, lon, az, dist, radius):
     """Point at great-circle distance ``dist`` (m) and initial bearing ``az`` (rad) on a sphere."""
     d = dist / radius
@@ -675,24 +751,34 @@ def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_sc
 # ------------------------------------------------------------------------------------------
 @kernel(parallel=True)
 def convert_plots(r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef,
-                  frame_rot, mode_c_sigma, unknown_sigma, out_enu, out_cov):
-    """Polar plots -> scenario ENU and covariance, the model of :func:`radar.measurement.convert_polar`
-    (its oracle): exact 4/3-Earth conversion (:func:`radar.measurement.polar_to_enu_k`), analytic Jacobian
-    (:func:`polar_jacobian_k`; the oracle differences the model, agreement ~1e-9 relative), 2D plots at the Mode C elevation (vertical sigma
-    ``mode_c_sigma``) or at 0 elevation (``unknown_sigma``) along the local up."""
+                  frame_rot, mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov):
+    """Polar plots -> scenario ENU (out_x, out_y, out_z) and covariance (out_cov (n, 6)), the model of
+    :func:`radar.measurement.convert_polar` (its oracle): exact 4/3-Earth conversion
+    (:func:`radar.measurement.polar_to_enu_k`), analytic Jacobian (:func:`polar_jacobian_k`; the oracle
+    differences the model, agreement ~1e-9 relative), 2D plots at the Mode C elevation (vertical sigma
+    ``mode_c_sigma``) or at 0 elevation (``unknown_sigma``) along the local up.
+
+    Speed: the sines and cosines of the sites' latitudes and longitudes are computed once per sensor (the
+    same calls, so the same bits), not once per plot; x, y, z are written as separate contiguous
+    columns (the plot table's layout, no copy afterwards)."""
     n = r.size
+    ns = s_lat.size
+    site = np.empty((ns, 4))
+    for s in range(ns):
+        site[s, 0] = math.sin(s_lat[s])
+        site[s, 1] = math.cos(s_lat[s])
+        site[s, 2] = math.sin(s_lon[s])
+        site[s, 3] = math.cos(s_lon[s])
     chunk = 2048
     nchunk = (n + chunk - 1) // chunk
     for c_i in prange(nchunk):
         # buffers per chunk of plots (speed: no allocation per plot)
-        p = np.empty(3)
-        q = np.empty(3)
         J = np.empty((3, 3))
         u = np.empty(3)
         C = np.empty((3, 3))
         for i in range(c_i * chunk, min(n, (c_i + 1) * chunk)):
-            _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef,
-                         frame_rot, mode_c_sigma, unknown_sigma, out_enu, out_cov, p, q, J, u, C)
+            _convert_one(i, r, az, el, mode_c, sensor, s_lon, s_h, s_sig, s_is3, site, kr, earth_r, origin_ecef,
+                         frame_rot, mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov, J, u, C)
 
 
 @kernel
@@ -788,16 +874,16 @@ def polar_jacobian_k(r, az, el, lat, lon, h_ant, frame_rot, kr, earth_r, J):
         J[k, 2] = frame_rot[k, 0] * je0 + frame_rot[k, 1] * je1 + frame_rot[k, 2] * je2
 
 
-@kernel
-def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef, frame_rot,
-                 mode_c_sigma, unknown_sigma, out_enu, out_cov, p, q, J, u, C):
-    """One plot of :func:`convert_plots` (buffers p, q, J, u, C supplied by the caller).
+@kernel(inline="always")
+def _convert_one(i, r, az, el, mode_c, sensor, s_lon, s_h, s_sig, s_is3, site, kr, earth_r, origin_ecef, frame_rot,
+                 mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov, J, u, C):
+    """One plot of :func:`convert_plots` (buffers J, u, C supplied by the caller; ``site[s]`` = sin, cos of
+    sensor s's latitude, then of its longitude).
 
     Speed: the position is :func:`radar.measurement.polar_to_enu_k` written out (the same expressions,
     so the same bits), and its intermediate sines and cosines serve the analytic Jacobian (the model
     of :func:`polar_jacobian_k`) and the local up, instead of three separate evaluations."""
     s = sensor[i]
-    lat = s_lat[s]
     lon = s_lon[s]
     h_ant = s_h[s]
     e = el[i]
@@ -825,8 +911,8 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, 
     rho = math.sqrt(ri * ri + a * a + 2.0 * ri * a * math.sin(e))
     h = rho - a + h_ant
     g = a * math.atan2(ri * math.cos(e), a + ri * math.sin(e)) / R
-    sl = math.sin(lat)
-    cl = math.cos(lat)
+    sl = site[s, 0]
+    cl = site[s, 1]
     sg = math.sin(g)
     cg = math.cos(g)
     ca = math.cos(azi)
@@ -849,16 +935,17 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, 
     dx = ex - origin_ecef[0]
     dy = ey - origin_ecef[1]
     dz = ez - origin_ecef[2]
-    for k in range(3):
-        out_enu[i, k] = frame_rot[k, 0] * dx + frame_rot[k, 1] * dy + frame_rot[k, 2] * dz
+    out_x[i] = frame_rot[0, 0] * dx + frame_rot[0, 1] * dy + frame_rot[0, 2] * dz
+    out_y[i] = frame_rot[1, 0] * dx + frame_rot[1, 1] * dy + frame_rot[1, 2] * dz
+    out_z[i] = frame_rot[2, 0] * dx + frame_rot[2, 1] * dy + frame_rot[2, 2] * dz
     # --- analytic Jacobian (derivation in polar_jacobian_k)
     rho2 = rho * rho
     dh_dr = (ri + a * se) / rho
     dh_de = ri * a * ce / rho
     dg_dr = (a / R) * a * ce / rho2
     dg_de = -(a / R) * ri * (ri + a * se) / rho2
-    so = math.sin(lon)
-    co = math.cos(lon)
+    so = site[s, 2]
+    co = site[s, 3]
     # dP/dg and dP/daz on the unit sphere, with U, N, E the site's spherical up / north / east
     gx = -sg * cl * co + cg * (ca * -sl * co + sa * -so)
     gy = -sg * cl * so + cg * (ca * -sl * so + sa * co)
@@ -1144,125 +1231,142 @@ def slope_envelope(h, ds, climb_grad, descent_grad):
 
 # ------------------------------------------------------------------------------------------
 @kernel(parallel=True)
-def compact_slots(o_valid, slot_start, task_f, task_r, o_time, o_range, o_az, o_el, o_dims, o_mode_c, o_squawk,
-                  o_scan):
-    """The valid slots of :func:`scan_plots` as plot columns, in slot order (task by task):
-    (time, sensor, range, azimuth, elevation, dims, mode C, squawk, truth, scan).  Speed: a count pass and
-    a copy pass over the tasks (task i writes only its own output rows) instead of a boolean-mask
-    gather per column and a repeated task index."""
-    ntask = task_f.size
-    counts = np.zeros(ntask, np.int64)
+def valid_counts(o_valid, slot_start, counts):
+    """counts[i] = number of valid slots of task i (task i owns slots slot_start[i]:slot_start[i+1])."""
+    ntask = counts.size
     for i in prange(ntask):
         c = 0
         for q in range(slot_start[i], slot_start[i + 1]):
             if o_valid[q]:
                 c += 1
         counts[i] = c
-    start = np.zeros(ntask + 1, np.int64)
-    for i in range(ntask):
-        start[i + 1] = start[i] + counts[i]
-    n = start[ntask]
-    time_s = np.empty(n)
-    sensor = np.empty(n, np.int64)
-    range_m = np.empty(n)
-    az = np.empty(n)
-    el = np.empty(n)
-    dims = np.empty(n, np.int8)
-    mode_c = np.empty(n)
-    squawk = np.empty(n, np.int32)
-    truth = np.empty(n, np.int64)
-    scan = np.empty(n, np.int64)
+
+
+@kernel(parallel=True)
+def plot_keys(o_valid, slot_start, start, o_time, key_time, key_src, key_task):
+    """Row p of the target plots (valid slots in slot order, task by task; task i's rows from start[i]):
+    key_time[p] its time, key_src[p] its slot, key_task[p] its task.  Task i writes only its own rows.
+
+    Speed: the plot columns are not compacted; :func:`gather_slot_plots` reads the slots directly in
+    the sorted order (one pass over ~20 bytes a row instead of copying ten columns twice)."""
+    ntask = start.size - 1
     for i in prange(ntask):
         w = start[i]
         for q in range(slot_start[i], slot_start[i + 1]):
             if o_valid[q]:
-                time_s[w] = o_time[q]
-                sensor[w] = task_r[i]
-                range_m[w] = o_range[q]
-                az[w] = o_az[q]
-                el[w] = o_el[q]
-                dims[w] = o_dims[q]
-                mode_c[w] = o_mode_c[q]
-                squawk[w] = o_squawk[q]
-                truth[w] = task_f[i]
-                scan[w] = o_scan[q]
+                key_time[w] = o_time[q]
+                key_src[w] = q
+                key_task[w] = i
                 w += 1
-    return time_s, sensor, range_m, az, el, dims, mode_c, squawk, truth, scan
 
 
 @kernel(parallel=True)
-def sort_columns_by_time(time_s, sensor, range_m, az, el, dims, mode_c, squawk, truth, scan, nb):
-    """Sort the ten plot columns in place by time, stably (the permutation of ``np.argsort(time_s,
-    kind="stable")``).  Returns True if two plots share a time (the caller then orders those by
-    (sensor, scan, range)).
+def stable_time_order(t, nb, nchunk, order, bt):
+    """order = the permutation of ``np.argsort(t, kind="stable")`` (``order``, ``bt``: caller buffers of
+    t.size).  Returns (ties, ok): ties if two values are equal (the caller then orders each group of
+    equal times by its other keys); ok False (order unset) when t holds a NaN, which the caller sorts
+    another way.
 
-    Speed (a gather by a global permutation misses the cache on every element): a stable counting
-    scatter into ``nb`` time buckets (the bucket index is monotone in time, so bucket order is time
-    order), then a stable merge sort of each bucket, which fits in cache (buckets in parallel)."""
-    n = time_s.size
-    if n < 2:
-        return False
-    tmin = time_s[0]
-    tmax = time_s[0]
+    Speed: parallel, and the same result whatever the thread count: ``nchunk`` fixed chunks of the input
+    count their values per time bucket (``nb`` buckets; the bucket index is monotone in t, so bucket
+    order is time order); a prefix sum over (bucket, chunk) gives every chunk its place in every bucket,
+    so the scatter of (t, index) keeps input order within a bucket; then each bucket (small, in cache)
+    is sorted by a stable merge sort."""
+    n = t.size
+    if n == 0:
+        return False, True
+    tmin = t[0]
+    tmax = t[0]
+    bad = False
     for i in range(n):
-        tmin = min(tmin, time_s[i])
-        tmax = max(tmax, time_s[i])
+        v = t[i]
+        if v != v:
+            bad = True
+            break
+        if v < tmin:
+            tmin = v
+        if v > tmax:
+            tmax = v
+    if bad:
+        return False, False
     scale = 0.0
     if tmax > tmin:
         scale = nb / (tmax - tmin)
-    bkt = np.empty(n, np.int64)
-    start = np.zeros(nb + 1, np.int64)
-    for i in range(n):
-        k = int((time_s[i] - tmin) * scale)
-        k = min(max(k, 0), nb - 1)
-        bkt[i] = k
-        start[k + 1] += 1
+    csize = (n + nchunk - 1) // nchunk
+    hist = np.zeros((nchunk, nb), np.int64)
+    for c in prange(nchunk):
+        for i in range(c * csize, min(n, (c + 1) * csize)):
+            k = int((t[i] - tmin) * scale)
+            k = min(max(k, 0), nb - 1)
+            hist[c, k] += 1
+    bstart = np.zeros(nb + 1, np.int64)
+    acc = 0
     for k in range(nb):
-        start[k + 1] += start[k]
-    pos = start[:nb].copy()
-    a_t = np.empty(n)
-    a_s = np.empty(n, sensor.dtype)
-    a_r = np.empty(n)
-    a_az = np.empty(n)
-    a_el = np.empty(n)
-    a_d = np.empty(n, dims.dtype)
-    a_mc = np.empty(n)
-    a_sq = np.empty(n, squawk.dtype)
-    a_tr = np.empty(n, truth.dtype)
-    a_sc = np.empty(n, scan.dtype)
-    for i in range(n):  # stable: plots keep their input order within a bucket
-        d = pos[bkt[i]]
-        pos[bkt[i]] = d + 1
-        a_t[d] = time_s[i]
-        a_s[d] = sensor[i]
-        a_r[d] = range_m[i]
-        a_az[d] = az[i]
-        a_el[d] = el[i]
-        a_d[d] = dims[i]
-        a_mc[d] = mode_c[i]
-        a_sq[d] = squawk[i]
-        a_tr[d] = truth[i]
-        a_sc[d] = scan[i]
+        bstart[k] = acc
+        for c in range(nchunk):
+            m = hist[c, k]
+            hist[c, k] = acc
+            acc += m
+    bstart[nb] = acc
+    for c in prange(nchunk):
+        for i in range(c * csize, min(n, (c + 1) * csize)):
+            k = int((t[i] - tmin) * scale)
+            k = min(max(k, 0), nb - 1)
+            d = hist[c, k]
+            hist[c, k] = d + 1
+            bt[d] = t[i]
+            order[d] = i
     ties = np.zeros(nb, np.bool_)
     for q in prange(nb):
-        a = start[q]
-        e = start[q + 1]
-        if e - a == 0:
+        a = bstart[q]
+        e = bstart[q + 1]
+        if e - a < 2:
             continue
-        sub = np.argsort(a_t[a:e], kind="mergesort")
-        for j in range(e - a):
-            m = a + sub[j]
-            time_s[a + j] = a_t[m]
-            sensor[a + j] = a_s[m]
-            range_m[a + j] = a_r[m]
-            az[a + j] = a_az[m]
-            el[a + j] = a_el[m]
-            dims[a + j] = a_d[m]
-            mode_c[a + j] = a_mc[m]
-            squawk[a + j] = a_sq[m]
-            truth[a + j] = a_tr[m]
-            scan[a + j] = a_sc[m]
-        for j in range(a + 1, e):
-            if time_s[j] == time_s[j - 1]:
+        sub = np.argsort(bt[a:e], kind="mergesort")
+        idx = order[a:e].copy()
+        prev = bt[a + sub[0]]
+        order[a] = idx[sub[0]]
+        for j in range(1, e - a):
+            m = sub[j]
+            order[a + j] = idx[m]
+            if bt[a + m] == prev:
                 ties[q] = True
-    return ties.any()
+            prev = bt[a + m]
+    return ties.any(), True
+
+
+@kernel(parallel=True)
+def gather_slot_plots(order, key_src, key_task, task_f, task_r, s_time, s_range, s_az, s_el, s_dims, s_mode_c,
+                      s_squawk, s_scan, f_time, f_sensor, f_range, f_az, f_el, f_dims, f_mode_c, f_squawk, f_truth,
+                      f_scan, o_time, o_sensor, o_range, o_az, o_el, o_dims, o_mode_c, o_squawk, o_truth, o_scan):
+    """Output row i = row order[i] of (target plots, then false plots): a target row p reads slot
+    key_src[p] of the scan slots (sensor task_r, truth task_f of its task key_task[p]); a false row
+    reads f_*[key_src[p]] (key_src[p] = -1 - k for false plot k).  Iteration i writes only row i."""
+    n = order.size
+    for i in prange(n):
+        p = order[i]
+        q = key_src[p]
+        if q >= 0:
+            k = key_task[p]
+            o_time[i] = s_time[q]
+            o_sensor[i] = task_r[k]
+            o_range[i] = s_range[q]
+            o_az[i] = s_az[q]
+            o_el[i] = s_el[q]
+            o_dims[i] = s_dims[q]
+            o_mode_c[i] = s_mode_c[q]
+            o_squawk[i] = s_squawk[q]
+            o_truth[i] = task_f[k]
+            o_scan[i] = s_scan[q]
+        else:
+            q = -1 - q
+            o_time[i] = f_time[q]
+            o_sensor[i] = f_sensor[q]
+            o_range[i] = f_range[q]
+            o_az[i] = f_az[q]
+            o_el[i] = f_el[q]
+            o_dims[i] = f_dims[q]
+            o_mode_c[i] = f_mode_c[q]
+            o_squawk[i] = f_squawk[q]
+            o_truth[i] = f_truth[q]
+            o_scan[i] = f_scan[q]
