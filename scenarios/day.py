@@ -38,7 +38,9 @@ class DayOptions:
     background: generate the background cooperative traffic.
     background_window: study option (distance_m, time_s): keep only the background flights that come
         within distance_m of an airborne drug flight at instants less than time_s apart
-        (:func:`scenarios.traffic.near_drug_flights`); None keeps all (``simulate``'s default).
+        (:func:`scenarios.traffic.near_drug_spans`), and only from time_s before the first such instant to
+        time_s after the last (the flight is clipped there: no plots outside, the same path inside); None
+        keeps all of every flight (``simulate``'s default).
     force_up: sensor names (``<site>__<type>``) forced up whatever the outage chain says.
     feeds: :class:`radar.feeds.FeedOptions` (false-plot window option lives there).
     convert: also fill the Cartesian columns (x, y, z, covariance) of the plots.
@@ -187,7 +189,8 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
     not depend on the network (only ``ctx.threat``, ``ctx.traffic`` and ``ctx.terrain`` are used, so the
     context of any network of the scenario gives the same traffic)."""
     from scenarios.threat import generate_drug_flights
-    from scenarios.traffic import generate_background, near_drug_flights
+    from scenarios.traffic import generate_background, near_drug_spans
+    from scenarios.trajectory import clip_trajectories
 
     options = options or DayOptions()
     if day < 0:
@@ -203,9 +206,10 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
         btraj, btab, buid = generate_background(ctx.traffic, ctx.terrain, seed, day)
         bg_gen = len(btab)
         if options.background_window is not None:
-            keep = near_drug_flights(btraj, threat.trajectories, *options.background_window)
-            idx = np.nonzero(keep)[0]
-            btraj = _take_trajectories(btraj, idx)
+            t_near, t_far = near_drug_spans(btraj, threat.trajectories, *options.background_window)
+            idx = np.flatnonzero(np.isfinite(t_near))
+            w = options.background_window[1]
+            btraj = clip_trajectories(_take_trajectories(btraj, idx), t_near[idx] - w, t_far[idx] + w)
             btab = btab.take(idx)
             buid = buid[idx]
         bg_kept = len(btab)

@@ -203,20 +203,32 @@ def generate_background(cfg: TrafficConfig, terrain, seed: int, day: int, uid_ba
     return traj, table, uids
 
 
+def near_drug_spans(bg: Trajectories, drug: Trajectories, distance_m: float, time_s: float,
+                    step_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per background flight, the first and last of its instants (sampled every ``step_s``) at which it is
+    within ``distance_m`` (ground) of an airborne drug flight sampled less than ``time_s`` away; NaN where
+    it never is.
+
+    One Numba kernel (:func:`scenarios._traffic_kernels.near_spans`): only the drug flights whose time
+    span and latitude/longitude box can reach the background flight are looked at; the drug samples sorted
+    by time, each background sample compared with those less than ``time_s`` away only.  The distance is
+    the chord on the sphere of radius 6371008.8 m, equal to the ground distance to < 1 m at these
+    distances.  The slow obvious version (k-d tree over all samples) is the oracle in tests/test_traffic.py.
+    """
+    from scenarios._traffic_kernels import near_spans
+
+    lo = np.full(bg.n_flights, np.nan)
+    hi = np.full(bg.n_flights, np.nan)
+    if bg.n_flights == 0 or drug.n_flights == 0:
+        return lo, hi
+    b = (bg.offsets, bg.t_s, bg.lat_rad, bg.lon_rad, bg.h_m, bg.phase)
+    d = (drug.offsets, drug.t_s, drug.lat_rad, drug.lon_rad, drug.h_m, drug.phase)
+    near_spans(*b, *d, float(step_s), float(distance_m), float(time_s), 6371008.8, lo, hi)
+    return lo, hi
+
+
 def near_drug_flights(bg: Trajectories, drug: Trajectories, distance_m: float, time_s: float,
                       step_s: float = 30.0) -> np.ndarray:
     """Boolean per background flight: within ``distance_m`` (ground) of an airborne drug flight at some
-    pair of instants less than ``time_s`` apart (both sampled every ``step_s``).
-
-    One Numba kernel (:func:`radar._kernels.feeds.near_flights`): the drug samples sorted by time, each
-    background sample compared with the drug samples less than ``time_s`` away only.  The distance is the
-    chord on the sphere of radius 6371008.8 m, equal to the ground distance to < 1 m at these distances.
-    The slow obvious version (k-d tree over all samples) is the oracle in tests/test_traffic.py.
-    """
-    from radar._kernels.feeds import near_flights
-
-    if bg.n_flights == 0 or drug.n_flights == 0:
-        return np.zeros(bg.n_flights, bool)
-    b = (bg.offsets, bg.t_s, bg.lat_rad, bg.lon_rad, bg.h_m, bg.phase)
-    d = (drug.offsets, drug.t_s, drug.lat_rad, drug.lon_rad, drug.h_m, drug.phase)
-    return near_flights(*b, *d, float(step_s), float(distance_m), float(time_s), 6371008.8)
+    pair of instants less than ``time_s`` apart (both sampled every ``step_s``); see :func:`near_drug_spans`."""
+    return np.isfinite(near_drug_spans(bg, drug, distance_m, time_s, step_s)[0])

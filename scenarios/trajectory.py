@@ -90,6 +90,49 @@ def empty_trajectories() -> Trajectories:
     return Trajectories(np.zeros(1, np.int64), z, z.copy(), z.copy(), z.copy(), np.zeros(0, np.int8))
 
 
+def clip_trajectories(traj: Trajectories, t_lo, t_hi) -> Trajectories:
+    """Each flight f restricted to [max(t_lo[f], start), min(t_hi[f], end)] (NaN bounds: unrestricted).
+
+    The waypoints strictly inside the interval are kept and new end waypoints are interpolated exactly as
+    :func:`radar._kernels.feeds.eval_state` does (linear in time in lat, lon, h), so the clipped flight
+    evaluates to the original state, to rounding, everywhere inside the interval; the new first waypoint
+    takes the phase of the segment it falls on.  An empty interval leaves the flight a single instant.
+    """
+    n = traj.n_flights
+    t_lo = np.broadcast_to(np.asarray(t_lo, float), (n,))
+    t_hi = np.broadcast_to(np.asarray(t_hi, float), (n,))
+    b = TrajectoryBuilder()
+    for f in range(n):
+        a, e = int(traj.offsets[f]), int(traj.offsets[f + 1])
+        t = traj.t_s[a:e]
+        lo = t[0] if not np.isfinite(t_lo[f]) else min(max(float(t_lo[f]), t[0]), t[-1])
+        hi = t[-1] if not np.isfinite(t_hi[f]) else max(min(float(t_hi[f]), t[-1]), lo)
+        cols = []
+        for tt in (lo, hi):
+            g = int(np.searchsorted(t, tt, side="right")) - 1
+            g = min(max(g, 0), t.size - 2)
+            dt = t[g + 1] - t[g]
+            u = (tt - t[g]) / dt if dt > 0.0 else 0.0
+            row = [tt]
+            for arr in (traj.lat_rad, traj.lon_rad, traj.h_m):
+                v = arr[a:e]
+                row.append(v[g] + u * (v[g + 1] - v[g]))
+            row.append(traj.phase[a + g])
+            cols.append(row)
+        inside = np.flatnonzero((t > lo) & (t < hi))
+        tt = np.r_[lo, t[inside], hi]
+        lat = np.r_[cols[0][1], traj.lat_rad[a:e][inside], cols[1][1]]
+        lon = np.r_[cols[0][2], traj.lon_rad[a:e][inside], cols[1][2]]
+        h = np.r_[cols[0][3], traj.h_m[a:e][inside], cols[1][3]]
+        ph = np.r_[cols[0][4], traj.phase[a:e][inside], cols[1][4]]
+        b._t.append(tt)
+        b._lat.append(lat)
+        b._lon.append(lon)
+        b._h.append(h)
+        b._ph.append(ph.astype(np.int8))
+    return b.build()
+
+
 class TrajectoryBuilder:
     """Accumulates flights waypoint by waypoint (degrees at the edge, radians inside)."""
 

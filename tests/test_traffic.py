@@ -8,7 +8,7 @@ import pytest
 
 from radar.errors import InputError
 from scenarios.config import _embedded_raw, build_scenario
-from scenarios.traffic import generate_background, load_traffic, near_drug_flights
+from scenarios.traffic import generate_background, load_traffic, near_drug_flights, near_drug_spans
 from scenarios.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
 
 
@@ -114,13 +114,18 @@ def _near_drug_flights_oracle(bg, drug, distance_m, time_s, step_s=30.0):
 
     df, dt, dx = samples(drug)
     bf, bt, bx = samples(bg)
+    first = np.full(bg.n_flights, np.nan)
+    last = np.full(bg.n_flights, np.nan)
     if df.size == 0:
-        return keep
+        return keep, first, last
     hits = cKDTree(dx).query_ball_point(bx, r=distance_m)
     for i, h in enumerate(hits):
-        if not keep[bf[i]] and h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
-            keep[bf[i]] = True
-    return keep
+        if h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
+            f = bf[i]
+            keep[f] = True
+            first[f] = np.fmin(first[f], bt[i])
+            last[f] = np.fmax(last[f], bt[i])
+    return keep, first, last
 
 
 @pytest.mark.parametrize("day", [0, 3, 11])
@@ -135,9 +140,46 @@ def test_near_drug_flights_kernel_matches_oracle(day):
     threat = generate_drug_flights(load_threat(sc), terrain, 7, day)
     bg, _tab, _uid = generate_background(load_traffic(sc), terrain, 7, day)
     for dist, tw in ((50e3, 1800.0), (100e3, 600.0), (20e3, 3600.0)):
-        want = _near_drug_flights_oracle(bg, threat.trajectories, dist, tw)
+        want, first, last = _near_drug_flights_oracle(bg, threat.trajectories, dist, tw)
         got = near_drug_flights(bg, threat.trajectories, dist, tw)
         assert got.tolist() == want.tolist()
+        lo, hi = near_drug_spans(bg, threat.trajectories, dist, tw)
+        np.testing.assert_array_equal(lo, first)
+        np.testing.assert_array_equal(hi, last)
+
+
+def test_clip_trajectories_same_path_inside_nothing_outside():
+    from radar._kernels.feeds import eval_many
+    from radar.terrain import load_dem
+    from scenarios.config import load_scenario
+    from scenarios.threat import TerrainSampler
+    from scenarios.trajectory import clip_trajectories
+
+    sc = load_scenario("peru")
+    terrain = TerrainSampler(load_dem(sc.terrain.dem), sc.terrain)
+    bg, _tab, _uid = generate_background(load_traffic(sc), terrain, 5, 2)
+    s, e = bg.time_span()
+    rng = np.random.default_rng(1)
+    lo = s + rng.uniform(-0.2, 0.6, bg.n_flights) * (e - s)  # some before the start (no clipping there)
+    hi = lo + rng.uniform(0.1, 0.6, bg.n_flights) * (e - s)
+    lo[::7] = np.nan  # unrestricted
+    c = clip_trajectories(bg, lo, hi)
+    cs, ce = c.time_span()
+    np.testing.assert_array_equal(cs, np.where(np.isfinite(lo), np.clip(lo, s, e), s))
+    np.testing.assert_array_equal(ce, np.where(np.isfinite(hi), np.clip(hi, cs, e), e))
+    f = np.repeat(np.arange(bg.n_flights), 50)
+    t = s[f] + rng.uniform(0, 1, f.size) * (e - s)[f]
+    a = eval_many(bg.offsets, bg.t_s, bg.lat_rad, bg.lon_rad, bg.h_m, bg.phase, f, t)
+    b = eval_many(c.offsets, c.t_s, c.lat_rad, c.lon_rad, c.h_m, c.phase, f, t)
+    inside = (t >= cs[f]) & (t <= ce[f])
+    assert inside.any() and (~inside).any()
+    # inside: the same position (1e-12 rad ~ 6 micrometres, 1e-6 m), velocity and phase; outside: none
+    np.testing.assert_allclose(b[0][inside], a[0][inside], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b[1][inside], a[1][inside], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b[2][inside], a[2][inside], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(b[3][inside], a[3][inside], rtol=0, atol=1e-6)
+    assert (b[4][inside] == a[4][inside]).all()
+    assert (b[4][~inside] == 0).all() and np.isnan(b[0][~inside]).all()
 
 
 def test_arange_kernel_matches_numpy():
