@@ -227,6 +227,17 @@ class SensorTable:
         return max((s.latency_s for s in self.sensors), default=0.0)
 
     def to_arrays(self) -> SensorArrays:
+        """The table as kernel arrays; built once per table (speed: a study asks for them several times a
+        day) and read-only, since every caller shares them."""
+        cached = self.__dict__.get("_arrays")
+        if cached is None:
+            cached = self._build_arrays()
+            for v in vars(cached).values():
+                v.flags.writeable = False
+            self.__dict__["_arrays"] = cached  # frozen dataclass: a cache, not a field
+        return cached
+
+    def _build_arrays(self) -> SensorArrays:
         n = len(self.sensors)
         lat = np.array([s.lat_deg for s in self.sensors], dtype=float)
         lon = np.array([s.lon_deg for s in self.sensors], dtype=float)

@@ -202,14 +202,31 @@ def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
     table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
     t3 = time.perf_counter()
     cols = table.columns
+    n = len(table)
     seq: dict[tuple, int] = {}
-    for i in range(len(table)):
-        k = (cols["option"][i], cols["mode"][i])
+    seqs = []
+    for k in zip(cols["option"], cols["mode"]):
         s = seq.get(k, 0)
         seq[k] = s + 1
-        rows.append((network, d, s) + tuple(_plain(cols[h][i]) for h in RESULT_COLUMNS[3:]))
+        seqs.append(s)
+    # plain Python values, column by column (speed): NaN -> None, bools -> 0/1
+    plain = [_plain_column(cols[h], n) for h in RESULT_COLUMNS[3:]]
+    rows.extend(zip([network] * n, [d] * n, seqs, *plain))
     n_drug = int(np.asarray(day.flights.is_drug, bool).sum())
     days.append((network, d, n_drug, len(day.flights) - n_drug, len(day.plots), t1 - t0, t2 - t1, t3 - t2))
+
+
+def _plain_column(col, n: int) -> list:
+    """A result column as plain Python values (what :func:`_plain` gives element by element)."""
+    a = np.asarray(col)
+    if a.dtype.kind == "f":
+        out = a.tolist()
+        if np.isnan(a).any():
+            out = [None if v != v else v for v in out]
+        return out
+    if a.dtype.kind in "biu":
+        return a.astype(np.int64).tolist()
+    return [_plain(v) for v in (col if len(col) == n else a)]
 
 
 def _plain(v):
