@@ -135,17 +135,22 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     y = 0
     ticks, labels = [], []
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    by_key = {(s.network, s.mode, s.option): s for s in scores}
     for ci, (net, mode) in enumerate(combos):
+        ys, p, lo, hi = [], [], [], []  # one errorbar call per (network, mode) (speed)
         for opt in opts:
-            s = next((s for s in scores if (s.network, s.mode, s.option) == (net, mode, opt)), None)
+            s = by_key.get((net, mode, opt))
             if s is None or s.flights == 0:
                 continue
-            ax.errorbar(100 * s.p_identified, y, xerr=[[100 * (s.p_identified - s.p_identified_lo)],
-                                                       [100 * (s.p_identified_hi - s.p_identified)]],
-                        fmt="o", color=colors[ci % len(colors)], label=f"{net} / {mode}" if opt == opts[0] else None)
+            ys.append(y)
+            p.append(100 * s.p_identified)
+            lo.append(100 * (s.p_identified - s.p_identified_lo))
+            hi.append(100 * (s.p_identified_hi - s.p_identified))
             ticks.append(y)
             labels.append(f"{opt} ({net}, {mode})")
             y += 1
+        if ys:
+            ax.errorbar(p, ys, xerr=[lo, hi], fmt="o", color=colors[ci % len(colors)], label=f"{net} / {mode}")
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.set_xlabel("P(identified airborne), % with 95 % CI")
     ax.set_title(f"Ranking — {spec.days} days, seed {spec.seed}; {terrain_label}", fontsize=9)
@@ -156,22 +161,22 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     names.append(("figures/ranking.png", "P(identified airborne) per option, network and picture"))
     # 2. outcome breakdown
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100)
-    y = 0
-    ticks, labels = [], []
+    ticks, labels, shares = [], [], []
     cmap = plt.get_cmap("tab10")
     for net, mode in combos:
         for opt in opts:
-            s = next((s for s in scores if (s.network, s.mode, s.option) == (net, mode, opt)), None)
+            s = by_key.get((net, mode, opt))
             if s is None or s.flights == 0:
                 continue
-            left = 0.0
-            for k, o in enumerate(OUTCOMES):
-                w = 100 * s.outcome_counts[o] / s.flights
-                ax.barh(y, w, left=left, color=cmap(k), label=o if y == 0 else None)
-                left += w
-            ticks.append(y)
+            shares.append([100 * s.outcome_counts[o] / s.flights for o in OUTCOMES])
+            ticks.append(len(ticks))
             labels.append(f"{opt} ({net}, {mode})")
-            y += 1
+    if shares:  # one barh call per outcome (speed)
+        shares = np.asarray(shares)
+        left = np.zeros(len(ticks))
+        for k, o in enumerate(OUTCOMES):
+            ax.barh(ticks, shares[:, k], left=left.copy(), color=cmap(k), label=o)
+            left += shares[:, k]
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.set_xlabel("% of drug flights")
     ax.set_title("Outcome breakdown (best leg per flight)", fontsize=9)
