@@ -137,13 +137,19 @@ def test_imm_matches_filterpy_imm_estimator():
         kf.H = np.hstack((np.eye(3), np.zeros((3, 3))))
         filters.append(kf)
     imm = IMMEstimator(filters, mu0.copy(), M)
-    xm = np.tile(x0, (3, 1))
-    Pm = np.tile(P0, (3, 1, 1))
-    mu = mu0.copy()
-    x_out, P_out = np.empty(6), np.empty((6, 6))
+    # the tracker's slot arrays, two slots; slot 1 is the one stepped (slot 0 must stay untouched)
+    xm = np.zeros((2, 3, 6))
+    Pm = np.zeros((2, 3, 6, 6))
+    mu = np.zeros((2, 3))
+    xm[1] = np.tile(x0, (3, 1))
+    Pm[1] = np.tile(P0, (3, 1, 1))
+    mu[1] = mu0
+    x_out, P_out = np.zeros((2, 6)), np.zeros((2, 6, 6))
     work = dict(H=np.zeros((3, 6)), R=np.zeros((3, 3)), y=np.zeros(3), up=np.zeros(3), w=work_buffer(),
-                F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), imm_w=np.zeros((1, 6)),
-                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)), Hs=np.zeros((2, 3)))
+                F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), s_xm=np.zeros((3, 6)),
+                s_Pm=np.zeros((3, 6, 6)), s_mu=np.zeros(3), cbar=np.zeros(3), L=np.zeros(3),
+                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)), xk=np.zeros(6),
+                Pk=np.zeros((6, 6)), Hs=np.zeros((2, 3)))
     truth = x0.copy()
     R = np.diag([150.0 ** 2, 150.0 ** 2, 300.0 ** 2])
     for k in range(300):
@@ -155,13 +161,15 @@ def test_imm_matches_filterpy_imm_estimator():
         imm.predict()
         imm.update(z.reshape(3, 1))
         a = _imm_args(z, R)
-        imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"], a["cov"],
-                 a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"], a["strig"],
-                 a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"], work["w"],
-                 work["F"], work["Q"], work["tmp"], work["imm_w"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["Hs"])
-        np.testing.assert_allclose(mu, imm.mu, rtol=1e-7, atol=1e-12)
-        np.testing.assert_allclose(x_out, imm.x.ravel(), rtol=1e-9, atol=1e-6)
-        np.testing.assert_allclose(P_out, imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())
+        imm_step(xm, Pm, mu, 1, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"],
+                 a["cov"], a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
+                 a["strig"], a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"],
+                 work["w"], work["F"], work["Q"], work["tmp"], work["s_xm"], work["s_Pm"], work["s_mu"], work["cbar"],
+                 work["L"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["xk"], work["Pk"], work["Hs"])
+        np.testing.assert_allclose(mu[1], imm.mu, rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(x_out[1], imm.x.ravel(), rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(P_out[1], imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())
+        assert not xm[0].any() and not Pm[0].any() and not mu[0].any() and not x_out[0].any() and not P_out[0].any()
     assert imm.mu.max() < 0.999  # the test exercised mode switching, not a degenerate filter
 
 

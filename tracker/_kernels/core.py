@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from radar._jit import kernel
+from radar._jit import borrow, keep_alive, kernel
 from radar._kernels.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
@@ -484,40 +484,48 @@ def _predict_model(k, dt, omega, x0, P0, Q, xm, Pm, T):
 
 
 @kernel
-def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mtype, pos, cov, prange, paz, modec,
-             ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, hs_buf):
-    """One IMM cycle {CV, CT +omega, CT -omega}: mixing, model predictions over dt, model updates with plot j,
-    mode probabilities, combined estimate into (x_out, P_out).  Returns (d2 of the CV model, m).
+def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, pos, cov, prange, paz, modec,
+             ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp,
+             xm, Pm, mu, cbar, L, x0, P0, om, xk, Pk, hs_buf):
+    """One IMM cycle {CV, CT +omega, CT -omega} of track slot i: mixing, model predictions over dt, model
+    updates with plot j, mode probabilities, combined estimate into (X[i], PP[i]); the model states
+    XM[i], PM[i] and probabilities MU[i] are updated.  Returns (d2 of the CV model, m).
 
     Transition matrix over dt: stay = exp(-|dt|/tau), switch to each other model (1 - stay)/2.
     Same sequence as FilterPy's IMMEstimator.predict(); update(z).
+
+    Speed: the slot's arrays are read and written by index, and the models are worked on in the scratch
+    arrays xm (3, 6), Pm (3, 6, 6), mu (3,), xk (6,), Pk (6, 6) given by the caller, so that no array view is
+    created (each view costs an atomic reference-count increment and decrement; they were about a quarter
+    of the tracker's time).  The arithmetic, and so every result bit, is unchanged.
     """
+    for k in range(3):
+        mu[k] = MU[i, k]
+        for a in range(6):
+            xm[k, a] = XM[i, k, a]
+            for b in range(6):
+                Pm[k, a, b] = PM[i, k, a, b]
     stay = math.exp(-abs(dt) / tau)
     off = 0.5 * (1.0 - stay)
-    cbar = imm_w[0, 0:3]
-    L = imm_w[0, 3:6]
-    x0 = imm_x0
-    P0 = imm_P0
     for k in range(3):
         cbar[k] = 0.0
-        for i in range(3):
-            cbar[k] += (stay if i == k else off) * mu[i]
+        for ii in range(3):
+            cbar[k] += (stay if ii == k else off) * mu[ii]
     # mixing: x0_k = sum_i omega_ik x_i ; P0_k = sum_i omega_ik (P_i + (x_i - x0_k)(x_i - x0_k)^T)
-    om = imm_om
     for k in range(3):
-        for i in range(3):
-            om[i, k] = (stay if i == k else off) * mu[i] / cbar[k]
+        for ii in range(3):
+            om[ii, k] = (stay if ii == k else off) * mu[ii] / cbar[k]
     for k in range(3):
         for a in range(6):
             s = 0.0
-            for i in range(3):
-                s += om[i, k] * xm[i, a]
+            for ii in range(3):
+                s += om[ii, k] * xm[ii, a]
             x0[k, a] = s
         for a in range(6):
             for b in range(a, 6):
                 s = 0.0
-                for i in range(3):
-                    s += om[i, k] * (Pm[i, a, b] + (xm[i, a] - x0[k, a]) * (xm[i, b] - x0[k, b]))
+                for ii in range(3):
+                    s += om[ii, k] * (Pm[ii, a, b] + (xm[ii, a] - x0[k, a]) * (xm[ii, b] - x0[k, b]))
                 P0[k, a, b] = s
                 P0[k, b, a] = s
     d2cv = np.inf
@@ -528,8 +536,16 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
     process_noise(dt, q_h, q_v, up, Q)
     for k in range(3):
         _predict_model(k, dt, 0.0 if k == 0 else (omega if k == 1 else -omega), x0, P0, Q, xm, Pm, tmp)
-        d2, m, logl = _meas_update(xm[k], Pm[k], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig,
+        for a in range(6):
+            xk[a] = xm[k, a]
+            for b in range(6):
+                Pk[a, b] = Pm[k, a, b]
+        d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig,
                                    origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
+        for a in range(6):
+            xm[k, a] = xk[a]
+            for b in range(6):
+                Pm[k, a, b] = Pk[a, b]
         L[k] = logl
         if k == 0:
             d2cv = d2
@@ -549,14 +565,20 @@ def imm_step(xm, Pm, mu, dt, omega, tau, q_h, q_v, earth_r, x_out, P_out, j, mty
         s = 0.0
         for k in range(3):
             s += mu[k] * xm[k, a]
-        x_out[a] = s
+        X[i, a] = s
     for a in range(6):
         for b in range(a, 6):
             s = 0.0
             for k in range(3):
-                s += mu[k] * (Pm[k, a, b] + (xm[k, a] - x_out[a]) * (xm[k, b] - x_out[b]))
-            P_out[a, b] = s
-            P_out[b, a] = s
+                s += mu[k] * (Pm[k, a, b] + (xm[k, a] - X[i, a]) * (xm[k, b] - X[i, b]))
+            PP[i, a, b] = s
+            PP[i, b, a] = s
+    for k in range(3):
+        MU[i, k] = mu[k]
+        for a in range(6):
+            XM[i, k, a] = xm[k, a]
+            for b in range(6):
+                PM[i, k, a, b] = Pm[k, a, b]
     return d2cv, mcv
 
 
@@ -609,19 +631,21 @@ def _grid_keys(xs, ys, n, cell, keys):
 
 
 @kernel
-def _emit(rows_f, rows_i, nrow, cap, time, tid, x, P, t_state, q_h, q_v, earth_r, status, squawk, smask, up, Q):
-    """Append one output row (state predicted from t_state to time); rows beyond cap are only counted."""
+def _emit(rows_f, rows_i, nrow, cap, time, tid, X, PP, i, t_state, q_h, q_v, earth_r, status, squawk, smask, up, Q):
+    """Append one output row of slot i (state predicted from t_state to time); rows beyond cap are only
+    counted.  Slot arrays by index, no views (speed: see :func:`imm_step`)."""
     if nrow < cap:
         dt = time - t_state
         for a in range(3):
-            rows_f[nrow, 1 + a] = x[a] + dt * x[3 + a]
-            rows_f[nrow, 4 + a] = x[3 + a]
-        up_vector_approx(x[0], x[1], x[2], earth_r, up)
+            rows_f[nrow, 1 + a] = X[i, a] + dt * X[i, 3 + a]
+            rows_f[nrow, 4 + a] = X[i, 3 + a]
+        up_vector_approx(X[i, 0], X[i, 1], X[i, 2], earth_r, up)
         process_noise(dt, q_h, q_v, up, Q)
         k = 7
         for a in range(3):
             for b in range(a, 3):
-                rows_f[nrow, k] = P[a, b] + dt * (P[a, b + 3] + P[a + 3, b]) + dt * dt * P[a + 3, b + 3] + Q[a, b]
+                rows_f[nrow, k] = (PP[i, a, b] + dt * (PP[i, a, b + 3] + PP[i, a + 3, b]) + dt * dt * PP[i, a + 3, b + 3]
+                                   + Q[a, b])
                 k += 1
         rows_f[nrow, 0] = time
         rows_i[nrow, 0] = tid
@@ -705,7 +729,13 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     S = np.zeros((3, 3))
     Si = np.zeros((3, 3))
     Hs = np.zeros((2, 3))
-    imm_w = np.zeros((1, 6))
+    imm_xm = np.zeros((3, 6))
+    imm_Pm = np.zeros((3, 6, 6))
+    imm_mu = np.zeros(3)
+    imm_cbar = np.zeros(3)
+    imm_L = np.zeros(3)
+    xk = np.zeros(6)
+    Pk = np.zeros((6, 6))
     R1buf = np.zeros((3, 3))
     Rjbuf = np.zeros((3, 3))
     imm_x0 = np.zeros((3, 6))
@@ -754,6 +784,190 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     ixs = np.empty(max(C, nbmax))
     iys = np.empty(max(C, nbmax))
 
+    # Borrowed views (no owner) for the loops below: their reference counting is a test and a branch
+    # instead of two atomic operations per use (speed: radar._jit.borrow).  The arguments are owned by the
+    # caller; the *_own aliases keep the local arrays alive until keep_alive() at each return.
+    pt = borrow(pt)
+    proc = borrow(proc)
+    ps = borrow(ps)
+    mtype = borrow(mtype)
+    pos = borrow(pos)
+    cov = borrow(cov)
+    prange = borrow(prange)
+    paz = borrow(paz)
+    modec = borrow(modec)
+    squawk = borrow(squawk)
+    late = borrow(late)
+    bstart = borrow(bstart)
+    spos = borrow(spos)
+    srot = borrow(srot)
+    slat = borrow(slat)
+    slon = borrow(slon)
+    shant = borrow(shant)
+    sscan = borrow(sscan)
+    srmax = borrow(srmax)
+    ssig = borrow(ssig)
+    origin_ecef = borrow(origin_ecef)
+    frame_rot = borrow(frame_rot)
+    gstack = borrow(gstack)
+    sgrid = borrow(sgrid)
+    params = borrow(params)
+    out_times = borrow(out_times)
+    rows_f = borrow(rows_f)
+    rows_i = borrow(rows_i)
+    stats = borrow(stats)
+    gate_own = gate
+    gate = borrow(gate_own)
+    status_own = status
+    status = borrow(status_own)
+    x_own = x
+    x = borrow(x_own)
+    P_own = P
+    P = borrow(P_own)
+    t_own = t
+    t = borrow(t_own)
+    last_seen_own = last_seen
+    last_seen = borrow(last_seen_own)
+    hist_own = hist
+    hist = borrow(hist_own)
+    misses_own = misses
+    misses = borrow(misses_own)
+    tid_own = tid
+    tid = borrow(tid_own)
+    tsq_own = tsq
+    tsq = borrow(tsq_own)
+    smask_own = smask
+    smask = borrow(smask_own)
+    xm_own = xm
+    xm = borrow(xm_own)
+    Pm_own = Pm
+    Pm = borrow(Pm_own)
+    mu_own = mu
+    mu = borrow(mu_own)
+    free_own = free
+    free = borrow(free_own)
+    last_end_own = last_end
+    last_end = borrow(last_end_own)
+    strig_own = strig
+    strig = borrow(strig_own)
+    w_own = w
+    w = borrow(w_own)
+    Hs_w_own = Hs_w
+    Hs_w = borrow(Hs_w_own)
+    H_own = H
+    H = borrow(H_own)
+    R_own = R
+    R = borrow(R_own)
+    y_own = y
+    y = borrow(y_own)
+    up_own = up
+    up = borrow(up_own)
+    F_own = F
+    F = borrow(F_own)
+    Q_own = Q
+    Q = borrow(Q_own)
+    tmp_own = tmp
+    tmp = borrow(tmp_own)
+    S_own = S
+    S = borrow(S_own)
+    Si_own = Si
+    Si = borrow(Si_own)
+    Hs_own = Hs
+    Hs = borrow(Hs_own)
+    imm_xm_own = imm_xm
+    imm_xm = borrow(imm_xm_own)
+    imm_Pm_own = imm_Pm
+    imm_Pm = borrow(imm_Pm_own)
+    imm_mu_own = imm_mu
+    imm_mu = borrow(imm_mu_own)
+    imm_cbar_own = imm_cbar
+    imm_cbar = borrow(imm_cbar_own)
+    imm_L_own = imm_L
+    imm_L = borrow(imm_L_own)
+    xk_own = xk
+    xk = borrow(xk_own)
+    Pk_own = Pk
+    Pk = borrow(Pk_own)
+    R1buf_own = R1buf
+    R1buf = borrow(R1buf_own)
+    Rjbuf_own = Rjbuf
+    Rjbuf = borrow(Rjbuf_own)
+    imm_x0_own = imm_x0
+    imm_x0 = borrow(imm_x0_own)
+    imm_P0_own = imm_P0
+    imm_P0 = borrow(imm_P0_own)
+    imm_om_own = imm_om
+    imm_om = borrow(imm_om_own)
+    cand_own = cand
+    cand = borrow(cand_own)
+    cand_xp_own = cand_xp
+    cand_xp = borrow(cand_xp_own)
+    cand_v_own = cand_v
+    cand_v = borrow(cand_v_own)
+    cand_P_own = cand_P
+    cand_P = borrow(cand_P_own)
+    cand_rad_own = cand_rad
+    cand_rad = borrow(cand_rad_own)
+    cand_in_own = cand_in
+    cand_in = borrow(cand_in_own)
+    cand_hit_own = cand_hit
+    cand_hit = borrow(cand_hit_own)
+    keys_own = keys
+    keys = borrow(keys_own)
+    pl_rad_own = pl_rad
+    pl_rad = borrow(pl_rad_own)
+    pl_assigned_own = pl_assigned
+    pl_assigned = borrow(pl_assigned_own)
+    pair_c_own = pair_c
+    pair_c = borrow(pair_c_own)
+    pair_j_own = pair_j
+    pair_j = borrow(pair_j_own)
+    pair_d_own = pair_d
+    pair_d = borrow(pair_d_own)
+    parent_own = parent
+    parent = borrow(parent_own)
+    loc_c_own = loc_c
+    loc_c = borrow(loc_c_own)
+    loc_j_own = loc_j
+    loc_j = borrow(loc_j_own)
+    grp_c_own = grp_c
+    grp_c = borrow(grp_c_own)
+    grp_j_own = grp_j
+    grp_j = borrow(grp_j_own)
+    oversize_own = oversize
+    oversize = borrow(oversize_own)
+    inits_own = inits
+    inits = borrow(inits_own)
+    init_keys_own = init_keys
+    init_keys = borrow(init_keys_own)
+    order_own = order
+    order = borrow(order_own)
+    skeys_own = skeys
+    skeys = borrow(skeys_own)
+    iorder_own = iorder
+    iorder = borrow(iorder_own)
+    iskeys_own = iskeys
+    iskeys = borrow(iskeys_own)
+    head_own = head
+    head = borrow(head_own)
+    ihead_own = ihead
+    ihead = borrow(ihead_own)
+    nxt_own = nxt
+    nxt = borrow(nxt_own)
+    inxt_own = inxt
+    inxt = borrow(inxt_own)
+    cix_own = cix
+    cix = borrow(cix_own)
+    ciy_own = ciy
+    ciy = borrow(ciy_own)
+    iix_own = iix
+    iix = borrow(iix_own)
+    iiy_own = iiy
+    iiy = borrow(iiy_own)
+    ixs_own = ixs
+    ixs = borrow(ixs_own)
+    iys_own = iys
+    iys = borrow(iys_own)
     cap_rows = rows_f.shape[0]
     nrow = 0
     ko = 0
@@ -771,7 +985,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             T = out_times[ko]
             for i in range(hiwater):
                 if status[i] == 3 and T - last_seen[i] <= max_unseen:
-                    nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r,
+                    nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x, P, i, t[i], q_h, q_v, earth_r,
                                  3, tsq[i], smask[i], up, Q)
             ko += 1
         # kept plots and reference time
@@ -1093,15 +1307,25 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             cand_hit[c] = True
             dt = pt[j] - t[i]
             if imm:
-                d2, m = imm_step(xm[i], Pm[i], mu[i], dt, omega, tau, q_h, q_v, earth_r, x[i], P[i], j, mtype, pos, cov,
+                d2, m = imm_step(xm, Pm, mu, i, dt, omega, tau, q_h, q_v, earth_r, x, P, j, mtype, pos, cov,
                                  prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mc_sigma,
-                                 H, R, y, up, w, F, Q, tmp, imm_w, imm_x0, imm_P0, imm_om, Hs_w)
+                                 H, R, y, up, w, F, Q, tmp, imm_xm, imm_Pm, imm_mu, imm_cbar, imm_L, imm_x0, imm_P0,
+                                 imm_om, xk, Pk, Hs_w)
             else:
-                up_vector_approx(x[i, 0], x[i, 1], x[i, 2], earth_r, up)
+                # scratch copies instead of views (speed: see imm_step)
+                for a in range(6):
+                    xk[a] = x[i, a]
+                    for bb in range(6):
+                        Pk[a, bb] = P[i, a, bb]
+                up_vector_approx(xk[0], xk[1], xk[2], earth_r, up)
                 process_noise(dt, q_h, q_v, up, Q)
-                predict_cv_inplace(x[i], P[i], dt, Q)
-                d2, m, logl = _meas_update(x[i], P[i], j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
+                predict_cv_inplace(xk, Pk, dt, Q)
+                d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
                                            shant, strig, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w)
+                for a in range(6):
+                    x[i, a] = xk[a]
+                    for bb in range(6):
+                        P[i, a, bb] = Pk[a, bb]
             t[i] = pt[j]
             if m > 0:
                 stats[S_NIS_SUM_1 + m - 1] += d2
@@ -1119,7 +1343,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 next_id += 1
                 stats[S_CONFIRMED] += 1
             if status[i] == 3 and emit_upd:
-                nrow = _emit(rows_f, rows_i, nrow, cap_rows, bproc, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r, 3,
+                nrow = _emit(rows_f, rows_i, nrow, cap_rows, bproc, tid[i], x, P, i, t[i], q_h, q_v, earth_r, 3,
                              tsq[i], smask[i], up, Q)
         # ---- counted misses
         for c in range(nc):
@@ -1288,6 +1512,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     stats[S_CONFIRMED] += 1
             else:
                 if nfree == 0:
+                    keep_alive(gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
                     return 1, nrow, next_id
                 nfree -= 1
                 i = free[nfree]
@@ -1325,7 +1550,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
         T = out_times[ko]
         for i in range(hiwater):
             if status[i] == 3 and T - last_seen[i] <= max_unseen:
-                nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x[i], P[i], t[i], q_h, q_v, earth_r, 3,
+                nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x, P, i, t[i], q_h, q_v, earth_r, 3,
                              tsq[i], smask[i], up, Q)
         ko += 1
+    keep_alive(gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
     return 0, nrow, next_id
