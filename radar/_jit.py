@@ -35,8 +35,23 @@ def kernel(*args, parallel: bool = False, **extra):
     options.update(extra)
     options["parallel"] = parallel
     if args and callable(args[0]) and len(args) == 1:
-        return numba.jit(**options)(args[0])
-    return numba.jit(*args, **options)
+        return _register(numba.jit(**options)(args[0]))
+    deco = numba.jit(*args, **options)
+    return lambda fn: _register(deco(fn))
+
+
+_DISPATCHERS: list = []
+
+
+def _register(dispatcher):
+    _DISPATCHERS.append(dispatcher)
+    return dispatcher
+
+
+def compilations() -> int:
+    """How many kernel specialisations this process has compiled so far (cache misses; 0 means every
+    kernel called so far came from the on-disk cache)."""
+    return sum(sum(d.stats.cache_misses.values()) for d in _DISPATCHERS)
 
 
 prange = numba.prange
