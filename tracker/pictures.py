@@ -212,33 +212,54 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors)
     k0 = int(np.ceil(civ.time_s.min() / U))
     k1 = int(np.floor((civ.time_s.max() + params.max_unseen_s) / U))
-    for k in range(k0, k1 + 1):
+    # each civil track's latest row at or before every opportunity time (what _Rows.latest gives, for all
+    # opportunities at once: one searchsorted per track instead of a np.unique per opportunity; speed)
+    t_opp = np.arange(k0, k1 + 1) * U
+    latest_row = {}
+    for cid in np.unique(civ_rows.track):
+        r = np.flatnonzero(civ_rows.track == cid)
+        at = np.searchsorted(civ_rows.time_s[r], t_opp, side="right") - 1
+        ok = at >= 0
+        ok[ok] = civ_rows.time_s[r[at[ok]]] >= t_opp[ok] - params.max_unseen_s
+        latest_row[int(cid)] = np.where(ok, r[np.maximum(at, 0)], -1)
+    cids = sorted(latest_row)
+    table = np.array([latest_row[c] for c in cids]).reshape(len(cids), t_opp.size)
+    kk_all, ci_all = np.nonzero(table.T >= 0)  # opportunities in (time, civil id) order
+    stats["cross_tell_opportunities"] = int(kk_all.size)
+    mil_latest, mil_kk = None, -1
+    for kk, ci in zip(kk_all.tolist(), ci_all.tolist()):
+        k = k0 + kk
         t_o = k * U
-        ids, rows, st = civ_rows.latest(t_o, params.max_unseen_s)
-        if ids.size == 0:
+        cid = cids[ci]
+        row = int(table[ci, kk])
+        if mil_kk != kk:
+            mil_latest, mil_kk = None, kk
+        sq = int(civ_rows.extra[0][row])
+        eligible = sq < 0 or (planned is not None and sq not in planned)
+        if not eligible:
             continue
-        mids, mrows, mst = mil_rows.latest(t_o, params.max_unseen_s)
-        for n_, cid in enumerate(ids):
-            stats["cross_tell_opportunities"] += 1
-            sq = int(civ_rows.extra[0][rows[n_]])
-            eligible = sq < 0 or (planned is not None and sq not in planned)
-            if eligible and mids.size:
-                d = np.hypot(mst[:, 0] - st[n_, 0], mst[:, 1] - st[n_, 1])
-                eligible = bool(d.min() > fus.separation_m)
-            if not eligible:
-                continue
-            stats["cross_tell_eligible"] += 1
-            g = stream(seed, day, "cross_tell", int(cid), k)
-            u = g.random()
-            z = g.standard_normal()
-            noise = g.normal(0.0, 1.0, 2) * fus.position_sigma_m
-            if u >= fus.report_probability:
-                continue
-            delay = float(np.clip(fus.latency_median_s * np.exp(fus.latency_log_sigma * z), fus.latency_min_s,
-                                  fus.latency_max_s))
-            pos = st[n_, :3].copy()
-            pos[:2] += noise
-            reports.append((t_o + delay, t_o, int(cid), pos, st[n_, 3:].copy(), sq, int(civ_rows.extra[1][rows[n_]])))
+        st = civ_rows.state[row].copy()
+        st[:3] += st[3:] * (t_o - civ_rows.time_s[row])
+        if mil_latest is None:
+            mil_latest = mil_rows.latest(t_o, params.max_unseen_s)
+        mids, mrows, mst = mil_latest
+        if mids.size:
+            d = np.hypot(mst[:, 0] - st[0], mst[:, 1] - st[1])
+            eligible = bool(d.min() > fus.separation_m)
+        if not eligible:
+            continue
+        stats["cross_tell_eligible"] += 1
+        g = stream(seed, day, "cross_tell", int(cid), k)
+        u = g.random()
+        z = g.standard_normal()
+        noise = g.normal(0.0, 1.0, 2) * fus.position_sigma_m
+        if u >= fus.report_probability:
+            continue
+        delay = float(np.clip(fus.latency_median_s * np.exp(fus.latency_log_sigma * z), fus.latency_min_s,
+                              fus.latency_max_s))
+        pos = st[:3].copy()
+        pos[:2] += noise
+        reports.append((t_o + delay, t_o, int(cid), pos, st[3:].copy(), sq, int(civ_rows.extra[1][row])))
     stats["cross_tells"] = len(reports)
     if not reports:
         return empty, stats
