@@ -264,7 +264,8 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
               f"- networks: {', '.join(spec.networks)}; pictures: {', '.join(spec.modes)}; "
               f"options: {', '.join(o.id for o in options)}",
               f"- background traffic kept only within {spec.background_window_km:g} km / "
-              f"{spec.background_window_min:g} min of a drug flight; false plots generated within "
+              f"{spec.background_window_min:g} min of a drug flight (each kept flight clipped to "
+              f"{spec.background_window_min:g} min either side of its close approaches); false plots generated within "
               f"{spec.false_plot_window_km:g} km of targets (0 = everywhere)",
               f"- executor: {meta.get('executor', '?')}, workers {meta.get('workers', '?')}, wall {meta.get('wall_s', '?')} s",
               "- every difference is paired: the same flights, plots and engagement draws feed every picture and option.",

@@ -36,6 +36,8 @@ DEFAULT_NETWORKS = ("peru", "peru-public-record")
 DEFAULT_MODES = ("non_integrated", "integrated")
 #: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
 SCHEMA_VERSION = 1
+#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window)
+MODEL_VERSION = 2
 #: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
 #: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
 RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
@@ -55,7 +57,9 @@ class StudySpec:
     (options empty = all of the scenario's).  days: simulated days 0..days-1.  seed: master seed.
     chunk_days: days per chunk (does not change results).
     background_window_km / background_window_min: keep only background flights that come within
-    this distance of a drug flight at instants this close (DESIGN §4 study option); 0 keeps none.
+    this distance of a drug flight at instants this close (DESIGN §4 study option), and only from
+    this long before their first such instant to this long after their last (flights clipped there;
+    :class:`scenarios.day.DayOptions`); 0 km keeps none.
     false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
     """
 
@@ -73,6 +77,7 @@ class StudySpec:
     def key(self) -> str:
         d = asdict(self)
         d.pop("chunk_days")  # chunking never changes results
+        d["model"] = MODEL_VERSION  # a store written by an older model is never resumed into
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def chunks(self) -> list[tuple[int, int]]:
