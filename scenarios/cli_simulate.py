@@ -28,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dem", default=None, help="DEM .npz (default: the scenario's, else embedded ETOPO5)")
     p.add_argument("--no-background", action="store_true", help="drug flights only (no cooperative traffic)")
     p.add_argument("--background-window", default=None, metavar="KM,MIN",
-                   help="study option: keep only background flights within KM of a drug flight at times within MIN minutes")
+                   help="study option: keep only background flights within KM of a drug flight at times within MIN minutes, "
+                        "each clipped to MIN minutes either side of its close approaches")
     p.add_argument("--false-plot-window", type=float, default=None, metavar="KM",
                    help="study option: keep only false plots within KM of an airborne target")
     p.add_argument("--map-agl", type=float, default=300.0, metavar="M", help="AGL of the coverage layer on the map (default: 300)")
