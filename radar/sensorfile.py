@@ -228,12 +228,11 @@ class SensorTable:
 
     def to_arrays(self) -> SensorArrays:
         """The table as kernel arrays; built once per table (speed: a study asks for them several times a
-        day) and read-only, since every caller shares them."""
+        day).  Shared by every caller: treat them as read-only (they are not flagged so, which would give
+        the kernels a second, read-only specialisation to compile)."""
         cached = self.__dict__.get("_arrays")
         if cached is None:
             cached = self._build_arrays()
-            for v in vars(cached).values():
-                v.flags.writeable = False
             self.__dict__["_arrays"] = cached  # frozen dataclass: a cache, not a field
         return cached
 

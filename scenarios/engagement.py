@@ -153,10 +153,8 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
     ``n_uniforms`` search uniforms.  Numbers do not depend on the fusion mode.
     """
     dets = option.detachments
-    lat = np.array([d.base.lat_deg for d in dets])
-    lon = np.array([d.base.lon_deg for d in dets])
-    elev = np.array([d.base.elevation_m for d in dets])
-    enu = np.atleast_2d(frame.geodetic_to_enu(lat, lon, elev))
+    static = _option_static(option, frame)
+    elev = static["det_h"]
     rng = stream(seed, day, "engagement", option_key(option.id))
     n_air = sum(d.aircraft for d in dets)
     u_ready = rng.random(n_air)
@@ -175,15 +173,35 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
                 n_ready_seen += 1
             else:
                 slot_delay.append(d.standby_delay_s)
-    f = lambda attr: np.array([getattr(d.type, attr) for d in dets], dtype=float)  # noqa: E731
     return OptionArrays(
-        det_x=np.ascontiguousarray(enu[:, 0]), det_y=np.ascontiguousarray(enu[:, 1]), det_h=elev,
-        det_v=f("cruise_mps"), det_climb=f("climb_mps"), det_endurance=f("endurance_s"),
-        det_radius=f("intercept_radius_m"), det_acq_day=f("acq_day_m"), det_acq_night=f("acq_night_m"),
-        det_eoir=np.array([1 if d.type.has_eoir else 0 for d in dets], dtype=np.int8),
-        det_escort=f("min_escort_mps"), det_cpfh=f("cpfh_usd"),
-        slot_det=np.array(slot_det, dtype=np.int64), slot_delay=np.array(slot_delay, dtype=float),
+        **static, slot_det=np.array(slot_det, dtype=np.int64), slot_delay=np.array(slot_delay, dtype=float),
         slot_ready=np.array(slot_ready, dtype=np.int8), u_search=u_search)
+
+
+_STATIC: dict = {}
+
+
+def _option_static(option: Option, frame) -> dict:
+    """The detachment arrays of an option (no draws): the same every day, built once per (option, frame)
+    (speed: a study asked for them 16 times a day).  Shared: the kernels only read them."""
+    key = (option, frame.origin_ecef.tobytes())
+    out = _STATIC.get(key)
+    if out is None:
+        dets = option.detachments
+        lat = np.array([d.base.lat_deg for d in dets])
+        lon = np.array([d.base.lon_deg for d in dets])
+        elev = np.array([d.base.elevation_m for d in dets])
+        enu = np.atleast_2d(frame.geodetic_to_enu(lat, lon, elev))
+        f = lambda attr: np.array([getattr(d.type, attr) for d in dets], dtype=float)  # noqa: E731
+        out = dict(det_x=np.ascontiguousarray(enu[:, 0]), det_y=np.ascontiguousarray(enu[:, 1]), det_h=elev,
+                   det_v=f("cruise_mps"), det_climb=f("climb_mps"), det_endurance=f("endurance_s"),
+                   det_radius=f("intercept_radius_m"), det_acq_day=f("acq_day_m"), det_acq_night=f("acq_night_m"),
+                   det_eoir=np.array([1 if d.type.has_eoir else 0 for d in dets], dtype=np.int8),
+                   det_escort=f("min_escort_mps"), det_cpfh=f("cpfh_usd"))
+        if len(_STATIC) > 256:
+            _STATIC.clear()
+        _STATIC[key] = out
+    return out
 
 
 @dataclass(frozen=True)
