@@ -1,4 +1,5 @@
-"""Numba kernel of the study's background-traffic window (:func:`scenarios.traffic.near_drug_spans`)."""
+"""Numba kernels of the traffic generators: the study's background-traffic window
+(:func:`scenarios.traffic.near_drug_spans`) and the drug-flight router's terrain profiles."""
 from __future__ import annotations
 
 import math
@@ -176,3 +177,81 @@ def near_spans(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d
             if _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep):
                 out_last[f] = t
                 break
+
+
+@kernel
+def max_terrain_gc(lat1_deg, lon1_deg, lat2_deg, lon2_deg, sample_m, skip_m, z, lat0, dlat, lon0, dlon):
+    """Highest terrain (m) sampled along the great circle 1 -> 2 every <= ``sample_m``, ignoring the first
+    and last ``skip_m`` of path; -inf if no sample is left.
+
+    :meth:`scenarios.threat.Router.max_terrain` in one loop (its oracle in tests/test_threat.py): the
+    points of :func:`scenarios.trajectory.densify` (``n = ceil(d / sample_m)`` slerp fractions), the
+    bilinear sample of :func:`radar._kernels.feeds.dem_sample` (NaN -> 0), the cumulative distance of
+    :func:`scenarios.trajectory.path_length_m` for the skip.  Speed: the dog-leg search of a day's drug
+    flights asks for a few hundred such profiles, each a dozen small NumPy temporaries before."""
+    R = 6371008.8
+    p1 = math.radians(lat1_deg)
+    l1 = math.radians(lon1_deg)
+    p2 = math.radians(lat2_deg)
+    l2 = math.radians(lon2_deg)
+    s = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2
+    d = 2.0 * math.asin(min(1.0, math.sqrt(s)))
+    n = max(1, int(math.ceil(d * R / sample_m)))
+    nr = z.shape[0]
+    nc = z.shape[1]
+    lat_deg = np.empty(n + 1)
+    lon_deg = np.empty(n + 1)
+    lat_deg[0] = math.degrees(p1)
+    lon_deg[0] = math.degrees(l1)
+    sd = math.sin(d)
+    for k in range(1, n + 1):
+        f = k / n
+        if d < 1e-12:
+            la = p2
+            lo = l2
+        else:
+            a = math.sin((1 - f) * d) / sd
+            b = math.sin(f * d) / sd
+            x = a * math.cos(p1) * math.cos(l1) + b * math.cos(p2) * math.cos(l2)
+            y = a * math.cos(p1) * math.sin(l1) + b * math.cos(p2) * math.sin(l2)
+            zz = a * math.sin(p1) + b * math.sin(p2)
+            la = math.atan2(zz, math.hypot(x, y))
+            lo = math.atan2(y, x)
+        lat_deg[k] = math.degrees(la)
+        lon_deg[k] = math.degrees(lo)
+    best = -np.inf
+    total = 0.0
+    if skip_m > 0:
+        for k in range(1, n + 1):
+            q1 = math.radians(lat_deg[k - 1])
+            q2 = math.radians(lat_deg[k])
+            dl = math.radians(lon_deg[k]) - math.radians(lon_deg[k - 1])
+            ss = math.sin((q2 - q1) / 2) ** 2 + math.cos(q1) * math.cos(q2) * math.sin(dl / 2) ** 2
+            total += 2.0 * math.asin(min(1.0, math.sqrt(ss))) * R
+    cum = 0.0
+    for k in range(n + 1):
+        if k > 0 and skip_m > 0:
+            q1 = math.radians(lat_deg[k - 1])
+            q2 = math.radians(lat_deg[k])
+            dl = math.radians(lon_deg[k]) - math.radians(lon_deg[k - 1])
+            ss = math.sin((q2 - q1) / 2) ** 2 + math.cos(q1) * math.cos(q2) * math.sin(dl / 2) ** 2
+            cum += 2.0 * math.asin(min(1.0, math.sqrt(ss))) * R
+        if skip_m > 0 and not (cum >= skip_m and cum <= total - skip_m):
+            continue
+        fr = (lat0 - lat_deg[k]) / dlat
+        fc = (lon_deg[k] - lon0) / dlon
+        v = np.nan
+        if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
+            r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
+            c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
+            wr = min(max(fr - r0, 0.0), 1.0)
+            wc = min(max(fc - c0, 0.0), 1.0)
+            r1 = min(r0 + 1, nr - 1)
+            c1 = min(c0 + 1, nc - 1)
+            v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
+                 + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
+        if v != v:
+            v = 0.0
+        if v > best:
+            best = v
+    return best

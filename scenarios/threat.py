@@ -367,6 +367,20 @@ class Router:
         self.sample_m = sample_m
 
     def max_terrain(self, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
+        """Highest terrain (m) along the great circle, sampled every <= ``sample_m``, ignoring the first and
+        last ``skip_m``.  One Numba kernel (:func:`scenarios._traffic_kernels.max_terrain_gc`);
+        :meth:`max_terrain_numpy` is its oracle."""
+        from scenarios._traffic_kernels import max_terrain_gc
+
+        t = self.terrain
+        d = t.dem
+        if not all(math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
+            return self.max_terrain_numpy(lat1, lon1, lat2, lon2, skip_m)
+        return float(max_terrain_gc(float(lat1), float(lon1), float(lat2), float(lon2), float(self.sample_m),
+                                    float(skip_m), t._z, float(d.lat[0]), float(d.dlat), float(d.lon[0]),
+                                    float(d.dlon)))
+
+    def max_terrain_numpy(self, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
         la, lo, _ = densify([lat1, lat2], [lon1, lon2], self.sample_m)
         h = self.terrain(la, lo)
         if skip_m > 0:
