@@ -60,11 +60,11 @@ def render(out_dir: Path, log=print) -> dict:
     dem = load_dem(scn.terrain.dem)
     terrain_label = dem.label or "imported DEM"
     with staged_output(out_dir) as stage:
+        figs = stage / "figures"
+        figs.mkdir()
         _write_results_csv(stage / "results.csv", rows)
         parquet = _write_parquet(stage / "results.parquet", rows)
         _write_summary(stage / "summary.csv", scores)
-        figs = stage / "figures"
-        figs.mkdir()
         fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
                        options)
@@ -74,10 +74,12 @@ def render(out_dir: Path, log=print) -> dict:
 
 
 def _write_results_csv(path: Path, rows) -> None:
+    # column by column (speed), the same text as formatting each value in turn
+    cols = [["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in c]
+            for c in (zip(*rows) if rows else [])]
     with open(path, "w") as fh:
         fh.write(",".join(RESULT_COLUMNS) + "\n")
-        for r in rows:
-            fh.write(",".join("" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in r) + "\n")
+        fh.writelines(",".join(r) + "\n" for r in zip(*cols))
 
 
 def _write_parquet(path: Path, rows) -> bool:
@@ -121,7 +123,13 @@ def format_ranking(scores, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label) -> list[tuple[str, str]]:
+FIGURES_A = (("figures/ranking.png", "P(identified airborne) per option, network and picture"),
+             ("figures/outcomes.png", "Outcome breakdown per option × picture"))
+
+
+def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label,
+             part: str = "all") -> list[tuple[str, str]]:
+    """Render the figures; ``part`` "a" (ranking, outcomes: FIGURES_A), "b" (the others) or "all"."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -130,12 +138,21 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     names = []
     combos = sorted({(s.network, s.mode) for s in scores})
     opts = [o.id for o in options]
-    # 1. ranking with intervals
-    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100)
-    y = 0
-    ticks, labels = [], []
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     by_key = {(s.network, s.mode, s.option): s for s in scores}
+    if part in ("a", "all"):
+        names += _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key)
+    if part == "a":
+        return names
+    return names + _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, colors)
+
+
+def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key):
+    names = []
+    # 1. ranking with intervals
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
+    y = 0
+    ticks, labels = [], []
     for ci, (net, mode) in enumerate(combos):
         ys, p, lo, hi = [], [], [], []  # one errorbar call per (network, mode) (speed)
         for opt in opts:
@@ -155,12 +172,11 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     ax.set_xlabel("P(identified airborne), % with 95 % CI")
     ax.set_title(f"Ranking — {spec.days} days, seed {spec.seed}; {terrain_label}", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
     fig.savefig(figs / "ranking.png")
     plt.close(fig)
-    names.append(("figures/ranking.png", "P(identified airborne) per option, network and picture"))
+    names.append(FIGURES_A[0])
     # 2. outcome breakdown
-    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
     ticks, labels, shares = [], [], []
     cmap = plt.get_cmap("tab10")
     for net, mode in combos:
@@ -181,17 +197,24 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
     ax.set_xlabel("% of drug flights")
     ax.set_title("Outcome breakdown (best leg per flight)", fontsize=9)
     ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4)
-    fig.tight_layout()
     fig.savefig(figs / "outcomes.png")
     plt.close(fig)
-    names.append(("figures/outcomes.png", "Outcome breakdown per option × picture"))
+    names.append(FIGURES_A[1])
+    return names
+
+
+def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, colors):
+    names = []
     # 3. detection-to-ID distributions
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100, layout="constrained")
     data, labs = [], []
+    from scenarios.scores import Matcher
+
+    eq = Matcher(res)
+    ident = eq("outcome", "identified_airborne")
     for net, mode in combos:
         for opt in opts:
-            sel = ((res["network"] == net) & (res["mode"] == mode) & (res["option"] == opt)
-                   & (res["outcome"] == "identified_airborne"))
+            sel = eq("network", net) & eq("mode", mode) & eq("option", opt) & ident
             dt = (res["t_id_s"][sel] - res["t_first_plot_s"][sel]) / 60.0
             dt = dt[np.isfinite(dt)]
             if dt.size:
@@ -202,28 +225,26 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
         ax.set_xticks(range(1, len(labs) + 1), labs, rotation=90, fontsize=6)
     ax.set_ylabel("first plot → identification (min)")
     ax.set_title("Detection-to-ID time, identified flights", fontsize=9)
-    fig.tight_layout()
     fig.savefig(figs / "det_to_id.png")
     plt.close(fig)
     names.append(("figures/det_to_id.png", "Detection-to-ID time distributions"))
     # 4. paired deltas
     if deltas:
-        fig, ax = plt.subplots(figsize=(8, 0.3 * len(deltas) + 1.5), dpi=100)
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(deltas) + 1.5), dpi=100, layout="constrained")
         for i, d in enumerate(deltas):
             ax.errorbar(100 * d.delta, i, xerr=[[100 * (d.delta - d.lo)], [100 * (d.hi - d.delta)]], fmt="o",
                         color=colors[sorted({x.network for x in deltas}).index(d.network) % len(colors)])
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(deltas)), [f"{d.option} ({d.network})" for d in deltas], fontsize=7)
-        ax.set_xlabel("Δ P(identified airborne), integrated − non_integrated, percentage points (paired, 95 % CI)")
+        ax.set_xlabel("Δ P(identified airborne), integrated − non_integrated (pp, paired, 95 % CI)", fontsize=9)
         ax.set_title("What integrating the civil radars changes", fontsize=9)
-        fig.tight_layout()
         fig.savefig(figs / "delta.png")
         plt.close(fig)
         names.append(("figures/delta.png", "Paired Δ(integrated − non_integrated) by network"))
     # 5. map of identifications
     from radar import geo
 
-    fig, ax = plt.subplots(figsize=(7, 8), dpi=100)
+    fig, ax = plt.subplots(figsize=(7, 8), dpi=100, layout="constrained")
     for poly in geo.polygons("Peru"):
         ax.plot(poly[0][:, 0], poly[0][:, 1], color="black", lw=0.7)
     for line in geo.border_lines():
@@ -246,7 +267,6 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label)
         ax.legend(fontsize=7, loc="lower left")
     else:
         ax.text(-81.5, -18.5, "no identification or late intercept in these days", fontsize=7)
-    fig.tight_layout()
     fig.savefig(figs / "map.png")
     plt.close(fig)
     names.append(("figures/map.png", "Intercept points (all options and pictures)"))

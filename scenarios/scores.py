@@ -66,13 +66,10 @@ class Delta:
 
 
 def table(rows, columns):
-    """Rows (tuples) -> dict of NumPy arrays by column name."""
-    cols = {c: [] for c in columns}
-    for r in rows:
-        for c, v in zip(columns, r):
-            cols[c].append(v)
+    """Rows (tuples) -> dict of NumPy arrays by column name (one transpose, then a pass per column)."""
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
     out = {}
-    for c, v in cols.items():
+    for c, v in zip(columns, cols):
         if c in ("network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"):
             out[c] = np.array(["" if x is None else x for x in v], dtype=object)
         else:
@@ -80,12 +77,33 @@ def table(rows, columns):
     return out
 
 
+class Matcher:
+    """``m(column, value)``: the boolean mask ``res[column] == value``, from each string column's codes
+    (computed once; speed: the scores compare a few columns of tens of thousands of rows with dozens
+    of values, which as object-array comparisons took about a second)."""
+
+    def __init__(self, res: dict):
+        self.res = res
+        self._codes: dict = {}
+
+    def __call__(self, column: str, value) -> np.ndarray:
+        codes = self._codes.get(column)
+        if codes is None:
+            col = self.res[column]
+            index: dict = {}
+            inv = np.fromiter((index.setdefault(v, len(index)) for v in col), np.int64, len(col))
+            codes = self._codes[column] = (index, inv)
+        i = codes[0].get(value)
+        return codes[1] == i if i is not None else np.zeros(codes[1].size, bool)
+
+
 def compute_scores(res: dict, days_per_network: dict, options_cost: dict[str, float]) -> list[Score]:
     """``options_cost``: option id -> aircraft the US$3.5B budget buys (NaN: not a fighter buy)."""
     out = []
+    eq = Matcher(res)
     keys = sorted({(n, m, o) for n, m, o in zip(res["network"], res["mode"], res["option"])})
     for net, mode, opt in keys:
-        sel = (res["network"] == net) & (res["mode"] == mode) & (res["option"] == opt)
+        sel = eq("network", net) & eq("mode", mode) & eq("option", opt)
         false = sel & (res["false_scramble"] == 1)
         fl = sel & (res["false_scramble"] != 1)
         outcomes = res["outcome"][fl]
@@ -93,7 +111,7 @@ def compute_scores(res: dict, days_per_network: dict, options_cost: dict[str, fl
         k = int((outcomes == "identified_airborne").sum())
         late = int((outcomes == "intercepted_late").sum())
         lo, hi = wilson(k, n)
-        ident = fl & (res["outcome"] == "identified_airborne")
+        ident = fl & eq("outcome", "identified_airborne")
         dt = (res["t_id_s"][ident] - res["t_first_plot_s"][ident]) / 60.0
         dt = dt[np.isfinite(dt)]
         days = days_per_network.get(net, 0)
@@ -120,9 +138,10 @@ def paired_deltas(res: dict, a: str = "integrated", b: str = "non_integrated") -
     drug = res["false_scramble"] != 1
     nets = sorted(set(res["network"][drug]))
     opts = sorted(set(res["option"][drug]))
+    eq = Matcher(res)
     for net in nets:
         for opt in opts:
-            base = drug & (res["network"] == net) & (res["option"] == opt)
+            base = drug & eq("network", net) & eq("option", opt)
             ka = {(int(d), f): o == "identified_airborne" for d, f, o, m in
                   zip(res["day"][base], res["flight"][base], res["outcome"][base], res["mode"][base]) if m == a}
             kb = {(int(d), f): o == "identified_airborne" for d, f, o, m in
