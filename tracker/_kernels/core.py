@@ -32,7 +32,9 @@ from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
     inv_sym,
     joseph_update_hpos1,
+    joseph_update_hpos1_k,
     joseph_update_hpos2,
+    joseph_update_hpos2_k,
     joseph_update_position2,
     joseph_update_position3,
     predict,
@@ -40,6 +42,7 @@ from tracker._kernels.kalman import (
     predict_cv_inplace,
     transition_blocks,
     process_noise,
+    process_noise_pos,
     up_vector_approx,
 )
 
@@ -247,16 +250,30 @@ def _range_azimuth_jac(x, y, z, s, strig, origin_ecef, frame_rot, H):
     no cancellation); sin/cos of the longitude difference by the subtraction formulas.  Agrees with
     radar.measurement to rounding (tests/test_tracker_core.py: < 1e-6 m, < 1e-12 rad).
     """
+    ex, ey, ez = _enu_to_ecef(x, y, z, origin_ecef, frame_rot)
+    sl2, cl2, so2, co2, h = _geodetic_sincos(ex, ey, ez)
+    return _range_azimuth_jac_geo(ex, ey, ez, sl2, cl2, so2, co2, h, s, strig, frame_rot, H)
+
+
+@kernel(inline="always")
+def _enu_to_ecef(x, y, z, origin_ecef, frame_rot):
+    """ECEF (m) of an ENU point (the expressions of :func:`_range_azimuth_jac` and :func:`_geodetic_height_up`)."""
+    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
+    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
+    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
+    return ex, ey, ez
+
+
+@kernel(inline="always")
+def _range_azimuth_jac_geo(ex, ey, ez, sl2, cl2, so2, co2, h, s, strig, frame_rot, H):
+    """:func:`_range_azimuth_jac` from the point's ECEF position and its :func:`_geodetic_sincos` (given by
+    the caller, so that the IMM can compute the three models' geodetic chains together)."""
     sl = strig[s, 0]
     cl = strig[s, 1]
     so = strig[s, 2]
     co = strig[s, 3]
     a = 4.0 / 3.0 * 6371008.8
     Re = 6371008.8
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
-    sl2, cl2, so2, co2, h = _geodetic_sincos(ex, ey, ez)
     # hav(g) = sin^2(dlat/2) + cos lat cos lat2 sin^2(dlon/2) = |u1 - u2|^2 / 4 (u: unit vectors on the sphere)
     cx = cl2 * co2 - cl * co
     cy = cl2 * so2 - cl * so
@@ -483,6 +500,91 @@ def _predict_model(k, dt, omega, x0, P0, Q, xm, Pm, T):
         Pm[k, 5, i] = Pm[k, i, 5]
 
 
+@kernel(inline="always")
+def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot, mode_c_sigma, R, y, up,
+                      hs_buf):
+    """The three IMM models' :func:`_meas_update` with (range, azimuth) plot j (mtype 2): models (xm[k], Pm[k])
+    updated in place, log-likelihoods into L[k].  Returns (d2, m) of model 0.
+
+    The same arithmetic as three calls of :func:`_meas_update`, in another order: each model's geodetic
+    position (:func:`_geodetic_sincos`, a chain of about 20 dependent square roots and divisions) is computed
+    for the three models one after another before their updates, once for the polar update and once for the
+    Mode C update, so that the CPU overlaps the three independent chains (speed: the chains were about a
+    sixth of the tracker's time); the Joseph updates work on the models in place
+    (:func:`~tracker._kernels.kalman.joseph_update_hpos2_k`, no copies to and from scratch arrays).  Every
+    result bit is unchanged."""
+    s = ps[j]
+    # polar update: geodetic positions of the three predicted states, then the three updates
+    ex0, ey0, ez0 = _enu_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
+    ex1, ey1, ez1 = _enu_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
+    ex2, ey2, ez2 = _enu_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
+    sa0, ca0, sb0, cb0, h0 = _geodetic_sincos(ex0, ey0, ez0)
+    sa1, ca1, sb1, cb1, h1 = _geodetic_sincos(ex1, ey1, ez1)
+    sa2, ca2, sb2, cb2, h2 = _geodetic_sincos(ex2, ey2, ez2)
+    d2cv = np.inf
+    mcv = 0
+    ok = 0
+    Hs = hs_buf
+    for k in range(3):
+        if k == 0:
+            r0, az0 = _range_azimuth_jac_geo(ex0, ey0, ez0, sa0, ca0, sb0, cb0, h0, s, strig, frame_rot, Hs)
+        elif k == 1:
+            r0, az0 = _range_azimuth_jac_geo(ex1, ey1, ez1, sa1, ca1, sb1, cb1, h1, s, strig, frame_rot, Hs)
+        else:
+            r0, az0 = _range_azimuth_jac_geo(ex2, ey2, ez2, sa2, ca2, sb2, cb2, h2, s, strig, frame_rot, Hs)
+        for a in range(3):
+            y[a] = 0.0
+            for b in range(3):
+                R[a, b] = 0.0
+        m = 2
+        y[0] = prange[j] - r0
+        y[1] = _wrap(paz[j] - az0)
+        R[0, 0] = ssig[s, 0] * ssig[s, 0]
+        R[1, 1] = ssig[s, 1] * ssig[s, 1]
+        d2, det = joseph_update_hpos2_k(xm, Pm, k, y, Hs, R)  # in place (unchanged if det <= 0)
+        if not (det > 0.0):
+            d2 = np.inf
+            m = 0
+            L[k] = -np.inf
+        else:
+            ok |= 1 << k
+            L[k] = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
+        if k == 0:
+            d2cv = d2
+            mcv = m
+    if ok != 0 and math.isfinite(modec[j]):
+        # Mode C: geodetic heights of the three updated states, then the three scalar updates
+        ex0, ey0, ez0 = _enu_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
+        ex1, ey1, ez1 = _enu_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
+        ex2, ey2, ez2 = _enu_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
+        sa0, ca0, sb0, cb0, h0 = _geodetic_sincos(ex0, ey0, ez0)
+        sa1, ca1, sb1, cb1, h1 = _geodetic_sincos(ex1, ey1, ez1)
+        sa2, ca2, sb2, cb2, h2 = _geodetic_sincos(ex2, ey2, ez2)
+        for k in range(3):
+            if (ok >> k) & 1 == 0:
+                continue
+            if k == 0:
+                sl, cl, so, co, h = sa0, ca0, sb0, cb0, h0
+            elif k == 1:
+                sl, cl, so, co, h = sa1, ca1, sb1, cb1, h1
+            else:
+                sl, cl, so, co, h = sa2, ca2, sb2, cb2, h2
+            # :func:`_geodetic_height_up`
+            ux = cl * co
+            uy = cl * so
+            uz = sl
+            for i in range(3):
+                up[i] = frame_rot[i, 0] * ux + frame_rot[i, 1] * uy + frame_rot[i, 2] * uz
+            for b in range(3):
+                Hs[0, b] = up[b]
+            y[0] = modec[j] - h
+            R[0, 0] = mode_c_sigma * mode_c_sigma
+            d2c, detc = joseph_update_hpos1_k(xm, Pm, k, y, Hs, R)  # in place (unchanged if det <= 0)
+            if detc > 0.0:
+                L[k] += -0.5 * (d2c + math.log(TWO_PI) + math.log(detc))
+    return d2cv, mcv
+
+
 @kernel
 def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, pos, cov, prange, paz, modec,
              ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp,
@@ -536,20 +638,26 @@ def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, 
     process_noise(dt, q_h, q_v, up, Q)
     for k in range(3):
         _predict_model(k, dt, 0.0 if k == 0 else (omega if k == 1 else -omega), x0, P0, Q, xm, Pm, tmp)
-        for a in range(6):
-            xk[a] = xm[k, a]
-            for b in range(6):
-                Pk[a, b] = Pm[k, a, b]
-        d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig,
-                                   origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
-        for a in range(6):
-            xm[k, a] = xk[a]
-            for b in range(6):
-                Pm[k, a, b] = Pk[a, b]
-        L[k] = logl
-        if k == 0:
-            d2cv = d2
-            mcv = m
+    if mtype[j] == 2:
+        # (range, azimuth) plot: the three model updates phase by phase (speed: see _imm_update_polar)
+        d2cv, mcv = _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot,
+                                      mode_c_sigma, R, y, up, hs_buf)
+    else:
+        for k in range(3):
+            for a in range(6):
+                xk[a] = xm[k, a]
+                for b in range(6):
+                    Pk[a, b] = Pm[k, a, b]
+            d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
+                                       strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
+            for a in range(6):
+                xm[k, a] = xk[a]
+                for b in range(6):
+                    Pm[k, a, b] = Pk[a, b]
+            L[k] = logl
+            if k == 0:
+                d2cv = d2
+                mcv = m
     lmax = max(L[0], max(L[1], L[2]))
     tot = 0.0
     for k in range(3):
@@ -640,7 +748,7 @@ def _emit(rows_f, rows_i, nrow, cap, time, tid, X, PP, i, t_state, q_h, q_v, ear
             rows_f[nrow, 1 + a] = X[i, a] + dt * X[i, 3 + a]
             rows_f[nrow, 4 + a] = X[i, 3 + a]
         up_vector_approx(X[i, 0], X[i, 1], X[i, 2], earth_r, up)
-        process_noise(dt, q_h, q_v, up, Q)
+        process_noise_pos(dt, q_h, q_v, up, Q)  # Q[:3, :3] only (the rest is not read here)
         k = 7
         for a in range(3):
             for b in range(a, 3):
@@ -1128,7 +1236,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 in_strict = off <= strict_width
             # predicted position covariance at t_ref
             up_vector_approx(px, py, pz, earth_r, up)
-            process_noise(dt, q_h, q_v, up, Q)
+            process_noise_pos(dt, q_h, q_v, up, Q)  # Q[:3, :3] only (the rest is not read here)
             for a in range(3):
                 for bb in range(3):
                     cand_P[nc, a, bb] = (P[i, a, bb] + dt * (P[i, a, bb + 3] + P[i, a + 3, bb])
