@@ -57,6 +57,22 @@ def compilations() -> int:
 prange = numba.prange
 
 
+def fork_safe_threading() -> bool:
+    """Make forked worker processes safe for parallel kernels, if still possible; True if they are.
+
+    GNU OpenMP (Numba's ``omp`` layer on Linux, its default choice when TBB is absent) is not
+    fork-safe: a child forked after the parent ran a parallel kernel may hang in its next one.  If no
+    parallel kernel has run in this process yet, select the ``forksafe`` layer (TBB if installed, else
+    Numba's ``workqueue``); the choice is made once per process, so afterwards only report whether the
+    layer in use is fork-safe."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # not chosen yet
+        numba.config.THREADING_LAYER = "forksafe"
+        return True
+    return layer in ("tbb", "workqueue")
+
+
 def set_threads(n: int | None) -> None:
     """Set the number of Numba threads (``None`` leaves the default)."""
     if n is not None:

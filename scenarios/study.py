@@ -354,7 +354,18 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def _executor(workers: int, scheduler: str | None):
+def _can_fork() -> bool:
+    """Fork local workers (POSIX, unless AIRBRIDGE_START_METHOD=spawn) when Numba's threading layer is, or
+    can still be made, fork-safe (:func:`radar._jit.fork_safe_threading`); otherwise spawn them."""
+    method = os.environ.get("AIRBRIDGE_START_METHOD", "").strip().lower()
+    if method == "spawn" or not hasattr(os, "fork"):
+        return False
+    from radar._jit import fork_safe_threading
+
+    return fork_safe_threading()
+
+
+def _executor(workers: int, scheduler: str | None, start: str = "spawn"):
     """(submit(fn, *args) -> future, as_completed(futures), shutdown())."""
     if scheduler:
         try:
@@ -396,7 +407,7 @@ def _executor(workers: int, scheduler: str | None):
     import concurrent.futures as cf
     import multiprocessing as mp
 
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(start))
 
     def shutdown():
         pool.shutdown(wait=False, cancel_futures=True)
@@ -443,7 +454,17 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     # study runs in-process (its result is discarded; the chunk is computed again by a worker).
     try:
         submit, as_completed, shutdown = None, None, None
-        if workers > 1 or scheduler:
+        fork = workers > 1 and not scheduler and _can_fork()
+        if fork:
+            # local processes forked from a parent that has loaded every kernel and built every network's
+            # context: the workers start with all of it (speed: spawned workers each spent 2-4 s importing,
+            # loading the kernel cache and preparing the networks)
+            warm_pipeline(spec)
+            ctx = _context(spec)
+            for network in spec.networks:
+                ctx.day_context(network)
+            submit, as_completed, shutdown = _executor(workers, scheduler, start="fork")
+        elif workers > 1 or scheduler:
             submit, as_completed, shutdown = _executor(workers, scheduler)
             try:
                 # workers start, import and build their per-network context (terrain, geometry grids) while
@@ -493,9 +514,10 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
         import resource
 
         parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        executor = scheduler or (f"processes ({'fork' if fork else 'spawn'})" if workers > 1 else "in-process")
         store.set_meta(complete=int(complete), wall_s=f"{time.perf_counter() - t_start:.2f}",
                        peak_rss_mb_worker=f"{peak_rss:.0f}", peak_rss_mb_parent=f"{parent_rss:.0f}",
-                       workers=workers, executor=scheduler or ("processes" if workers > 1 else "in-process"))
+                       workers=workers, executor=executor)
     finally:
         prog.close()
         shutdown()

@@ -52,13 +52,17 @@ def test_in_process_run_is_complete_and_reported(reference):
     assert len((out / "results.csv").read_text().splitlines()) == 1 + len(rows)
 
 
-def test_two_workers_and_chunk_size_give_identical_rows(reference, tmp_path):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_two_workers_and_chunk_size_give_identical_rows(reference, tmp_path, start):
+    """Forked workers (the default on POSIX) and spawned ones give the in-process rows."""
     _, ref_rows = reference
     args = [a if a != "1" or i == 0 else a for i, a in enumerate(SMALL)]
     args[args.index("--chunk-days") + 1] = "3"
-    r = run_cli_subprocess("tradeoff", *args, "--workers", "2", "--out", tmp_path / "w2")
+    r = run_cli_subprocess("tradeoff", *args, "--workers", "2", "--out", tmp_path / "w2",
+                           env={"AIRBRIDGE_START_METHOD": start})
     assert r.returncode == 0, r.stderr
     assert _rows(tmp_path / "w2") == ref_rows
+    assert _meta(tmp_path / "w2")["executor"] == f"processes ({start})"
 
 
 def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
