@@ -62,10 +62,27 @@ def render(out_dir: Path, log=print) -> dict:
     with staged_output(out_dir) as stage:
         figs = stage / "figures"
         figs.mkdir()
-        _write_results_csv(stage / "results.csv", rows)
-        parquet = _write_parquet(stage / "results.parquet", rows)
-        _write_summary(stage / "summary.csv", scores)
-        fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
+        pool = fut = None
+        if len(rows) >= PARALLEL_FIGURES_ROWS:
+            # speed: a spawned process draws the two largest figures while this one writes the tables and
+            # draws the others (the study has finished, so a core is free)
+            import concurrent.futures as cf
+            import multiprocessing as mp
+
+            pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+            fut = pool.submit(_render_part_a, figs, scores, spec, [o.id for o in options], terrain_label)
+        try:
+            _write_results_csv(stage / "results.csv", rows)
+            parquet = _write_parquet(stage / "results.parquet", rows)
+            _write_summary(stage / "summary.csv", scores)
+            if fut is None:
+                fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
+            else:
+                fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label, part="b")
+                fig_names = fut.result() + fig_names
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
                        options)
         (stage / "report.md").write_text(md)
@@ -123,6 +140,9 @@ def format_ranking(scores, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
+#: from this many result rows on, two figures are drawn in a second process (below it the start-up costs more)
+PARALLEL_FIGURES_ROWS = 20_000
+
 FIGURES_A = (("figures/ranking.png", "P(identified airborne) per option, network and picture"),
              ("figures/outcomes.png", "Outcome breakdown per option × picture"))
 
@@ -145,6 +165,19 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label,
     if part == "a":
         return names
     return names + _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, colors)
+
+
+def _render_part_a(figs, scores, spec, option_ids, terrain_label) -> list[tuple[str, str]]:
+    """The ranking and outcome figures in a process of their own (see :func:`render`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    combos = sorted({(s.network, s.mode) for s in scores})
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    by_key = {(s.network, s.mode, s.option): s for s in scores}
+    return _figures_a(plt, figs, scores, spec, terrain_label, combos, list(option_ids), colors, by_key)
 
 
 def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key):
