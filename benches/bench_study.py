@@ -48,7 +48,9 @@ def test_pipeline_throughput(tmp_path, workers):
            f"{wall:.1f} s -> {n_days / wall:.2f} network-days/s, {flights / wall:.1f} flights/s; "
            f"stage sums feeds {feeds:.1f} s, pictures {pictures:.1f} s, engagement {engage:.1f} s, "
            f"store+overhead {max(0.0, wall * workers - feeds - pictures - engage):.1f} s; peak RSS parent "
-           f"{rss_mb:.0f} MB, largest worker {child_mb:.0f} MB (budget 2 GB)")
+           f"{rss_mb:.0f} MB, largest worker {child_mb:.0f} MB (budget 2 GB; ru_maxrss is a lifetime peak "
+           f"that Linux carries over fork and exec, so here it includes the benches run before in this pytest process; "
+           f"'airbridge tradeoff' reports the study's own)")
     per_flight_days = n_days / max(flights, 1)  # network-days per drug flight simulated
     report(f"default study (2 x 417 network-days) at this rate: {per_day * default_days:.0f} s (budget 60 s); "
            f"10,000 flights x 2 pictures x 8 options on one network: {per_day * 10000 * per_flight_days:.0f} s "
