@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from radar._jit import kernel, prange
-from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, eval_state
+from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, dem_sample_one, eval_state
 
 
 @kernel
@@ -197,8 +197,6 @@ def max_terrain_gc(lat1_deg, lon1_deg, lat2_deg, lon2_deg, sample_m, skip_m, z, 
     s = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2
     d = 2.0 * math.asin(min(1.0, math.sqrt(s)))
     n = max(1, int(math.ceil(d * R / sample_m)))
-    nr = z.shape[0]
-    nc = z.shape[1]
     lat_deg = np.empty(n + 1)
     lon_deg = np.empty(n + 1)
     lat_deg[0] = math.degrees(p1)
@@ -219,39 +217,20 @@ def max_terrain_gc(lat1_deg, lon1_deg, lat2_deg, lon2_deg, sample_m, skip_m, z, 
             lo = math.atan2(y, x)
         lat_deg[k] = math.degrees(la)
         lon_deg[k] = math.degrees(lo)
-    best = -np.inf
-    total = 0.0
+    # cumulative path length (the skip), as path_length_m: from the degree values, segment by segment
+    cum = np.zeros(n + 1)
     if skip_m > 0:
         for k in range(1, n + 1):
             q1 = math.radians(lat_deg[k - 1])
             q2 = math.radians(lat_deg[k])
             dl = math.radians(lon_deg[k]) - math.radians(lon_deg[k - 1])
             ss = math.sin((q2 - q1) / 2) ** 2 + math.cos(q1) * math.cos(q2) * math.sin(dl / 2) ** 2
-            total += 2.0 * math.asin(min(1.0, math.sqrt(ss))) * R
-    cum = 0.0
+            cum[k] = cum[k - 1] + 2.0 * math.asin(min(1.0, math.sqrt(ss))) * R
+    best = -np.inf
     for k in range(n + 1):
-        if k > 0 and skip_m > 0:
-            q1 = math.radians(lat_deg[k - 1])
-            q2 = math.radians(lat_deg[k])
-            dl = math.radians(lon_deg[k]) - math.radians(lon_deg[k - 1])
-            ss = math.sin((q2 - q1) / 2) ** 2 + math.cos(q1) * math.cos(q2) * math.sin(dl / 2) ** 2
-            cum += 2.0 * math.asin(min(1.0, math.sqrt(ss))) * R
-        if skip_m > 0 and not (cum >= skip_m and cum <= total - skip_m):
+        if skip_m > 0 and not (cum[k] >= skip_m and cum[k] <= cum[n] - skip_m):
             continue
-        fr = (lat0 - lat_deg[k]) / dlat
-        fc = (lon_deg[k] - lon0) / dlon
-        v = np.nan
-        if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
-            r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
-            c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
-            wr = min(max(fr - r0, 0.0), 1.0)
-            wc = min(max(fc - c0, 0.0), 1.0)
-            r1 = min(r0 + 1, nr - 1)
-            c1 = min(c0 + 1, nc - 1)
-            v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
-                 + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
-        if v != v:
-            v = 0.0
+        v = dem_sample_one(z, lat0, dlat, lon0, dlon, lat_deg[k], lon_deg[k])
         if v > best:
             best = v
     return best

@@ -1026,114 +1026,6 @@ def _unit_xyz(lat, lon, radius, out, k):
 
 
 @kernel(parallel=True)
-def near_flights(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d_lon, d_h, d_ph,
-                 step_s, distance_m, time_s, radius):
-    """Per flight of set b: does it come within ``distance_m`` (chord on the sphere of ``radius``) of an
-    airborne flight of set d at two instants less than ``time_s`` apart?  Both sets are sampled at
-    ``np.arange(start, end + step, step)`` clipped to the end (airborne samples only).
-
-    Speed: the d samples of each flight are in time order, so a b sample looks only at those less than
-    ``time_s`` away (binary search), and skips ahead by the triangle inequality: a d sample at chord D
-    from it is followed by k samples at >= D - k * (largest chord between consecutive samples of that
-    flight), none of which can be within ``distance_m`` while that bound exceeds it.  Each b flight stops
-    at its first hit.  Iteration f writes only keep[f]."""
-    nd = d_offsets.size - 1
-    nb = b_offsets.size - 1
-    keep = np.zeros(nb, np.bool_)
-    # d samples, flight-major, time order within a flight (serial: the drug flights are few)
-    total = 0
-    for f in range(nd):
-        s = d_t[d_offsets[f]]
-        e = d_t[d_offsets[f + 1] - 1]
-        total += arange_count(s, e + step_s, step_s)
-    dt = np.empty(total)
-    dx = np.empty((total, 3))
-    first = np.zeros(nd + 1, np.int64)
-    maxstep = np.zeros(nd)
-    buf = np.empty(6)
-    m = 0
-    t_lo = np.inf
-    t_hi = -np.inf
-    for f in range(nd):
-        s = d_t[d_offsets[f]]
-        e = d_t[d_offsets[f + 1] - 1]
-        n = arange_count(s, e + step_s, step_s)
-        delta2 = (s + step_s) - s
-        for i in range(n):
-            t = min(arange_value(s, step_s, delta2, i), e)
-            ph = eval_state(d_offsets, d_t, d_lat, d_lon, d_h, d_ph, f, t, buf)
-            if _airborne(ph):
-                dt[m] = t
-                _unit_xyz(buf[0], buf[1], radius, dx, m)
-                if m > first[f]:
-                    q = math.sqrt((dx[m, 0] - dx[m - 1, 0]) ** 2 + (dx[m, 1] - dx[m - 1, 1]) ** 2
-                                  + (dx[m, 2] - dx[m - 1, 2]) ** 2)
-                    maxstep[f] = max(maxstep[f], q)
-                t_lo = min(t_lo, t)
-                t_hi = max(t_hi, t)
-                m += 1
-        first[f + 1] = m
-    if m == 0:
-        return keep
-    d2 = distance_m * distance_m
-    for f in prange(nb):
-        s = b_t[b_offsets[f]]
-        e = b_t[b_offsets[f + 1] - 1]
-        if e + time_s + 1.0 < t_lo or s - time_s - 1.0 > t_hi:
-            continue
-        n = arange_count(s, e + step_s, step_s)
-        delta2 = (s + step_s) - s
-        bbuf = np.empty(6)
-        p = np.empty((1, 3))
-        hit = False
-        for i in range(n):
-            t = min(arange_value(s, step_s, delta2, i), e)
-            ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
-            if not _airborne(ph):
-                continue
-            _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
-            tl = t - time_s - 1.0  # margins of 1 s: the exact time test is below
-            th = t + time_s + 1.0
-            for g in range(nd):
-                lo = first[g]
-                hi = first[g + 1]
-                if lo == hi or dt[lo] > th or dt[hi - 1] < tl:
-                    continue
-                while lo < hi:  # first sample of flight g with time >= tl
-                    mid = (lo + hi) // 2
-                    if dt[mid] < tl:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                j = lo
-                end = first[g + 1]
-                ms = maxstep[g]
-                while j < end and dt[j] <= th:
-                    q0 = dx[j, 0] - p[0, 0]
-                    q1 = dx[j, 1] - p[0, 1]
-                    q2 = dx[j, 2] - p[0, 2]
-                    c2 = q0 * q0 + q1 * q1 + q2 * q2
-                    if c2 <= d2 and abs(dt[j] - t) <= time_s:
-                        hit = True
-                        break
-                    # skip the samples that the triangle inequality keeps farther than distance_m
-                    # (1 m margin against rounding); at least one step
-                    gap = math.sqrt(c2) - distance_m - 1.0
-                    if gap > 0.0 and ms <= 0.0:
-                        break
-                    adv = 1
-                    if gap > ms:
-                        adv = int(gap / ms)
-                    j += adv
-                if hit:
-                    break
-            if hit:
-                break
-        keep[f] = hit
-    return keep
-
-
-@kernel(parallel=True)
 def near_targets(p_time, p_lat, p_lon, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f_start, f_end, window_m,
                  radius, keep):
     """keep[i] = the ground point (p_lat, p_lon) of plot i lies within ``window_m`` (haversine on the sphere
@@ -1171,24 +1063,30 @@ def dem_sample(z, lat0, dlat, lon0, dlon, lat_deg, lon_deg, out):
     :meth:`radar.terrain.Dem.sample` followed by ``nan_to_num(nan=0)`` (its oracle): row index
     (lat0 - lat) / dlat, column (lon - lon0) / dlon, NaN outside the grid.  Speed: no copy of the grid
     and no NumPy temporaries per call."""
+    for i in range(lat_deg.size):
+        out[i] = dem_sample_one(z, lat0, dlat, lon0, dlon, lat_deg[i], lon_deg[i])
+
+
+@kernel(inline="always")
+def dem_sample_one(z, lat0, dlat, lon0, dlon, lat_deg, lon_deg):
+    """One point of :func:`dem_sample`."""
     nr = z.shape[0]
     nc = z.shape[1]
-    for i in range(lat_deg.size):
-        fr = (lat0 - lat_deg[i]) / dlat
-        fc = (lon_deg[i] - lon0) / dlon
-        v = np.nan
-        if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
-            r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
-            c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
-            wr = min(max(fr - r0, 0.0), 1.0)
-            wc = min(max(fc - c0, 0.0), 1.0)
-            r1 = min(r0 + 1, nr - 1)
-            c1 = min(c0 + 1, nc - 1)
-            v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
-                 + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
-        if v != v:
-            v = 0.0
-        out[i] = v
+    fr = (lat0 - lat_deg) / dlat
+    fc = (lon_deg - lon0) / dlon
+    v = np.nan
+    if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
+        r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
+        c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
+        wr = min(max(fr - r0, 0.0), 1.0)
+        wc = min(max(fc - c0, 0.0), 1.0)
+        r1 = min(r0 + 1, nr - 1)
+        c1 = min(c0 + 1, nc - 1)
+        v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
+             + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
+    if v != v:
+        v = 0.0
+    return v
 
 
 # ------------------------------------------------------------------------------------------
