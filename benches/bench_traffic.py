@@ -1,0 +1,94 @@
+"""The traffic generators' kernels against the obvious NumPy/SciPy versions of the same thing.
+
+* ``Router.max_terrain`` (one Numba loop, :func:`scenarios._traffic_kernels.max_terrain_gc`) vs
+  ``Router.max_terrain_numpy`` (densify + sample + skip in NumPy), on random legs over the embedded DEM.
+* ``near_drug_spans`` (:func:`scenarios._traffic_kernels.near_spans`) vs a k-d tree over all 30 s samples
+  (SciPy ``cKDTree.query_ball_point``), on a default day's background and drug flights.
+
+Both pairs must agree exactly (checked here too); the bench prints times and ratios.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from benches.conftest import QUICK, report
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    from scenarios.day import prepare
+
+    return prepare("peru", "peru")
+
+
+def test_bench_max_terrain(ctx):
+    from scenarios.threat import Router
+
+    r = Router(ctx.terrain)
+    rng = np.random.default_rng(2)
+    n = 200 if QUICK else 2000
+    legs = np.column_stack([rng.uniform(-18, -1, n), rng.uniform(-80, -68, n), rng.uniform(-18, -1, n),
+                            rng.uniform(-80, -68, n)])
+    r.max_terrain(*legs[0])  # compile / load
+    t0 = time.perf_counter()
+    ours = [r.max_terrain(*leg) for leg in legs]
+    t1 = time.perf_counter()
+    base = [r.max_terrain_numpy(*leg) for leg in legs]
+    t2 = time.perf_counter()
+    assert ours == base
+    report(f"max_terrain, {n} random legs: Numba {1e6 * (t1 - t0) / n:.0f} us/leg vs NumPy {1e6 * (t2 - t1) / n:.0f} "
+           f"us/leg: {(t2 - t1) / (t1 - t0):.1f}x")
+    assert (t2 - t1) > (t1 - t0)
+
+
+def _spans_kdtree(bg, drug, distance_m, time_s, step_s=30.0):
+    from scipy.spatial import cKDTree
+
+    from radar._kernels.feeds import eval_many
+
+    def samples(tr):
+        s, e = tr.time_span()
+        f = np.concatenate([np.full(np.arange(s[i], e[i] + step_s, step_s).size, i) for i in range(tr.n_flights)])
+        t = np.concatenate([np.minimum(np.arange(s[i], e[i] + step_s, step_s), e[i]) for i in range(tr.n_flights)])
+        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase,
+                                         f.astype(np.int64), t)
+        ok = np.isin(ph, (1, 3, 4))
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
+        return f[ok], t[ok], xyz[ok]
+
+    df, dt, dx = samples(drug)
+    bf, bt, bx = samples(bg)
+    first = np.full(bg.n_flights, np.nan)
+    last = np.full(bg.n_flights, np.nan)
+    for i, h in enumerate(cKDTree(dx).query_ball_point(bx, r=distance_m)):
+        if h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
+            first[bf[i]] = np.fmin(first[bf[i]], bt[i])
+            last[bf[i]] = np.fmax(last[bf[i]], bt[i])
+    return first, last
+
+
+def test_bench_near_drug_spans(ctx):
+    from scenarios.threat import generate_drug_flights
+    from scenarios.traffic import generate_background, near_drug_spans
+
+    days = (2,) if QUICK else (2, 5, 6)
+    t_ours = t_base = 0.0
+    for d in days:
+        drug = generate_drug_flights(ctx.threat, ctx.terrain, 1, d).trajectories
+        bg, _tab, _uid = generate_background(ctx.traffic, ctx.terrain, 1, d)
+        near_drug_spans(bg, drug, 50e3, 1800.0)  # compile / load
+        t0 = time.perf_counter()
+        lo, hi = near_drug_spans(bg, drug, 50e3, 1800.0)
+        t1 = time.perf_counter()
+        want_lo, want_hi = _spans_kdtree(bg, drug, 50e3, 1800.0)
+        t2 = time.perf_counter()
+        np.testing.assert_array_equal(lo, want_lo)
+        np.testing.assert_array_equal(hi, want_hi)
+        t_ours += t1 - t0
+        t_base += t2 - t1
+    report(f"near_drug_spans, {len(days)} default day(s), 50 km / 30 min: Numba {1e3 * t_ours:.1f} ms vs "
+           f"k-d tree {1e3 * t_base:.1f} ms: {t_base / t_ours:.1f}x")
+    assert t_base > t_ours
