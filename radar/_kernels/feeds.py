@@ -210,41 +210,13 @@ def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
     (centre, antenna at kR, target at kR + h - h_ant) the straight ray has
     ``r = |(b sin g_e, b cos g_e - kR)|`` and ``el = atan2(b cos g_e - kR, b sin g_e)``.
     """
-    dl = lon - r_lon
-    s1 = math.sin((lat - r_lat) * 0.5)
-    s2 = math.sin(dl * 0.5)
-    hav = s1 * s1 + math.cos(r_lat) * math.cos(lat) * s2 * s2
-    if hav > 1.0:
-        hav = 1.0
-    g = 2.0 * math.asin(math.sqrt(hav))
-    az = math.atan2(math.sin(dl) * math.cos(lat),
-                    math.cos(r_lat) * math.sin(lat) - math.sin(r_lat) * math.cos(lat) * math.cos(dl))
-    if az < 0.0:
-        az += TWO_PI
-    ge = g * earth_r / kr
-    b = kr + (h - r_h_ant)
-    horiz = b * math.sin(ge)
-    vert = b * math.cos(ge) - kr
-    out[0] = math.sqrt(horiz * horiz + vert * vert)
-    out[1] = az
-    out[2] = math.atan2(vert, horiz)
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
-    out[6] = (nn + h) * cl * math.cos(lon)
-    out[7] = (nn + h) * cl * math.sin(lon)
-    out[8] = (nn * (1.0 - WGS84_E2) + h) * sl
+    polar_view_sc(lat, lon, h, r_lat, r_lon, math.sin(r_lat), math.cos(r_lat), r_h_ant, kr, earth_r, out)
 
 
 @kernel(inline="always")
 def azimuth_view(lat, lon, r_lat, r_lon):
     """The azimuth of :func:`polar_view` alone (same expression, same bits)."""
-    dl = lon - r_lon
-    az = math.atan2(math.sin(dl) * math.cos(lat),
-                    math.cos(r_lat) * math.sin(lat) - math.sin(r_lat) * math.cos(lat) * math.cos(dl))
-    if az < 0.0:
-        az += TWO_PI
-    return az
+    return azimuth_view_sc(lat, lon, r_lon, math.sin(r_lat), math.cos(r_lat))
 
 
 @kernel(inline="always")
