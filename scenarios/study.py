@@ -358,6 +358,8 @@ def _can_fork() -> bool:
     """Fork local workers (POSIX, unless AIRBRIDGE_START_METHOD=spawn) when Numba's threading layer is, or
     can still be made, fork-safe (:func:`radar._jit.fork_safe_threading`); otherwise spawn them."""
     method = os.environ.get("AIRBRIDGE_START_METHOD", "").strip().lower()
+    if method not in ("", "fork", "spawn"):
+        raise InputError(f"AIRBRIDGE_START_METHOD = {method!r}: expected fork or spawn (or unset)")
     if method == "spawn" or not hasattr(os, "fork"):
         return False
     from radar._jit import fork_safe_threading

@@ -65,6 +65,15 @@ def test_two_workers_and_chunk_size_give_identical_rows(reference, tmp_path, sta
     assert _meta(tmp_path / "w2")["executor"] == f"processes ({start})"
 
 
+def test_bad_start_method_is_one_line_and_leaves_no_store(tmp_path):
+    r = run_cli_subprocess("tradeoff", *SMALL, "--workers", "2", "--out", tmp_path / "bad",
+                           env={"AIRBRIDGE_START_METHOD": "forkserver"})
+    assert r.returncode == 2
+    assert "AIRBRIDGE_START_METHOD = 'forkserver': expected fork or spawn" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "bad").exists()
+
+
 def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
     pytest.importorskip("distributed")
     _, ref_rows = reference
