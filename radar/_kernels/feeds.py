@@ -39,29 +39,51 @@ def _mix(x):
 @kernel
 def hash_u64(k0, k1, a, b, c, j):
     """64-bit hash of the key words and four integer coordinates (all reduced mod 2^64)."""
+    return hash_last(hash_prefix(k0, k1, a, b, c), j)
+
+
+@kernel(inline="always")
+def hash_prefix(k0, k1, a, b, c):
+    """The first five steps of :func:`hash_u64` (key words and three coordinates): the draws of one
+    (flight, radar, revolution) share them, so the scan kernel computes them once per plot."""
     g = np.uint64(0x9E3779B97F4A7C15)
     h = _mix(np.uint64(k0) + g)
     h = _mix(h ^ (np.uint64(k1) + g))
     h = _mix(h ^ (np.uint64(a) + g))
     h = _mix(h ^ (np.uint64(b) + g))
-    h = _mix(h ^ (np.uint64(c) + g))
-    h = _mix(h ^ (np.uint64(j) + g))
-    return h
+    return _mix(h ^ (np.uint64(c) + g))
+
+
+@kernel(inline="always")
+def hash_last(hp, j):
+    """The last step of :func:`hash_u64`: draw index j on a :func:`hash_prefix`."""
+    return _mix(np.uint64(hp) ^ (np.uint64(j) + np.uint64(0x9E3779B97F4A7C15)))
+
+
+@kernel(inline="always")
+def uniform_p(hp, j):
+    """:func:`uniform` on a :func:`hash_prefix` (the same bits)."""
+    return (float(hash_last(hp, j) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@kernel(inline="always")
+def normal_p(hp, j):
+    """:func:`normal` on a :func:`hash_prefix` (the same bits)."""
+    u1 = uniform_p(hp, j)
+    u2 = uniform_p(hp, j + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
 
 
 @kernel
 def uniform(k0, k1, a, b, c, j):
     """Uniform in the open interval (0, 1): the top 53 bits of the hash, centred in their cell."""
-    h = hash_u64(k0, k1, a, b, c, j)
-    return (float(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    return uniform_p(hash_prefix(k0, k1, a, b, c), j)
 
 
 @kernel
 def normal(k0, k1, a, b, c, j):
     """Standard normal by Box-Muller from draws j and j + 1 (cosine branch)."""
-    u1 = uniform(k0, k1, a, b, c, j)
-    u2 = uniform(k0, k1, a, b, c, j + 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
+    return normal_p(hash_prefix(k0, k1, a, b, c), j)
 
 
 @kernel
@@ -81,6 +103,62 @@ def poisson(lam, k0, k1, a, b, c, j0):
 # ------------------------------------------------------------------------------------------
 # trajectories
 @kernel(inline="always")
+def segment_of(t_wp, a, b, t):
+    """Waypoint segment of t in flight rows [a, b) (b - a >= 2, t_wp[a] <= t <= t_wp[b-1]): the last row
+    g <= b - 2 with t_wp[g] <= t (binary search)."""
+    lo = a
+    hi = b - 1
+    while hi - lo > 1:  # t_wp[lo] <= t < t_wp[hi]
+        mid = (lo + hi) // 2
+        if t_wp[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@kernel(inline="always")
+def segment_near(t_wp, a, b, t, g):
+    """:func:`segment_of` (the same row) with a guess ``g``: checks g and g + 1 first, then searches.
+
+    Speed: successive evaluations of a flight (revolutions, fixed-point iterations, pre-pass steps)
+    mostly fall in the segment of the previous one or the next; a flight has ~160 waypoints."""
+    for q in range(g, g + 2):
+        if q >= a and q <= b - 2 and t_wp[q] <= t and (q == b - 2 or t < t_wp[q + 1]):
+            return q
+    return segment_of(t_wp, a, b, t)
+
+
+@kernel(inline="always")
+def segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t):
+    """(lat, lon, h) at t, linear on segment g (the expressions of :func:`eval_state`)."""
+    k = g + 1
+    dt = t_wp[k] - t_wp[g]
+    u = 0.0
+    if dt > 0.0:
+        u = (t - t_wp[g]) / dt
+    lat = lat_wp[g] + u * (lat_wp[k] - lat_wp[g])
+    lon = lon_wp[g] + u * (lon_wp[k] - lon_wp[g])
+    h = h_wp[g] + u * (h_wp[k] - h_wp[g])
+    return lat, lon, h
+
+
+@kernel(inline="always")
+def segment_velocity(t_wp, lat_wp, lon_wp, h_wp, g, lat, h):
+    """(v_e, v_n, v_u) m/s local ENU on segment g at (lat, h) (the expressions of :func:`eval_state`)."""
+    k = g + 1
+    dt = t_wp[k] - t_wp[g]
+    if dt > 0.0:
+        sl = math.sin(lat)
+        w = math.sqrt(1.0 - WGS84_E2 * sl * sl)
+        nn = WGS84_A / w
+        mm = WGS84_A * (1.0 - WGS84_E2) / (w * w * w)
+        return ((nn + h) * math.cos(lat) * (lon_wp[k] - lon_wp[g]) / dt, (mm + h) * (lat_wp[k] - lat_wp[g]) / dt,
+                (h_wp[k] - h_wp[g]) / dt)
+    return 0.0, 0.0, 0.0
+
+
+@kernel(inline="always")
 def eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out):
     """State of flight f at time t: out = (lat, lon, h, v_e, v_n, v_u) (rad, rad, m, m/s local ENU).
 
@@ -92,39 +170,32 @@ def eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out):
         for i in range(6):
             out[i] = np.nan
         return 0
-    lo = a
-    hi = b - 1
-    while hi - lo > 1:  # t_wp[lo] <= t < t_wp[hi]
-        mid = (lo + hi) // 2
-        if t_wp[mid] <= t:
-            lo = mid
-        else:
-            hi = mid
-    g = lo
-    k = lo + 1
-    dt = t_wp[k] - t_wp[g]
-    u = 0.0
-    if dt > 0.0:
-        u = (t - t_wp[g]) / dt
-    lat = lat_wp[g] + u * (lat_wp[k] - lat_wp[g])
-    lon = lon_wp[g] + u * (lon_wp[k] - lon_wp[g])
-    h = h_wp[g] + u * (h_wp[k] - h_wp[g])
+    g = segment_of(t_wp, a, b, t)
+    lat, lon, h = segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t)
     out[0] = lat
     out[1] = lon
     out[2] = h
-    if dt > 0.0:
-        sl = math.sin(lat)
-        w = math.sqrt(1.0 - WGS84_E2 * sl * sl)
-        nn = WGS84_A / w
-        mm = WGS84_A * (1.0 - WGS84_E2) / (w * w * w)
-        out[3] = (nn + h) * math.cos(lat) * (lon_wp[k] - lon_wp[g]) / dt
-        out[4] = (mm + h) * (lat_wp[k] - lat_wp[g]) / dt
-        out[5] = (h_wp[k] - h_wp[g]) / dt
-    else:
-        out[3] = 0.0
-        out[4] = 0.0
-        out[5] = 0.0
+    out[3], out[4], out[5] = segment_velocity(t_wp, lat_wp, lon_wp, h_wp, g, lat, h)
     return ph_wp[g]
+
+
+@kernel(inline="always")
+def eval_state_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out, g):
+    """:func:`eval_state` with a segment guess ``g`` (:func:`segment_near`); returns (phase, segment)
+    (segment unchanged outside the span).  The same state, bit for bit."""
+    a = offsets[f]
+    b = offsets[f + 1]
+    if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
+        for i in range(6):
+            out[i] = np.nan
+        return 0, g
+    g = segment_near(t_wp, a, b, t, g)
+    lat, lon, h = segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t)
+    out[0] = lat
+    out[1] = lon
+    out[2] = h
+    out[3], out[4], out[5] = segment_velocity(t_wp, lat_wp, lon_wp, h_wp, g, lat, h)
+    return ph_wp[g], g
 
 
 @kernel(inline="always")
@@ -135,24 +206,22 @@ def eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t):
     b = offsets[f + 1]
     if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
         return 0, np.nan, np.nan, np.nan
-    lo = a
-    hi = b - 1
-    while hi - lo > 1:  # t_wp[lo] <= t < t_wp[hi]
-        mid = (lo + hi) // 2
-        if t_wp[mid] <= t:
-            lo = mid
-        else:
-            hi = mid
-    g = lo
-    k = lo + 1
-    dt = t_wp[k] - t_wp[g]
-    u = 0.0
-    if dt > 0.0:
-        u = (t - t_wp[g]) / dt
-    lat = lat_wp[g] + u * (lat_wp[k] - lat_wp[g])
-    lon = lon_wp[g] + u * (lon_wp[k] - lon_wp[g])
-    h = h_wp[g] + u * (h_wp[k] - h_wp[g])
+    g = segment_of(t_wp, a, b, t)
+    lat, lon, h = segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t)
     return ph_wp[g], lat, lon, h
+
+
+@kernel(inline="always")
+def eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, g):
+    """:func:`eval_position` with a segment guess ``g``: (phase, lat, lon, h, segment) (segment
+    unchanged outside the span)."""
+    a = offsets[f]
+    b = offsets[f + 1]
+    if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
+        return 0, np.nan, np.nan, np.nan, g
+    g = segment_near(t_wp, a, b, t, g)
+    lat, lon, h = segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t)
+    return ph_wp[g], lat, lon, h, g
 
 
 @kernel(parallel=True)
@@ -348,12 +417,13 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
             k_hi = min(nstep - 1, int(math.ceil((t_wp[j + 1] - t_first) / step_s)) + 1)
             for k in range(k_lo, k_hi + 1):
                 need[k] = True
+    g = a
     for k in range(nstep):
         if not need[k]:
             continue
         t = min(t_first + k * step_s, t_last)
         ts[k] = t
-        ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
+        ph, g = eval_state_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf, g)
         ok[k] = _airborne(ph)
         lat[k] = buf[0]
         lon[k] = buf[1]
@@ -532,8 +602,6 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         slot_end = slot_start[i + 1]
         period = r_scan[r]
         t0 = r_t0[r]
-        buf = np.empty(6)
-        view = np.empty(9)
         a = offsets[f]
         b = offsets[f + 1]
         t_first = t_wp[a]
@@ -542,7 +610,10 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         s_rlat = math.sin(r_lat[r])
         c_rlat = math.cos(r_lat[r])
         rlon = r_lon[r]
-        _p0, la0, lo0, _h0 = eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, min(max(ta, t_first), t_last))
+        # speed: every evaluation starts its waypoint search at the previous one's segment
+        g = a
+        _p0, la0, lo0, _h0, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f,
+                                                   min(max(ta, t_first), t_last), g)
         thu = azimuth_view_sc(la0, lo0, rlon, s_rlat, c_rlat)
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
         dthu = 0.0  # azimuth change per revolution, extrapolated to warm-start the next solve
@@ -550,14 +621,16 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             thu_prev = thu
             thu = thu + dthu
             t = t0 + (k + thu / TWO_PI) * period
-            tc = t
             ph = 0
             moved = 1.0
+            la = np.nan
+            lo = np.nan
+            hh = np.nan
+            az = np.nan
             for _it in range(4):
                 tc = min(max(t, t_first), t_last)
-                # speed: the iteration needs only the position and azimuth; the velocity and the full view
-                # of the final state are below
-                ph, la, lo, _hh = eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc)
+                # the iteration needs only the position and azimuth; the velocity is below, for primaries
+                ph, la, lo, hh, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, g)
                 az = azimuth_view_sc(la, lo, rlon, s_rlat, c_rlat)
                 thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
                 tn = t0 + (k + thu / TWO_PI) * period
@@ -574,45 +647,48 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             if not (t >= t_first and t <= t_last):
                 ph = 0
             elif moved > 1e-6:
-                # not converged to 1 microsecond in 4 iterations: evaluate at the final instant
-                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, buf)
-            elif _airborne(ph):
-                # the last iterate (< 1 us before t: < 1 mm of motion) is the measured state: its full state
-                # (the same evaluation at the same instant tc)
-                ph = eval_state(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, buf)
-            if _airborne(ph):
-                polar_view_sc(buf[0], buf[1], buf[2], r_lat[r], rlon, s_rlat, c_rlat, r_h_ant[r], kr, earth_r, view)
+                # not converged to 1 microsecond in 4 iterations: the state at the final instant
+                ph, la, lo, hh, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, g)
+                az = azimuth_view_sc(la, lo, rlon, s_rlat, c_rlat)
+            # else: the last iterate (< 1 us before t: < 1 mm of motion) is the measured state, and its
+            # azimuth is the view's (the same expression at the same point)
             o_valid[slot] = False
             rev = int(math.floor((t - t0) / period + 1e-9))
             o_scan[slot] = rev
             o_time[slot] = t
             if _airborne(ph):
-                lat = buf[0]
-                lon = buf[1]
-                h = buf[2]
-                rng = view[0]
-                if visible(lat, lon, h, rng, view[2], r_grid[r], gmin, gmax, lat0, dlat, lon0, dlon, r_range[r],
+                lat = la
+                lon = lo
+                h = hh
+                cl = math.cos(lat)
+                # the range and elevation of polar_view (the same expressions)
+                rng, elv = range_elevation(lat, cl, lon, h, r_lat[r], c_rlat, rlon, r_h_ant[r], kr, earth_r)
+                if visible(lat, lon, h, rng, elv, r_grid[r], gmin, gmax, lat0, dlat, lon0, dlon, r_range[r],
                            r_el_min[r], r_el_max[r], r_alt_max[r]):
                     uid = f_uid[f]
                     rk = r_key[r]
                     kind = r_kind[r]
+                    # speed: the draws of this (flight, radar, revolution) share their hash prefix
+                    hp = hash_prefix(key0, key1, uid, rk, rev)
                     detected = False
                     pd = np.nan
                     if kind != 2:
-                        # target velocity in the target's local ENU; line of sight target -> radar in the same axes
+                        # target ECEF (polar_view's) and velocity (eval_state's) at the measured state
                         sl = math.sin(lat)
-                        cl = math.cos(lat)
                         so = math.sin(lon)
                         co = math.cos(lon)
-                        dx = r_ecef[r, 0] - view[6]
-                        dy = r_ecef[r, 1] - view[7]
-                        dz = r_ecef[r, 2] - view[8]
+                        nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
+                        px = (nn + h) * cl * co
+                        py = (nn + h) * cl * so
+                        pz = (nn * (1.0 - WGS84_E2) + h) * sl
+                        ve, vn, vu = segment_velocity(t_wp, lat_wp, lon_wp, h_wp, g, lat, h)
+                        # line of sight target -> radar in the target's local ENU
+                        dx = r_ecef[r, 0] - px
+                        dy = r_ecef[r, 1] - py
+                        dz = r_ecef[r, 2] - pz
                         de = -so * dx + co * dy
                         dn = -sl * co * dx - sl * so * dy + cl * dz
                         du = cl * co * dx + cl * so * dy + sl * dz
-                        ve = buf[3]
-                        vn = buf[4]
-                        vu = buf[5]
                         # radial velocity (m/s, positive receding) = -v . (radar - target) / R
                         vr = -(ve * de + vn * dn + vu * du) / rng
                         vh = math.sqrt(ve * ve + vn * vn)
@@ -626,17 +702,17 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                         # MTI notch: Pd x min(1, (|v_r| / v_notch)^2)
                         if notch_mps > 0.0:
                             pd *= min(1.0, (vr / notch_mps) ** 2)
-                        detected = uniform(key0, key1, uid, rk, rev, 0) < pd
+                        detected = uniform_p(hp, 0) < pd
                     reply = False
                     if f_xpdr[f] and (kind == 2 or r_iff[r]):
-                        reply = uniform(key0, key1, uid, rk, rev, 1) < r_pd_coop[r]
+                        reply = uniform_p(hp, 1) < r_pd_coop[r]
                     if detected or reply:
                         o_valid[slot] = True
-                        o_range[slot] = rng + r_sigma[r, 0] * normal(key0, key1, uid, rk, rev, 2)
-                        azm = view[1] + r_sigma[r, 1] * normal(key0, key1, uid, rk, rev, 4)
+                        o_range[slot] = rng + r_sigma[r, 0] * normal_p(hp, 2)
+                        azm = az + r_sigma[r, 1] * normal_p(hp, 4)
                         o_az[slot] = azm - TWO_PI * math.floor(azm / TWO_PI)
                         if kind == 0 and detected:
-                            o_el[slot] = view[2] + r_sigma[r, 2] * normal(key0, key1, uid, rk, rev, 6)
+                            o_el[slot] = elv + r_sigma[r, 2] * normal_p(hp, 6)
                             o_dims[slot] = 3
                         else:
                             o_el[slot] = np.nan
