@@ -26,6 +26,7 @@ stage).  The number generated and kept are both reported in :class:`FeedStats`.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 import zlib
@@ -353,7 +354,7 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
             # speed: a false plot is kept only near an airborne target, so only the revolutions that overlap
             # a flight's time span are generated (FeedStats.false_generated counts those)
             spans = _radar_spans(traj, ra, options.false_plot_window_m)
-        fp = _false_plots(ra, up, t0, window, options, seed, day, kr, spans)
+        fp = _false_plots(ra, up, t0, window, options, seed, day, kr, spans, ws)
         stats.false_generated = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
         if options.false_plot_window_m is not None:
             keep = _near_targets(fp, ra, traj, options.false_plot_window_m)
@@ -373,7 +374,7 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
     key_time[nt:] = fp["time_s"]
     key_src[nt:] = -1 - np.arange(nf, dtype=np.int64)
     key_task[nt:] = -1
-    out = {k: np.empty(n, dt) for k, dt in _OUT_TYPES.items()}
+    out = {k: _COLUMNS.empty(n, dt) for k, dt in _OUT_TYPES.items()}
     order = _time_order(key_time, ws)
     K.gather_slot_plots(order, key_src, key_task, tf, tr, o_time, o_range, o_az, o_el, o_dims, o_mc, o_sq, o_scan,
                         *(fp[k] for k in PLOT_COLUMN_TYPES), *(out[k] for k in PLOT_COLUMN_TYPES))
@@ -384,6 +385,8 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
     if convert and n:
         out["x_m"], out["y_m"], out["z_m"], out["cov"] = _convert_columns(out, ra, frame)
     plots = Plots.from_columns(n, **out)
+    # idle output memory kept for the next call: at most this call's
+    _COLUMNS.trim(sum(a.nbytes for a in out.values()))
     stats.seconds["convert"] = time.perf_counter() - tick
     return plots, stats
 
@@ -428,9 +431,77 @@ def _workspace_release(ws: _Workspace) -> None:
 
 
 def release_workspace() -> None:
-    """Free the scratch arrays :func:`generate_plots` keeps between calls."""
+    """Free the scratch arrays :func:`generate_plots` keeps between calls, and the idle output memory of
+    :data:`_COLUMNS` (columns still referred to by a caller stay theirs)."""
     with _WORKSPACE_LOCK:
         _WORKSPACE.bufs.clear()
+    _COLUMNS.trim(0)
+
+
+class _ColumnPool:
+    """Memory for the large output columns of :func:`generate_plots`, recycled once the caller drops them.
+
+    Speed: on the virtual machines this runs on (CI included), memory freed to the operating system and
+    then written again costs a host page fault per page: measured 2-3 s per GB, against ~0.1 s per GB
+    for memory the process kept.  A 10,000-flight day returns ~1.7 GB of plot columns (plus their
+    ENU conversion), so the next day's columns are cut from the previous day's buffers when nothing
+    refers to them any more.
+
+    A column handed out is a view of a pooled buffer (``base`` is the buffer).  Every view, slice or
+    reshape of it refers to the buffer, so the buffer is idle exactly when its reference count is back to
+    the pool's own: a caller that keeps a day's plots keeps their memory; one that drops them gives it
+    back.  Arrays under ``min_bytes`` are ordinary allocations.  :meth:`trim` bounds the idle memory."""
+
+    def __init__(self, min_bytes: int = 1 << 20, slack: float = 0.125):
+        self.min_bytes = int(min_bytes)
+        self.slack = float(slack)
+        self.bufs: list = []  # uint8 buffers, lent or idle
+        self.lock = threading.Lock()
+
+    def _idle(self, i: int) -> bool:
+        # references: self.bufs, and getrefcount's argument
+        return sys.getrefcount(self.bufs[i]) == 2
+
+    def empty(self, shape, dtype) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (from an idle buffer if one fits)."""
+        dtype = np.dtype(dtype)
+        shape = (int(shape),) if np.isscalar(shape) else tuple(int(v) for v in shape)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if nbytes < self.min_bytes:
+            return np.empty(shape, dtype)
+        with self.lock:
+            best = -1
+            for i in range(len(self.bufs)):
+                size = self.bufs[i].nbytes
+                if size >= nbytes and self._idle(i) and (best < 0 or size < self.bufs[best].nbytes):
+                    best = i
+            if best < 0:
+                # a little slack, so that a slightly larger day still fits; whole pages
+                size = (int(nbytes * (1.0 + self.slack)) + 4095) // 4096 * 4096
+                self.bufs.append(np.empty(size, np.uint8))
+                best = len(self.bufs) - 1
+            return self.bufs[best][:nbytes].view(dtype).reshape(shape)
+
+    def idle_bytes(self) -> int:
+        with self.lock:
+            return sum(self.bufs[i].nbytes for i in range(len(self.bufs)) if self._idle(i))
+
+    def trim(self, keep_bytes: int) -> None:
+        """Drop idle buffers, largest first, until at most ``keep_bytes`` are idle."""
+        with self.lock:
+            idle = sorted((i for i in range(len(self.bufs)) if self._idle(i)), key=lambda i: -self.bufs[i].nbytes)
+            total = sum(self.bufs[i].nbytes for i in idle)
+            drop = set()
+            for i in idle:
+                if total <= keep_bytes:
+                    break
+                drop.add(i)
+                total -= self.bufs[i].nbytes
+            self.bufs = [b for i, b in enumerate(self.bufs) if i not in drop]
+
+
+#: the output memory of generate_plots (see :class:`_ColumnPool`)
+_COLUMNS = _ColumnPool()
 
 
 #: dtypes of the columns generate_plots hands to :class:`radar.plotlog.Plots` (its own, so no copy there)
@@ -521,10 +592,10 @@ def _convert_columns(cols: dict, ra: RadarArrays, frame=None):
 
     frame = frame or Frame()
     n = cols["range_m"].size
-    x = np.empty(n)
-    y = np.empty(n)
-    z = np.empty(n)
-    cov = np.empty((n, 6))
+    x = _COLUMNS.empty(n, np.float64)
+    y = _COLUMNS.empty(n, np.float64)
+    z = _COLUMNS.empty(n, np.float64)
+    cov = _COLUMNS.empty((n, 6), np.float64)
     sensor = np.asarray(cols["sensor"])
     # int32 (the plot table's) or int64 as given: no conversion copy
     sensor = np.ascontiguousarray(sensor, sensor.dtype if sensor.dtype in (np.int32, np.int64) else np.int64)
@@ -544,10 +615,10 @@ def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
     return np.column_stack((x, y, z)), cov
 
 
-def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None) -> dict:
+def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None, ws=None) -> dict:
     """False plots of every up primary radar over ``window``; with ``spans`` (per radar, merged (start, end)
     times), only over the revolutions that overlap one of its spans (+- one revolution) -- the same plots
-    there, since the draws are keyed by (radar, revolution)."""
+    there, since the draws are keyed by (radar, revolution).  Slot scratch from the workspace ``ws``."""
     from radar._kernels import feeds as K
 
     nr = ra.lat.size
@@ -577,13 +648,15 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
     slot_start = np.zeros(task_r.size + 1, np.int64)
     np.cumsum(nrev * m, out=slot_start[1:])
     ns = int(slot_start[-1])
-    o_valid = np.zeros(ns, np.bool_)
-    o_time = np.empty(ns)
-    o_range = np.empty(ns)
-    o_az = np.empty(ns)
-    o_el = np.empty(ns)
-    o_dims = np.empty(ns, np.int8)
-    o_scan = np.empty(ns, np.int64)
+    ws = ws or _Workspace()
+    o_valid = ws.get("f_valid", ns, np.bool_)
+    o_valid[:] = False
+    o_time = ws.get("f_time", ns, np.float64)
+    o_range = ws.get("f_range", ns, np.float64)
+    o_az = ws.get("f_az", ns, np.float64)
+    o_el = ws.get("f_el", ns, np.float64)
+    o_dims = ws.get("f_dims", ns, np.int8)
+    o_scan = ws.get("f_scan", ns, np.int64)
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "false_alarms"))
     if ns:
         K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,

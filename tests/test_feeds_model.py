@@ -406,3 +406,73 @@ def test_sort_plots_matches_plot_order_gather():
         got = feeds.sort_plots({k: a.copy() for k, a in cols.items()})
         for k, a in cols.items():
             np.testing.assert_array_equal(got[k], a[order])
+
+
+def test_segment_near_finds_the_binary_search_segment():
+    # waypoint times with repeated values (zero-length segments) and a repeated last time
+    t_wp = np.array([0.0, 10.0, 10.0, 25.0, 40.0, 40.0, 40.0, 55.0, 70.0, 70.0])
+    rng = np.random.default_rng(5)
+    times = np.concatenate((t_wp, rng.uniform(0.0, 70.0, 300)))
+    for a, b in ((0, 10), (1, 9), (3, 8)):
+        for t in times:
+            if not (t_wp[a] <= t <= t_wp[b - 1]):
+                continue
+            want = K.segment_of(t_wp, a, b, t)
+            assert t_wp[want] <= t and (want == b - 2 or t < t_wp[want + 1])
+            for g in range(a - 2, b + 2):
+                assert K.segment_near(t_wp, a, b, t, g) == want
+
+
+def test_hash_prefix_gives_the_same_draws():
+    k0, k1 = (np.uint64(v) for v in stream_key(8, 2, "detection"))
+    for uid, rk, rev in ((0, 1, 2), (12345, 4004991777, 86399), (7, 3, 0)):
+        hp = K.hash_prefix(k0, k1, uid, rk, rev)
+        for j in range(8):
+            assert K.hash_last(hp, j) == K.hash_u64(k0, k1, uid, rk, rev, j)
+            assert K.uniform_p(hp, j) == ref.hash_uniform(k0, k1, uid, rk, rev, j)
+
+
+def test_column_pool_reuses_memory_only_when_nothing_refers_to_it():
+    pool = feeds._ColumnPool(min_bytes=1024)
+    a = pool.empty(1000, np.float64)
+    addr = a.__array_interface__["data"][0]
+    view = a[10:20]
+    del a
+    b = pool.empty(1000, np.float64)  # the view keeps a's buffer: new memory
+    assert not np.shares_memory(b, view)
+    del view
+    c = pool.empty((100, 6), np.float64)  # a's buffer is idle now and fits
+    assert c.__array_interface__["data"][0] == addr and c.shape == (100, 6) and c.flags.c_contiguous
+    assert pool.empty(10, np.float64).base is None  # below min_bytes: an ordinary array
+    del b, c
+    assert pool.idle_bytes() >= 2 * 8000
+    pool.trim(0)
+    assert pool.idle_bytes() == 0 and pool.bufs == []
+
+
+def test_plots_kept_by_the_caller_are_never_overwritten(monkeypatch):
+    """generate_plots recycles the memory of plots the caller dropped, never of plots it keeps."""
+    monkeypatch.setattr(feeds, "_COLUMNS", feeds._ColumnPool(min_bytes=0))
+    rs = [radar(TPS70), radar(RSM, site="b")]
+    geom = flat_geometry(rs, floor_m=500.0, half_deg=4.5)
+    traj = tangential_flights(30, 150e3, 3000.0)
+    tg = targets(traj.n_flights, xpdr=True)
+
+    def run():
+        return feeds.generate_plots(traj, tg, rs, geom, 4, 1, up=[True, True])[0]
+
+    first = run()
+    keep = {k: getattr(first, k).copy() for k in vars(first)}
+    second = run()
+    assert len(first) > 100
+    for k in keep:
+        assert not np.shares_memory(getattr(first, k), getattr(second, k)), k
+        np.testing.assert_array_equal(getattr(first, k), keep[k])
+        np.testing.assert_array_equal(getattr(second, k), keep[k])
+    n_bufs = len(feeds._COLUMNS.bufs)
+    del first
+    third = run()  # the first call's memory is idle again: reused, no new buffers
+    assert len(feeds._COLUMNS.bufs) == n_bufs
+    for k in keep:
+        np.testing.assert_array_equal(getattr(third, k), keep[k])
+        np.testing.assert_array_equal(getattr(second, k), keep[k])
