@@ -256,14 +256,32 @@ def test_throughput_baseline(benchmark, size):
 
 
 def test_scaling_per_plot_cost():
-    """Per-plot cost at the largest size <= 2x that at 200 targets (same density)."""
-    small = _RESULTS.get(SIZES[0], {}).get("cv")
-    large = _RESULTS.get(SIZES[-1], {}).get("cv")
-    if small is None or large is None:
-        pytest.skip("throughput tests did not run")
-    ratio = small / large
-    print(f"\nper-plot cost {SIZES[-1][0]} targets / {SIZES[0][0]} targets = {ratio:.2f}")
+    """Per-plot cost (CV) at the largest size <= 2x that at 200 targets.
+
+    Measured here, not taken from the throughput tests: the two sizes run interleaved, ``ROUNDS``
+    times each, and the minimum per-plot time of each is compared -- a single slow round (this
+    machine's timing noise; the 200-target run is ~3 ms in quick mode) cannot fail the check, only a
+    cost that is higher in every round can."""
+    from radar._jit import set_threads
+    from tracker.params import TrackerParams
+    from tracker.tracker import track
+
+    set_threads(1)
+    params = TrackerParams(imm=False)
+    scs = [_scenario(n, nf, area, DURATION) for n, nf, area in (SIZES[0], SIZES[-1])]
+    for sc in scs:
+        track(sc.plots, sc.sensors, params)  # warm
+    best = [np.inf, np.inf]
+    for _ in range(ROUNDS):
+        for i, sc in enumerate(scs):
+            best[i] = min(best[i], track(sc.plots, sc.sensors, params).tracking_s / len(sc.plots))
+    ratio = best[1] / best[0]
+    print(f"\nper-plot cost {SIZES[-1][0]} targets / {SIZES[0][0]} targets = {ratio:.2f} "
+          f"({best[1] * 1e9:.0f} / {best[0] * 1e9:.0f} ns per plot, minimum of {ROUNDS} interleaved rounds)")
     assert ratio <= 2.0
+
+
+ROUNDS = 9 if QUICK else 5
 
 
 def test_drug_flight_picture_time():
