@@ -311,16 +311,8 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
     from radar._kernels import feeds as K
     from radar.plotlog import Plots
 
-    o_valid = ws.get("valid", ns, np.bool_)
-    o_valid[:] = False
-    o_time = ws.get("time", ns, np.float64)
-    o_range = ws.get("range", ns, np.float64)
-    o_az = ws.get("az", ns, np.float64)
-    o_el = ws.get("el", ns, np.float64)
-    o_dims = ws.get("dims", ns, np.int8)
-    o_scan = ws.get("scan", ns, np.int64)
-    o_mc = ws.get("mode_c", ns, np.float64)
-    o_sq = ws.get("squawk", ns, np.int32)
+    o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq = ws.slots(
+        "", ns, ("valid", "time", "range", "az", "el", "dims", "scan", "mode_c", "squawk"))
     nose, beam, tail = options.aspect_db
     K.scan_plots(tf, tr, ta, tb, slot_start, *tw,
                  np.ascontiguousarray(targets.uid, np.int64), np.ascontiguousarray(targets.rcs_m2, np.float64),
@@ -414,6 +406,17 @@ class _Workspace:
             b = np.empty(max(int(n), 1), dtype)
             self.bufs[name] = b
         return b[:n]
+
+    SLOT_TYPES = dict(valid=np.bool_, time=np.float64, range=np.float64, az=np.float64, el=np.float64,
+                      dims=np.int8, scan=np.int64, mode_c=np.float64, squawk=np.int32)
+
+    def slots(self, prefix: str, n: int, names) -> tuple:
+        """Scratch slot columns ``names`` (dtypes :attr:`SLOT_TYPES`) of ``n`` slots, kept under
+        ``prefix + name``; ``valid`` is cleared (the kernels write the other columns of valid slots only)."""
+        out = tuple(self.get(prefix + k, n, self.SLOT_TYPES[k]) for k in names)
+        if "valid" in names:
+            out[list(names).index("valid")][:] = False
+        return out
 
 
 _WORKSPACE = _Workspace()
@@ -648,15 +651,8 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
     slot_start = np.zeros(task_r.size + 1, np.int64)
     np.cumsum(nrev * m, out=slot_start[1:])
     ns = int(slot_start[-1])
-    ws = ws or _Workspace()
-    o_valid = ws.get("f_valid", ns, np.bool_)
-    o_valid[:] = False
-    o_time = ws.get("f_time", ns, np.float64)
-    o_range = ws.get("f_range", ns, np.float64)
-    o_az = ws.get("f_az", ns, np.float64)
-    o_el = ws.get("f_el", ns, np.float64)
-    o_dims = ws.get("f_dims", ns, np.int8)
-    o_scan = ws.get("f_scan", ns, np.int64)
+    o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan = (ws or _Workspace()).slots(
+        "false_", ns, ("valid", "time", "range", "az", "el", "dims", "scan"))
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "false_alarms"))
     if ns:
         K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,

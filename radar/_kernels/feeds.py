@@ -199,22 +199,10 @@ def eval_state_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, out, g):
 
 
 @kernel(inline="always")
-def eval_position(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t):
-    """(phase, lat, lon, h) of :func:`eval_state` at t -- the same expressions, without the velocity
-    (speed: the scan kernel's fixed-point iterations need only the position)."""
-    a = offsets[f]
-    b = offsets[f + 1]
-    if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
-        return 0, np.nan, np.nan, np.nan
-    g = segment_of(t_wp, a, b, t)
-    lat, lon, h = segment_point(t_wp, lat_wp, lon_wp, h_wp, g, t)
-    return ph_wp[g], lat, lon, h
-
-
-@kernel(inline="always")
 def eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, g):
-    """:func:`eval_position` with a segment guess ``g``: (phase, lat, lon, h, segment) (segment
-    unchanged outside the span)."""
+    """(phase, lat, lon, h, segment) of :func:`eval_state` at t -- the same expressions, without the
+    velocity (speed: the scan kernel's fixed-point iterations need only the position), with a segment
+    guess ``g`` (:func:`segment_near`; the segment is returned unchanged outside the span)."""
     a = offsets[f]
     b = offsets[f + 1]
     if b - a < 2 or not (t >= t_wp[a] and t <= t_wp[b - 1]):
