@@ -1,4 +1,5 @@
 """The trade-off study: executors agree row for row, kill -9 / Ctrl-C resume, bad inputs."""
+import itertools
 import os
 import signal
 import sqlite3
@@ -174,3 +175,30 @@ def test_out_holding_a_different_study(reference, cli):
     code, stdout, err = cli("tradeoff", "--days", "2", "--networks", "peru", "--options", "a29_forward",
                             "--seed", "99", "--out", out, "--resume")
     assert code == 2 and "different study" in err
+
+
+def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch):
+    """With a cold kernel cache (simulated: compilations() reports work done), warm_pipeline hands the
+    tracker's warm-up to a spawned helper, which succeeds, and still completes its day-0 run; with a
+    warm cache it starts no helper."""
+    import radar._jit as jit
+    from scenarios import study
+
+    spec = study.StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
+    study.warm_pipeline(spec)  # every kernel loaded (or compiled) in this process from here on
+    started = []
+    real = study._start_tracker_compile
+
+    def start():
+        proc = real()
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(study, "_start_tracker_compile", start)
+    study.warm_pipeline(spec)
+    assert started == []
+    count = itertools.count()
+    monkeypatch.setattr(jit, "compilations", lambda: next(count))  # every warm-up step "compiled" something
+    study.warm_pipeline(spec)
+    assert len(started) == 1 and started[0] is not None
+    assert started[0].exitcode == 0
