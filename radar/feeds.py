@@ -392,7 +392,7 @@ class _Workspace:
     """Scratch arrays of :func:`generate_plots` (scan slots, sort keys), kept between calls.
 
     Speed: a fresh array costs a page fault per page on first touch (on a virtual machine, several
-    times the cost of writing it); a day of 10,000 flights needs ~1.5 GB of scratch, which a second
+    times the cost of writing it); a day of 10,000 flights needs 1.3 GB of scratch, which a second
     call reuses.  :func:`release_workspace` frees it."""
 
     def __init__(self):
@@ -446,9 +446,9 @@ class _ColumnPool:
 
     Speed: on the virtual machines this runs on (CI included), memory freed to the operating system and
     then written again costs a host page fault per page: measured 2-3 s per GB, against ~0.1 s per GB
-    for memory the process kept.  A 10,000-flight day returns ~1.7 GB of plot columns (plus their
-    ENU conversion), so the next day's columns are cut from the previous day's buffers when nothing
-    refers to them any more.
+    for memory the process kept.  A 10,000-flight day returns 1.65 GB of plot columns (their ENU
+    conversion included), so the next day's columns are cut from the previous day's buffers when
+    nothing refers to them any more.
 
     A column handed out is a view of a pooled buffer (``base`` is the buffer).  Every view, slice or
     reshape of it refers to the buffer, so the buffer is idle exactly when its reference count is back to
