@@ -8,7 +8,8 @@ import pytest
 
 from radar.errors import InputError
 from scenarios.config import _embedded_raw, build_scenario
-from scenarios.traffic import generate_background, load_traffic, near_drug_flights, near_drug_spans
+from scenarios.traffic import (generate_background, load_traffic, near_drug_flights, near_drug_spans,
+                               near_drug_spans_reference)
 from scenarios.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
 
 
@@ -90,44 +91,6 @@ def test_bad_traffic_input(mutate, fragment):
     assert fragment in str(e.value) and "\n" not in str(e.value)
 
 
-def _near_drug_flights_oracle(bg, drug, distance_m, time_s, step_s=30.0):
-    """The slow obvious version (k-d tree over all samples, Python loop over the hits): the former
-    implementation of near_drug_flights, kept as the oracle of its kernel."""
-    from scipy.spatial import cKDTree
-
-    from radar._kernels.feeds import eval_many
-
-    keep = np.zeros(bg.n_flights, bool)
-
-    def samples(tr):
-        s, e = tr.time_span()
-        fs, ts = [], []
-        for f in range(tr.n_flights):
-            t = np.minimum(np.arange(s[f], e[f] + step_s, step_s), e[f])
-            ts.append(t)
-            fs.append(np.full(t.size, f, np.int64))
-        f, t = np.concatenate(fs), np.concatenate(ts)
-        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
-        ok = np.isin(ph, (1, 3, 4))
-        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
-        return f[ok], t[ok], xyz[ok]
-
-    df, dt, dx = samples(drug)
-    bf, bt, bx = samples(bg)
-    first = np.full(bg.n_flights, np.nan)
-    last = np.full(bg.n_flights, np.nan)
-    if df.size == 0:
-        return keep, first, last
-    hits = cKDTree(dx).query_ball_point(bx, r=distance_m)
-    for i, h in enumerate(hits):
-        if h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
-            f = bf[i]
-            keep[f] = True
-            first[f] = np.fmin(first[f], bt[i])
-            last[f] = np.fmax(last[f], bt[i])
-    return keep, first, last
-
-
 @pytest.mark.parametrize("day", [0, 3, 11])
 def test_near_drug_flights_kernel_matches_oracle(day):
     from radar.terrain import load_dem
@@ -140,7 +103,8 @@ def test_near_drug_flights_kernel_matches_oracle(day):
     threat = generate_drug_flights(load_threat(sc), terrain, 7, day)
     bg, _tab, _uid = generate_background(load_traffic(sc), terrain, 7, day)
     for dist, tw in ((50e3, 1800.0), (100e3, 600.0), (20e3, 3600.0)):
-        want, first, last = _near_drug_flights_oracle(bg, threat.trajectories, dist, tw)
+        first, last = near_drug_spans_reference(bg, threat.trajectories, dist, tw)
+        want = np.isfinite(first)
         got = near_drug_flights(bg, threat.trajectories, dist, tw)
         assert got.tolist() == want.tolist()
         lo, hi = near_drug_spans(bg, threat.trajectories, dist, tw)
