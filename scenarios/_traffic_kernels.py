@@ -49,6 +49,17 @@ def _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep):
     return False
 
 
+@kernel(inline="always")
+def _sample_hit(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf, p, radius, time_s, d2, distance_m, cand, ncand,
+                first, dt, dx, maxstep):
+    """Is flight f of set b airborne at t and then :func:`_hit` (p, bbuf: scratch)?"""
+    ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
+    if not _airborne(ph):
+        return False
+    _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
+    return _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep)
+
+
 @kernel(parallel=True)
 def near_spans(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d_lon, d_h, d_ph,
                step_s, distance_m, time_s, radius, out_first, out_last):
@@ -156,13 +167,11 @@ def near_spans(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d
         bbuf = np.empty(6)
         p = np.empty((1, 3))
         i_first = -1
+        # the first sample near a drug flight, then the last (searched backwards, down to the first)
         for i in range(n):
             t = min(arange_value(s, step_s, delta2, i), e)
-            ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
-            if not _airborne(ph):
-                continue
-            _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
-            if _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep):
+            if _sample_hit(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf, p, radius, time_s, d2, distance_m,
+                           cand, ncand, first, dt, dx, maxstep):
                 i_first = i
                 out_first[f] = t
                 break
@@ -170,11 +179,8 @@ def near_spans(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d
             continue
         for i in range(n - 1, i_first - 1, -1):
             t = min(arange_value(s, step_s, delta2, i), e)
-            ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
-            if not _airborne(ph):
-                continue
-            _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
-            if _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep):
+            if _sample_hit(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf, p, radius, time_s, d2, distance_m,
+                           cand, ncand, first, dt, dx, maxstep):
                 out_last[f] = t
                 break
 
