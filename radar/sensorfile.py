@@ -45,6 +45,19 @@ File layout (DESIGN §8)::
     range_max_km = 444.0
     iff = true                      # TPS-70 IFF interrogator
 
+    [[sensor]]                      # a co-sited head: a primary and a secondary on one antenna
+    index = 1
+    site_id = "corpac_pucallpa"
+    type = "THALES_STAR2000"
+    kind = "PSR_2D"
+    cosited_with = 2                # the head's secondary (its row says cosited_with = 1)
+    ...
+
+A co-sited head (``cosited_with``, both rows naming each other) is one primary and one secondary with
+the same position, antenna height and scan period; its plots form one stream (reinforced PSR + SSR,
+primary-only and secondary-only plots) under the primary's index (:func:`radar.feeds.combine_heads`).
+A pair that differs in any of these is an input error naming the file, both sensors and the mismatch.
+
 Defaults of ``[fusion.*]`` come from ``peru_defaults.toml`` ``[radar.fusion.*]``
 (4 s digital latency; cross-tell probability 0.5, median 300 s clipped to
 120-900 s, 3 km position sigma) and DESIGN §5 (every 300 s, 10 km separation,
@@ -105,6 +118,8 @@ class Sensor:
     """Instrumented range (m)."""
     iff: bool = False
     """True when the radar has an IFF interrogator (TPS-70): its plots may carry Mode 3/A codes."""
+    cosited_with: int = -1
+    """Index of the other sensor of a co-sited head (a primary and a secondary on one antenna), -1 none."""
 
     def __post_init__(self):
         where = f"sensor[{self.index}] ({self.site_id})"
@@ -218,6 +233,12 @@ class SensorTable:
         for i, s in enumerate(self.sensors):
             if s.index != i:
                 raise InputError(f"sensors: sensor #{i} has index = {s.index}: expected indices 0..{len(self.sensors) - 1} in order")
+        check_heads(self.sensors)
+
+    @property
+    def heads(self) -> list[tuple[int, int]]:
+        """The co-sited heads as (primary index, secondary index) pairs."""
+        return [(s.index, s.cosited_with) for s in self.sensors if s.cosited_with >= 0 and s.kind != "SSR"]
 
     def __len__(self) -> int:
         return len(self.sensors)
@@ -254,6 +275,36 @@ class SensorTable:
             range_max_m=np.array([s.range_max_m for s in self.sensors], dtype=float),
             iff=np.array([s.iff for s in self.sensors], dtype=np.int8),
         )
+
+
+def check_heads(sensors) -> None:
+    """Every ``cosited_with`` names another sensor that names it back, one primary and one secondary, at
+    the same position and antenna height with the same scan period; else an InputError naming both
+    sensors and the mismatch."""
+    n = len(sensors)
+    for s in sensors:
+        k = s.cosited_with
+        if k < 0:
+            continue
+        me = f"sensor[{s.index}] ({s.site_id} {s.type})"
+        if k >= n or k == s.index:
+            raise InputError(f"{me}: cosited_with = {k}: expected the index of another sensor (0..{n - 1})")
+        o = sensors[k]
+        pair = f"{me} and sensor[{k}] ({o.site_id} {o.type}), a co-sited head"
+        if o.cosited_with != s.index:
+            raise InputError(f"{pair}: sensor[{k}].cosited_with = {o.cosited_with}: expected {s.index} "
+                             "(both sensors of a head name each other)")
+        if (s.kind == "SSR") == (o.kind == "SSR"):
+            raise InputError(f"{pair}: kinds {s.kind} and {o.kind}: expected one primary and one SSR")
+        if s.lat_deg != o.lat_deg or s.lon_deg != o.lon_deg:
+            raise InputError(f"{pair}: positions {s.lat_deg}, {s.lon_deg} and {o.lat_deg}, {o.lon_deg}: "
+                             "expected the same lat, lon (one antenna)")
+        if abs(s.antenna_msl_m - o.antenna_msl_m) > 1e-6:
+            raise InputError(f"{pair}: antenna_msl_m {s.antenna_msl_m} and {o.antenna_msl_m}: expected the same "
+                             "antenna height (one antenna)")
+        if not math.isclose(s.scan_period_s, o.scan_period_s, rel_tol=1e-9, abs_tol=0.0):
+            raise InputError(f"{pair}: scan_period_s {s.scan_period_s} and {o.scan_period_s}: expected the same "
+                             "scan period (one antenna)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,6 +379,9 @@ def read_sensors(path) -> SensorTable:
         iff = t.get("iff", False)
         if not isinstance(iff, bool):
             raise InputError(f"{path}: {key}.iff = {iff!r}: expected true or false")
+        cos = t.get("cosited_with", -1)
+        if isinstance(cos, bool) or not isinstance(cos, int) or cos < -1:
+            raise InputError(f"{path}: {key}.cosited_with = {cos!r}: expected the index of the head's other sensor")
         try:
             sensors.append(Sensor(
                 index=i, site_id=_str(path, key, t, "site_id"), type=_str(path, key, t, "type"),
@@ -338,11 +392,14 @@ def read_sensors(path) -> SensorTable:
                 sigma_range_m=_num(path, key, t, "sigma_range_m", required=True),
                 sigma_azimuth_rad=math.radians(_num(path, key, t, "sigma_azimuth_deg", required=True)),
                 sigma_elevation_rad=math.radians(sig_el) if math.isfinite(sig_el) else math.nan,
-                latency_s=_num(path, key, t, "latency_s", 0.0), range_max_m=rmax_m, iff=iff,
+                latency_s=_num(path, key, t, "latency_s", 0.0), range_max_m=rmax_m, iff=iff, cosited_with=cos,
             ))
         except InputError as exc:
             raise InputError(f"{path}: {exc}") from None
-    return SensorTable(frame=frame, sensors=tuple(sensors), fusion=fusion)
+    try:
+        return SensorTable(frame=frame, sensors=tuple(sensors), fusion=fusion)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 def _fmt(v) -> str:
@@ -373,6 +430,9 @@ def write_sensors(path, table: SensorTable) -> None:
         if math.isfinite(s.sigma_elevation_rad):
             lines.append(f"sigma_elevation_deg = {_fmt(math.degrees(s.sigma_elevation_rad))}")
         lines += [f"latency_s = {_fmt(s.latency_s)}", f"range_max_km = {_fmt(s.range_max_m / 1000.0)}",
-                  f"iff = {_fmt(bool(s.iff))}", ""]
+                  f"iff = {_fmt(bool(s.iff))}"]
+        if s.cosited_with >= 0:
+            lines.append(f"cosited_with = {s.cosited_with}")
+        lines.append("")
     with atomic_write(path) as fh:
         fh.write("\n".join(lines))

@@ -97,7 +97,10 @@ def sensor_table(scenario, radars, geometry):
 
     from radar.sensorfile import Sensor, SensorTable
 
+    from radar.feeds import cosited_heads
+
     h_ant = dict(zip(geometry.names, geometry.antenna_msl_m))
+    partner = cosited_heads(radars)
     sensors = []
     for i, r in enumerate(radars):
         t = r.type
@@ -106,7 +109,8 @@ def sensor_table(scenario, radars, geometry):
             antenna_msl_m=float(h_ant[r.name]), scan_period_s=r.scan_s, sigma_range_m=t.sigma_range_m,
             sigma_azimuth_rad=t.sigma_azimuth_rad,
             sigma_elevation_rad=t.sigma_elevation_rad if t.kind == "PSR_3D" else math.nan,
-            latency_s=0.0, range_max_m=t.instrumented_range_m, iff=bool(t.iff_interrogator)))
+            latency_s=0.0, range_max_m=t.instrumented_range_m, iff=bool(t.iff_interrogator),
+            cosited_with=int(partner[i])))
     return SensorTable(frame=scenario.frame, sensors=tuple(sensors), fusion=fusion_params(scenario))
 
 
