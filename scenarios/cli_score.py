@@ -7,7 +7,8 @@ import argparse
 def add_parser(sub) -> None:
     p = sub.add_parser("score", help="score a track log against truth (GOSPA, continuity, time to track)",
                        description="Evaluate at truth times using each track's latest row at or before t (<= 30 s old, "
-                                   "predicted to t; older = absent). GOSPA with alpha = 2.")
+                                   "predicted to t; older = absent). GOSPA with alpha = 2. Rows whose sigma_v_m column "
+                                   "says the height is held, not observed (> 800 m), are matched horizontally.")
     p.add_argument("--truth", required=True, help="truth log CSV (time_s,target,x_m,y_m,z_m)")
     p.add_argument("--tracks", required=True, help="track log CSV (time_s,track,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps)")
     p.add_argument("--c", type=float, default=2000.0, help="GOSPA cut-off distance c in metres (default 2000)")
@@ -26,8 +27,9 @@ def run(args: argparse.Namespace) -> int:
     if not (args.p >= 1):
         raise InputError(f"--p {args.p}: expected an order >= 1")
     tt, tg, tp = read_truth_log(args.truth)
-    kt, kid, ks, _ = read_track_log(args.tracks)
-    s = evaluate(tt, tg, tp, kt, kid, ks, c=args.c, p=args.p, max_age_s=args.max_age).summary()
+    kt, kid, ks, _, sv = read_track_log(args.tracks, with_sigma_v=True)
+    # rows whose height is held, not observed (sigma_v column), are matched horizontally
+    s = evaluate(tt, tg, tp, kt, kid, ks, c=args.c, p=args.p, max_age_s=args.max_age, track_sigma_v=sv).summary()
     print(f"gospa_mean={s['gospa_mean']:.1f} localisation={s['localisation']:.1f} missed={s['missed']:.1f} "
           f"false={s['false']:.1f} (c={args.c:g} m, p={args.p:g}, alpha=2, {s['truth_times']} truth times)")
     print(f"targets={s['targets']} held={s['targets_held']} held_fraction_mean={s['held_fraction_mean']:.3f} "

@@ -81,19 +81,19 @@ def run(args: argparse.Namespace) -> int:
     if sensors is None:
         res = track(plots, None, params, out_times=out_times)
         rows = res.rows
-        time_s, tid, state, status = rows.time_s, rows.track, rows.state, None
+        time_s, tid, state, status, sigma_v = rows.time_s, rows.track, rows.state, None, rows.sigma_v_m
         confirmed, tracking_s = res.confirmed_tracks, res.tracking_s
         tracked = len(plots)
     else:
         from tracker.pictures import build_picture
 
         pic = build_picture(plots, sensors, args.mode, args.seed, args.day, params, grids, out_times=out_times)
-        time_s, tid, state = pic.time_s, pic.track, pic.state
+        time_s, tid, state, sigma_v = pic.time_s, pic.track, pic.state, pic.sigma_v_m
         status = pic.status if args.mode == "non_integrated" else None
         confirmed, tracking_s = pic.stats.get("confirmed_tracks", 0), pic.stats.get("tracking_s", 0.0)
         # plots actually fed to the tracker(s): military mode leaves the civil plots out
         tracked = pic.stats.get("plots", pic.stats.get("military_plots", 0) + pic.stats.get("civil_plots", 0))
-    write_track_log(args.out, time_s, tid, state, status)
+    write_track_log(args.out, time_s, tid, state, status, sigma_v)
     rate = tracked / tracking_s if tracking_s > 0 else float("inf")
     # N: plots in the file; plots_per_s: plots fed to the tracker(s) per second of tracking (no I/O, no compilation)
     print(f"plots={len(plots)} confirmed_tracks={confirmed} tracking_s={tracking_s:.6f} plots_per_s={rate:.0f}")

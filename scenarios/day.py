@@ -157,6 +157,7 @@ class Day:
     rejected_terrain: int = 0
     notes: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    terrain: object = None  # the DEM (radar.terrain.Dem): the floor of the tracker's held heights
 
     def truth(self, interval_s: float = 10.0):
         """Airborne truth (time_s, target, enu (n, 3)) every ``interval_s`` seconds."""
@@ -265,7 +266,7 @@ def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0
     secs.update(stats.seconds)
     return Day(seed, day, flights, traj, plots, ctx.sensors, up, ctx.scenario.frame, stats,
                traffic.background_generated, traffic.background_kept, traffic.rejected_range, traffic.rejected_terrain,
-               list(traffic.notes), secs)
+               list(traffic.notes), secs, ctx.dem)
 
 
 def _take_trajectories(traj: Trajectories, idx) -> Trajectories:

@@ -20,8 +20,11 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
 3. **Guidance, search, identification, bingo** in :func:`scenarios._engage_kernels.engage_option`.
 4. **Truth afterwards only** (:func:`score_flights`): each engaged track is associated
    with the flight nearest to it (gate max(2 km, 3 sigma of the track row), majority of
-   the track's first, suspect and last rows); outcomes per leg (inbound, ground,
-   outbound) and the flight's best leg by the DESIGN sec. 6 precedence.
+   the track's first, suspect and last rows; horizontally for rows whose height is held,
+   not observed -- a drug flight seen by a 2D radar alone is still matched); outcomes per
+   leg (inbound, ground, outbound) and the flight's best leg by the DESIGN sec. 6
+   precedence.  A false scramble names the flight truth matched to its track (a
+   cooperative airliner, innocent traffic), empty when none (clutter).
 
 Engagement draws (aircraft readiness, search uniforms) come from the ``engagement``
 stream keyed by ``(seed, day, crc32(option id))`` -- never by fusion mode -- so modes are
@@ -67,6 +70,8 @@ class PictureArrays:
     status: np.ndarray
     squawk: np.ndarray
     mode: str = "military"
+    sigma_v_m: np.ndarray | None = None
+    """Vertical standard deviation of each row (m); None: heights observed."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,7 @@ class RowState:
     night: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
+    sigma_v: np.ndarray | None = None
 
 
 def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
@@ -236,11 +242,13 @@ def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
         lat = lon = h = np.zeros(0)
         night = np.zeros(0, np.int8)
     # a track row without a velocity (NaN) is taken as stationary, without a sigma as 3 km (a cross-tell)
+    sv = getattr(picture, "sigma_v_m", None)
     return RowState(t=t, x=x, y=y, z=z, h=np.ascontiguousarray(h, dtype=float),
                     vx=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vx_mps, float)[r], nan=0.0)),
                     vy=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vy_mps, float)[r], nan=0.0)),
                     sigma=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.pos_sigma_m, float)[r], nan=3000.0)),
-                    night=night, lat=np.asarray(lat), lon=np.asarray(lon))
+                    night=night, lat=np.asarray(lat), lon=np.asarray(lon),
+                    sigma_v=None if sv is None else np.asarray(sv, float)[r])
 
 
 @dataclass(frozen=True)
@@ -343,8 +351,12 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     """Flight index (into ``truth``) of each suspect track, -1 if none (false track).
 
     Votes of three rows (first, suspect-time, last): the nearest flight within
-    max(radius_m, 3 pos_sigma) at the row time.  Truth is consulted here only.
+    max(radius_m, 3 pos_sigma) at the row time.  The distance is horizontal for rows whose height is
+    held, not observed (vertical sigma above :data:`tracker.metrics.HORIZONTAL_SIGMA_M`), 3-D otherwise.
+    Truth is consulted here only.
     """
+    from tracker.metrics import HORIZONTAL_SIGMA_M, local_up
+
     n = sus.track.size
     out = np.full(n, -1, np.int64)
     if n == 0 or truth.id.size == 0:
@@ -358,8 +370,16 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     idx = probe.ravel()
     times = rows.t[idx]
     pos = truth.position_enu(times)  # (n_f, m, 3)
-    # distance in 3-D scenario ENU (both sides carry the same curvature drop)
-    d = np.linalg.norm(pos - np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1)[None], axis=-1)
+    # distance in 3-D scenario ENU (both sides carry the same curvature drop); without the vertical
+    # component for rows whose height is held (local up at the track row)
+    diff = pos - np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1)[None]
+    if rows.sigma_v is not None:
+        held = rows.sigma_v[idx] > HORIZONTAL_SIGMA_M
+        if held.any():
+            u = local_up(np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1))
+            along = np.einsum("fmk,mk->fm", diff, u)
+            diff = np.where(held[None, :, None], diff - along[..., None] * u[None], diff)
+    d = np.linalg.norm(diff, axis=-1)
     d = np.where(np.isnan(d), np.inf, d)
     best = np.argmin(d, axis=0)
     gate = np.maximum(radius_m, 3.0 * rows.sigma[idx])
@@ -438,7 +458,7 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         if f >= 0 and truth.is_drug[f]:
             per_flight.setdefault(f, []).append(j)
         elif eng.slot[j] >= 0:
-            add(day=day, flight=str(truth.id[f]) if f >= 0 else -1, option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
+            add(day=day, flight=str(truth.id[f]) if f >= 0 else "", option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
                 leg="", t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
                 t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
                 t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
@@ -716,7 +736,9 @@ def build_pictures(day, modes, seed: int) -> dict:
 
     fl = day.flights
     planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
-    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned) for m in modes}
+    terrain = getattr(day, "terrain", None)
+    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned, terrain=terrain)
+            for m in modes}
 
 
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,

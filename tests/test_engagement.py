@@ -235,7 +235,7 @@ def test_false_track_scramble_is_counted_and_costed():
     outcome = list(out.column("outcome"))
     assert sorted(outcome) == ["false_scramble", "identified_airborne"]
     k = outcome.index("false_scramble")
-    assert out.column("flight")[k] == -1 and out.column("false_scramble")[k] == 1
+    assert out.column("flight")[k] == "" and out.column("false_scramble")[k] == 1
     assert out.column("flight_hours")[k] > 0 and out.column("cost_usd")[k] == pytest.approx(
         out.column("flight_hours")[k] * CFG.types["a29"].cpfh_usd)
 

@@ -165,7 +165,8 @@ def test_imm_matches_filterpy_imm_estimator():
                  a["cov"], a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
                  a["strig"], a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"],
                  work["w"], work["F"], work["Q"], work["tmp"], work["s_xm"], work["s_Pm"], work["s_mu"], work["cbar"],
-                 work["L"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["xk"], work["Pk"], work["Hs"])
+                 work["L"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["xk"], work["Pk"], work["Hs"],
+                 0.0, 0.0, 0.0)
         np.testing.assert_allclose(mu[1], imm.mu, rtol=1e-7, atol=1e-12)
         np.testing.assert_allclose(x_out[1], imm.x.ravel(), rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(P_out[1], imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())

@@ -1,6 +1,8 @@
 """Track logs and truth logs (DESIGN §8) -- CSV in, CSV out, validated with file/line/column errors.
 
-* Track log: ``time_s,track,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps`` (+ ``status``: 1 confirmed, 2 cued).
+* Track log: ``time_s,track,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps`` (+ ``status``: 1 confirmed, 2 cued;
+  + ``sigma_v_m``: the vertical standard deviation, a kilometre or more where the height is held, not
+  observed -- ``score`` then matches the row to truth horizontally).
 * Truth log: ``time_s,target,x_m,y_m,z_m`` (airborne phases only).
 """
 from __future__ import annotations
@@ -16,8 +18,9 @@ TRACK_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz
 TRUTH_COLUMNS = ("time_s", "target", "x_m", "y_m", "z_m")
 
 
-def write_track_log(path, time_s, track, state, status=None) -> None:
-    """Write a track log: time %.6f s, positions %.3f m, velocities %.3f m/s (deterministic formatting)."""
+def write_track_log(path, time_s, track, state, status=None, sigma_v=None) -> None:
+    """Write a track log: time %.6f s, positions %.3f m, velocities %.3f m/s, sigma_v %.1f m (deterministic
+    formatting)."""
     state = np.asarray(state, float).reshape(-1, 6)
     cols = [np.asarray(time_s, float), np.asarray(track, float)] + [state[:, k] for k in range(6)]
     names = list(TRACK_COLUMNS)
@@ -26,6 +29,10 @@ def write_track_log(path, time_s, track, state, status=None) -> None:
         cols.append(np.asarray(status, float))
         names.append("status")
         dec.append(-1)
+    if sigma_v is not None:
+        cols.append(np.asarray(sigma_v, float))
+        names.append("sigma_v_m")
+        dec.append(1)
     _write_table(path, names, cols, dec)
 
 
@@ -61,12 +68,16 @@ def _read(path, required, what):
     return {name: data[:, cols[name]] for name in header}, line_nos
 
 
-def read_track_log(path):
-    """(time_s, track, state (n, 6), status) from a track log."""
+def read_track_log(path, with_sigma_v: bool = False):
+    """(time_s, track, state (n, 6), status) from a track log; with ``with_sigma_v`` also the ``sigma_v_m``
+    column (None when the log has none)."""
     d, _ = _read(path, TRACK_COLUMNS, "track log")
     state = np.stack([d[c] for c in TRACK_COLUMNS[2:]], axis=1)
     status = d["status"].astype(np.int64) if "status" in d else np.ones(len(d["time_s"]), np.int64)
-    return d["time_s"], d["track"].astype(np.int64), state, status
+    out = (d["time_s"], d["track"].astype(np.int64), state, status)
+    if with_sigma_v:
+        out = out + (d.get("sigma_v_m"),)
+    return out
 
 
 def read_truth_log(path):

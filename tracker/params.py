@@ -65,6 +65,21 @@ class TrackerParams:
     """Mode C height standard deviation (m)."""
     earth_radius_m: float = 6371008.8
     """Sphere used for the local-up direction that splits the process noise (m)."""
+    height_memory_s: float = 30.0
+    """A track whose last height observation (3D plot or Mode C) is older than this (s), or that never had
+    one, holds its height on (range, azimuth) plots instead of estimating it (three TPS-70 scans)."""
+    height_prior_agl_m: float = 350.0
+    """Held height of a track born from 2D plots without Mode C: this far above the terrain (m), the middle
+    of the low-level band where non-cooperative traffic flies (the threat's default 100-600 m AGL)."""
+    height_prior_sigma_m: float = 1000.0
+    """Vertical standard deviation of that prior (m): coarse terrain (ETOPO5, peaks 1-2 km low) and the
+    band's width; above the metrics' horizontal-matching threshold, so such rows are matched horizontally."""
+    height_ceiling_m: float = 15000.0
+    """Highest plausible target (m MSL): a held height never exceeds it."""
+    height_sigma_max_m: float = 3500.0
+    """Cap of a held height's vertical standard deviation (m): a height known only to lie between the
+    ground and ~12 km (uniform: 12 km / sqrt(12)); also the vertical sigma a 3D plot is gated with against
+    a held height."""
 
     def __post_init__(self):
         for f in fields(self):
@@ -138,4 +153,9 @@ class TrackerParams:
         p[k.P_MODE_C_SIGMA] = self.mode_c_sigma_m
         p[k.P_IMM_MU_CV] = self.imm_initial_cv_probability
         p[k.P_FULL_BATCHES] = 1.0 if full_batches else 0.0
+        p[k.P_H_MEMORY] = self.height_memory_s
+        p[k.P_H_PRIOR_AGL] = self.height_prior_agl_m
+        p[k.P_H_PRIOR_SIGMA] = self.height_prior_sigma_m
+        p[k.P_H_CEILING] = self.height_ceiling_m
+        p[k.P_H_SIGMA_MAX] = self.height_sigma_max_m
         return p

@@ -54,6 +54,8 @@ class Picture:
     ``pos_sigma_m`` is sqrt(trace(P_pos) / 3): the RMS per-axis position standard deviation.
     ``status``: 1 confirmed, 2 cued.  ``squawk``: last Mode 3/A code correlated to the track (-1 none).
     ``sensors``: bitmask of the sensor indices that fed the track (for cued tracks, the civil track's).
+    ``sigma_v_m``: vertical standard deviation (m) along the local up; a track fed by 2D plots only has its
+    height held, not observed, and says so with a sigma of a kilometre or more.
     """
 
     mode: str
@@ -70,6 +72,7 @@ class Picture:
     status: np.ndarray
     squawk: np.ndarray
     sensors: np.ndarray
+    sigma_v_m: np.ndarray
     stats: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -99,31 +102,32 @@ def _picture_from_rows(mode: str, rows: TrackRows, status: np.ndarray | None = N
                    z_m=rows.state[:, 2], vx_mps=rows.state[:, 3], vy_mps=rows.state[:, 4], vz_mps=rows.state[:, 5],
                    pos_cov=c, pos_sigma_m=np.sqrt(np.maximum(c[:, 0] + c[:, 3] + c[:, 5], 0.0) / 3.0),
                    status=(np.full(len(rows), STATUS_CONFIRMED, np.int8) if status is None else status),
-                   squawk=rows.squawk, sensors=rows.sensors, stats=stats or {})
+                   squawk=rows.squawk, sensors=rows.sensors, sigma_v_m=rows.sigma_v_m, stats=stats or {})
 
 
 def _concat(mode, parts, stats) -> Picture:
     keys = ["time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "pos_cov", "pos_sigma_m", "status",
-            "squawk", "sensors"]
+            "squawk", "sensors", "sigma_v_m"]
     cols = {k: np.concatenate([getattr(p, k) for p in parts]) for k in keys}
     order = np.lexsort((cols["track"], cols["time_s"]))
     return Picture(mode=mode, stats=stats, **{k: v[order] for k, v in cols.items()})
 
 
-def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, out_times=None):
+def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, out_times=None, terrain=None):
+    kw = dict(proc_time_s=proc, grids=grids, window_s=window_s, terrain=terrain)
     if out_times is not None:
-        return track(plots, sensors, params, out_times=out_times, proc_time_s=proc, grids=grids, window_s=window_s)
+        return track(plots, sensors, params, out_times=out_times, **kw)
     if output_every_s:
         t0 = np.floor(plots.time_s.min() / output_every_s) * output_every_s if len(plots) else 0.0
         t1 = (plots.time_s.max() + 60.0) if len(plots) else 0.0
         out = np.arange(t0, t1 + 1e-9, output_every_s)
-        return track(plots, sensors, params, out_times=out, proc_time_s=proc, grids=grids, window_s=window_s)
-    return track(plots, sensors, params, emit_on_update=True, proc_time_s=proc, grids=grids, window_s=window_s)
+        return track(plots, sensors, params, out_times=out, **kw)
+    return track(plots, sensors, params, emit_on_update=True, **kw)
 
 
 def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, params: TrackerParams | None = None,
                   grids: Grids | None = None, *, planned_squawks=None, output_every_s: float | None = None,
-                  cued_row_interval_s: float = 10.0, out_times=None) -> Picture:
+                  cued_row_interval_s: float = 10.0, out_times=None, terrain=None) -> Picture:
     """The military picture of ``mode`` from ``plots`` (see the module docstring).
 
     ``planned_squawks``: Mode 3/A codes with a flight plan (non_integrated: squawking civil tracks
@@ -132,6 +136,7 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
     ``out_times``: explicit output times (rows for every confirmed track alive then, predicted to it);
     ``output_every_s``: a regular grid instead; neither: a row after each update of a confirmed track.
     ``stats['tracking_s']`` is the time spent in the tracker kernels (no I/O, no compilation).
+    ``terrain``: :class:`tracker.tracker.Terrain` or :class:`radar.terrain.Dem`, the floor of held heights.
     """
     if mode not in MODES:
         raise InputError(f"mode = {mode!r}: expected one of {', '.join(MODES)}")
@@ -145,7 +150,7 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
     if mode in ("military", "non_integrated"):
         mil_plots = plots.take(np.flatnonzero(military))
         res = _run(mil_plots, sensors, params, mil_plots.time_s + arr.latency_s[mil_plots.sensor], grids, output_every_s,
-                   None, out_times)
+                   None, out_times, terrain)
         mil_pic = _picture_from_rows(mode, res.rows, stats={"military_plots": len(mil_plots),
                                                              "military_confirmed_tracks": res.confirmed_tracks,
                                                              "confirmed_tracks": res.confirmed_tracks,
@@ -154,7 +159,8 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
         if mode == "military":
             return mil_pic
         civ_plots = plots.take(np.flatnonzero(~military))
-        cres = _run(civ_plots, sensors, params, civ_plots.time_s + arr.latency_s[civ_plots.sensor], grids, None, None)
+        cres = _run(civ_plots, sensors, params, civ_plots.time_s + arr.latency_s[civ_plots.sensor], grids, None, None,
+                    terrain=terrain)
         import time as _time
 
         t0 = _time.perf_counter()
@@ -167,7 +173,7 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
     arrival = plots.time_s + lat + np.where(military, 0.0, fus.integrated_latency_s)
     proc = np.maximum(arrival, plots.time_s + fus.integrated_delay_s)
     window = max(float(np.max(lat, initial=0.0)), fus.integrated_latency_s) + 1.0
-    res = _run(plots, sensors, params, proc, grids, output_every_s, window, out_times)
+    res = _run(plots, sensors, params, proc, grids, output_every_s, window, out_times, terrain)
     return _picture_from_rows(mode, res.rows, stats={"plots": len(plots), "confirmed_tracks": res.confirmed_tracks,
                                                      "dropped_late": res.n_dropped_late, "tracking_s": res.tracking_s})
 
@@ -201,15 +207,15 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     empty = Picture(mode="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
                     y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
                     pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
-                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64))
+                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0))
     stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0}
     if len(civ) == 0:
         return empty, stats
     U = fus.update_interval_s
     planned = None if planned is None else set(int(s) for s in planned)
-    civ_rows = _Rows(civ.time_s, civ.track, civ.state, (civ.squawk, civ.sensors))
+    civ_rows = _Rows(civ.time_s, civ.track, civ.state, (civ.squawk, civ.sensors, civ.sigma_v_m))
     mil_rows = _Rows(mil.time_s, mil.track, mil.state)
-    reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors)
+    reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors, vertical variance)
     k0 = int(np.ceil(civ.time_s.min() / U))
     k1 = int(np.floor((civ.time_s.max() + params.max_unseen_s) / U))
     # each civil track's latest row at or before every opportunity time (what _Rows.latest gives, for all
@@ -259,7 +265,8 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                               fus.latency_max_s))
         pos = st[:3].copy()
         pos[:2] += noise
-        reports.append((t_o + delay, t_o, int(cid), pos, st[3:].copy(), sq, int(civ_rows.extra[1][row])))
+        reports.append((t_o + delay, t_o, int(cid), pos, st[3:].copy(), sq, int(civ_rows.extra[1][row]),
+                        float(civ_rows.extra[2][row]) ** 2))
     stats["cross_tells"] = len(reports)
     if not reports:
         return empty, stats
@@ -276,11 +283,11 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
             cued_id[r[2]] = next_cued
             next_cued += 1
     stats["cued_tracks"] = len(cued_id)
-    out_t, out_id, out_state, out_cov, out_sq, out_sens = [], [], [], [], [], []
+    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_sv = [], [], [], [], [], [], []
     sp2 = fus.position_sigma_m ** 2
     sv2 = fus.cued_sigma_v_mps ** 2
     for cid, reps in by_civil.items():
-        for n_, (arr_t, t_obs, _, pos, vel, sq, sens) in enumerate(reps):
+        for n_, (arr_t, t_obs, _, pos, vel, sq, sens, var_v) in enumerate(reps):
             end = t_obs + max_age
             if n_ + 1 < len(reps):
                 end = min(end, reps[n_ + 1][0])
@@ -298,6 +305,8 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                 out_cov.append([var, 0.0, 0.0, var, 0.0, var])
                 out_sq.append(sq)
                 out_sens.append(sens)
+                # the civil track's vertical sigma when it was told (a held height stays marked as held)
+                out_sv.append(np.sqrt(max(var, var_v)))
                 tt += row_dt
     if not out_t:
         return empty, stats
@@ -306,4 +315,5 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     return Picture(mode="non_integrated", time_s=np.array(out_t), track=np.array(out_id, np.int64), x_m=st[:, 0],
                    y_m=st[:, 1], z_m=st[:, 2], vx_mps=st[:, 3], vy_mps=st[:, 4], vz_mps=st[:, 5], pos_cov=cov,
                    pos_sigma_m=np.sqrt(cov[:, 0]), status=np.full(len(out_t), STATUS_CUED, np.int8),
-                   squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64)), stats
+                   squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64),
+                   sigma_v_m=np.array(out_sv)), stats

@@ -39,6 +39,9 @@ class TrackRows:
     """Last Mode 3/A code associated to the track, -1 none."""
     sensors: np.ndarray
     """Bitmask of the sensor indices that fed the track (i8)."""
+    sigma_v_m: np.ndarray
+    """Vertical standard deviation of the position (m), along the local up: large (>= the prior's 1 km) when
+    the track's height is held, not observed (2D plots only)."""
 
     def __len__(self):
         return int(self.time_s.shape[0])
@@ -71,6 +74,27 @@ class Grids:
     dlat: float  # > 0, deg
     lon0: float  # first (westernmost) cell centre, deg
     dlon: float  # > 0, deg
+
+
+@dataclass(frozen=True)
+class Terrain:
+    """Terrain heights in kernel form: a regular lat/lon grid (m MSL, sea clamped to 0), rows north to south."""
+
+    grid: np.ndarray  # (nlat, nlon) f8
+    lat0: float  # first (northernmost) cell centre, deg
+    dlat: float  # > 0, deg
+    lon0: float  # first (westernmost) cell centre, deg
+    dlon: float  # > 0, deg
+
+    @classmethod
+    def from_dem(cls, dem) -> "Terrain":
+        """From a :class:`radar.terrain.Dem` (its ground, bathymetry clamped to 0); built once per DEM."""
+        cached = dem.__dict__.get("_tracker_terrain")
+        if cached is None:
+            cached = cls(np.ascontiguousarray(dem.ground(), dtype=np.float64), float(dem.lat[0]), float(dem.dlat),
+                         float(dem.lon[0]), float(dem.dlon))
+            dem.__dict__["_tracker_terrain"] = cached  # frozen dataclass: a cache, not a field
+        return cached
 
 
 def load_grids(source, sensors) -> Grids:
@@ -123,7 +147,7 @@ def arrival_order(plots: Plots, proc_time_s: np.ndarray | None = None) -> np.nda
 
 def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, out_times=None,
           emit_on_update: bool = False, proc_time_s=None, grids: Grids | None = None,
-          window_s: float | None = None) -> TrackResult:
+          window_s: float | None = None, terrain=None) -> TrackResult:
     """Run the tracker over ``plots``.
 
     Parameters
@@ -142,6 +166,9 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         of the arrival of their last plot.
     grids:
         Geometry grids (:func:`load_grids`) for the geometry-visible test of counted misses.
+    terrain:
+        :class:`Terrain` or :class:`radar.terrain.Dem`: the floor of held heights (2D-only tracks) and the
+        ground their low-level prior stands on; None: sea level.
     """
     from tracker._kernels import core
 
@@ -205,6 +232,12 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         g = (c(grids.stack), c(grids.sensor_grid, np.int32), grids.lat0, grids.dlat, grids.lon0, grids.dlon)
     else:
         g = (np.zeros((0, 1, 1)), np.full(0, -1, dtype=np.int32), 0.0, 1.0, 0.0, 1.0)
+    if terrain is None:
+        tr = (np.zeros((0, 1)), 0.0, 1.0, 0.0, 1.0)
+    else:
+        if not isinstance(terrain, Terrain):
+            terrain = Terrain.from_dem(terrain)
+        tr = (terrain.grid, terrain.lat0, terrain.dlat, terrain.lon0, terrain.dlon)
     out_times = np.zeros(0) if out_times is None else np.unique(np.asarray(out_times, float))
     p = params.to_array(float(window_s), emit_on_update, full)
     plot_args = (c(plots.time_s[idx]), c(proc[idx]), c(plots.sensor[idx], np.int64), c(mt[idx], np.int8),
@@ -218,11 +251,11 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     wasted = 0.0
     cap_rows = int(max(16, (n + 16) if emit_on_update else 0) + 64 * len(out_times))
     while True:
-        rows_f = np.zeros((cap_rows, 13))
+        rows_f = np.zeros((cap_rows, 14))
         rows_i = np.zeros((cap_rows, 4), dtype=np.int64)
         stats = np.zeros(core.N_STATS)
         t0 = _time.perf_counter()
-        status, nrow, nconf = core.run_tracker(*plot_args, *sens, *g, p, out_times, capacity, rows_f, rows_i, stats)
+        status, nrow, nconf = core.run_tracker(*plot_args, *sens, *g, *tr, p, out_times, capacity, rows_f, rows_i, stats)
         elapsed = _time.perf_counter() - t0
         if status == 1:
             capacity *= 2
@@ -236,11 +269,13 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     elapsed += wasted
     rows = TrackRows(time_s=rows_f[:nrow, 0].copy(), track=rows_i[:nrow, 0].copy(), state=rows_f[:nrow, 1:7].copy(),
                      pos_cov=rows_f[:nrow, 7:13].copy(), status=rows_i[:nrow, 1].astype(np.int8),
-                     squawk=rows_i[:nrow, 2].astype(np.int32), sensors=rows_i[:nrow, 3].copy())
+                     squawk=rows_i[:nrow, 2].astype(np.int32), sensors=rows_i[:nrow, 3].copy(),
+                     sigma_v_m=rows_f[:nrow, 13].copy())
     nis = tuple(float(stats[core.S_NIS_SUM_1 + k] / stats[core.S_NIS_N_1 + k]) if stats[core.S_NIS_N_1 + k] else float("nan")
                 for k in range(3))
     names = ["dropped_late", "updates", "nis_sum_1", "nis_sum_2", "nis_sum_3", "nis_n_1", "nis_n_2", "nis_n_3",
-             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs", "slots_scanned", "candidates", "initiator_candidates"]
+             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs", "slots_scanned", "candidates", "initiator_candidates",
+             "held_updates", "initiations_blocked"]
     return TrackResult(rows=rows, n_plots=n, n_used=int(stats[core.S_PLOTS_USED]),
                        n_dropped_late=int(stats[core.S_DROPPED_LATE]), confirmed_tracks=int(nconf), tracking_s=elapsed,
                        nis_mean=nis, stats=dict(zip(names, stats.tolist())))

@@ -18,6 +18,22 @@ unassigned tracks inside the strict sector, inside range and geometry-visible; t
 initiation of the remaining plots against initiators; deletion after ``delete_misses``
 counted misses or ``max_unseen_s`` without a plot.
 
+Heights a track has not observed are held, not estimated: a (range, azimuth) plot without Mode C
+updates a track whose last height observation (3D plot or Mode C, ``hobs``) is older than
+``height_memory_s`` -- or that never had one -- with the height left out of the update: the position
+Jacobian loses its component along the local up and the range noise gains the height's share,
+(dr/dh)^2 var_h (a consider update, :func:`_hold_jacobian`), and the height is then set to a held value
+and decoupled from the rest of the state (:func:`tracker._kernels.kalman.hold_vertical_k`).  The held
+height lies between the terrain under the track and ``height_ceiling_m``: a track born from 2D plots
+gets the low-level prior terrain + ``height_prior_agl_m`` (sigma ``height_prior_sigma_m``); a track that
+lost its height observations keeps its last height, its sigma growing as the vertical process noise
+would make it (capped at ``height_sigma_max_m``).  So the (range, azimuth) EKF never drives a height
+kilometres away, and each output row carries its vertical sigma.
+
+Initiation from 2D plots requires that no existing track can take them: a 2D plot left unassigned
+that gated with a track (one without a code or with its own code) starts nothing -- it is a second
+plot of an aircraft that already has a track.
+
 Status codes (returned): 0 ok, 1 track table full (caller doubles the capacity and reruns).
 """
 from __future__ import annotations
@@ -27,9 +43,11 @@ import math
 import numpy as np
 
 from radar._jit import borrow, keep_alive, kernel
+from radar._kernels.feeds import dem_sample_one
 from radar._kernels.geodesy import ecef_to_geodetic, geodetic_to_ecef
 from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
+    hold_vertical_k,
     inv_sym,
     joseph_update_hpos1,
     joseph_update_hpos1_k,
@@ -72,7 +90,12 @@ P_INIT_K = 21
 P_MODE_C_SIGMA = 22
 P_IMM_MU_CV = 23
 P_FULL_BATCHES = 24
-N_PARAMS = 25
+P_H_MEMORY = 25
+P_H_PRIOR_AGL = 26
+P_H_PRIOR_SIGMA = 27
+P_H_CEILING = 28
+P_H_SIGMA_MAX = 29
+N_PARAMS = 30
 
 # stats vector layout
 S_DROPPED_LATE = 0
@@ -92,7 +115,9 @@ S_PAIRS = 13
 S_SLOTS_SCANNED = 14
 S_CANDIDATES = 15
 S_INIT_CANDIDATES = 16
-N_STATS = 17
+S_HELD_UPDATES = 17
+S_INIT_BLOCKED = 18
+N_STATS = 19
 
 TWO_PI = 2.0 * math.pi
 
@@ -314,10 +339,78 @@ def _range_azimuth_jac_geo(ex, ey, ez, sl2, cl2, so2, co2, h, s, strig, frame_ro
     return r0, az0
 
 
+@kernel(inline="always")
+def _hold_jacobian(Hs, R, u, var_h):
+    """Leave the height out of a (range, azimuth) update (a consider update): the position Jacobian ``Hs``
+    (2, 3) loses its component along the unit local up ``u``, and R (its 2 x 2 block) gains the noise the
+    unknown height adds to the measurement, (Hs u)(Hs u)^T var_h::
+
+        H' = H (I - u u^T),   R' = R + var_h (H u)(H u)^T
+
+    With the vertical decoupled from the rest of the state (:func:`tracker._kernels.kalman.hold_vertical_k`),
+    the gain then has no vertical component: the plot moves the track horizontally only."""
+    hu0 = Hs[0, 0] * u[0] + Hs[0, 1] * u[1] + Hs[0, 2] * u[2]
+    hu1 = Hs[1, 0] * u[0] + Hs[1, 1] * u[1] + Hs[1, 2] * u[2]
+    for b in range(3):
+        Hs[0, b] -= hu0 * u[b]
+        Hs[1, b] -= hu1 * u[b]
+    R[0, 0] += var_h * hu0 * hu0
+    R[0, 1] += var_h * hu0 * hu1
+    R[1, 0] += var_h * hu0 * hu1
+    R[1, 1] += var_h * hu1 * hu1
+
+
+@kernel(inline="always")
+def _vertical_var_k(PP, k, u):
+    """u^T P_pos u: the variance of slot k's position along the unit vector u."""
+    s = 0.0
+    for a in range(3):
+        for b in range(3):
+            s += u[a] * PP[k, a, b] * u[b]
+    return s
+
+
+@kernel(inline="always")
+def _terrain_under(x, y, z, origin_ecef, frame_rot, tgrid, tlat0, tdlat, tlon0, tdlon):
+    """(terrain height (m MSL) under an ENU point, the point's geodetic height (m)); terrain 0 without a
+    terrain grid (tgrid with no rows) and outside it (:func:`radar._kernels.feeds.dem_sample_one`)."""
+    ex, ey, ez = _enu_to_ecef(x, y, z, origin_ecef, frame_rot)
+    sl, cl, so, co, h = _geodetic_sincos(ex, ey, ez)
+    ter = 0.0
+    if tgrid.shape[0] > 0:
+        ter = dem_sample_one(tgrid, tlat0, tdlat, tlon0, tdlon, math.degrees(math.atan2(sl, cl)),
+                             math.degrees(math.atan2(so, co)))
+    return ter, h
+
+
+@kernel(inline="always")
+def _held_height(t, hobs_t, h_now, ter, prior_agl, prior_sigma, ceiling, sigma_max, q_v, sigma_floor):
+    """(held height (m), its variance (m^2)) of a track at time t whose height is not observed.
+
+    Never observed (hobs_t = -inf): the low-level prior, min(terrain + prior_agl, ceiling), sigma
+    prior_sigma.  Observed last at hobs_t: its present height clamped to [terrain, ceiling], variance
+    sigma_floor^2 + q_v^2 tau^3 / 3 (what white vertical acceleration q_v adds over tau = t - hobs_t),
+    capped at sigma_max^2."""
+    if not (hobs_t > -np.inf):
+        return min(ter + prior_agl, ceiling), prior_sigma * prior_sigma
+    tau = max(t - hobs_t, 0.0)
+    var = sigma_floor * sigma_floor + q_v * q_v * tau * tau * tau / 3.0
+    return min(max(h_now, ter), ceiling), min(var, sigma_max * sigma_max)
+
+
+@kernel(inline="always")
+def _hold_k(X, PP, k, h_target, var_p, var_v, origin_ecef, frame_rot, up):
+    """:func:`tracker._kernels.kalman.hold_vertical_k` on slot k at the held height ``h_target`` (the move
+    along the local up that brings its geodetic height there)."""
+    h = _geodetic_height_up(X[k, 0], X[k, 1], X[k, 2], origin_ecef, frame_rot, up)
+    hold_vertical_k(X, PP, k, up, h_target - h, var_p, var_v)
+
+
 @kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
 def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot,
-                 mode_c_sigma, H, R, y, up, w, hs_buf):
-    """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped."""
+                 mode_c_sigma, H, R, y, up, w, hs_buf, hold):
+    """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped.  ``hold``: a
+    (range, azimuth) plot leaves the height out (:func:`_hold_jacobian`)."""
     for a in range(3):
         y[a] = 0.0
         for b in range(3):
@@ -351,6 +444,9 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         y[1] = _wrap(paz[j] - az0)
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
+        if hold:
+            _geodetic_height_up(x[0], x[1], x[2], origin_ecef, frame_rot, up)
+            _hold_jacobian(Hs, R, up, _vertical_var_k(P.reshape((1, 6, 6)), 0, up))
         # H = [Hs 0]: structured Joseph update (speed)
         d2, det = joseph_update_hpos2(x, P, y, Hs, R)
     if not (det > 0.0):
@@ -502,9 +598,10 @@ def _predict_model(k, dt, omega, x0, P0, Q, xm, Pm, T):
 
 @kernel(inline="always")
 def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot, mode_c_sigma, R, y, up,
-                      hs_buf):
+                      hs_buf, hold):
     """The three IMM models' :func:`_meas_update` with (range, azimuth) plot j (mtype 2): models (xm[k], Pm[k])
-    updated in place, log-likelihoods into L[k].  Returns (d2, m) of model 0.
+    updated in place, log-likelihoods into L[k].  Returns (d2, m) of model 0.  ``hold``: the height is left
+    out of the updates (:func:`_hold_jacobian`; local up of each model's predicted position).
 
     The same arithmetic as three calls of :func:`_meas_update`, in another order: each model's geodetic
     position (:func:`_geodetic_sincos`, a chain of about 20 dependent square roots and divisions) is computed
@@ -541,6 +638,16 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
         y[1] = _wrap(paz[j] - az0)
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
+        if hold:
+            if k == 0:
+                sl, cl, so, co = sa0, ca0, sb0, cb0
+            elif k == 1:
+                sl, cl, so, co = sa1, ca1, sb1, cb1
+            else:
+                sl, cl, so, co = sa2, ca2, sb2, cb2
+            for i in range(3):
+                up[i] = frame_rot[i, 0] * cl * co + frame_rot[i, 1] * cl * so + frame_rot[i, 2] * sl
+            _hold_jacobian(Hs, R, up, _vertical_var_k(Pm, k, up))
         d2, det = joseph_update_hpos2_k(xm, Pm, k, y, Hs, R)  # in place (unchanged if det <= 0)
         if not (det > 0.0):
             d2 = np.inf
@@ -588,10 +695,14 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
 @kernel
 def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, pos, cov, prange, paz, modec,
              ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, F, Q, tmp,
-             xm, Pm, mu, cbar, L, x0, P0, om, xk, Pk, hs_buf):
+             xm, Pm, mu, cbar, L, x0, P0, om, xk, Pk, hs_buf, hold_h, hold_var, hold_vvar):
     """One IMM cycle {CV, CT +omega, CT -omega} of track slot i: mixing, model predictions over dt, model
     updates with plot j, mode probabilities, combined estimate into (X[i], PP[i]); the model states
     XM[i], PM[i] and probabilities MU[i] are updated.  Returns (d2 of the CV model, m).
+
+    hold_var > 0: a (range, azimuth) plot leaves the height out of the model updates, and each model's
+    height is then held at ``hold_h`` (m, geodetic) with variances ``hold_var``, ``hold_vvar`` along the
+    local up (:func:`_hold_k`).
 
     Transition matrix over dt: stay = exp(-|dt|/tau), switch to each other model (1 - stay)/2.
     Same sequence as FilterPy's IMMEstimator.predict(); update(z).
@@ -641,7 +752,10 @@ def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, 
     if mtype[j] == 2:
         # (range, azimuth) plot: the three model updates phase by phase (speed: see _imm_update_polar)
         d2cv, mcv = _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot,
-                                      mode_c_sigma, R, y, up, hs_buf)
+                                      mode_c_sigma, R, y, up, hs_buf, hold_var > 0.0)
+        if hold_var > 0.0:
+            for k in range(3):
+                _hold_k(xm, Pm, k, hold_h, hold_var, hold_vvar, origin_ecef, frame_rot, up)
     else:
         for k in range(3):
             for a in range(6):
@@ -649,7 +763,7 @@ def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, 
                 for b in range(6):
                     Pk[a, b] = Pm[k, a, b]
             d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
-                                       strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf)
+                                       strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf, False)
             for a in range(6):
                 xm[k, a] = xk[a]
                 for b in range(6):
@@ -741,7 +855,8 @@ def _grid_keys(xs, ys, n, cell, keys):
 @kernel
 def _emit(rows_f, rows_i, nrow, cap, time, tid, X, PP, i, t_state, q_h, q_v, earth_r, status, squawk, smask, up, Q):
     """Append one output row of slot i (state predicted from t_state to time); rows beyond cap are only
-    counted.  Slot arrays by index, no views (speed: see :func:`imm_step`)."""
+    counted.  Column 13: the vertical standard deviation sqrt(u^T P_pos u) (u the local up).  Slot arrays by
+    index, no views (speed: see :func:`imm_step`)."""
     if nrow < cap:
         dt = time - t_state
         for a in range(3):
@@ -755,6 +870,10 @@ def _emit(rows_f, rows_i, nrow, cap, time, tid, X, PP, i, t_state, q_h, q_v, ear
                 rows_f[nrow, k] = (PP[i, a, b] + dt * (PP[i, a, b + 3] + PP[i, a + 3, b]) + dt * dt * PP[i, a + 3, b + 3]
                                    + Q[a, b])
                 k += 1
+        # u^T C u with C = rows 7..12 (xx, xy, xz, yy, yz, zz)
+        vv = (up[0] * up[0] * rows_f[nrow, 7] + up[1] * up[1] * rows_f[nrow, 10] + up[2] * up[2] * rows_f[nrow, 12]
+              + 2.0 * (up[0] * up[1] * rows_f[nrow, 8] + up[0] * up[2] * rows_f[nrow, 9] + up[1] * up[2] * rows_f[nrow, 11]))
+        rows_f[nrow, 13] = math.sqrt(max(vv, 0.0))
         rows_f[nrow, 0] = time
         rows_i[nrow, 0] = tid
         rows_i[nrow, 1] = status
@@ -767,10 +886,14 @@ def _emit(rows_f, rows_i, nrow, cap, time, tid, X, PP, i, t_state, q_h, q_v, ear
 def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late, bstart,
                 has_sensors, spos, srot, slat, slon, shant, sscan, srmax, ssig, origin_ecef, frame_rot,
                 gstack, sgrid, glat0, gdlat, glon0, gdlon,
+                tgrid, tlat0, tdlat, tlon0, tdlon,
                 params, out_times, capacity, rows_f, rows_i, stats):
     """Track all batches.  Plots are given batch by batch (batch b = plots bstart[b]:bstart[b+1]).
 
-    Output rows: rows_f (R, 13) = time, x, y, z, vx, vy, vz, Pxx, Pxy, Pxz, Pyy, Pyz, Pzz;
+    Terrain (m MSL, rows north to south, first cell centre tlat0, tlon0 deg, steps tdlat, tdlon deg; no
+    rows: terrain 0) bounds held heights from below.
+
+    Output rows: rows_f (R, 14) = time, x, y, z, vx, vy, vz, Pxx, Pxy, Pxz, Pyy, Pyz, Pzz, sigma_v;
     rows_i (R, 4) = track id, status, squawk, sensor mask.  Rows are written at every
     ``out_times`` value (snapshot of confirmed tracks) and, if params[P_EMIT_ON_UPDATE], after
     every update of a confirmed track (at the batch's processing time).
@@ -798,6 +921,12 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     mc_sigma = params[P_MODE_C_SIGMA]
     mu_cv = params[P_IMM_MU_CV]
     full_batches = params[P_FULL_BATCHES] > 0.5
+    h_mem = params[P_H_MEMORY]
+    h_agl = params[P_H_PRIOR_AGL]
+    h_sig = params[P_H_PRIOR_SIGMA]
+    h_ceil = params[P_H_CEILING]
+    h_smax = params[P_H_SIGMA_MAX]
+    hold_vvar = vz_max * vz_max / 9.0  # vertical velocity variance of a held height (sigma vz_max / 3)
 
     C = capacity
     status = np.zeros(C, dtype=np.int8)
@@ -810,6 +939,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     tid = np.full(C, -1, dtype=np.int64)
     tsq = np.full(C, -1, dtype=np.int64)
     smask = np.zeros(C, dtype=np.int64)
+    hobs = np.full(C, -np.inf)  # time of the last height observation (3D plot or Mode C), -inf never
     cimm = C if imm else 1
     xm = np.zeros((cimm, 3, 6))
     Pm = np.zeros((cimm, 3, 6, 6))
@@ -863,6 +993,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
         nbmax = max(nbmax, bstart[b + 1] - bstart[b])
     pl_rad = np.empty(nbmax)
     pl_assigned = np.full(nbmax, -1, dtype=np.int64)
+    pl_block = np.zeros(nbmax, dtype=np.bool_)  # gated with a track that could be its aircraft's
     max_pairs = 64 * nbmax + 64
     pair_c = np.empty(max_pairs, dtype=np.int64)
     pair_j = np.empty(max_pairs, dtype=np.int64)
@@ -946,6 +1077,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     tsq = borrow(tsq_own)
     smask_own = smask
     smask = borrow(smask_own)
+    hobs_own = hobs
+    hobs = borrow(hobs_own)
+    pl_block_own = pl_block
+    pl_block = borrow(pl_block_own)
+    tgrid = borrow(tgrid)
     xm_own = xm
     xm = borrow(xm_own)
     Pm_own = Pm
@@ -1241,6 +1377,14 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 for bb in range(3):
                     cand_P[nc, a, bb] = (P[i, a, bb] + dt * (P[i, a, bb + 3] + P[i, a + 3, bb])
                                          + dt * dt * P[i, a + 3, bb + 3] + Q[a, bb])
+            if sensor_ok and ssig[s, 2] > 0.0 and t_ref - hobs[i] > h_mem:
+                # a height measurement gates against a held height with the whole plausible band (the prior
+                # says where a low flyer would be, not that an airliner cannot be the track's aircraft)
+                vv = _vertical_var_k(cand_P, nc, up)
+                if vv < h_smax * h_smax:
+                    for a in range(3):
+                        for bb in range(3):
+                            cand_P[nc, a, bb] += (h_smax * h_smax - vv) * up[a] * up[bb]
             cand[nc] = i
             cand_xp[nc, 0] = px
             cand_xp[nc, 1] = py
@@ -1257,6 +1401,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
         for jj in range(j1 - j0):
             j = j0 + jj
             pl_assigned[jj] = -1
+            pl_block[jj] = False
             if late[j]:
                 pl_rad[jj] = 0.0
                 continue
@@ -1303,6 +1448,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                             pair_j[npairs] = jj
                             pair_d[npairs] = d2 - gate[m]
                             npairs += 1
+                        if d2 <= gate[m] and (squawk[j] < 0 or tsq[cand[c]] < 0 or tsq[cand[c]] == squawk[j]):
+                            pl_block[jj] = True
                     continue
                 ix = np.int64(math.floor(pos[j, 0] / cell))
                 iy = np.int64(math.floor(pos[j, 1] / cell))
@@ -1323,6 +1470,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                                 pair_j[npairs] = jj
                                 pair_d[npairs] = d2 - gate[m]
                                 npairs += 1
+                            if d2 <= gate[m] and (squawk[j] < 0 or tsq[cand[c]] < 0 or tsq[cand[c]] == squawk[j]):
+                                pl_block[jj] = True
                 for k in range(nover):
                     c = oversize[k]
                     d2, m = _gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ssig,
@@ -1332,6 +1481,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         pair_j[npairs] = jj
                         pair_d[npairs] = d2 - gate[m]
                         npairs += 1
+                    if d2 <= gate[m] and (squawk[j] < 0 or tsq[cand[c]] < 0 or tsq[cand[c]] == squawk[j]):
+                        pl_block[jj] = True
         for c in range(nc):
             if cand_rad[c] <= cell_max:
                 head[_bucket(cix[c], ciy[c], NBM)] = -1
@@ -1414,11 +1565,20 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             i = cand[c]
             cand_hit[c] = True
             dt = pt[j] - t[i]
+            # height not observed for h_mem: a (range, azimuth) plot without Mode C holds it (module docstring)
+            hold_h = 0.0
+            hold_var = 0.0
+            if mtype[j] == 2 and not math.isfinite(modec[j]) and pt[j] - hobs[i] > h_mem:
+                ter, hnow = _terrain_under(x[i, 0] + dt * x[i, 3], x[i, 1] + dt * x[i, 4], x[i, 2] + dt * x[i, 5],
+                                           origin_ecef, frame_rot, tgrid, tlat0, tdlat, tlon0, tdlon)
+                hold_h, hold_var = _held_height(pt[j], hobs[i], hnow, ter, h_agl, h_sig, h_ceil, h_smax, q_v,
+                                                mc_sigma)
+                stats[S_HELD_UPDATES] += 1
             if imm:
                 d2, m = imm_step(xm, Pm, mu, i, dt, omega, tau, q_h, q_v, earth_r, x, P, j, mtype, pos, cov,
                                  prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot, mc_sigma,
                                  H, R, y, up, w, F, Q, tmp, imm_xm, imm_Pm, imm_mu, imm_cbar, imm_L, imm_x0, imm_P0,
-                                 imm_om, xk, Pk, Hs_w)
+                                 imm_om, xk, Pk, Hs_w, hold_h, hold_var, hold_vvar)
             else:
                 # scratch copies instead of views (speed: see imm_step)
                 for a in range(6):
@@ -1429,7 +1589,11 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 process_noise(dt, q_h, q_v, up, Q)
                 predict_cv_inplace(xk, Pk, dt, Q)
                 d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
-                                           shant, strig, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w)
+                                           shant, strig, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w,
+                                           hold_var > 0.0)
+                if hold_var > 0.0:
+                    _hold_k(xk.reshape((1, 6)), Pk.reshape((1, 6, 6)), 0, hold_h, hold_var, hold_vvar, origin_ecef,
+                            frame_rot, up)
                 for a in range(6):
                     x[i, a] = xk[a]
                     for bb in range(6):
@@ -1438,6 +1602,8 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if m > 0:
                 stats[S_NIS_SUM_1 + m - 1] += d2
                 stats[S_NIS_N_1 + m - 1] += 1
+                if mtype[j] == 0 or math.isfinite(modec[j]):
+                    hobs[i] = pt[j]
             stats[S_UPDATES] += 1
             last_seen[i] = pt[j]
             hist[i] = ((hist[i] << 1) | 1) & hist_mask
@@ -1510,6 +1676,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
         for jj in range(j1 - j0):
             j = j0 + jj
             if late[j] or pl_assigned[jj] >= 0:
+                continue
+            if pl_block[jj] and mtype[j] != 0:
+                # a 2D plot that an existing track could take (it gated, but its track took another plot)
+                stats[S_INIT_BLOCKED] += 1
                 continue
             best = -1
             best_score = np.inf
@@ -1595,6 +1765,17 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                         P[i, 5, a] = 0.0
                         P[i, a, 5] = 0.0
                     P[i, 5, 5] = vz_max * vz_max
+                if mtype[j] == 0 or math.isfinite(modec[j]):
+                    hobs[i] = pt[j]
+                elif mtype[j] == 2:
+                    # a (range, azimuth) plot without Mode C: the height is held from the start -- the first
+                    # plot's if it had one, else the low-level prior over the terrain
+                    _ter0, h_first = _terrain_under(p0x, p0y, p0z, origin_ecef, frame_rot, tgrid, tlat0, tdlat,
+                                                    tlon0, tdlon)
+                    ter, _hnow = _terrain_under(x[i, 0], x[i, 1], x[i, 2], origin_ecef, frame_rot, tgrid, tlat0,
+                                                tdlat, tlon0, tdlon)
+                    hh, hv = _held_height(pt[j], hobs[i], h_first, ter, h_agl, h_sig, h_ceil, h_smax, q_v, mc_sigma)
+                    _hold_k(x, P, i, hh, hv, hold_vvar, origin_ecef, frame_rot, up)
                 t[i] = pt[j]
                 last_seen[i] = pt[j]
                 status[i] = 2
@@ -1620,7 +1801,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     stats[S_CONFIRMED] += 1
             else:
                 if nfree == 0:
-                    keep_alive(gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
+                    keep_alive(hobs_own, pl_block_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
                     return 1, nrow, next_id
                 nfree -= 1
                 i = free[nfree]
@@ -1648,6 +1829,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 misses[i] = 0
                 tid[i] = -1
                 tsq[i] = squawk[j]
+                hobs[i] = pt[j] if (mtype[j] == 0 or math.isfinite(modec[j])) else -np.inf
                 smask[i] = np.int64(1) << min(ps[j], 62)
         for k in range(ninit):
             ihead[_bucket(iix[k], iiy[k], NBM)] = -1
@@ -1661,5 +1843,5 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x, P, i, t[i], q_h, q_v, earth_r, 3,
                              tsq[i], smask[i], up, Q)
         ko += 1
-    keep_alive(gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
+    keep_alive(hobs_own, pl_block_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
     return 0, nrow, next_id

@@ -1269,3 +1269,53 @@ def joseph_update_hpos2_k(X, PP, k, y, Hp, R):
     v = t55 + (-g50 * k50 + r50 * k50) + (-g51 * k51 + r51 * k51)
     PP[k, 5, 5] = v
     return d2, det
+
+
+@kernel(inline="always")
+def hold_vertical_k(X, PP, k, u, dz, var_p, var_v):
+    """Hold the vertical of slot k of X (n, 6), PP (n, 6, 6) in place: the position moved ``dz`` along the
+    unit local up ``u``, the velocity's component along u removed, and the vertical decoupled from every
+    other component with variances ``var_p`` (position) and ``var_v`` (velocity) along u::
+
+        x_p += dz u;   x_v -= (x_v . u) u
+        P = T P T^T + [[var_p u u^T, 0], [0, var_v u u^T]],   T = blockdiag(M, M),  M = I - u u^T
+
+    T P T^T is P with its vertical rows and columns projected out (P - E P - P E + E P E, E = I - T), so
+    the result stays symmetric positive semi-definite.  A (range, azimuth) update whose position Jacobian
+    has no component along u then leaves the height and its variance untouched (see
+    :func:`tracker._kernels.core._hold_jacobian`)."""
+    for a in range(3):
+        X[k, a] += dz * u[a]
+    vu = X[k, 3] * u[0] + X[k, 4] * u[1] + X[k, 5] * u[2]
+    for a in range(3):
+        X[k, 3 + a] -= vu * u[a]
+    # w1[i] = P[i, pos] u, w2[i] = P[i, vel] u
+    w1 = np.empty(6)
+    w2 = np.empty(6)
+    for i in range(6):
+        w1[i] = PP[k, i, 0] * u[0] + PP[k, i, 1] * u[1] + PP[k, i, 2] * u[2]
+        w2[i] = PP[k, i, 3] * u[0] + PP[k, i, 4] * u[1] + PP[k, i, 5] * u[2]
+    # s_ab = u^T P_ab u for the blocks a, b in {position, velocity}
+    spp = w1[0] * u[0] + w1[1] * u[1] + w1[2] * u[2]
+    spv = w2[0] * u[0] + w2[1] * u[1] + w2[2] * u[2]
+    svv = w2[3] * u[0] + w2[4] * u[1] + w2[5] * u[2]
+    for i in range(6):
+        bi = i // 3
+        ui = u[i - 3 * bi]
+        for j in range(i, 6):
+            bj = j // 3
+            uj = u[j - 3 * bj]
+            # (P E)[i, j] = (P[i, blk(j)] u) u_j;  (E P)[i, j] = u_i (P[blk(i), j] . u) = (P E)[j, i]
+            pe_ij = (w1[i] if bj == 0 else w2[i]) * uj
+            pe_ji = (w1[j] if bi == 0 else w2[j]) * ui
+            if bi == 0 and bj == 0:
+                s = spp
+            elif bi == 1 and bj == 1:
+                s = svv
+            else:
+                s = spv
+            v = PP[k, i, j] - pe_ij - pe_ji + ui * uj * s
+            if bi == bj:
+                v += (var_p if bi == 0 else var_v) * ui * uj
+            PP[k, i, j] = v
+            PP[k, j, i] = v
