@@ -7,7 +7,7 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
    Mode 3/A code matching a filed flight plan was correlated to it before then.  A code
    that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
-   squawk``) plus the flight-plan code list, which operators hold; never truth.
+   squawk, sigma_v_m``) plus the flight-plan code list, which operators hold; never truth.
 2. **Scramble** ``command_decision_delay`` after the suspect call -- or, when an airborne
    interceptor is still working a nearby track that went stale (a re-acquired target, not a
    new one), retask it -- from the detachment
@@ -48,7 +48,8 @@ OUTCOMES = ("identified_airborne", "intercepted_late", "missed_lost_track", "mis
 RANK = {name: i for i, name in enumerate(OUTCOMES)}  # lower = better
 FALSE_SCRAMBLE = "false_scramble"
 LEGS = ("inbound", "ground", "outbound")
-PICTURE_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk")
+PICTURE_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk",
+                   "sigma_v_m")
 ENG_NAMES = {0: "no_aircraft", 1: "out_of_range", 2: "lost_track", 3: "identified", 4: "no_id_night", 5: "bingo_before_id",
              6: "retasked"}
 

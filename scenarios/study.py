@@ -36,8 +36,9 @@ DEFAULT_NETWORKS = ("peru", "peru-public-record")
 DEFAULT_MODES = ("non_integrated", "integrated")
 #: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
 SCHEMA_VERSION = 1
-#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window)
-MODEL_VERSION = 2
+#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window;
+#: 3: co-sited heads' combined plots, held heights of 2D-only tracks, no initiation from 2D plots a track could take)
+MODEL_VERSION = 3
 #: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
 #: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
 RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",

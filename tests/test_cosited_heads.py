@@ -169,3 +169,31 @@ def test_sensors_file_rejects_an_inconsistent_head(tmp_path, head, cli):
         read_sensors(moved)
     code, out, err = cli("track", "--plots", tmp_path / "missing.csv", "--sensors", bad, "--out", tmp_path / "t.csv")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "scan_period_s" in err
+
+
+def test_a_height_that_stops_being_observed_is_held(head):
+    """The airliner's secondary falls silent at T_CROSS: its primary-only plots keep the track, whose height
+    stays at the last Mode C height (the (range, azimuth) updates never move it), with a vertical sigma that
+    grows as the vertical process noise would make it, never above the cap."""
+    from radar.frame import Frame as _F
+    from radar.plotlog import Plots
+    from tracker.pictures import build_picture
+
+    _radars, _traj, _targets, plots, _stats, _psr, sensors = head
+    late = plots.time_s > T_CROSS
+    reply_only = late & np.isfinite(plots.mode_c_m) & ~np.isin(np.round(plots.time_s, 6), np.round(_psr.time_s, 6))
+    keep = np.flatnonzero(~reply_only)
+    cols = {k: getattr(plots, k)[keep].copy() for k in ("time_s", "sensor", "range_m", "azimuth_rad", "elevation_rad",
+                                                        "dims", "x_m", "y_m", "z_m", "cov", "mode_c_m", "squawk",
+                                                        "truth", "scan")}
+    gone = cols["time_s"] > T_CROSS
+    cols["mode_c_m"][gone] = np.nan
+    cols["squawk"][gone] = -1
+    silent = Plots.from_columns(keep.size, **cols)
+    pic = build_picture(silent, sensors, "integrated", 5, 0, out_times=np.arange(800.0, 2100.0, 10.0))
+    k = np.flatnonzero((pic.time_s > T_CROSS + 60.0) & (pic.squawk == AIRLINER_CODE))
+    assert k.size > 20  # the same track goes on (its last code stays on it)
+    _lat, _lon, h = _F().enu_to_geodetic(pic.state[k, :3])
+    assert np.all(np.abs(h - 9000.0) < 300.0)
+    sv = pic.sigma_v_m[k]
+    assert sv[-1] > sv[0] and np.all(sv <= 3500.0 + 50.0)

@@ -129,7 +129,9 @@ def test_scan_timing_beam_crosses_target():
 
 
 def test_ssr_blind_to_transponder_off_and_mode_c():
-    rs = [radar(RSM, site="lima"), radar(TPS70), radar(STAR, site="lima")]
+    # the STAR 2000 on its own antenna (another site id): not a co-sited head, whose plots would be combined
+    # (tests/test_cosited_heads.py)
+    rs = [radar(RSM, site="lima"), radar(TPS70), radar(STAR, site="lima_psr")]
     geom = flat_geometry(rs, half_deg=3.0)
     n = 40
     traj = tangential_flights(n, 80e3, 3000.0, duration_s=300.0, speed=120.0)

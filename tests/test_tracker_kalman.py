@@ -346,3 +346,34 @@ def test_scalar_position_updates_equal_the_structured_update():
             assert a == b
             np.testing.assert_array_equal(x2, x1)
             np.testing.assert_array_equal(P2, P1)
+
+
+def test_hold_vertical_matches_the_projection_formula():
+    """hold_vertical_k = T P T^T + blockdiag(var_p u u^T, var_v u u^T), T = blockdiag(I - u u^T, I - u u^T);
+    the state moved dz along u, its vertical velocity removed; the result symmetric positive definite."""
+    from tracker._kernels.kalman import hold_vertical_k
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        A = rng.normal(size=(6, 6)) * rng.uniform(1, 300, 6)
+        P0 = A @ A.T + np.eye(6)
+        u = rng.normal(size=3)
+        u /= np.linalg.norm(u)
+        x0 = rng.normal(size=6) * 1e3
+        dz, vp, vv = rng.uniform(-500, 500), rng.uniform(1e4, 1e7), rng.uniform(1, 1e3)
+        X, PP = x0.reshape(1, 6).copy(), P0.reshape(1, 6, 6).copy()
+        hold_vertical_k(X, PP, 0, u, dz, vp, vv, np.zeros((2, 6)))
+        M = np.eye(3) - np.outer(u, u)
+        T = np.zeros((6, 6))
+        T[:3, :3] = M
+        T[3:, 3:] = M
+        want = T @ P0 @ T.T
+        want[:3, :3] += vp * np.outer(u, u)
+        want[3:, 3:] += vv * np.outer(u, u)
+        np.testing.assert_allclose(PP[0], want, rtol=1e-10, atol=1e-8 * np.abs(P0).max())
+        np.testing.assert_allclose(X[0, :3], x0[:3] + dz * u, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(X[0, 3:] @ u, 0.0, atol=1e-9)
+        assert np.all(np.linalg.eigvalsh(PP[0]) > 0)
+        # the vertical is decoupled: P u (position) = var_p u, no cross terms with the velocity
+        np.testing.assert_allclose(PP[0, :3, :3] @ u, vp * u, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(PP[0, 3:, :3] @ u, 0.0, atol=1e-6 * np.abs(P0).max())

@@ -399,18 +399,19 @@ def _held_height(t, hobs_t, h_now, ter, prior_agl, prior_sigma, ceiling, sigma_m
 
 
 @kernel(inline="always")
-def _hold_k(X, PP, k, h_target, var_p, var_v, origin_ecef, frame_rot, up):
+def _hold_k(X, PP, k, h_target, var_p, var_v, origin_ecef, frame_rot, up, hw):
     """:func:`tracker._kernels.kalman.hold_vertical_k` on slot k at the held height ``h_target`` (the move
-    along the local up that brings its geodetic height there)."""
+    along the local up that brings its geodetic height there; scratch ``hw``)."""
     h = _geodetic_height_up(X[k, 0], X[k, 1], X[k, 2], origin_ecef, frame_rot, up)
-    hold_vertical_k(X, PP, k, up, h_target - h, var_p, var_v)
+    hold_vertical_k(X, PP, k, up, h_target - h, var_p, var_v, hw)
 
 
 @kernel(inline="always")  # no call overhead (array arguments are reference counted per call)
 def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant, strig, origin_ecef, frame_rot,
-                 mode_c_sigma, H, R, y, up, w, hs_buf, hold):
-    """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped.  ``hold``: a
-    (range, azimuth) plot leaves the height out (:func:`_hold_jacobian`)."""
+                 mode_c_sigma, H, R, y, up, w, hs_buf, hold_h, hold_var, hold_vvar):
+    """Update (x, P) in place with plot j. Returns (d2, m, log-likelihood); m = 0 if skipped.  hold_var > 0:
+    a (range, azimuth) plot leaves the height out (:func:`_hold_jacobian`), which is then held at ``hold_h``
+    with variances ``hold_var``, ``hold_vvar`` (:func:`tracker._kernels.kalman.hold_vertical_k`; scratch H)."""
     for a in range(3):
         y[a] = 0.0
         for b in range(3):
@@ -444,11 +445,16 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         y[1] = _wrap(paz[j] - az0)
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
-        if hold:
-            _geodetic_height_up(x[0], x[1], x[2], origin_ecef, frame_rot, up)
+        h_pred = 0.0
+        if hold_var > 0.0:
+            h_pred = _geodetic_height_up(x[0], x[1], x[2], origin_ecef, frame_rot, up)
             _hold_jacobian(Hs, R, up, _vertical_var_k(P.reshape((1, 6, 6)), 0, up))
         # H = [Hs 0]: structured Joseph update (speed)
         d2, det = joseph_update_hpos2(x, P, y, Hs, R)
+        if hold_var > 0.0:
+            # the update moved the point across the local up only: its height is h_pred to the curvature of
+            # that move (< 1 m for 3 km), so one geodetic evaluation serves both
+            hold_vertical_k(x.reshape((1, 6)), P.reshape((1, 6, 6)), 0, up, hold_h - h_pred, hold_var, hold_vvar, H)
     if not (det > 0.0):
         return np.inf, 0, -np.inf
     logl = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
@@ -598,10 +604,11 @@ def _predict_model(k, dt, omega, x0, P0, Q, xm, Pm, T):
 
 @kernel(inline="always")
 def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot, mode_c_sigma, R, y, up,
-                      hs_buf, hold):
+                      hs_buf, hold_h, hold_var, hold_vvar, hw):
     """The three IMM models' :func:`_meas_update` with (range, azimuth) plot j (mtype 2): models (xm[k], Pm[k])
-    updated in place, log-likelihoods into L[k].  Returns (d2, m) of model 0.  ``hold``: the height is left
-    out of the updates (:func:`_hold_jacobian`; local up of each model's predicted position).
+    updated in place, log-likelihoods into L[k].  Returns (d2, m) of model 0.  hold_var > 0: the height is
+    left out of the updates (:func:`_hold_jacobian`; local up of each model's predicted position) and then
+    held at ``hold_h`` (:func:`tracker._kernels.kalman.hold_vertical_k`, scratch ``hw``).
 
     The same arithmetic as three calls of :func:`_meas_update`, in another order: each model's geodetic
     position (:func:`_geodetic_sincos`, a chain of about 20 dependent square roots and divisions) is computed
@@ -638,17 +645,21 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
         y[1] = _wrap(paz[j] - az0)
         R[0, 0] = ssig[s, 0] * ssig[s, 0]
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
-        if hold:
+        h_pred = 0.0
+        if hold_var > 0.0:
             if k == 0:
-                sl, cl, so, co = sa0, ca0, sb0, cb0
+                sl, cl, so, co, h_pred = sa0, ca0, sb0, cb0, h0
             elif k == 1:
-                sl, cl, so, co = sa1, ca1, sb1, cb1
+                sl, cl, so, co, h_pred = sa1, ca1, sb1, cb1, h1
             else:
-                sl, cl, so, co = sa2, ca2, sb2, cb2
+                sl, cl, so, co, h_pred = sa2, ca2, sb2, cb2, h2
             for i in range(3):
                 up[i] = frame_rot[i, 0] * cl * co + frame_rot[i, 1] * cl * so + frame_rot[i, 2] * sl
             _hold_jacobian(Hs, R, up, _vertical_var_k(Pm, k, up))
         d2, det = joseph_update_hpos2_k(xm, Pm, k, y, Hs, R)  # in place (unchanged if det <= 0)
+        if hold_var > 0.0:
+            # the update moved the model across the local up only: its height is h_pred (to the curvature)
+            hold_vertical_k(xm, Pm, k, up, hold_h - h_pred, hold_var, hold_vvar, hw)
         if not (det > 0.0):
             d2 = np.inf
             m = 0
@@ -752,10 +763,7 @@ def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, 
     if mtype[j] == 2:
         # (range, azimuth) plot: the three model updates phase by phase (speed: see _imm_update_polar)
         d2cv, mcv = _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_ecef, frame_rot,
-                                      mode_c_sigma, R, y, up, hs_buf, hold_var > 0.0)
-        if hold_var > 0.0:
-            for k in range(3):
-                _hold_k(xm, Pm, k, hold_h, hold_var, hold_vvar, origin_ecef, frame_rot, up)
+                                      mode_c_sigma, R, y, up, hs_buf, hold_h, hold_var, hold_vvar, tmp)
     else:
         for k in range(3):
             for a in range(6):
@@ -763,7 +771,8 @@ def imm_step(XM, PM, MU, i, dt, omega, tau, q_h, q_v, earth_r, X, PP, j, mtype, 
                 for b in range(6):
                     Pk[a, b] = Pm[k, a, b]
             d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon, shant,
-                                       strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf, False)
+                                       strig, origin_ecef, frame_rot, mode_c_sigma, H, R, y, up, w, hs_buf, 0.0, 0.0,
+                                       0.0)
             for a in range(6):
                 xm[k, a] = xk[a]
                 for b in range(6):
@@ -1590,10 +1599,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 predict_cv_inplace(xk, Pk, dt, Q)
                 d2, m, logl = _meas_update(xk, Pk, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, slon,
                                            shant, strig, origin_ecef, frame_rot, mc_sigma, H, R, y, up, w, Hs_w,
-                                           hold_var > 0.0)
-                if hold_var > 0.0:
-                    _hold_k(xk.reshape((1, 6)), Pk.reshape((1, 6, 6)), 0, hold_h, hold_var, hold_vvar, origin_ecef,
-                            frame_rot, up)
+                                           hold_h, hold_var, hold_vvar)
                 for a in range(6):
                     x[i, a] = xk[a]
                     for bb in range(6):
@@ -1775,7 +1781,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     ter, _hnow = _terrain_under(x[i, 0], x[i, 1], x[i, 2], origin_ecef, frame_rot, tgrid, tlat0,
                                                 tdlat, tlon0, tdlon)
                     hh, hv = _held_height(pt[j], hobs[i], h_first, ter, h_agl, h_sig, h_ceil, h_smax, q_v, mc_sigma)
-                    _hold_k(x, P, i, hh, hv, hold_vvar, origin_ecef, frame_rot, up)
+                    _hold_k(x, P, i, hh, hv, hold_vvar, origin_ecef, frame_rot, up, H)
                 t[i] = pt[j]
                 last_seen[i] = pt[j]
                 status[i] = 2

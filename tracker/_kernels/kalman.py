@@ -1272,7 +1272,7 @@ def joseph_update_hpos2_k(X, PP, k, y, Hp, R):
 
 
 @kernel(inline="always")
-def hold_vertical_k(X, PP, k, u, dz, var_p, var_v):
+def hold_vertical_k(X, PP, k, u, dz, var_p, var_v, hw):
     """Hold the vertical of slot k of X (n, 6), PP (n, 6, 6) in place: the position moved ``dz`` along the
     unit local up ``u``, the velocity's component along u removed, and the vertical decoupled from every
     other component with variances ``var_p`` (position) and ``var_v`` (velocity) along u::
@@ -1283,22 +1283,20 @@ def hold_vertical_k(X, PP, k, u, dz, var_p, var_v):
     T P T^T is P with its vertical rows and columns projected out (P - E P - P E + E P E, E = I - T), so
     the result stays symmetric positive semi-definite.  A (range, azimuth) update whose position Jacobian
     has no component along u then leaves the height and its variance untouched (see
-    :func:`tracker._kernels.core._hold_jacobian`)."""
+    :func:`tracker._kernels.core._hold_jacobian`).  ``hw``: scratch (>= 2, >= 6)."""
     for a in range(3):
         X[k, a] += dz * u[a]
     vu = X[k, 3] * u[0] + X[k, 4] * u[1] + X[k, 5] * u[2]
     for a in range(3):
         X[k, 3 + a] -= vu * u[a]
-    # w1[i] = P[i, pos] u, w2[i] = P[i, vel] u
-    w1 = np.empty(6)
-    w2 = np.empty(6)
+    # hw[0, i] = P[i, pos] u, hw[1, i] = P[i, vel] u
     for i in range(6):
-        w1[i] = PP[k, i, 0] * u[0] + PP[k, i, 1] * u[1] + PP[k, i, 2] * u[2]
-        w2[i] = PP[k, i, 3] * u[0] + PP[k, i, 4] * u[1] + PP[k, i, 5] * u[2]
+        hw[0, i] = PP[k, i, 0] * u[0] + PP[k, i, 1] * u[1] + PP[k, i, 2] * u[2]
+        hw[1, i] = PP[k, i, 3] * u[0] + PP[k, i, 4] * u[1] + PP[k, i, 5] * u[2]
     # s_ab = u^T P_ab u for the blocks a, b in {position, velocity}
-    spp = w1[0] * u[0] + w1[1] * u[1] + w1[2] * u[2]
-    spv = w2[0] * u[0] + w2[1] * u[1] + w2[2] * u[2]
-    svv = w2[3] * u[0] + w2[4] * u[1] + w2[5] * u[2]
+    spp = hw[0, 0] * u[0] + hw[0, 1] * u[1] + hw[0, 2] * u[2]
+    spv = hw[1, 0] * u[0] + hw[1, 1] * u[1] + hw[1, 2] * u[2]
+    svv = hw[1, 3] * u[0] + hw[1, 4] * u[1] + hw[1, 5] * u[2]
     for i in range(6):
         bi = i // 3
         ui = u[i - 3 * bi]
@@ -1306,16 +1304,12 @@ def hold_vertical_k(X, PP, k, u, dz, var_p, var_v):
             bj = j // 3
             uj = u[j - 3 * bj]
             # (P E)[i, j] = (P[i, blk(j)] u) u_j;  (E P)[i, j] = u_i (P[blk(i), j] . u) = (P E)[j, i]
-            pe_ij = (w1[i] if bj == 0 else w2[i]) * uj
-            pe_ji = (w1[j] if bi == 0 else w2[j]) * ui
+            s = spv
             if bi == 0 and bj == 0:
-                s = spp
+                s = spp + var_p
             elif bi == 1 and bj == 1:
-                s = svv
-            else:
-                s = spv
-            v = PP[k, i, j] - pe_ij - pe_ji + ui * uj * s
-            if bi == bj:
-                v += (var_p if bi == 0 else var_v) * ui * uj
+                s = svv + var_v
+            # T P T^T + the held variances on the diagonal blocks (s carries them)
+            v = PP[k, i, j] - hw[bj, i] * uj - hw[bi, j] * ui + ui * uj * s
             PP[k, i, j] = v
             PP[k, j, i] = v
