@@ -352,9 +352,10 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     """Flight index (into ``truth``) of each suspect track, -1 if none (false track).
 
     Votes of three rows (first, suspect-time, last): the nearest flight within
-    max(radius_m, 3 pos_sigma) at the row time.  The distance is horizontal for rows whose height is
-    held, not observed (vertical sigma above :data:`tracker.metrics.HORIZONTAL_SIGMA_M`), 3-D otherwise.
-    Truth is consulted here only.
+    max(radius_m, 3 pos_sigma) at the row time.  For rows whose height is held, not observed (vertical
+    sigma above :data:`tracker.metrics.HORIZONTAL_SIGMA_M`), that gate is horizontal -- a 2D-only track of
+    an airliner at 10 km is still its airliner -- and among the flights inside it the nearest in 3-D wins
+    (a low flyer under an airliner is the low-level track's).  Truth is consulted here only.
     """
     from tracker.metrics import HORIZONTAL_SIGMA_M, local_up
 
@@ -371,20 +372,23 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     idx = probe.ravel()
     times = rows.t[idx]
     pos = truth.position_enu(times)  # (n_f, m, 3)
-    # distance in 3-D scenario ENU (both sides carry the same curvature drop); without the vertical
+    # distance in 3-D scenario ENU (both sides carry the same curvature drop); the gate without the vertical
     # component for rows whose height is held (local up at the track row)
     diff = pos - np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1)[None]
+    d = np.linalg.norm(diff, axis=-1)
+    d = np.where(np.isnan(d), np.inf, d)
+    d_gate = d
     if rows.sigma_v is not None:
         held = rows.sigma_v[idx] > HORIZONTAL_SIGMA_M
         if held.any():
             u = local_up(np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1))
             along = np.einsum("fmk,mk->fm", diff, u)
-            diff = np.where(held[None, :, None], diff - along[..., None] * u[None], diff)
-    d = np.linalg.norm(diff, axis=-1)
-    d = np.where(np.isnan(d), np.inf, d)
-    best = np.argmin(d, axis=0)
+            dh = np.linalg.norm(diff - along[..., None] * u[None], axis=-1)
+            d_gate = np.where(held[None, :], np.where(np.isnan(dh), np.inf, dh), d)
     gate = np.maximum(radius_m, 3.0 * rows.sigma[idx])
-    hit = np.where(d[best, np.arange(idx.size)] <= gate, best, -1).reshape(n, 3)
+    inside = d_gate <= gate[None, :]
+    best = np.argmin(np.where(inside, d, np.inf), axis=0)
+    hit = np.where(inside[best, np.arange(idx.size)], best, -1).reshape(n, 3)
     for j in range(n):
         votes = hit[j][hit[j] >= 0]
         if votes.size:

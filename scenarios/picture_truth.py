@@ -65,6 +65,103 @@ def measure_day(ctx, seed: int, day_n: int, modes=MODES, spec=None, all_backgrou
     return measure_pictures(day, pics)
 
 
+def false_scramble_causes(day, pictures: dict, events, match_m: float = 2000.0) -> list[dict]:
+    """Why each false scramble on a background (cooperative) flight happened, from the truth of ``day``.
+
+    ``events``: (mode, track id, flight id) of the false scrambles.  For each, over the suspect track's rows
+    (:func:`scenarios.engagement.classify` decides on them): ``coded_elsewhere`` -- another track of the
+    picture carried the flight's planned code within ``match_m`` (horizontally) of the flight at the same
+    time, so the scramble came from a second, code-less track of an aircraft already tracked with its code;
+    ``code_seen`` -- the suspect track itself ever carried a code; ``sensors`` -- the indices of the
+    sensors that fed it.  Otherwise the flight had no code anywhere in the picture (its transponder
+    unheard: an SSR down, or no secondary in cover)."""
+    from tracker.metrics import split_distance
+
+    fl = day.flights
+    ids = {str(v): i for i, v in enumerate(fl.id)}
+    tt, tg, tp = day.truth(10.0)
+    out = []
+    for mode, track, flight in events:
+        pic = pictures[mode]
+        f = ids[str(flight)]
+        code = int(fl.squawk[f])
+        rows = np.flatnonzero(pic.track == int(track))
+        coded = False
+        for r in rows[::3]:
+            t = pic.time_s[r]
+            k = np.flatnonzero((tg == f) & (np.abs(tt - t) <= 5.0))
+            if k.size == 0:
+                continue
+            near = np.flatnonzero((np.abs(pic.time_s - t) <= 10.0) & (pic.track != int(track)) & (pic.squawk == code))
+            if near.size:
+                dh, _dv = split_distance(tp[k[:1]], pic.state[near, :3])
+                if dh.min() < match_m:
+                    coded = True
+                    break
+        mask = int(np.bitwise_or.reduce(pic.sensors[rows])) if rows.size else 0
+        out.append({"mode": mode, "track": int(track), "flight": str(flight), "coded_elsewhere": coded,
+                    "code_seen": bool(np.any(pic.squawk[rows] >= 0)),
+                    "sensors": [i for i in range(63) if (mask >> i) & 1]})
+    return out
+
+
+def study_false_scrambles(out_dir, scenario: str = "peru") -> dict:
+    """The false scrambles on background flights of a finished study (``out_dir/results.csv``), each
+    re-simulated and explained (:func:`false_scramble_causes`).  Returns counts per network: events
+    (distinct (day, mode, track, flight)), rows (one per option), coded_elsewhere, code-less; and the
+    radars down on those days."""
+    import csv
+    from pathlib import Path
+
+    from scenarios.day import simulate_day
+    from scenarios.engagement import build_pictures
+    from scenarios.study import StudySpec, day_options, validate_spec
+
+    with open(Path(out_dir) / "results.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["false_scramble"] == "1"]
+    seed = 1
+    meta = Path(out_dir) / "study.sqlite"
+    if meta.exists():
+        import json
+        import sqlite3
+
+        con = sqlite3.connect(meta)
+        try:
+            spec_row = con.execute("select value from meta where key = 'study_json'").fetchone()
+            if spec_row:
+                seed = int(json.loads(spec_row[0]).get("seed", 1))
+        except sqlite3.Error:
+            pass
+        con.close()
+    spec = StudySpec(scenario=scenario, seed=seed)
+    ctx = validate_spec(spec)
+    by_day: dict = {}
+    for r in rows:
+        by_day.setdefault((r["network"], int(r["day"])), []).append(r)
+    out: dict = {}
+    for (net, d), rs in sorted(by_day.items()):
+        tot = out.setdefault(net, {"rows": 0, "rows_background": 0, "events": 0, "coded_elsewhere": 0,
+                                   "codeless": 0, "unmatched_rows": 0, "down": {}})
+        tot["rows"] += len(rs)
+        tot["unmatched_rows"] += sum(1 for r in rs if r["flight"] in ("", "-1"))
+        bg = [r for r in rs if "bg" in r["flight"]]
+        tot["rows_background"] += len(bg)
+        if not bg:
+            continue
+        dctx = ctx.day_context(net)
+        day = simulate_day(dctx, seed=seed, day=d, options=day_options(spec))
+        modes = sorted({r["mode"] for r in bg})
+        pics = build_pictures(day, modes, seed)
+        events = sorted({(r["mode"], int(r["track"]), r["flight"]) for r in bg})
+        for e in false_scramble_causes(day, pics, events):
+            tot["events"] += 1
+            tot["coded_elsewhere" if e["coded_elsewhere"] else "codeless"] += 1
+        for radar_, up in zip(dctx.radars, day.radar_up):
+            if not up:
+                tot["down"][radar_.name] = tot["down"].get(radar_.name, 0) + 1
+    return out
+
+
 def _days(text: str) -> list[int]:
     out = []
     for part in text.split(","):
@@ -86,7 +183,16 @@ def main(argv=None) -> int:
     ap.add_argument("--days", default="0-5", help="day list, e.g. 0-5,105,118")
     ap.add_argument("--all-background", action="store_true",
                     help="every background flight whole (simulate's default), not the study's window")
+    ap.add_argument("--false-scrambles", metavar="STUDY_DIR", default=None,
+                    help="instead: explain the false scrambles on background flights of a finished study")
     args = ap.parse_args(argv)
+    if args.false_scrambles:
+        for net, c in study_false_scrambles(args.false_scrambles).items():
+            print(f"{net}: {c['rows']} false-scramble rows, {c['rows_background']} on background (cooperative) flights "
+                  f"({c['events']} distinct tracks: {c['coded_elsewhere']} while the flight was tracked with its code "
+                  f"elsewhere, {c['codeless']} with no code anywhere in the picture), {c['unmatched_rows']} unmatched; "
+                  f"radars down on those days: {c['down']}", flush=True)
+        return 0
     spec = StudySpec()
     ctx = validate_spec(spec)
     modes = tuple(m for m in args.modes.split(",") if m)

@@ -197,3 +197,38 @@ def test_a_height_that_stops_being_observed_is_held(head):
     assert np.all(np.abs(h - 9000.0) < 300.0)
     sv = pic.sigma_v_m[k]
     assert sv[-1] > sv[0] and np.all(sv <= 3500.0 + 50.0)
+
+
+def _head_pairs_oracle(time_s, range_m, az, ip, iq, dt_max, w_r, w_az):
+    """Every candidate pair, sorted by (normalised distance, primary, reply), taken greedily."""
+    cands = []
+    for a, i in enumerate(ip):
+        for b, j in enumerate(iq):
+            da = (az[i] - az[j] + math.pi) % (2 * math.pi) - math.pi
+            dr = range_m[i] - range_m[j]
+            if abs(time_s[i] - time_s[j]) <= dt_max and abs(dr) <= w_r and abs(da) <= w_az:
+                cands.append(((dr / w_r) ** 2 + (da / w_az) ** 2, a, b))
+    match = np.full(len(ip), -1)
+    used = set()
+    for _c, a, b in sorted(cands):
+        if match[a] < 0 and b not in used:
+            match[a] = b
+            used.add(b)
+    return match
+
+
+def test_head_correlation_kernel_matches_the_greedy_oracle():
+    from radar._kernels.heads import head_pairs
+
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n = int(rng.integers(1, 60))
+        t = np.sort(rng.uniform(0, 40, n))
+        r = rng.uniform(10e3, 12e3, n)
+        # azimuths near north included (wrap-around)
+        a = (rng.uniform(-0.05, 0.05, n) + (0.0 if trial % 2 else 1.0)) % (2 * math.pi)
+        sensor = rng.integers(0, 2, n)
+        ip, iq = np.flatnonzero(sensor == 0), np.flatnonzero(sensor == 1)
+        match = np.full(ip.size, -7, np.int64)
+        head_pairs(t, r, a, ip, iq, 2.0, 400.0, 0.02, match)
+        np.testing.assert_array_equal(match, _head_pairs_oracle(t, r, a, ip, iq, 2.0, 400.0, 0.02))

@@ -76,6 +76,9 @@ class TrackerParams:
     band's width; above the metrics' horizontal-matching threshold, so such rows are matched horizontally."""
     height_ceiling_m: float = 15000.0
     """Highest plausible target (m MSL): a held height never exceeds it."""
+    duplicate_batches: int = 3
+    """A track whose plots keep gating a better-informed track (a code, else an observed height, else older) for
+    this many batches in a row is that track's aircraft, and is dropped (one aircraft, one track)."""
     height_sigma_max_m: float = 3500.0
     """Cap of a held height's vertical standard deviation (m): a height known only to lie between the
     ground and ~12 km (uniform: 12 km / sqrt(12)); also the vertical sigma a 3D plot is gated with against
@@ -92,6 +95,8 @@ class TrackerParams:
                 raise InputError(f"tracker.{f.name} = {v!r}: expected a finite number >= 0")
         if not (1 <= self.confirm_m <= self.confirm_n <= 16):
             raise InputError(f"tracker.confirm_m/confirm_n = {self.confirm_m}/{self.confirm_n}: expected 1 <= M <= N <= 16")
+        if self.duplicate_batches < 1:
+            raise InputError(f"tracker.duplicate_batches = {self.duplicate_batches}: expected >= 1")
         if self.delete_misses < 1:
             raise InputError(f"tracker.delete_misses = {self.delete_misses}: expected >= 1")
         if self.v_max_mps <= 0 or self.imm_switch_time_s <= 0:
@@ -158,4 +163,5 @@ class TrackerParams:
         p[k.P_H_PRIOR_SIGMA] = self.height_prior_sigma_m
         p[k.P_H_CEILING] = self.height_ceiling_m
         p[k.P_H_SIGMA_MAX] = self.height_sigma_max_m
+        p[k.P_DUP_BATCHES] = self.duplicate_batches
         return p

@@ -275,7 +275,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
                 for k in range(3))
     names = ["dropped_late", "updates", "nis_sum_1", "nis_sum_2", "nis_sum_3", "nis_n_1", "nis_n_2", "nis_n_3",
              "confirmed", "initiated", "plots_used", "misses", "batches", "pairs", "slots_scanned", "candidates", "initiator_candidates",
-             "held_updates", "initiations_blocked"]
+             "held_updates", "initiations_blocked", "duplicates_dropped"]
     return TrackResult(rows=rows, n_plots=n, n_used=int(stats[core.S_PLOTS_USED]),
                        n_dropped_late=int(stats[core.S_DROPPED_LATE]), confirmed_tracks=int(nconf), tracking_s=elapsed,
                        nis_mean=nis, stats=dict(zip(names, stats.tolist())))

@@ -32,7 +32,10 @@ kilometres away, and each output row carries its vertical sigma.
 
 Initiation from 2D plots requires that no existing track can take them: a 2D plot left unassigned
 that gated with a track (one without a code or with its own code) starts nothing -- it is a second
-plot of an aircraft that already has a track.
+plot of an aircraft that already has a track.  And a track whose plots keep gating a better-informed
+track (one with a code, or else with an observed height, or else older) -- ``duplicate_batches``
+batches in a row in which it gets or shares a plot with it -- is that track's aircraft: it is dropped
+(two tracks with different codes are two aircraft and never merge).
 
 Status codes (returned): 0 ok, 1 track table full (caller doubles the capacity and reruns).
 """
@@ -95,7 +98,8 @@ P_H_PRIOR_AGL = 26
 P_H_PRIOR_SIGMA = 27
 P_H_CEILING = 28
 P_H_SIGMA_MAX = 29
-N_PARAMS = 30
+P_DUP_BATCHES = 30
+N_PARAMS = 31
 
 # stats vector layout
 S_DROPPED_LATE = 0
@@ -117,7 +121,8 @@ S_CANDIDATES = 15
 S_INIT_CANDIDATES = 16
 S_HELD_UPDATES = 17
 S_INIT_BLOCKED = 18
-N_STATS = 19
+S_DUPLICATES_DROPPED = 19
+N_STATS = 20
 
 TWO_PI = 2.0 * math.pi
 
@@ -396,6 +401,23 @@ def _held_height(t, hobs_t, h_now, ter, prior_agl, prior_sigma, ceiling, sigma_m
     tau = max(t - hobs_t, 0.0)
     var = sigma_floor * sigma_floor + q_v * q_v * tau * tau * tau / 3.0
     return min(max(h_now, ter), ceiling), min(var, sigma_max * sigma_max)
+
+
+@kernel(inline="always")
+def _less_informed(a, b, tsq, hobs, status, tid, now, h_mem):
+    """Track slot a knows less than slot b: rank 2 with a code, 1 with a height observed within h_mem,
+    0 otherwise; at equal rank the younger (tentative before confirmed, then the later id or slot)."""
+    ra = 2 if tsq[a] >= 0 else (1 if now - hobs[a] <= h_mem else 0)
+    rb = 2 if tsq[b] >= 0 else (1 if now - hobs[b] <= h_mem else 0)
+    if ra != rb:
+        return ra < rb
+    ca = status[a] == 3
+    cb = status[b] == 3
+    if ca != cb:
+        return cb
+    if ca:
+        return tid[a] > tid[b]
+    return a > b
 
 
 @kernel(inline="always")
@@ -936,6 +958,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     h_ceil = params[P_H_CEILING]
     h_smax = params[P_H_SIGMA_MAX]
     hold_vvar = vz_max * vz_max / 9.0  # vertical velocity variance of a held height (sigma vz_max / 3)
+    dup_batches = int(params[P_DUP_BATCHES])
 
     C = capacity
     status = np.zeros(C, dtype=np.int8)
@@ -949,6 +972,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     tsq = np.full(C, -1, dtype=np.int64)
     smask = np.zeros(C, dtype=np.int64)
     hobs = np.full(C, -np.inf)  # time of the last height observation (3D plot or Mode C), -inf never
+    dupn = np.zeros(C, dtype=np.int64)  # consecutive batches sharing plots with a better-informed track
     cimm = C if imm else 1
     xm = np.zeros((cimm, 3, 6))
     Pm = np.zeros((cimm, 3, 6, 6))
@@ -1003,6 +1027,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     pl_rad = np.empty(nbmax)
     pl_assigned = np.full(nbmax, -1, dtype=np.int64)
     pl_block = np.zeros(nbmax, dtype=np.bool_)  # gated with a track that could be its aircraft's
+    cand_dup = np.zeros(C, dtype=np.bool_)
     max_pairs = 64 * nbmax + 64
     pair_c = np.empty(max_pairs, dtype=np.int64)
     pair_j = np.empty(max_pairs, dtype=np.int64)
@@ -1090,6 +1115,10 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
     hobs = borrow(hobs_own)
     pl_block_own = pl_block
     pl_block = borrow(pl_block_own)
+    dupn_own = dupn
+    dupn = borrow(dupn_own)
+    cand_dup_own = cand_dup
+    cand_dup = borrow(cand_dup_own)
     tgrid = borrow(tgrid)
     xm_own = xm
     xm = borrow(xm_own)
@@ -1625,6 +1654,38 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
             if status[i] == 3 and emit_upd:
                 nrow = _emit(rows_f, rows_i, nrow, cap_rows, bproc, tid[i], x, P, i, t[i], q_h, q_v, earth_r, 3,
                              tsq[i], smask[i], up, Q)
+        # ---- duplicates: a plot assigned to one track that also gated another is evidence that the two are
+        # one aircraft; the less informed of the two (no code < observed height < a code; then the younger)
+        # collects it, and is dropped after dup_batches batches in a row with such evidence
+        for c in range(nc):
+            cand_dup[c] = False
+        for p in range(npairs):
+            jj = pair_j[p]
+            ca = pl_assigned[jj]
+            c = pair_c[p]
+            if ca < 0 or ca == c:
+                continue
+            ia = cand[ca]
+            io = cand[c]
+            if tsq[ia] >= 0 and tsq[io] >= 0 and tsq[ia] != tsq[io]:
+                continue  # two codes: two aircraft
+            if _less_informed(ia, io, tsq, hobs, status, tid, t_last, h_mem):
+                cand_dup[ca] = True
+            elif _less_informed(io, ia, tsq, hobs, status, tid, t_last, h_mem):
+                cand_dup[c] = True
+        for c in range(nc):
+            i = cand[c]
+            if status[i] == 0:
+                continue
+            if cand_dup[c]:
+                dupn[i] += 1
+                if dupn[i] >= dup_batches:
+                    status[i] = 0
+                    free[nfree] = i
+                    nfree += 1
+                    stats[S_DUPLICATES_DROPPED] += 1
+            elif cand_hit[c]:
+                dupn[i] = 0
         # ---- counted misses
         for c in range(nc):
             if cand_hit[c] or not cand_in[c]:
@@ -1807,7 +1868,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                     stats[S_CONFIRMED] += 1
             else:
                 if nfree == 0:
-                    keep_alive(hobs_own, pl_block_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
+                    keep_alive(hobs_own, pl_block_own, dupn_own, cand_dup_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
                     return 1, nrow, next_id
                 nfree -= 1
                 i = free[nfree]
@@ -1836,6 +1897,7 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 tid[i] = -1
                 tsq[i] = squawk[j]
                 hobs[i] = pt[j] if (mtype[j] == 0 or math.isfinite(modec[j])) else -np.inf
+                dupn[i] = 0
                 smask[i] = np.int64(1) << min(ps[j], 62)
         for k in range(ninit):
             ihead[_bucket(iix[k], iiy[k], NBM)] = -1
@@ -1849,5 +1911,5 @@ def run_tracker(pt, proc, ps, mtype, pos, cov, prange, paz, modec, squawk, late,
                 nrow = _emit(rows_f, rows_i, nrow, cap_rows, T, tid[i], x, P, i, t[i], q_h, q_v, earth_r, 3,
                              tsq[i], smask[i], up, Q)
         ko += 1
-    keep_alive(hobs_own, pl_block_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
+    keep_alive(hobs_own, pl_block_own, dupn_own, cand_dup_own, gate_own, status_own, x_own, P_own, t_own, last_seen_own, hist_own, misses_own, tid_own, tsq_own, smask_own, xm_own, Pm_own, mu_own, free_own, last_end_own, strig_own, w_own, Hs_w_own, H_own, R_own, y_own, up_own, F_own, Q_own, tmp_own, S_own, Si_own, Hs_own, imm_xm_own, imm_Pm_own, imm_mu_own, imm_cbar_own, imm_L_own, xk_own, Pk_own, R1buf_own, Rjbuf_own, imm_x0_own, imm_P0_own, imm_om_own, cand_own, cand_xp_own, cand_v_own, cand_P_own, cand_rad_own, cand_in_own, cand_hit_own, keys_own, pl_rad_own, pl_assigned_own, pair_c_own, pair_j_own, pair_d_own, parent_own, loc_c_own, loc_j_own, grp_c_own, grp_j_own, oversize_own, inits_own, init_keys_own, order_own, skeys_own, iorder_own, iskeys_own, head_own, ihead_own, nxt_own, inxt_own, cix_own, ciy_own, iix_own, iiy_own, ixs_own, iys_own)
     return 0, nrow, next_id
