@@ -446,7 +446,7 @@ def combine_heads(cols: dict, ra: RadarArrays, options: FeedOptions, reinforced=
     and a secondary reply within the head's correlation windows (``options.combine_window_sigmas``
     standard deviations of their difference in range, and in azimuth) are candidates; candidates are
     taken in order of increasing normalised distance (d_r / w_r)^2 + (d_az / w_az)^2, each plot at most
-    once (:func:`radar._kernels.feeds.head_pairs`), as a head's plot combiner correlates them.  A pair becomes
+    once (:func:`radar._kernels.heads.head_pairs`), as a head's plot combiner correlates them.  A pair becomes
     one reinforced plot in the primary's row: the secondary's range and azimuth (monopulse, the more
     accurate), Mode 3/A code, Mode C and truth; the secondary's row is dropped.  Unmatched replies
     stay, under the primary's sensor index.  Returns (columns in the same order, compacted; row count);

@@ -4,8 +4,10 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
 
 1. **Classification on the picture alone** (:func:`classify`): a confirmed or cued track
    becomes *suspect* at its first update at least ``classify_s`` after its birth, unless a
-   Mode 3/A code matching a filed flight plan was correlated to it before then.  A code
-   that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
+   Mode 3/A code matching a filed flight plan was correlated to it before then, or it
+   matched a filed plan itself -- where a planned flight should be, going its way at its
+   speed (:mod:`scenarios.flight_plans`; an airliner whose transponder no radar hears).  A
+   code that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
    squawk, sigma_v_m``) plus the flight-plan code list, which operators hold; never truth.
 2. **Scramble** ``command_decision_delay`` after the suspect call -- or, when an airborne
@@ -93,8 +95,10 @@ class SuspectTracks:
     n_cleared: int       # tracks cleared by a planned code before classify_s
 
 
-def classify(picture, planned_codes, classify_s: float) -> SuspectTracks:
-    """Suspect tracks of ``picture`` (causal; reads picture columns and the flight-plan codes only)."""
+def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m: float = 5000.0,
+             plan_velocity_tolerance: float = 0.3) -> SuspectTracks:
+    """Suspect tracks of ``picture`` (causal; reads picture columns, the flight-plan codes and the filed plans
+    -- :class:`scenarios.flight_plans.FlightPlans`, None: codes only -- never truth)."""
     t = np.asarray(picture.time_s, dtype=float)
     trk = np.asarray(picture.track, dtype=np.int64)
     sq = np.asarray(picture.squawk, dtype=np.int64)
@@ -114,6 +118,20 @@ def classify(picture, planned_codes, classify_s: float) -> SuspectTracks:
     t_clear = np.minimum.reduceat(np.where(planned, ts, np.inf), starts)
     eligible = ts - t_first[seg] >= classify_s
     t_susp = np.minimum.reduceat(np.where(eligible, ts, np.inf), starts)
+    if plans is not None and len(plans):
+        from scenarios.flight_plans import plan_matches
+
+        # rows up to the suspect call of tracks no code cleared (the only rows a plan match can change)
+        test = np.flatnonzero((ts <= t_susp[seg]) & ~(t_clear[seg] <= t_susp[seg]))
+        if test.size:
+            r = order[test]
+            pos = np.stack([np.asarray(picture.x_m, float)[r], np.asarray(picture.y_m, float)[r],
+                            np.asarray(picture.z_m, float)[r]], -1)
+            vel = np.stack([np.asarray(picture.vx_mps, float)[r], np.asarray(picture.vy_mps, float)[r]], -1)
+            hit = plan_matches(ts[test], pos, vel, plans, plan_gate_m, plan_velocity_tolerance)
+            t_plan = np.full(ts.size, np.inf)
+            t_plan[test[hit]] = ts[test[hit]]
+            t_clear = np.minimum(t_clear, np.minimum.reduceat(t_plan, starts))
     is_suspect = np.isfinite(t_susp) & (t_clear > t_susp)
     idx = np.flatnonzero(is_suspect)
     lengths = (ends - starts)[idx]
@@ -550,17 +568,20 @@ def planned_codes_of(squawk, transponder_on, flight_plan_filed) -> np.ndarray:
 
 
 def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Option], params: EngagementParams,
-             frame, seed: int, day: int, python: bool = False, details: dict | None = None) -> OutcomeTable:
+             frame, seed: int, day: int, python: bool = False, details: dict | None = None,
+             plans=None) -> OutcomeTable:
     """All options x pictures of one day -> outcome records.
 
     ``details`` (optional dict) receives ``(option id, mode) -> (Engagements, flight_of, RowState)``
-    for plots and timelines.
+    for plots and timelines.  ``plans``: the filed flight plans the operators hold
+    (:class:`scenarios.flight_plans.FlightPlans`; None: classification by codes only).
     """
     if not options:
         raise InputError("--options: empty: expected at least one interceptor option")
     prepared = {}
     for mode, pic in pictures.items():
-        sus = classify(pic, planned_codes, params.classify_s)
+        sus = classify(pic, planned_codes, params.classify_s, plans, params.plan_match_m,
+                       params.plan_velocity_tolerance)
         rows = row_state(pic, sus, frame)
         # truth, after the fact: which flight each suspect track was (independent of the option)
         flight_of = associate(sus, rows, truth, params.association_radius_m)
@@ -749,7 +770,9 @@ def build_pictures(day, modes, seed: int) -> dict:
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,
                  details: dict | None = None) -> OutcomeTable:
     """Engagement outcomes of a simulated day for every option x picture (DESIGN sec. 6)."""
+    from scenarios.flight_plans import plans_from_day
+
     fl = day.flights
     codes = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     return evaluate(pictures, flight_truth_from_day(day), codes, options, params, day.frame, seed, day.day,
-                    details=details)
+                    details=details, plans=plans_from_day(day))

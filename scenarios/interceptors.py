@@ -133,6 +133,9 @@ class EngagementParams:
         only after persisting this long (one noisy track update does not).
     retask_min_m: smallest gate for retasking an airborne interceptor from a stale track to a
         new suspect track near its dead-reckoned position (the gate grows with the search area).
+    plan_match_m / plan_velocity_tolerance: a track matches a filed flight plan within this horizontal
+        distance of the plan's position, its velocity within this fraction of the plan's speed (+ 20 m/s)
+        of the plan's (:mod:`scenarios.flight_plans`; placeholders).
     """
 
     classify_s: float = 300.0
@@ -148,6 +151,8 @@ class EngagementParams:
     search_drift_factor: float = 0.5
     abort_persist_s: float = 60.0
     retask_min_m: float = 10_000.0
+    plan_match_m: float = 5000.0
+    plan_velocity_tolerance: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -315,6 +320,8 @@ def _params(root: Table) -> EngagementParams:
         search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0),
         abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, what="seconds"),
         retask_min_m=1000.0 * e.float("retask_min_km", d.retask_min_m / 1000, min=0, what="km"),
+        plan_match_m=1000.0 * e.float("flight_plan_match_km", d.plan_match_m / 1000, min=0, what="km"),
+        plan_velocity_tolerance=e.float("flight_plan_velocity_tolerance", d.plan_velocity_tolerance, min=0),
     )
 
 

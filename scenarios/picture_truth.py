@@ -68,24 +68,27 @@ def measure_day(ctx, seed: int, day_n: int, modes=MODES, spec=None, all_backgrou
 def false_scramble_causes(day, pictures: dict, events, match_m: float = 2000.0) -> list[dict]:
     """Why each false scramble on a background (cooperative) flight happened, from the truth of ``day``.
 
-    ``events``: (mode, track id, flight id) of the false scrambles.  For each, over the suspect track's rows
-    (:func:`scenarios.engagement.classify` decides on them): ``coded_elsewhere`` -- another track of the
-    picture carried the flight's planned code within ``match_m`` (horizontally) of the flight at the same
-    time, so the scramble came from a second, code-less track of an aircraft already tracked with its code;
-    ``code_seen`` -- the suspect track itself ever carried a code; ``sensors`` -- the indices of the
-    sensors that fed it.  Otherwise the flight had no code anywhere in the picture (its transponder
-    unheard: an SSR down, or no secondary in cover)."""
+    ``events``: (mode, track id, flight id, suspect time) of the false scrambles.  For each, over the suspect
+    track's rows up to its suspect time (:func:`scenarios.engagement.classify` decided on them):
+    ``coded_elsewhere`` -- another track of the picture carried the flight's planned code within ``match_m``
+    (horizontally) of the flight at the same time, so the scramble came from a second, code-less track of
+    an aircraft already tracked with its code; ``other_code`` -- the suspect track carried a code that is
+    not the flight's (a cue of another, squawking aircraft that truth afterwards placed nearer the
+    flight); ``code_heard`` -- some plot of the day (any sensor, military or civil) carried the flight's code
+    while the suspect track lived; ``sensors`` -- the indices of the sensors that fed it.  Otherwise the
+    flight had no code anywhere in the picture until then (its transponder unheard by the picture's sensors:
+    an SSR down, or no secondary in cover)."""
     from tracker.metrics import split_distance
 
     fl = day.flights
     ids = {str(v): i for i, v in enumerate(fl.id)}
     tt, tg, tp = day.truth(10.0)
     out = []
-    for mode, track, flight in events:
+    for mode, track, flight, t_suspect in events:
         pic = pictures[mode]
         f = ids[str(flight)]
         code = int(fl.squawk[f])
-        rows = np.flatnonzero(pic.track == int(track))
+        rows = np.flatnonzero((pic.track == int(track)) & (pic.time_s <= t_suspect + 1e-6))
         coded = False
         for r in rows[::3]:
             t = pic.time_s[r]
@@ -99,8 +102,12 @@ def false_scramble_causes(day, pictures: dict, events, match_m: float = 2000.0) 
                     coded = True
                     break
         mask = int(np.bitwise_or.reduce(pic.sensors[rows])) if rows.size else 0
+        t0, t1 = (pic.time_s[rows[0]], pic.time_s[rows[-1]]) if rows.size else (np.inf, -np.inf)
+        pl = day.plots
+        heard = bool(np.any((pl.truth == f) & (pl.squawk == code) & (pl.time_s >= t0) & (pl.time_s <= t1)))
         out.append({"mode": mode, "track": int(track), "flight": str(flight), "coded_elsewhere": coded,
-                    "code_seen": bool(np.any(pic.squawk[rows] >= 0)),
+                    "other_code": bool(np.any((pic.squawk[rows] >= 0) & (pic.squawk[rows] != code))),
+                    "code_heard": heard,
                     "sensors": [i for i in range(63) if (mask >> i) & 1]})
     return out
 
@@ -108,8 +115,8 @@ def false_scramble_causes(day, pictures: dict, events, match_m: float = 2000.0) 
 def study_false_scrambles(out_dir, scenario: str = "peru") -> dict:
     """The false scrambles on background flights of a finished study (``out_dir/results.csv``), each
     re-simulated and explained (:func:`false_scramble_causes`).  Returns counts per network: events
-    (distinct (day, mode, track, flight)), rows (one per option), coded_elsewhere, code-less; and the
-    radars down on those days."""
+    (distinct (day, mode, track, flight)), rows (one per option), coded_elsewhere, other_code, code-less; and
+    the radars down on those days."""
     import csv
     from pathlib import Path
 
@@ -141,7 +148,8 @@ def study_false_scrambles(out_dir, scenario: str = "peru") -> dict:
     out: dict = {}
     for (net, d), rs in sorted(by_day.items()):
         tot = out.setdefault(net, {"rows": 0, "rows_background": 0, "events": 0, "coded_elsewhere": 0,
-                                   "codeless": 0, "unmatched_rows": 0, "down": {}})
+                                   "other_code": 0, "codeless": 0, "codeless_heard": {}, "unmatched_rows": 0,
+                                   "down": {}})
         tot["rows"] += len(rs)
         tot["unmatched_rows"] += sum(1 for r in rs if r["flight"] in ("", "-1"))
         bg = [r for r in rs if "bg" in r["flight"]]
@@ -152,10 +160,12 @@ def study_false_scrambles(out_dir, scenario: str = "peru") -> dict:
         day = simulate_day(dctx, seed=seed, day=d, options=day_options(spec))
         modes = sorted({r["mode"] for r in bg})
         pics = build_pictures(day, modes, seed)
-        events = sorted({(r["mode"], int(r["track"]), r["flight"]) for r in bg})
+        events = sorted({(r["mode"], int(r["track"]), r["flight"], float(r["t_suspect_s"])) for r in bg})
         for e in false_scramble_causes(day, pics, events):
             tot["events"] += 1
-            tot["coded_elsewhere" if e["coded_elsewhere"] else "codeless"] += 1
+            tot["coded_elsewhere" if e["coded_elsewhere"] else ("other_code" if e["other_code"] else "codeless")] += 1
+            if not (e["coded_elsewhere"] or e["other_code"]) and e["code_heard"]:
+                tot["codeless_heard"][e["mode"]] = tot["codeless_heard"].get(e["mode"], 0) + 1
         for radar_, up in zip(dctx.radars, day.radar_up):
             if not up:
                 tot["down"][radar_.name] = tot["down"].get(radar_.name, 0) + 1
@@ -190,7 +200,9 @@ def main(argv=None) -> int:
         for net, c in study_false_scrambles(args.false_scrambles).items():
             print(f"{net}: {c['rows']} false-scramble rows, {c['rows_background']} on background (cooperative) flights "
                   f"({c['events']} distinct tracks: {c['coded_elsewhere']} while the flight was tracked with its code "
-                  f"elsewhere, {c['codeless']} with no code anywhere in the picture), {c['unmatched_rows']} unmatched; "
+                  f"elsewhere, {c['other_code']} cues of another squawking aircraft, {c['codeless']} with no code "
+                  f"anywhere in the picture, of which the code was heard by some sensor: {c['codeless_heard']}), "
+                  f"{c['unmatched_rows']} unmatched; "
                   f"radars down on those days: {c['down']}", flush=True)
         return 0
     spec = StudySpec()

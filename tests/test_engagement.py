@@ -256,3 +256,27 @@ def test_ground_leg_opportunity():
     eng = details[(opt.id, "military")][0]
     assert eng.searched[0] == 1 and f.t_land < eng.t_contact[0] < f.t_takeoff
     assert (out.column("outcome")[0], out.column("leg")[0]) == ("intercepted_late", "ground")
+
+
+def test_a_track_flying_a_filed_plan_is_not_suspect():
+    """An airliner whose transponder no radar hears (its track carries no code) is cleared by its filed plan;
+    a drug flight crossing under its route at its own speed is not, nor is the airliner's track when the
+    plan is not given (codes only)."""
+    from scenarios.flight_plans import plans_from_samples
+
+    t0 = 15 * 3600.0
+    airliner = StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1], vx=200.0, vy=0.0, t0=t0, t1=t0 + 1000, h_m=9000.0,
+                              squawk=4521, flight_plan=True, is_drug=False)
+    # the drug flight crosses the airway northwards at 70 m/s, under the airliner at t0 + 500
+    drug = StraightFlight(x0=PM_XY[0], y0=PM_XY[1] - 35e3, vx=0.0, vy=70.0, t0=t0, t1=t0 + 1000, h_m=500.0)
+    pic, truth, codes = synthetic_inputs([airliner, drug], FRAME)
+    pic = dataclasses.replace(pic, squawk=np.full(len(pic.squawk), -1))  # the SSR is down: no code heard
+    ts = np.arange(t0, t0 + 1000.1, 10.0)
+    pos = truth.position_enu(ts)[0]
+    plans = plans_from_samples(ts, np.zeros(ts.size, np.int64), pos)
+    assert sorted(classify(pic, codes, 300.0).track.tolist()) == [1, 2]
+    sus = classify(pic, codes, 300.0, plans)
+    assert sus.track.tolist() == [2]  # the drug flight only
+    # the plan gates: the same airliner 10 km off its route is not cleared
+    off = dataclasses.replace(pic, y_m=np.where(pic.track == 1, pic.y_m + 10e3, pic.y_m))
+    assert sorted(classify(off, codes, 300.0, plans).track.tolist()) == [1, 2]

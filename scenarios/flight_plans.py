@@ -1,0 +1,108 @@
+"""Filed flight plans as the operators hold them, and the correlation of a picture's tracks with them.
+
+The classification rule (DESIGN sec. 6, ``[engagement] classify_s``): a track with no correlated Mode 3/A
+reply *and no flight-plan match* for ``classify_s`` is suspect.  A planned code correlated to a track is one
+match (:func:`scenarios.engagement.classify`); the other is the track itself flying a filed plan -- what a
+controller does with a primary-only return when the secondary radar is down: it sits where a filed flight
+should be, going its way at its speed.  Without it, every airliner seen only by a primary radar (its
+co-sited secondary down, or out of any secondary's cover) is scrambled on.
+
+A plan is the filed 4-D route: position and velocity against time.  The simulated background flights
+fly their plans exactly (departure on time, no deviation): the plans are their trajectories, sampled every
+``interval_s``.  The correlation is therefore optimistic about a real plan's accuracy; its gates are
+placeholders (``[engagement] flight_plan_match_km``, ``flight_plan_velocity_tolerance``).
+
+A track row matches a plan at the row's time when (horizontally, along the local up of the plan's point)
+it lies within ``gate_m`` of the plan's position and its velocity differs from the plan's by at most
+``velocity_tolerance`` x the plan's speed + 20 m/s (the track's own velocity error).  Light aircraft
+(50-120 m/s) do not pass for airliners (125-236 m/s) flying the same way: the speed gate keeps a drug flight
+that crosses an airway from being taken for the airliner on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: velocity slack for the track's own velocity error (m/s)
+VELOCITY_SLACK_MPS = 20.0
+
+
+@dataclass(frozen=True)
+class FlightPlans:
+    """Filed plans sampled in time: plan k owns rows offsets[k]:offsets[k+1] of (t, pos (n, 3) scenario ENU,
+    vel (n, 2) horizontal ENU m/s), rows in time order."""
+
+    offsets: np.ndarray
+    t: np.ndarray
+    pos: np.ndarray
+    vel: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.offsets.size - 1)
+
+
+def empty_plans() -> FlightPlans:
+    return FlightPlans(np.zeros(1, np.int64), np.zeros(0), np.zeros((0, 3)), np.zeros((0, 2)))
+
+
+def plans_from_samples(t, plan, pos) -> FlightPlans:
+    """Plans from samples (time (n,), plan id (n,), position (n, 3) scenario ENU), any order; velocity by
+    central differences of the positions in time."""
+    t = np.asarray(t, float).reshape(-1)
+    plan = np.asarray(plan).reshape(-1)
+    pos = np.asarray(pos, float).reshape(-1, 3)
+    if t.size == 0:
+        return empty_plans()
+    order = np.lexsort((t, plan))
+    t, plan, pos = t[order], plan[order], pos[order]
+    starts = np.flatnonzero(np.r_[True, plan[1:] != plan[:-1]])
+    offsets = np.r_[starts, plan.size].astype(np.int64)
+    vel = np.zeros((plan.size, 2))
+    for a, b in zip(offsets[:-1], offsets[1:]):
+        if b - a >= 2:
+            vel[a:b, 0] = np.gradient(pos[a:b, 0], t[a:b])
+            vel[a:b, 1] = np.gradient(pos[a:b, 1], t[a:b])
+    return FlightPlans(offsets, np.ascontiguousarray(t), np.ascontiguousarray(pos), vel)
+
+
+def plans_from_day(day, interval_s: float = 10.0) -> FlightPlans:
+    """The filed plans of a simulated day (:class:`scenarios.day.Day`): its background flights with a
+    flight plan (drug flights file none), sampled every ``interval_s`` while airborne."""
+    filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
+    if filed.size == 0:
+        return empty_plans()
+    t, f, pos = day.truth(interval_s)
+    keep = np.isin(f, filed)
+    return plans_from_samples(t[keep], f[keep], pos[keep])
+
+
+def plan_matches(time_s, pos, vel, plans: FlightPlans, gate_m: float, velocity_tolerance: float) -> np.ndarray:
+    """For each track row (time (n,), position (n, 3) scenario ENU, horizontal velocity (n, 2)): True when
+    it matches some plan at that time (see the module docstring)."""
+    from tracker.metrics import local_up
+
+    time_s = np.asarray(time_s, float)
+    pos = np.asarray(pos, float).reshape(-1, 3)
+    vel = np.asarray(vel, float).reshape(-1, 2)
+    hit = np.zeros(time_s.size, bool)
+    if time_s.size == 0 or len(plans) == 0:
+        return hit
+    for k in range(len(plans)):
+        a, b = int(plans.offsets[k]), int(plans.offsets[k + 1])
+        if b - a < 2:
+            continue
+        tp = plans.t[a:b]
+        m = np.flatnonzero(~hit & (time_s >= tp[0]) & (time_s <= tp[-1]))
+        if m.size == 0:
+            continue
+        pp = np.column_stack([np.interp(time_s[m], tp, plans.pos[a:b, c]) for c in range(3)])
+        vp = np.column_stack([np.interp(time_s[m], tp, plans.vel[a:b, c]) for c in range(2)])
+        d = pos[m] - pp
+        u = local_up(pp)
+        dv = d - np.sum(d * u, axis=1, keepdims=True) * u
+        near = np.sum(dv * dv, axis=1) <= gate_m * gate_m
+        speed = np.hypot(vp[:, 0], vp[:, 1])
+        same = np.hypot(vel[m, 0] - vp[:, 0], vel[m, 1] - vp[:, 1]) <= velocity_tolerance * speed + VELOCITY_SLACK_MPS
+        hit[m[near & same]] = True
+    return hit
