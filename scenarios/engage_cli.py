@@ -83,7 +83,7 @@ def engage_step(args, res, ctx, stage) -> list[str]:
     stage = Path(stage)
     tables = []
     for day in res.days:
-        pics = build_pictures(day, modes, args.seed)
+        pics = build_pictures(day, modes, args.seed, cfg.params)
         details = {}
         table = evaluate_day(day, pics, options, cfg.params, args.seed, details=details)
         tables.append(table)

@@ -6,7 +6,7 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
    becomes *suspect* at its first update at least ``classify_s`` after its birth, unless a
    Mode 3/A code matching a filed flight plan was correlated to it before then, or it
    matched a filed plan itself -- where a planned flight should be, going its way at its
-   speed (:mod:`scenarios.flight_plans`; an airliner whose transponder no radar hears).  A
+   speed (:mod:`tracker.plans`; an airliner whose transponder no radar hears).  A
    code that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
    squawk, sigma_v_m``) plus the flight-plan code list, which operators hold; never truth.
@@ -98,7 +98,7 @@ class SuspectTracks:
 def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m: float = 5000.0,
              plan_velocity_tolerance: float = 0.3) -> SuspectTracks:
     """Suspect tracks of ``picture`` (causal; reads picture columns, the flight-plan codes and the filed plans
-    -- :class:`scenarios.flight_plans.FlightPlans`, None: codes only -- never truth)."""
+    -- :class:`tracker.plans.FlightPlans`, None: codes only -- never truth)."""
     t = np.asarray(picture.time_s, dtype=float)
     trk = np.asarray(picture.track, dtype=np.int64)
     sq = np.asarray(picture.squawk, dtype=np.int64)
@@ -119,7 +119,7 @@ def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m:
     eligible = ts - t_first[seg] >= classify_s
     t_susp = np.minimum.reduceat(np.where(eligible, ts, np.inf), starts)
     if plans is not None and len(plans):
-        from scenarios.flight_plans import plan_matches
+        from tracker.plans import plan_matches
 
         # rows up to the suspect call of tracks no code cleared (the only rows a plan match can change)
         test = np.flatnonzero((ts <= t_susp[seg]) & ~(t_clear[seg] <= t_susp[seg]))
@@ -574,7 +574,7 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
 
     ``details`` (optional dict) receives ``(option id, mode) -> (Engagements, flight_of, RowState)``
     for plots and timelines.  ``plans``: the filed flight plans the operators hold
-    (:class:`scenarios.flight_plans.FlightPlans`; None: classification by codes only).
+    (:class:`tracker.plans.FlightPlans`; None: classification by codes only).
     """
     if not options:
         raise InputError("--options: empty: expected at least one interceptor option")
@@ -752,26 +752,47 @@ def flight_truth_from_day(day) -> FlightTruth:
                        position_enu=position_enu)
 
 
-def build_pictures(day, modes, seed: int) -> dict:
+def plans_from_day(day, interval_s: float = 10.0):
+    """The filed flight plans of a simulated day: its background flights with a plan (drug flights file
+    none), which fly them exactly -- their trajectories sampled every ``interval_s`` while airborne."""
+    from tracker.plans import empty_plans, plans_from_samples
+
+    key = ("_flight_plans", float(interval_s))
+    cached = day.__dict__.get(key)
+    if cached is None:
+        filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
+        if filed.size == 0:
+            cached = empty_plans()
+        else:
+            t, f, pos = day.truth(interval_s)
+            keep = np.isin(f, filed)
+            cached = plans_from_samples(t[keep], f[keep], pos[keep])
+        day.__dict__[key] = cached  # built once per day (pictures and classification share them)
+    return cached
+
+
+def build_pictures(day, modes, seed: int, params: EngagementParams | None = None) -> dict:
     """The tracker's pictures of a simulated day, one per fusion mode (``tracker.pictures``).
 
-    The flight-plan codes go to the non-integrated cross-tell rule (civil tracks squawking a
-    planned code are not told), as DESIGN sec. 5 says.
+    The flight-plan codes and the filed plans go to the non-integrated cross-tell rule (civil tracks
+    squawking a planned code, or flying a filed plan -- ``params``' plan gates -- are not told), as DESIGN
+    sec. 5 says.
     """
     from tracker.pictures import build_picture
 
     fl = day.flights
     planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     terrain = getattr(day, "terrain", None)
-    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned, terrain=terrain)
+    plans = plans_from_day(day) if "non_integrated" in modes else None
+    p = params or EngagementParams()
+    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned, terrain=terrain,
+                             plans=plans, plan_gates=(p.plan_match_m, p.plan_velocity_tolerance))
             for m in modes}
 
 
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,
                  details: dict | None = None) -> OutcomeTable:
     """Engagement outcomes of a simulated day for every option x picture (DESIGN sec. 6)."""
-    from scenarios.flight_plans import plans_from_day
-
     fl = day.flights
     codes = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     return evaluate(pictures, flight_truth_from_day(day), codes, options, params, day.frame, seed, day.day,

@@ -135,7 +135,7 @@ class EngagementParams:
         new suspect track near its dead-reckoned position (the gate grows with the search area).
     plan_match_m / plan_velocity_tolerance: a track matches a filed flight plan within this horizontal
         distance of the plan's position, its velocity within this fraction of the plan's speed (+ 20 m/s)
-        of the plan's (:mod:`scenarios.flight_plans`; placeholders).
+        of the plan's (:mod:`tracker.plans`; placeholders).
     """
 
     classify_s: float = 300.0
@@ -151,8 +151,8 @@ class EngagementParams:
     search_drift_factor: float = 0.5
     abort_persist_s: float = 60.0
     retask_min_m: float = 10_000.0
-    plan_match_m: float = 5000.0
-    plan_velocity_tolerance: float = 0.3
+    plan_match_m: float = 5000.0  # tracker.plans.PLAN_MATCH_M
+    plan_velocity_tolerance: float = 0.3  # tracker.plans.PLAN_VELOCITY_TOLERANCE
 
 
 @dataclass(frozen=True)

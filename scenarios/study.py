@@ -268,7 +268,7 @@ def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
     t0 = time.perf_counter() - t_traffic  # the shared traffic's cost, split between the networks
     day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic)
     t1 = time.perf_counter()
-    pictures = build_pictures(day, spec.modes, spec.seed)
+    pictures = build_pictures(day, spec.modes, spec.seed, ctx.interceptors.params)
     t2 = time.perf_counter()
     table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
     t3 = time.perf_counter()

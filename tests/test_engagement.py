@@ -262,7 +262,7 @@ def test_a_track_flying_a_filed_plan_is_not_suspect():
     """An airliner whose transponder no radar hears (its track carries no code) is cleared by its filed plan;
     a drug flight crossing under its route at its own speed is not, nor is the airliner's track when the
     plan is not given (codes only)."""
-    from scenarios.flight_plans import plans_from_samples
+    from tracker.plans import plans_from_samples
 
     t0 = 15 * 3600.0
     airliner = StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1], vx=200.0, vy=0.0, t0=t0, t1=t0 + 1000, h_m=9000.0,

@@ -49,3 +49,29 @@ def test_civil_sensors_that_never_see_a_target_do_not_fragment_its_integrated_tr
     # and the target the civil radars do see is held too
     n0, life0 = _ids_on_target(pics["integrated"], sc, 0)
     assert n0 == 1 and life0 > 800.0
+
+
+def test_a_civil_track_flying_a_filed_plan_is_not_cross_told():
+    """non_integrated: a primary-only civil track is cross-told -- unless it flies a filed flight plan (ATC
+    does not report a return it has correlated with a plan)."""
+    from radar.sensorfile import SensorTable
+    from tracker.pictures import build_picture
+    from tracker.plans import plans_from_samples
+    from tracker.synthetic import SyntheticRadar, scenario
+
+    civ = SyntheticRadar(x_m=0.0, y_m=0.0, scan_period_s=4.0, sigma_m=80.0, owner="civil", false_per_scan=0.0)
+    sc = scenario(3, 1800.0, 150e3, seed=4, radars=(civ,), speed=(150.0, 200.0))
+    plots = sc.plots
+    assert np.all(plots.squawk < 0)  # primary-only
+    base = build_picture(plots, sc.sensors, "non_integrated", 1, 0)
+    assert base.stats["cross_tells"] > 0 and base.stats["cross_tell_on_plan"] == 0
+    tr = sc.truth
+    plans = plans_from_samples(tr.time_s, tr.target, tr.pos)
+    on = build_picture(plots, sc.sensors, "non_integrated", 1, 0, plans=plans)
+    # (a civil track in a turn, or coasting a minute unseen, may stray off its plan at an opportunity)
+    assert on.stats["cross_tell_on_plan"] >= 0.85 * base.stats["cross_tell_eligible"]
+    assert on.stats["cross_tells"] <= 0.25 * base.stats["cross_tells"]
+    # a plan 30 km away from every flight matches nothing
+    far = plans_from_samples(tr.time_s, tr.target, tr.pos + np.array([30e3, 0.0, 0.0]))
+    off = build_picture(plots, sc.sensors, "non_integrated", 1, 0, plans=far)
+    assert off.stats["cross_tells"] == base.stats["cross_tells"]

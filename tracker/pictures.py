@@ -7,7 +7,8 @@
   epoch) each civil track alive then is considered for a manual cross-tell: it is eligible
   if it is primary-only (no Mode 3/A code correlated) or squawks a code not in
   ``planned_squawks``, and lies more than ``separation_m`` (10 km, horizontal) from every
-  military track; an eligible track is told with probability ``report_probability`` (0.5),
+  military track, and flies no filed flight plan (:mod:`tracker.plans`: ATC does not report a return it
+  has correlated with a plan); an eligible track is told with probability ``report_probability`` (0.5),
   after a lognormal delay (median 300 s, ln-sigma ``latency_log_sigma``, clipped to
   120-900 s), its position blurred by N(0, ``position_sigma_m``^2) (3 km) per horizontal
   axis.  A cross-tell creates -- or, for the same civil track, updates -- a *cued* track:
@@ -127,7 +128,8 @@ def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, o
 
 def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, params: TrackerParams | None = None,
                   grids: Grids | None = None, *, planned_squawks=None, output_every_s: float | None = None,
-                  cued_row_interval_s: float = 10.0, out_times=None, terrain=None) -> Picture:
+                  cued_row_interval_s: float = 10.0, out_times=None, terrain=None, plans=None,
+                  plan_gates=None) -> Picture:
     """The military picture of ``mode`` from ``plots`` (see the module docstring).
 
     ``planned_squawks``: Mode 3/A codes with a flight plan (non_integrated: squawking civil tracks
@@ -137,6 +139,9 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
     ``output_every_s``: a regular grid instead; neither: a row after each update of a confirmed track.
     ``stats['tracking_s']`` is the time spent in the tracker kernels (no I/O, no compilation).
     ``terrain``: :class:`tracker.tracker.Terrain` or :class:`radar.terrain.Dem`, the floor of held heights.
+    ``plans``: the filed flight plans (:class:`tracker.plans.FlightPlans`; non_integrated: a civil track flying
+    one is not cross-told), ``plan_gates`` their (distance m, velocity tolerance) (default
+    :data:`tracker.plans.PLAN_MATCH_M`, :data:`tracker.plans.PLAN_VELOCITY_TOLERANCE`).
     """
     if mode not in MODES:
         raise InputError(f"mode = {mode!r}: expected one of {', '.join(MODES)}")
@@ -164,7 +169,8 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
         import time as _time
 
         t0 = _time.perf_counter()
-        cued, ct_stats = _cross_tell(cres.rows, mil_pic, fus, params, seed, day, planned_squawks, cued_row_interval_s)
+        cued, ct_stats = _cross_tell(cres.rows, mil_pic, fus, params, seed, day, planned_squawks, cued_row_interval_s,
+                                     plans, plan_gates)
         stats = dict(mil_pic.stats)
         stats["tracking_s"] = res.tracking_s + cres.tracking_s + (_time.perf_counter() - t0)
         stats.update({"civil_plots": len(civ_plots), "civil_confirmed_tracks": cres.confirmed_tracks}, **ct_stats)
@@ -202,13 +208,15 @@ class _Rows:
         return ids, rows, st
 
 
-def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float):
+def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float,
+                plans=None, plan_gates=None):
     """Cued rows (a Picture with status 2) from the civil track rows."""
     empty = Picture(mode="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
                     y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
                     pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
                     squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0))
-    stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0}
+    stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0,
+             "cross_tell_on_plan": 0}
     if len(civ) == 0:
         return empty, stats
     U = fus.update_interval_s
@@ -232,8 +240,18 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     table = np.array([latest_row[c] for c in cids]).reshape(len(cids), t_opp.size)
     kk_all, ci_all = np.nonzero(table.T >= 0)  # opportunities in (time, civil id) order
     stats["cross_tell_opportunities"] = int(kk_all.size)
+    # civil tracks flying a filed plan at the opportunity (their state predicted to it): all at once
+    on_plan = np.zeros(kk_all.size, bool)
+    if plans is not None and len(plans) and kk_all.size:
+        from tracker.plans import PLAN_MATCH_M, PLAN_VELOCITY_TOLERANCE, plan_matches
+
+        gate, tol = plan_gates if plan_gates is not None else (PLAN_MATCH_M, PLAN_VELOCITY_TOLERANCE)
+        rr = table[ci_all, kk_all]
+        st_all = civ_rows.state[rr].copy()
+        st_all[:, :3] += st_all[:, 3:] * (t_opp[kk_all] - civ_rows.time_s[rr])[:, None]
+        on_plan = plan_matches(t_opp[kk_all], st_all[:, :3], st_all[:, 3:5], plans, gate, tol)
     mil_latest, mil_kk = None, -1
-    for kk, ci in zip(kk_all.tolist(), ci_all.tolist()):
+    for q, (kk, ci) in enumerate(zip(kk_all.tolist(), ci_all.tolist())):
         k = k0 + kk
         t_o = k * U
         cid = cids[ci]
@@ -243,6 +261,9 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
         sq = int(civ_rows.extra[0][row])
         eligible = sq < 0 or (planned is not None and sq not in planned)
         if not eligible:
+            continue
+        if on_plan[q]:
+            stats["cross_tell_on_plan"] += 1
             continue
         st = civ_rows.state[row].copy()
         st[:3] += st[3:] * (t_o - civ_rows.time_s[row])

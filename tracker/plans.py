@@ -1,22 +1,25 @@
-"""Filed flight plans as the operators hold them, and the correlation of a picture's tracks with them.
+"""Filed flight plans as the operators hold them, and the correlation of tracks with them.
 
 The classification rule (DESIGN sec. 6, ``[engagement] classify_s``): a track with no correlated Mode 3/A
 reply *and no flight-plan match* for ``classify_s`` is suspect.  A planned code correlated to a track is one
 match (:func:`scenarios.engagement.classify`); the other is the track itself flying a filed plan -- what a
 controller does with a primary-only return when the secondary radar is down: it sits where a filed flight
 should be, going its way at its speed.  Without it, every airliner seen only by a primary radar (its
-co-sited secondary down, or out of any secondary's cover) is scrambled on.
+co-sited secondary down, or out of any secondary's cover) is scrambled on.  The same check decides, on
+the civil side, whether a primary-only civil track is cross-told at all (:mod:`tracker.pictures`): ATC
+does not report a return it has correlated with a filed plan.
 
-A plan is the filed 4-D route: position and velocity against time.  The simulated background flights
-fly their plans exactly (departure on time, no deviation): the plans are their trajectories, sampled every
-``interval_s``.  The correlation is therefore optimistic about a real plan's accuracy; its gates are
-placeholders (``[engagement] flight_plan_match_km``, ``flight_plan_velocity_tolerance``).
+A plan is the filed 4-D route: position and velocity against time (:class:`FlightPlans`).  The simulated
+background flights fly their plans exactly (departure on time, no deviation): their plans are their
+trajectories, sampled every 10 s (:func:`scenarios.engagement.plans_from_day`).  The correlation is
+therefore optimistic about a real plan's accuracy; its gates are placeholders (``[engagement]
+flight_plan_match_km``, ``flight_plan_velocity_tolerance``).
 
 A track row matches a plan at the row's time when (horizontally, along the local up of the plan's point)
 it lies within ``gate_m`` of the plan's position and its velocity differs from the plan's by at most
 ``velocity_tolerance`` x the plan's speed + 20 m/s (the track's own velocity error).  Light aircraft
-(50-120 m/s) do not pass for airliners (125-236 m/s) flying the same way: the speed gate keeps a drug flight
-that crosses an airway from being taken for the airliner on it.
+(50-120 m/s) do not pass for airliners (125-236 m/s) flying their way: the velocity gate keeps a drug
+flight that crosses an airway from being taken for the airliner on it.
 """
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ import numpy as np
 
 #: velocity slack for the track's own velocity error (m/s)
 VELOCITY_SLACK_MPS = 20.0
+#: default gates (placeholders; ``[engagement] flight_plan_match_km``, ``flight_plan_velocity_tolerance``)
+PLAN_MATCH_M = 5000.0
+PLAN_VELOCITY_TOLERANCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -66,18 +72,8 @@ def plans_from_samples(t, plan, pos) -> FlightPlans:
     return FlightPlans(offsets, np.ascontiguousarray(t), np.ascontiguousarray(pos), vel)
 
 
-def plans_from_day(day, interval_s: float = 10.0) -> FlightPlans:
-    """The filed plans of a simulated day (:class:`scenarios.day.Day`): its background flights with a
-    flight plan (drug flights file none), sampled every ``interval_s`` while airborne."""
-    filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
-    if filed.size == 0:
-        return empty_plans()
-    t, f, pos = day.truth(interval_s)
-    keep = np.isin(f, filed)
-    return plans_from_samples(t[keep], f[keep], pos[keep])
-
-
-def plan_matches(time_s, pos, vel, plans: FlightPlans, gate_m: float, velocity_tolerance: float) -> np.ndarray:
+def plan_matches(time_s, pos, vel, plans: FlightPlans, gate_m: float = PLAN_MATCH_M,
+                 velocity_tolerance: float = PLAN_VELOCITY_TOLERANCE) -> np.ndarray:
     """For each track row (time (n,), position (n, 3) scenario ENU, horizontal velocity (n, 2)): True when
     it matches some plan at that time (see the module docstring)."""
     from tracker.metrics import local_up
