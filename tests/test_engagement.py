@@ -280,3 +280,50 @@ def test_a_track_flying_a_filed_plan_is_not_suspect():
     # the plan gates: the same airliner 10 km off its route is not cleared
     off = dataclasses.replace(pic, y_m=np.where(pic.track == 1, pic.y_m + 10e3, pic.y_m))
     assert sorted(classify(off, codes, 300.0, plans).track.tolist()) == [1, 2]
+
+
+def test_plan_matches_against_a_plain_loop():
+    """tracker.plans.plan_matches (all pairs at once) = a loop over rows and plans with np.interp."""
+    from tracker.metrics import local_up
+    from tracker.plans import VELOCITY_SLACK_MPS, plan_matches, plans_from_samples
+
+    rng = np.random.default_rng(8)
+    ts, ids, ps = [], [], []
+    for k in range(6):
+        t = np.arange(rng.uniform(0, 500), rng.uniform(800, 1500), 10.0)
+        v = rng.uniform(-200, 200, 2)
+        p0 = rng.uniform(-5e4, 5e4, 2)
+        ts.append(t)
+        ids.append(np.full(t.size, k))
+        ps.append(np.column_stack([p0[0] + v[0] * t, p0[1] + v[1] * t, np.full(t.size, 9000.0)]))
+    plans = plans_from_samples(np.concatenate(ts), np.concatenate(ids), np.concatenate(ps))
+    n = 400
+    k = rng.integers(0, 6, n)
+    t = rng.uniform(0, 1600, n)
+    t[:20] = plans.t[plans.offsets[1] - 1]  # rows at plan 0's last sample time (the end of its span)
+    k[:20] = 0
+    pos = np.zeros((n, 3))
+    vel = np.zeros((n, 2))
+    for i in range(n):
+        a, b = plans.offsets[k[i]], plans.offsets[k[i] + 1]
+        pos[i] = [np.interp(t[i], plans.t[a:b], plans.pos[a:b, c]) for c in range(3)]
+        vel[i] = [np.interp(t[i], plans.t[a:b], plans.vel[a:b, c]) for c in range(2)]
+    pos[:, :2] += rng.normal(0, 4000, (n, 2))
+    vel += rng.normal(0, 40, (n, 2))
+    want = np.zeros(n, bool)
+    for i in range(n):
+        for q in range(len(plans)):
+            a, b = plans.offsets[q], plans.offsets[q + 1]
+            if not (plans.t[a] <= t[i] <= plans.t[b - 1]):
+                continue
+            pp = np.array([np.interp(t[i], plans.t[a:b], plans.pos[a:b, c]) for c in range(3)])
+            vp = np.array([np.interp(t[i], plans.t[a:b], plans.vel[a:b, c]) for c in range(2)])
+            u = local_up(pp)[0]
+            d = pos[i] - pp
+            d -= (d @ u) * u
+            near = d @ d <= 5000.0 ** 2
+            if near and np.hypot(*(vel[i] - vp)) <= 0.3 * np.hypot(*vp) + VELOCITY_SLACK_MPS:
+                want[i] = True
+    got = plan_matches(t, pos, vel, plans)
+    assert 0.2 * n < want.sum() < 0.9 * n
+    np.testing.assert_array_equal(got, want)

@@ -75,30 +75,43 @@ def plans_from_samples(t, plan, pos) -> FlightPlans:
 def plan_matches(time_s, pos, vel, plans: FlightPlans, gate_m: float = PLAN_MATCH_M,
                  velocity_tolerance: float = PLAN_VELOCITY_TOLERANCE) -> np.ndarray:
     """For each track row (time (n,), position (n, 3) scenario ENU, horizontal velocity (n, 2)): True when
-    it matches some plan at that time (see the module docstring)."""
+    it matches some plan at that time (see the module docstring).
+
+    Speed: every (row, plan) pair at once -- one search of the rows' times in the plans' samples, keyed
+    plan x 1e9 s + time (samples are stored by plan, then time), then linear interpolation between the
+    two samples around each row's time."""
     from tracker.metrics import local_up
 
-    time_s = np.asarray(time_s, float)
+    time_s = np.asarray(time_s, float).reshape(-1)
     pos = np.asarray(pos, float).reshape(-1, 3)
     vel = np.asarray(vel, float).reshape(-1, 2)
-    hit = np.zeros(time_s.size, bool)
-    if time_s.size == 0 or len(plans) == 0:
+    n, m = time_s.size, len(plans)
+    hit = np.zeros(n, bool)
+    if n == 0 or m == 0:
         return hit
-    for k in range(len(plans)):
-        a, b = int(plans.offsets[k]), int(plans.offsets[k + 1])
-        if b - a < 2:
-            continue
-        tp = plans.t[a:b]
-        m = np.flatnonzero(~hit & (time_s >= tp[0]) & (time_s <= tp[-1]))
-        if m.size == 0:
-            continue
-        pp = np.column_stack([np.interp(time_s[m], tp, plans.pos[a:b, c]) for c in range(3)])
-        vp = np.column_stack([np.interp(time_s[m], tp, plans.vel[a:b, c]) for c in range(2)])
-        d = pos[m] - pp
-        u = local_up(pp)
-        dv = d - np.sum(d * u, axis=1, keepdims=True) * u
-        near = np.sum(dv * dv, axis=1) <= gate_m * gate_m
-        speed = np.hypot(vp[:, 0], vp[:, 1])
-        same = np.hypot(vel[m, 0] - vp[:, 0], vel[m, 1] - vp[:, 1]) <= velocity_tolerance * speed + VELOCITY_SLACK_MPS
-        hit[m[near & same]] = True
+    big = 1e9  # > any time span of a study (s); plan x big + t keeps ~1e-4 s of resolution
+    size = np.diff(plans.offsets)
+    key = np.repeat(np.arange(m, dtype=float), size) * big + plans.t
+    row = np.repeat(np.arange(n), m)
+    plan = np.tile(np.arange(m), n)
+    j = np.searchsorted(key, plan * big + time_s[row], side="right") - 1
+    start, end = plans.offsets[plan], plans.offsets[plan + 1]
+    # a row at a plan's last sample time interpolates on its last segment
+    last = (j == end - 1) & (j > start) & (plans.t[np.minimum(j, plans.t.size - 1)] == time_s[row])
+    j = np.where(last, j - 1, j)
+    ok = (j >= start) & (j + 1 < end)
+    row, j = row[ok], j[ok]
+    if row.size == 0:
+        return hit
+    t0, t1 = plans.t[j], plans.t[j + 1]
+    w = ((time_s[row] - t0) / np.where(t1 > t0, t1 - t0, 1.0))[:, None]
+    pp = plans.pos[j] + w * (plans.pos[j + 1] - plans.pos[j])
+    vp = plans.vel[j] + w * (plans.vel[j + 1] - plans.vel[j])
+    d = pos[row] - pp
+    u = local_up(pp)
+    dv = d - np.sum(d * u, axis=1, keepdims=True) * u
+    near = np.sum(dv * dv, axis=1) <= gate_m * gate_m
+    speed = np.hypot(vp[:, 0], vp[:, 1])
+    same = np.hypot(vel[row, 0] - vp[:, 0], vel[row, 1] - vp[:, 1]) <= velocity_tolerance * speed + VELOCITY_SLACK_MPS
+    hit[row[near & same]] = True
     return hit
