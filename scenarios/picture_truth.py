@@ -11,6 +11,12 @@ predicted), matched to the true aircraft horizontally within 2 km (:func:`tracke
 and returned: duplicate tracks (% of held aircraft-times), rows more than 3 km from the true height (% of
 matched rows; cooperative and non-cooperative aircraft apart), GOSPA (c = 2 km, p = 1) and continuity
 (id switches, fragments).
+
+After a study, ``python -m scenarios.picture_truth --false-scrambles STUDY_DIR`` re-simulates the days of its
+false scrambles on background (cooperative) flights and says why each happened
+(:func:`study_false_scrambles`): a second, code-less track of an aircraft tracked with its code elsewhere;
+a cue of another, squawking aircraft that truth placed nearer the flight; or no code of the flight in the
+picture at all (and whether some sensor heard it).
 """
 from __future__ import annotations
 
