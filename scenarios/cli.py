@@ -12,6 +12,7 @@ it is printed as one line ``airbridge: error: ...`` and the exit status is 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from scenarios import cli_coverage, cli_scenario, cli_terrain
@@ -28,8 +29,22 @@ for _name in ("cli_simulate", "cli_track", "cli_score", "cli_tradeoff"):
             raise
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument that starts with a minus and a digit is a value, never an option.
+
+    Plain argparse takes ``-12.8,-12.2,-69.8,-69.2`` (or ``-1e3``) for an unknown option
+    and fails with "expected one argument"; no airbridge option looks like a number, so any
+    such argument is a (negative) number or a list of numbers.  Subcommand parsers inherit
+    this class.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="airbridge",
         description="Radar-fusion and drug-flight interception simulator for Peru.",
         epilog="Bad input exits with status 2 and one line naming the file, key and value; --debug shows the traceback.",

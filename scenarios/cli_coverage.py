@@ -38,6 +38,30 @@ def _levels(text: str | None, flag: str) -> list[float]:
     return out
 
 
+def _dem_box(dem) -> str:
+    lat_min, lat_max, lon_min, lon_max = dem.bounds
+    return f"(lat {lat_min:g}..{lat_max:g}, lon {lon_min:g}..{lon_max:g})"
+
+
+def radars_inside(net, dem):
+    """(the network restricted to the radars whose site lies on the DEM, names of the others).
+
+    A DEM that covers only a region (an SRTM import) studies the radars on it; with none on
+    it there is nothing to study.
+    """
+    import dataclasses
+
+    from radar.errors import InputError
+
+    on = [bool(dem.contains(r.lat_deg, r.lon_deg)) for r in net.radars]
+    inside = tuple(r for r, ok in zip(net.radars, on) if ok)
+    outside = [r.name for r, ok in zip(net.radars, on) if not ok]
+    if not inside:
+        raise InputError(f"{dem.source_path}: no radar of network {net.name} lies on this DEM {_dem_box(dem)}: "
+                         f"expected a DEM that covers at least one radar site")
+    return dataclasses.replace(net, radars=inside), outside
+
+
 def run(args: argparse.Namespace) -> int:
     import dataclasses
     import time
@@ -69,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
     targets = ["noncooperative", "cooperative"] if args.target == "both" else [args.target]
     dem = load_dem(args.dem or terrain.dem)
     out = Path(args.out)
+    net, outside = radars_inside(net, dem)
+    if outside:
+        print(f"warning: {len(outside)} of {len(outside) + len(net.radars)} radars lie outside the DEM "
+              f"{_dem_box(dem)} and are left out (their cover inside it is not counted): {', '.join(outside)}")
     geom = compute_geometry(net.radars, dem, terrain, scn.coverage)
     for w in geom.warnings:
         print(f"warning: {w}")

@@ -4,7 +4,6 @@ Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 """
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
@@ -86,7 +85,7 @@ def render(out_dir: Path, log=print) -> dict:
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
                        options)
         (stage / "report.md").write_text(md)
-        (stage / "report.html").write_text(_html(md, fig_names))
+        (stage / "report.html").write_text(_html(md))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta}
 
 
@@ -343,48 +342,17 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
     return "\n".join(lines) + "\n"
 
 
-def _html(md: str, figs) -> str:
-    """A self-contained HTML rendering of the Markdown report (tables, code blocks, images)."""
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>airbridge trade-off study</title>",
-           "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-           "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}pre{font-size:11px;background:#f6f6f6;"
-           "padding:8px;overflow-x:auto}</style></head><body>"]
-    in_code = in_table = False
-    for line in md.splitlines():
-        if line.startswith("```"):
-            out.append("</pre>" if in_code else "<pre>")
-            in_code = not in_code
-            continue
-        if in_code:
-            out.append(html.escape(line))
-            continue
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= set("-:"):
-                continue
-            if not in_table:
-                out.append("<table>")
-                in_table = True
-                out.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr>")
-            else:
-                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            out.append("</table>")
-            in_table = False
-        if line.startswith("# "):
-            out.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            out.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("!["):
-            alt = line[2:line.index("]")]
-            src = line[line.index("(") + 1:-1]
-            out.append(f"<p><img src='{html.escape(src)}' alt='{html.escape(alt)}' style='max-width:100%'></p>")
-        elif line.startswith("- "):
-            out.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
-    if in_table:
-        out.append("</table>")
-    out.append("</body></html>")
-    return "\n".join(out)
+HTML_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+              "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+              "pre{font-size:11px;background:#f6f6f6;padding:8px;overflow-x:auto}img{max-width:100%}"
+              "p>em{color:#444}")
+
+
+def _html(md: str) -> str:
+    """The Markdown report as one HTML page (CommonMark and tables, by markdown-it-py; raw HTML escaped)."""
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(md)
+    return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>airbridge trade-off study</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n"
+            f"{body}</body>\n</html>\n")

@@ -105,7 +105,10 @@ def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
         scn.network(n)
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options), label)
-    return StudyContext(spec, scn, icfg, options)
+    from radar.terrain import load_dem
+
+    dem = load_dem(scn.terrain.dem)  # a bad DEM is one line here, before any store exists
+    return StudyContext(spec, scn, icfg, options, dem)
 
 
 @dataclass
@@ -114,13 +117,14 @@ class StudyContext:
     scenario: object
     interceptors: object
     options: list
+    dem: object = None
     days_ctx: dict = field(default_factory=dict)
 
     def day_context(self, network: str):
         from scenarios.day import prepare
 
         if network not in self.days_ctx:
-            self.days_ctx[network] = prepare(self.scenario, network)
+            self.days_ctx[network] = prepare(self.scenario, network, dem=self.dem)
         return self.days_ctx[network]
 
 
