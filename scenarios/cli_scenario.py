@@ -18,6 +18,19 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def validate(scenario, dem=None):
+    """(scenario, DEM) after every check ``simulate`` and ``tradeoff`` make before their first day: the scenario
+    with every section (:func:`scenarios.config.load_scenario`), the DEM, and every radar site and threat zone on
+    it (:func:`scenarios.day.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
+    from scenarios.config import load_scenario
+    from scenarios.day import load_inputs
+
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    scenario, dem, _threat, _traffic = load_inputs(scenario, dem)
+    return scenario, dem
+
+
 def run(args: argparse.Namespace) -> int:
     from scenarios.config import embedded_names, load_scenario
 
@@ -50,9 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     # validate: the loaders and DEM checks every simulate / tradeoff runs, then every network's geometry (warnings)
     from radar.coverage import compute_geometry
-    from scenarios.day import load_inputs
 
-    scn, dem, _threat, _traffic = load_inputs(scn, args.dem)
+    scn, dem = validate(scn, args.dem)
     n_radars = 0
     warnings = []
     for net in scn.networks.values():

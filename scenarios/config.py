@@ -127,7 +127,8 @@ class Scenario:
             if not isinstance(node, dict) or part not in node:
                 if default is not None:
                     return Table(default, self.file, dotted)
-                raise InputError(f"{self.file}: [{dotted}] is missing: required by this command")
+                raise InputError(f"{self.file}: [{dotted}] is missing: required (or start the file with "
+                                 f"extends = \"{DEFAULT_SCENARIO}\")")
             node = node[part]
         if not isinstance(node, dict):
             raise InputError(f"{self.file}: {dotted} = {node!r}: must be a table")
@@ -206,7 +207,25 @@ def build_scenario(raw: dict, name: str, file: str) -> Scenario:
     scn = Scenario(name=name, file=file, frame=frame, terrain=terrain, coverage=coverage,
                    radar_types=types, networks=networks, raw=raw)
     check_sections(scn)
+    _check_numbers(raw, file)
     return scn
+
+
+#: every number of a scenario file, documentation included, is finite and smaller than this in magnitude
+#: (the numbers the model reads have tighter physical ranges, checked by their loaders)
+NUMBER_LIMIT = 1e15
+
+
+def _check_numbers(node, file: str, path: str = "") -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_numbers(v, file, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_numbers(v, file, f"{path}[{i}]")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        if not abs(node) < NUMBER_LIMIT:  # NaN fails too
+            raise Table({}, file).fail(path, node, f"must be a finite number smaller than {NUMBER_LIMIT:g} in magnitude")
 
 
 def check_sections(scn: Scenario) -> None:
@@ -335,45 +354,14 @@ def _radar_types(root: Table) -> dict[str, RadarType]:
         tid = t.str("id")
         if tid in types:
             raise t.fail("id", tid, "duplicate radar type id")
-        data = dict(t.data)
+        add = {}
         if additions is not None and tid in additions.data:
             add = additions.data[tid]
             if not isinstance(add, dict):
                 raise additions.fail(tid, add, "must be an inline table of type keys")
-            data.update(add)
-        t = Table(data, t.file, t.path)
-        t.check_keys(RADAR_TYPE_KEYS, RADAR_TYPE_DOC)
-        kind = t.str("kind", choices=KINDS)
-        if t.has("swerling_case"):
-            t.int("swerling_case", min=1, max=1)  # detection is modelled as Swerling 1 only
-        src, conf = t.provenance()
-        primary = kind != "SSR"
-        sig_el = math.nan
-        if t.has("sigma_elevation_deg"):
-            sig_el = math.radians(t.float("sigma_elevation_deg", min_exclusive=0, max=10, what="degrees"))
-        elif t.has("sigma_height_m_at_185km"):
-            sig_el = t.float("sigma_height_m_at_185km", min_exclusive=0, max=10_000, what="metres") / 185e3
-        alt_max = (t.float("altitude_max_ft", math.inf, min_exclusive=0, max=200_000, what="feet") * FT
-                   if t.has("altitude_max_ft") else math.inf)
-        default_el_max = 20.0 if kind == "PSR_3D" else 40.0
-        types[tid] = RadarType(
-            id=tid, kind=kind, name=t.str("name", tid),
-            scan_period_s=t.float("scan_period_s", min=0.5, max=60, what="seconds"),
-            instrumented_range_m=1000.0 * t.float("instrumented_range_km", min_exclusive=0, max=1000, what="km"),
-            altitude_max_m=alt_max,
-            elevation_min_rad=math.radians(t.float("elevation_min_deg", -3.0, min=-10, max=10, what="degrees")),
-            elevation_max_rad=math.radians(t.float("elevation_max_deg", default_el_max, min=1, max=90, what="degrees")),
-            sigma_range_m=t.float("sigma_range_m", min_exclusive=0, max=10_000, what="metres"),
-            sigma_azimuth_rad=math.radians(t.float("sigma_azimuth_deg", min_exclusive=0, max=10, what="degrees")),
-            sigma_elevation_rad=sig_el if kind == "PSR_3D" else math.nan,
-            ref_rcs_m2=t.float("ref_rcs_m2", 1.0, min_exclusive=0, max=1000, what="m^2") if primary else 1.0,
-            ref_pd=t.float("ref_pd", min_exclusive=0, max=0.999999) if primary else 0.8,
-            ref_range_m=1000.0 * t.float("ref_range_km", min_exclusive=0, max=1000, what="km") if primary else math.nan,
-            pfa=t.float("pfa", 1e-6, min_exclusive=0, max=0.01),
-            false_plots_per_scan=t.float("false_plots_per_scan", 0.0, min=0, max=100),
-            pd_cooperative=t.float("pd_cooperative", 0.97, min=0, max=1),
-            iff_interrogator=t.bool("iff_interrogator", False),
-            source=src, confidence=conf)
+        types[tid] = _radar_type(Table({**t.data, **add}, t.file, t.path))
+        if any(k in t.data for k in add):  # the values the additions replace must be valid too
+            _radar_type(Table({**add, **t.data}, t.file, t.path))
     if not types:
         raise radar.fail("types", [], "must define at least one radar type")
     if additions is not None:
@@ -382,6 +370,43 @@ def _radar_types(root: Table) -> dict[str, RadarType]:
         for t in radar.tables("rcs"):  # read by the threat model (rcs_id); dossier values besides S band
             t.check_keys(("aircraft", "rcs_s_band_m2"), ("rcs_l_band_m2", "nose_on_offset_db", "broadside_offset_db"))
     return types
+
+
+def _radar_type(t: Table) -> RadarType:
+    """One ``[[radar.types]]`` entry (with its ``[radar_type_additions]``) -> :class:`RadarType`."""
+    t.check_keys(RADAR_TYPE_KEYS, RADAR_TYPE_DOC)
+    tid = t.str("id")
+    kind = t.str("kind", choices=KINDS)
+    if t.has("swerling_case"):
+        t.int("swerling_case", min=1, max=1)  # detection is modelled as Swerling 1 only
+    src, conf = t.provenance()
+    primary = kind != "SSR"
+    sig_el = math.nan
+    if t.has("sigma_height_m_at_185km"):
+        sig_el = t.float("sigma_height_m_at_185km", min_exclusive=0, max=10_000, what="metres") / 185e3
+    if t.has("sigma_elevation_deg"):  # wins over sigma_height_m_at_185km
+        sig_el = math.radians(t.float("sigma_elevation_deg", min_exclusive=0, max=10, what="degrees"))
+    alt_max = (t.float("altitude_max_ft", math.inf, min_exclusive=0, max=200_000, what="feet") * FT
+               if t.has("altitude_max_ft") else math.inf)
+    default_el_max = 20.0 if kind == "PSR_3D" else 40.0
+    return RadarType(
+        id=tid, kind=kind, name=t.str("name", tid),
+        scan_period_s=t.float("scan_period_s", min=0.5, max=60, what="seconds"),
+        instrumented_range_m=1000.0 * t.float("instrumented_range_km", min_exclusive=0, max=1000, what="km"),
+        altitude_max_m=alt_max,
+        elevation_min_rad=math.radians(t.float("elevation_min_deg", -3.0, min=-10, max=10, what="degrees")),
+        elevation_max_rad=math.radians(t.float("elevation_max_deg", default_el_max, min=1, max=90, what="degrees")),
+        sigma_range_m=t.float("sigma_range_m", min_exclusive=0, max=10_000, what="metres"),
+        sigma_azimuth_rad=math.radians(t.float("sigma_azimuth_deg", min_exclusive=0, max=10, what="degrees")),
+        sigma_elevation_rad=sig_el if kind == "PSR_3D" else math.nan,
+        ref_rcs_m2=t.float("ref_rcs_m2", 1.0, min_exclusive=0, max=1000, what="m^2") if primary else 1.0,
+        ref_pd=t.float("ref_pd", min_exclusive=0, max=0.999999) if primary else 0.8,
+        ref_range_m=1000.0 * t.float("ref_range_km", min_exclusive=0, max=1000, what="km") if primary else math.nan,
+        pfa=t.float("pfa", 1e-6, min_exclusive=0, max=0.01),
+        false_plots_per_scan=t.float("false_plots_per_scan", 0.0, min=0, max=100),
+        pd_cooperative=t.float("pd_cooperative", 0.97, min=0, max=1),
+        iff_interrogator=t.bool("iff_interrogator", False),
+        source=src, confidence=conf)
 
 
 @dataclass(frozen=True)
@@ -537,6 +562,9 @@ def _networks(root: Table, types) -> dict[str, Network]:
                                   + ", ".join(BUILTIN_NETWORKS) + "; define others as { base, enable, disable }")
                 descriptions[key] = value
             elif isinstance(value, dict):
+                if key in builders:
+                    raise nt.fail(key, value, "a built-in network: give it a description string, or define a table "
+                                  "{ base, enable, disable } under a new name")
                 custom[key] = nt.table(key)
                 custom[key].check_keys(("base", "enable", "disable", "description"))
             else:

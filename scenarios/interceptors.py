@@ -201,8 +201,11 @@ MAX_AIRCRAFT = 1000
 
 def build_interceptor_config(root: Table) -> InterceptorConfig:
     ident = root.table("identification") if root.has("identification") else Table({}, root.file, "identification")
-    ident.check_keys(("eo_ir_id_range_km_day", "eo_ir_id_range_km_night"),
-                     ("visual_id_registration_range_m", "naked_eye_night_id_possible"))
+    ident.check_keys(("eo_ir_id_range_km_day", "eo_ir_id_range_km_night", "naked_eye_night_id_possible"),
+                     ("visual_id_registration_range_m",))
+    if ident.bool("naked_eye_night_id_possible", False):
+        raise ident.fail("naked_eye_night_id_possible", True, "only false is modelled (night identification needs "
+                         "an eo_ir or irst fit)")
     alert = root.table("alert")
     postures = _postures(alert)
     types = _types(root, ident, alert)
@@ -259,49 +262,58 @@ def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType
         tid = t.str("id")
         if tid in types:
             raise t.fail("id", tid, "duplicate interceptor type id")
-        data = dict(t.data)
+        add = {}
         if additions is not None and tid in additions.data:
             add = additions.data[tid]
             if not isinstance(add, dict):
                 raise additions.fail(tid, add, "must be an inline table such as { endurance_h = 2.0, intercept_radius_km = 750 }")
-            data.update(add)
-        t = Table(data, t.file, t.path)
-        t.check_keys(INTERCEPTOR_KEYS, INTERCEPTOR_DOC)
-        src, conf = t.provenance()
-        cruise = t.float("cruise_tas_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
-        vmax = t.float("max_speed_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
-        escort = t.float("min_escort_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
-        if cruise > vmax:
-            raise t.fail("cruise_tas_kmh", data["cruise_tas_kmh"], f"must be <= max_speed_kmh ({data['max_speed_kmh']})")
-        if not t.has("endurance_h"):
-            raise t.fail("endurance_h", None, "is missing: give endurance_h in [[interceptors]] or [interceptor_additions]")
-        endurance = 3600.0 * t.float("endurance_h", min_exclusive=0, max=48, what="hours")
-        if t.has("intercept_radius_km"):
-            radius = 1000.0 * t.float("intercept_radius_km", min_exclusive=0, max=5000, what="km")
-        else:
-            radius = 1000.0 * t.float("combat_radius_km", min_exclusive=0, max=5000, what="km")
-        radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0, max=500, what="km")
-        has_eoir = bool(t.data.get("eo_ir")) or bool(t.data.get("irst"))
-        in_service = t.has("fleet_total")
-        if in_service:
-            t.int("fleet_total", min=0, max=MAX_AIRCRAFT)
-        availability = t.float("sortie_availability", avail_current if in_service else avail_new, min=0, max=1)
-        types[tid] = InterceptorType(
-            id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
-            climb_mps=t.float("climb_m_s", min_exclusive=0, max=400, what="m/s"), endurance_s=endurance,
-            intercept_radius_m=radius, acq_radar_m=radar,
-            acq_day_m=max(radar, eo_day if has_eoir else 0.0), acq_night_m=max(radar, eo_night if has_eoir else 0.0),
-            has_eoir=has_eoir, sortie_availability=availability,
-            runway_min_m=t.float("runway_min_m", 0.0, min=0, max=10_000, what="metres"),
-            cpfh_usd=t.float("cpfh_usd", min=0, max=1e6, what="US$ per flight hour"),
-            unit_cost_usd=1e6 * _optional(t, "unit_flyaway_musd", 10_000, "million US$"),
-            package_cost_usd=1e6 * _optional(t, "package_musd_per_aircraft", 10_000, "million US$"),
-            in_service=in_service, source=src, confidence=conf)
+        defaults = (eo_day, eo_night, avail_current, avail_new)
+        types[tid] = _interceptor_type(Table({**t.data, **add}, t.file, t.path), *defaults)
+        if any(k in t.data for k in add):  # the values the additions replace must be valid too
+            _interceptor_type(Table({**add, **t.data}, t.file, t.path), *defaults)
     if not types:
         raise root.fail("interceptors", [], "must define at least one interceptor type")
     if additions is not None:
         additions.check_keys(types)
     return types
+
+
+def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: float, avail_new: float) -> InterceptorType:
+    """One ``[[interceptors]]`` entry (with its ``[interceptor_additions]``) -> :class:`InterceptorType`."""
+    t.check_keys(INTERCEPTOR_KEYS, INTERCEPTOR_DOC)
+    data = t.data
+    tid = t.str("id")
+    src, conf = t.provenance()
+    cruise = t.float("cruise_tas_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    vmax = t.float("max_speed_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    escort = t.float("min_escort_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    if cruise > vmax:
+        raise t.fail("cruise_tas_kmh", data["cruise_tas_kmh"], f"must be <= max_speed_kmh ({data['max_speed_kmh']})")
+    if not t.has("endurance_h"):
+        raise InputError(f"{t.file}: {t.key('endurance_h')} is missing: give endurance_h in [[interceptors]] or "
+                         "[interceptor_additions]")
+    endurance = 3600.0 * t.float("endurance_h", min_exclusive=0, max=48, what="hours")
+    if t.has("combat_radius_km") or not t.has("intercept_radius_km"):
+        radius = 1000.0 * t.float("combat_radius_km", min_exclusive=0, max=5000, what="km")
+    if t.has("intercept_radius_km"):  # the common basis wins over combat_radius_km
+        radius = 1000.0 * t.float("intercept_radius_km", min_exclusive=0, max=5000, what="km")
+    radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0, max=500, what="km")
+    has_eoir = bool(t.str("eo_ir", None)) or bool(t.str("irst", None))  # descriptions of the EO/IR or IRST fit
+    in_service = t.has("fleet_total")
+    if in_service:
+        t.int("fleet_total", min=0, max=MAX_AIRCRAFT)
+    availability = t.float("sortie_availability", avail_current if in_service else avail_new, min=0, max=1)
+    return InterceptorType(
+        id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
+        climb_mps=t.float("climb_m_s", min_exclusive=0, max=400, what="m/s"), endurance_s=endurance,
+        intercept_radius_m=radius, acq_radar_m=radar,
+        acq_day_m=max(radar, eo_day if has_eoir else 0.0), acq_night_m=max(radar, eo_night if has_eoir else 0.0),
+        has_eoir=has_eoir, sortie_availability=availability,
+        runway_min_m=t.float("runway_min_m", 0.0, min=0, max=10_000, what="metres"),
+        cpfh_usd=t.float("cpfh_usd", min=0, max=1e6, what="US$ per flight hour"),
+        unit_cost_usd=1e6 * _optional(t, "unit_flyaway_musd", 10_000, "million US$"),
+        package_cost_usd=1e6 * _optional(t, "package_musd_per_aircraft", 10_000, "million US$"),
+        in_service=in_service, source=src, confidence=conf)
 
 
 def _optional(t: Table, key: str, max: float, what: str, positive: bool = False) -> float:

@@ -135,16 +135,21 @@ class ThreatConfig:
                             feas.append(need <= reach)
         return combos, np.array(prior), np.array(feas, bool)
 
+    def check_feasible(self):
+        """:meth:`joint_table`, after checking that some combination with a positive weight fits a range."""
+        combos, prior, feas = self.joint_table()
+        if not np.any(feas & (prior > 0)):
+            raise InputError(f"{self.file}: [threat]: no (departure, gate, pickup, aircraft, refuel) combination fits "
+                             "any aircraft's range: expected at least one feasible combination")
+        return combos, prior, feas
+
     def effective_weights(self) -> dict:
         """Marginal weights of zones, types and refuel after removing infeasible combinations.
 
         ``{"departure": {id: (nominal, effective)}, ..., "aircraft": {...}, "refuel": {...},
         "feasible_fraction": prior mass kept}``.
         """
-        combos, prior, feas = self.joint_table()
-        if not np.any(feas & (prior > 0)):
-            raise InputError(f"{self.file}: [threat]: no (departure, gate, pickup, aircraft, refuel) combination fits "
-                             "any aircraft's range: expected at least one feasible combination")
+        combos, prior, feas = self.check_feasible()
         post = np.where(feas, prior, 0.0)
         kept = post.sum()
         post = post / kept
@@ -327,7 +332,7 @@ def load_threat(scenario) -> ThreatConfig:
         descent_rate_mps=profile.float("descent_rate_mps", 4.0, min_exclusive=0, max=50, what="m/s"),
         formation_trail_s=profile.float("formation_trail_s", 60.0, min=0, max=3600, what="seconds"),
         file=file)
-    cfg.effective_weights()  # raises when nothing is feasible
+    cfg.check_feasible()
     return cfg
 
 

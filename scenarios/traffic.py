@@ -68,6 +68,14 @@ def _pair(t, key, default, what, hi, lo=0.0):
     return float(v[0]), float(v[1])
 
 
+def _distance_m(a: Airport, b: Airport) -> float:
+    """Great-circle distance (m) between two airports (the sphere of :func:`path_length_m`)."""
+    p1, p2 = math.radians(a.lat_deg), math.radians(b.lat_deg)
+    s = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.lon_deg - a.lon_deg) / 2) ** 2)
+    return 2.0 * math.asin(min(1.0, math.sqrt(s))) * 6371008.8
+
+
 TRAFFIC_KEYS = ("flights_per_day", "airports", "cruise_fl_range", "cruise_tas_kmh_range", "departure_window_local_h",
                 "climb_rate_mps", "descent_rate_mps", "min_route_km", "terrain_clearance_m", "rcs_m2")
 #: at most this many flights a day on average: Poisson draws stay far below the ~3,960 Mode 3/A codes
@@ -101,8 +109,7 @@ def load_traffic(scenario) -> TrafficConfig:
     tas = _pair(t, "cruise_tas_kmh_range", (450, 850), "km/h", 1200)
     win = _pair(t, "departure_window_local_h", (5, 23), "hours of local time", 24, lo=-1e-9)
     min_route_km = t.float("min_route_km", 150.0, min=0, max=5000, what="km")
-    longest = max(path_length_m([a.lat_deg, b.lat_deg], [a.lon_deg, b.lon_deg])[-1]
-                  for a in airports for b in airports)
+    longest = max(_distance_m(a, b) for a in airports for b in airports)
     if 1000.0 * min_route_km > longest:
         raise t.fail("min_route_km", min_route_km, f"no two airports are that far apart (at most {longest / 1000:.0f} km)")
     return TrafficConfig(
