@@ -352,20 +352,20 @@ def read_sensors(path) -> SensorTable:
         idx = t.get("index", i)
         if isinstance(idx, bool) or not isinstance(idx, int) or idx != i:
             raise InputError(f"{path}: {key}.index = {idx!r}: expected {i} (sensors listed in index order from 0)")
-        sig_el = _num(path, key, t, "sigma_elevation_deg", math.nan, lo=0.0, hi=10.0)
-        rmax = _num(path, key, t, "range_max_km", lo=0.0, hi=1000.0)
-        rmax_m = rmax * 1000.0 if rmax is not None else _num(path, key, t, "range_max_m", 463_000.0, lo=0.0, hi=1e6)
+        sig_el = _num(path, key, t, "sigma_elevation_deg", math.nan, lo=0.0, hi=90.0)
+        rmax = _num(path, key, t, "range_max_km", lo=0.0, hi=20_000.0)
+        rmax_m = rmax * 1000.0 if rmax is not None else _num(path, key, t, "range_max_m", 463_000.0, lo=0.0, hi=2e7)
         iff = t.get("iff", False)
         if not isinstance(iff, bool):
             raise InputError(f"{path}: {key}.iff = {iff!r}: expected true or false")
         kw = dict(index=i, site_id=_str(path, key, t, "site_id"), type=_str(path, key, t, "type"),
                   owner=_str(path, key, t, "owner"), kind=_str(path, key, t, "kind"),
                   lat_deg=_num(path, key, t, "lat", required=True), lon_deg=_num(path, key, t, "lon", required=True),
-                  antenna_msl_m=_num(path, key, t, "antenna_msl_m", required=True, lo=-500.0, hi=10_000.0),
-                  scan_period_s=_num(path, key, t, "scan_period_s", required=True, lo=0.0, hi=60.0),
-                  sigma_range_m=_num(path, key, t, "sigma_range_m", required=True, lo=0.0, hi=10_000.0),
+                  antenna_msl_m=_num(path, key, t, "antenna_msl_m", required=True, lo=-1000.0, hi=20_000.0),
+                  scan_period_s=_num(path, key, t, "scan_period_s", required=True, lo=0.0, hi=3600.0),
+                  sigma_range_m=_num(path, key, t, "sigma_range_m", required=True, lo=0.0, hi=100_000.0),
                   sigma_azimuth_rad=math.radians(_num(path, key, t, "sigma_azimuth_deg", required=True, lo=0.0,
-                                                      hi=10.0)),
+                                                      hi=90.0)),
                   sigma_elevation_rad=math.radians(sig_el) if math.isfinite(sig_el) else math.nan,
                   latency_s=_num(path, key, t, "latency_s", 0.0, lo=0.0, hi=86400.0), range_max_m=rmax_m, iff=iff)
         try:

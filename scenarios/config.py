@@ -9,9 +9,17 @@ arrays replace), otherwise it must be complete.
 Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[coverage]``,
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
-``[threat]``, ``[threat_timing]``, ``[traffic_background]`` (feeds), ``[[interceptors]]``,
-``[interceptor_additions]``, ``[basing]``, ``[alert]``, ``[identification]``,
-``[procurement]``, ``[procedure]``, ``[engagement]``, ``[[options]]`` (engagement).
+``[threat]``, ``[threat_timing]`` (:mod:`scenarios.threat`), ``[traffic_background]``
+(:mod:`scenarios.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
+``[[options]]`` (:mod:`scenarios.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+
+Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
+that loads is one every command runs.  Keys and tables that no loader reads are refused with the
+nearest known name (:meth:`scenarios.schema.Table.check_keys`); documentation is allowed: the
+provenance keys, the dossier's reference values listed per table by the loaders (``*_DOC``) and
+the free-form tables of :data:`DOC_SECTIONS`.  Every number the model reads has a physical range;
+every other number is finite and below :data:`NUMBER_LIMIT`.
 
 Every entry keeps its ``source`` and ``confidence``.
 
@@ -39,7 +47,7 @@ from radar.errors import InputError
 from radar.frame import Frame
 from radar.types import KINDS, Radar, RadarType
 from radar.tomlfile import unknown_key
-from scenarios.schema import PROVENANCE_KEYS, Table, read_toml
+from scenarios.schema import PROVENANCE_KEYS, Table, read_toml, show
 
 EMBEDDED = {"peru": ("peru_defaults.toml", "peru_overlays.toml")}
 DEFAULT_SCENARIO = "peru"
@@ -131,7 +139,7 @@ class Scenario:
                                  f"extends = \"{DEFAULT_SCENARIO}\")")
             node = node[part]
         if not isinstance(node, dict):
-            raise InputError(f"{self.file}: {dotted} = {node!r}: must be a table")
+            raise InputError(f"{self.file}: {dotted} = {show(node)}: must be a table")
         return Table(node, self.file, dotted)
 
     def root(self) -> Table:

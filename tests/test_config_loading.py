@@ -167,6 +167,14 @@ def test_messages_show_plain_values():
     assert msg == "f.toml: t.x = 99.0: bad"
 
 
+def test_plot_log_messages_show_plain_values(tmp_path, cli):
+    p = tmp_path / "plots.csv"
+    p.write_text("time_s,sensor,x_m,y_m,z_m,sigma_m\n1,0,1,2,3,5\n2,0.5,1,2,3,5\n")
+    code, out, err = cli("track", "--plots", p, "--out", tmp_path / "t.csv")
+    assert code == 2 and err == f"airbridge: error: {p}: line 3, column sensor: value 0.5: expected a sensor index " \
+                                "(integer >= 0)\n"
+
+
 def _one_line(r, *needles):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1 and r.stderr.startswith("airbridge: error: ")
