@@ -80,14 +80,26 @@ def _sections(lines: list[str]) -> list[str]:
     return out
 
 
-def mutate(lines: list[str], sections: list[str], rng: random.Random) -> tuple[str, list[str]]:
+class _Lines:
+    """The embedded text's lines, and the indices of each kind of line, with and without the documentation tables."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        sections = _sections(lines)
+        content = [i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")]
+        self.kinds = {}
+        for focus in (False, True):
+            c = [i for i in content if not (focus and sections[i].startswith(DOC_TABLES))]
+            self.kinds[focus] = {"content": c, "numeric": [i for i in c if _numbers(lines[i])],
+                                 "keyed": [i for i in c if _KEY.match(lines[i])],
+                                 "headers": [i for i in c if _HEADER.match(lines[i])]}
+
+
+def mutate(text: _Lines, rng: random.Random) -> tuple[str, list[str]]:
     """One random mutation: (kind, new lines); three in four avoid the documentation tables."""
-    focus = rng.random() < 0.75
-    content = [i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")
-               and not (focus and sections[i].startswith(DOC_TABLES))]
-    numeric = [i for i in content if _numbers(lines[i])]
-    keyed = [i for i in content if _KEY.match(lines[i])]
-    headers = [i for i in content if _HEADER.match(lines[i])]
+    lines = text.lines
+    k = text.kinds[rng.random() < 0.75]
+    content, numeric, keyed, headers = k["content"], k["numeric"], k["keyed"], k["headers"]
     out = list(lines)
     kind = rng.choice(["delete", "duplicate", "swap", "string", "negative", "zero", "nan", "inf", "1e300", "1e300",
                        "wrong_type", "wrong_type", "header_type", "typo_key", "unknown_key", "unknown_table"])
@@ -133,12 +145,12 @@ def mutate(lines: list[str], sections: list[str], rng: random.Random) -> tuple[s
 
 
 def mutations(n: int = N_MUTATIONS, seed: int = SEED):
-    lines = embedded_text().splitlines()
-    sections = _sections(lines)
+    base = _Lines(embedded_text().splitlines())
+    lines = base.lines
     rng = random.Random(seed)
     seen = set()
     while len(seen) < n:
-        kind, out = mutate(lines, sections, rng)
+        kind, out = mutate(base, rng)
         text = "\n".join(out) + "\n"
         if out == lines or text in seen:
             continue
