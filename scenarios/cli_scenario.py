@@ -11,10 +11,24 @@ def add_parser(sub) -> None:
     ssub.add_parser("list", help="list embedded scenarios and their networks")
     s = ssub.add_parser("show", help="show a scenario's frame, networks and radars")
     s.add_argument("scenario", help="embedded scenario name or a .toml file")
-    v = ssub.add_parser("validate", help="validate a scenario file (and check site elevations against the DEM)")
+    v = ssub.add_parser("validate", help="validate a scenario file: every section simulate and tradeoff read, and the "
+                                         "sites and threat zones against the DEM")
     v.add_argument("scenario", help="embedded scenario name or a .toml file")
     v.add_argument("--dem", help="DEM .npz to check site ground elevations against (default: the scenario's or embedded)")
     p.set_defaults(run=run)
+
+
+def validate(scenario, dem=None):
+    """(scenario, DEM) after every check ``simulate`` and ``tradeoff`` make before their first day: the scenario
+    with every section (:func:`scenarios.config.load_scenario`), the DEM, and every radar site and threat zone on
+    it (:func:`scenarios.day.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
+    from scenarios.config import load_scenario
+    from scenarios.day import load_inputs
+
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario)
+    scenario, dem, _threat, _traffic = load_inputs(scenario, dem)
+    return scenario, dem
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,11 +61,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {r.name:<48} {r.owner:<8} {r.lat_deg:>8.4f} {r.lon_deg:>9.4f}  mast {r.antenna_agl_m:>3g} m  "
                       f"avail {r.availability:.2f}  [{r.source}; {r.confidence}]")
         return 0
-    # validate
+    # validate: the loaders and DEM checks every simulate / tradeoff runs, then every network's geometry (warnings)
     from radar.coverage import compute_geometry
-    from radar.terrain import load_dem
 
-    dem = load_dem(args.dem or scn.terrain.dem)
+    scn, dem = validate(scn, args.dem)
     n_radars = 0
     warnings = []
     for net in scn.networks.values():

@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
     from radar.sensorfile import write_sensors
     from scenarios import simulate_outputs as so
     from scenarios.day import DayOptions, prepare, simulate_day
+    from scenarios.schema import check_seed
 
     days = parse_days(str(args.days))
+    check_seed(args.seed)
     bw = None
     if args.background_window:
         try:

@@ -43,12 +43,15 @@ def _csv(text, flag):
     return items
 
 
+STUDY_KEYS = ("scenario", "networks", "modes", "options", "days", "flights", "seed", "chunk_days",
+              "background_window_km", "background_window_min", "false_plot_window_km")
+
+
 def build_spec(args):
     import math
-    import tomllib
 
     from radar.errors import InputError
-    from scenarios.schema import Table
+    from scenarios.schema import Table, check_seed, read_toml
     from scenarios.study import StudySpec
 
     base = StudySpec()
@@ -57,21 +60,12 @@ def build_spec(args):
     flights = None
     if args.study:
         label = args.study
-        try:
-            with open(args.study, "rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError:
-            raise InputError(f"{args.study}: study file not found: expected a TOML file with a [study] table") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{args.study}: malformed TOML: {exc}") from None
+        raw = read_toml(args.study, what="a study TOML file with a [study] table")
+        Table(raw, args.study).check_keys(("study",))
         if "study" not in raw or not isinstance(raw["study"], dict):
             raise InputError(f"{args.study}: [study] table is missing: expected scenario, networks, modes, options, days")
         t = Table(raw["study"], args.study, "study")
-        known = {"scenario", "networks", "modes", "options", "days", "flights", "seed", "chunk_days",
-                 "background_window_km", "background_window_min", "false_plot_window_km"}
-        for k in t.data:
-            if k not in known:
-                raise t.fail(k, t.data[k], "unknown key: expected one of " + ", ".join(sorted(known)))
+        t.check_keys(STUDY_KEYS)
         if t.has("scenario"):
             kw["scenario"] = t.str("scenario")
             from scenarios.config import EMBEDDED
@@ -87,15 +81,17 @@ def build_spec(args):
                     raise t.fail(k, v, "must be an array of strings")
                 kw[k] = tuple(v)
         if t.has("days"):
-            kw["days"] = t.int("days", min=1)
+            kw["days"] = t.int("days", min=1, max=10**7)
         if t.has("flights"):
-            flights = t.int("flights", min=1)
-        for k in ("seed", "chunk_days"):
+            flights = t.int("flights", min=1, max=10**9)
+        if t.has("seed"):
+            kw["seed"] = t.seed("seed")
+        if t.has("chunk_days"):
+            kw["chunk_days"] = t.int("chunk_days", min=1, max=10**6)
+        for k, hi, what in (("background_window_km", 1000, "km"), ("background_window_min", 1440, "minutes"),
+                            ("false_plot_window_km", 1000, "km")):
             if t.has(k):
-                kw[k] = t.int(k, min=0 if k == "seed" else 1)
-        for k in ("background_window_km", "background_window_min", "false_plot_window_km"):
-            if t.has(k):
-                kw[k] = t.float(k, min=0)
+                kw[k] = t.float(k, min=0, max=hi, what=what)
     if args.scenario:
         kw["scenario"] = args.scenario
     for flag, key in (("--networks", "networks"), ("--modes", "modes"), ("--options", "options")):
@@ -103,7 +99,7 @@ def build_spec(args):
         if v is not None:
             kw[key] = v
     if args.seed is not None:
-        kw["seed"] = args.seed
+        kw["seed"] = check_seed(args.seed)
     if args.chunk_days is not None:
         if args.chunk_days < 1:
             raise InputError(f"--chunk-days {args.chunk_days}: must be >= 1")
@@ -132,7 +128,7 @@ def build_spec(args):
 def expected_drug_flights_per_day(scn) -> float:
     """Poisson mean formations per day x mean formation size (from the scenario)."""
     timing = scn.table("threat_timing", {})
-    formations = timing.float("formations_per_day_mean", 3.0, min_exclusive=0)
+    formations = timing.float("formations_per_day_mean", 3.0, min_exclusive=0, max=1000, what="formations per day")
     traffic = scn.table("threat.traffic", {})
     probs = traffic.raw("formation_size_probs", {"1": 1.0})
     total = sum(float(v) for v in probs.values())

@@ -9,9 +9,17 @@ arrays replace), otherwise it must be complete.
 Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[coverage]``,
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
-``[threat]``, ``[threat_timing]``, ``[traffic_background]`` (feeds), ``[[interceptors]]``,
-``[interceptor_additions]``, ``[basing]``, ``[alert]``, ``[identification]``,
-``[procurement]``, ``[procedure]``, ``[engagement]``, ``[[options]]`` (engagement).
+``[threat]``, ``[threat_timing]`` (:mod:`scenarios.threat`), ``[traffic_background]``
+(:mod:`scenarios.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
+``[[options]]`` (:mod:`scenarios.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+
+Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
+that loads is one every command runs.  Keys and tables that no loader reads are refused with the
+nearest known name (:meth:`scenarios.schema.Table.check_keys`); documentation is allowed: the
+provenance keys, the dossier's reference values listed per table by the loaders (``*_DOC``) and
+the free-form tables of :data:`DOC_SECTIONS`.  Every number the model reads has a physical range;
+every other number is finite and below :data:`NUMBER_LIMIT`.
 
 Every entry keeps its ``source`` and ``confidence``.
 
@@ -29,8 +37,8 @@ Networks (the axis a study varies):
 from __future__ import annotations
 
 import copy
+import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,7 +46,8 @@ from pathlib import Path
 from radar.errors import InputError
 from radar.frame import Frame
 from radar.types import KINDS, Radar, RadarType
-from scenarios.schema import Table
+from radar.tomlfile import unknown_key
+from scenarios.schema import PROVENANCE_KEYS, Table, read_toml, show
 
 EMBEDDED = {"peru": ("peru_defaults.toml", "peru_overlays.toml")}
 DEFAULT_SCENARIO = "peru"
@@ -126,10 +135,11 @@ class Scenario:
             if not isinstance(node, dict) or part not in node:
                 if default is not None:
                     return Table(default, self.file, dotted)
-                raise InputError(f"{self.file}: [{dotted}] is missing: required by this command")
+                raise InputError(f"{self.file}: [{dotted}] is missing: required (or start the file with "
+                                 f"extends = \"{DEFAULT_SCENARIO}\")")
             node = node[part]
         if not isinstance(node, dict):
-            raise InputError(f"{self.file}: {dotted} = {node!r}: must be a table")
+            raise InputError(f"{self.file}: {dotted} = {show(node)}: must be a table")
         return Table(node, self.file, dotted)
 
     def root(self) -> Table:
@@ -141,27 +151,11 @@ def embedded_names() -> list[str]:
     return sorted(EMBEDDED)
 
 
-def _read_toml(path: Path | str, label: str | None = None) -> dict:
-    label = label or str(path)
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{label}: file not found: expected a scenario TOML file or one of {', '.join(embedded_names())}") from None
-    except IsADirectoryError:
-        raise InputError(f"{label}: is a directory: expected a scenario TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{label}: malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{label}: not UTF-8 text: expected a TOML file") from None
-
-
 def _embedded_raw(name: str) -> dict:
     merged: dict = {}
     for fname in EMBEDDED[name]:
         ref = resources.files("scenarios") / "data" / fname
-        with ref.open("rb") as fh:
-            deep_merge(merged, tomllib.load(fh))
+        deep_merge(merged, read_toml(ref, f"<embedded {name}: {fname}>", "a scenario TOML file"))
     return merged
 
 
@@ -176,14 +170,15 @@ def deep_merge(base: dict, over: dict) -> dict:
 
 
 def load_scenario(name_or_file: str | None = None) -> Scenario:
-    """Load an embedded scenario by name, or a scenario TOML file."""
+    """Load an embedded scenario by name, or a scenario TOML file; every section is validated here
+    (:func:`build_scenario`), so whatever loads is what every command runs."""
     spec = name_or_file or DEFAULT_SCENARIO
     if spec in EMBEDDED:
         return build_scenario(_embedded_raw(spec), name=spec, file=f"<embedded {spec}>")
     path = Path(spec)
     if not path.suffix and not path.exists():
-        raise InputError(f"--scenario {spec!r}: unknown scenario: expected one of {', '.join(embedded_names())} or a .toml file")
-    raw = _read_toml(path)
+        raise InputError(f"{spec}: unknown scenario: expected one of {', '.join(embedded_names())} or a .toml file")
+    raw = read_toml(path, what=f"a scenario TOML file (or one of {', '.join(embedded_names())})")
     base = raw.get("extends")
     if base is not None:
         if base not in EMBEDDED:
@@ -193,37 +188,137 @@ def load_scenario(name_or_file: str | None = None) -> Scenario:
 
 
 # ------------------------------------------------------------------------------------------
+#: top-level tables and the loader that reads each (everything else is refused, see DOC_SECTIONS)
+SECTIONS = {
+    "frame": "config", "terrain": "config", "coverage": "config", "radar": "config",
+    "radar_type_additions": "config", "thales_network": "config", "networks": "config",
+    "threat": "threat", "threat_timing": "threat", "traffic_background": "traffic",
+    "interceptors": "interceptors", "interceptor_additions": "interceptors", "basing": "interceptors",
+    "alert": "interceptors", "identification": "interceptors", "procurement": "interceptors",
+    "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
+    "tracker": "tracker.params",
+}
+#: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
+DOC_SECTIONS = ("meta", "sources", "geography", "isr_platforms", "history", "radar_model_additions")
+
+
 def build_scenario(raw: dict, name: str, file: str) -> Scenario:
+    """Validate a merged scenario table completely: the radar sections here, then every section the other
+    stages read (threat, traffic, interceptors and options, fusion, tracker) through their loaders."""
     root = Table(raw, file, "")
+    root.check_keys(SECTIONS, DOC_SECTIONS)
     frame = _frame(root)
     terrain = _terrain(root)
     coverage = _coverage(root)
     types = _radar_types(root)
     networks = _networks(root, types)
-    return Scenario(name=name, file=file, frame=frame, terrain=terrain, coverage=coverage,
-                    radar_types=types, networks=networks, raw=raw)
+    scn = Scenario(name=name, file=file, frame=frame, terrain=terrain, coverage=coverage,
+                   radar_types=types, networks=networks, raw=raw)
+    check_sections(scn)
+    _check_numbers(raw, file)
+    return scn
+
+
+#: every number of a scenario file, documentation included, is finite and smaller than this in magnitude
+#: (the numbers the model reads have tighter physical ranges, checked by their loaders)
+NUMBER_LIMIT = 1e15
+
+
+def _check_numbers(node, file: str, path: str = "") -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_numbers(v, file, f"{path}.{k}" if path else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_numbers(v, file, f"{path}[{i}]")
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        if not abs(node) < NUMBER_LIMIT:  # NaN fails too
+            raise Table({}, file).fail(path, node, f"must be a finite number smaller than {NUMBER_LIMIT:g} in magnitude")
+
+
+def check_sections(scn: Scenario) -> None:
+    """Run the loaders of the sections read after the radar part (their results are rebuilt where used)."""
+    from scenarios.interceptors import load_interceptor_config
+    from scenarios.threat import load_threat
+    from scenarios.traffic import load_traffic
+
+    load_threat(scn)
+    load_traffic(scn)
+    load_interceptor_config(scn)
+    fusion_params(scn)
+    root = scn.root()
+    if root.has("tracker"):
+        from dataclasses import fields
+
+        from tracker.params import TrackerParams
+
+        t = root.table("tracker")
+        t.check_keys([f.name for f in fields(TrackerParams)])
+        TrackerParams.from_table(t.data, f"{scn.file}: tracker")
+
+
+def fusion_params(scenario):
+    """FusionParams from ``[radar.fusion.*]`` of the scenario (defaults where absent)."""
+    from radar.sensorfile import FusionParams
+
+    kw = {}
+    radar = scenario.table("radar")
+    if radar.has("fusion"):
+        fusion = radar.table("fusion")
+        fusion.check_keys(("integrated", "non_integrated"))
+        if fusion.has("integrated"):
+            t = fusion.table("integrated")
+            # the integrated picture fuses the civil radars' own plots: no civil track sigma is used
+            t.check_keys(("civil_to_military_latency_s",), ("civil_track_position_sigma_m", "data_format"))
+            kw["integrated_latency_s"] = t.float("civil_to_military_latency_s", 4.0, min=0, max=600, what="s")
+        if fusion.has("non_integrated"):
+            t = fusion.table("non_integrated")
+            t.check_keys(("report_probability", "civil_to_military_latency_s", "civil_to_military_latency_s_range",
+                          "civil_track_position_sigma_m"))
+            kw["report_probability"] = t.float("report_probability", 0.5, min=0, max=1)
+            kw["latency_median_s"] = t.float("civil_to_military_latency_s", 300.0, min=0, max=86400, what="s")
+            if t.has("civil_to_military_latency_s_range"):
+                rng = t.numbers("civil_to_military_latency_s_range", min=0, max=86400, what="s")
+                if len(rng) != 2 or not rng[0] <= kw["latency_median_s"] <= rng[1]:
+                    raise t.fail("civil_to_military_latency_s_range", list(rng),
+                                 f"must be [min, max] seconds around civil_to_military_latency_s "
+                                 f"({kw['latency_median_s']:g})")
+                kw["latency_min_s"], kw["latency_max_s"] = rng
+            kw["position_sigma_m"] = t.float("civil_track_position_sigma_m", 3000.0, min=0, max=100_000, what="m")
+    try:
+        return FusionParams(**kw)
+    except InputError as exc:
+        raise InputError(f"{scenario.file}: {exc}") from None
 
 
 def _frame(root: Table) -> Frame:
     if not root.has("frame"):
         return Frame()
     t = root.table("frame")
-    return Frame(origin_lat_deg=t.float("origin_lat", -9.2, min=-90, max=90),
-                 origin_lon_deg=t.float("origin_lon", -75.0, min=-180, max=180),
-                 origin_h_m=t.float("origin_h_m", 0.0),
-                 epoch_utc=t.str("epoch_utc", "2026-01-01T05:00:00Z"))
+    t.check_keys(("origin_lat", "origin_lon", "origin_h_m", "epoch_utc"))
+    kw = dict(origin_lat_deg=t.float("origin_lat", -9.2, min=-90, max=90),
+              origin_lon_deg=t.float("origin_lon", -75.0, min=-180, max=180),
+              origin_h_m=t.float("origin_h_m", 0.0, min=-500, max=9000, what="metres"),
+              epoch_utc=t.str("epoch_utc", "2026-01-01T05:00:00Z"))
+    try:
+        return Frame(**kw)
+    except InputError as exc:
+        raise InputError(f"{root.file}: {exc}") from None
 
 
 def _terrain(root: Table) -> TerrainOptions:
     if not root.has("terrain"):
         return TerrainOptions()
     t = root.table("terrain")
+    t.check_keys(("dem", "clamp_sea_to_zero", "canopy_height_m", "canopy_applies_below_msl_m", "site_clearing_radius_km"))
     src, conf = t.provenance()
     return TerrainOptions(dem=t.str("dem", None),
                           clamp_sea_to_zero=t.bool("clamp_sea_to_zero", True),
                           canopy_height_m=t.float("canopy_height_m", 0.0, min=0, max=100, what="metres"),
-                          canopy_applies_below_msl_m=t.float("canopy_applies_below_msl_m", 1000.0),
-                          site_clearing_radius_m=1000.0 * t.float("site_clearing_radius_km", 3.0, min=0),
+                          canopy_applies_below_msl_m=t.float("canopy_applies_below_msl_m", 1000.0, min=-500, max=9000,
+                                                             what="metres"),
+                          site_clearing_radius_m=1000.0 * t.float("site_clearing_radius_km", 3.0, min=0, max=100,
+                                                                  what="km"),
                           source=src, confidence=conf)
 
 
@@ -235,66 +330,91 @@ def _coverage(root: Table) -> CoverageParams:
     if not root.has("coverage"):
         return CoverageParams(report_probability=report_p)
     t = root.table("coverage")
+    t.check_keys(("pd_threshold", "target_rcs_m2", "agl_levels_m", "msl_levels_m"))
     src, conf = t.provenance()
-    levels = []
-    for key in ("agl_levels_m", "msl_levels_m"):
-        vals = t.list(key, list(getattr(CoverageParams, key)))
-        for i, v in enumerate(vals):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise t.fail(f"{key}[{i}]", v, "must be a non-negative height in metres")
-        levels.append(tuple(float(v) for v in vals))
+    levels = [t.numbers(key, list(getattr(CoverageParams, key)), min=0, max=30000, what="height in metres")
+              for key in ("agl_levels_m", "msl_levels_m")]
     return CoverageParams(pd_threshold=t.float("pd_threshold", 0.5, min_exclusive=0, max=0.999999),
-                          target_rcs_m2=t.float("target_rcs_m2", 1.0, min_exclusive=0),
+                          target_rcs_m2=t.float("target_rcs_m2", 1.0, min_exclusive=0, max=1000, what="m^2"),
                           agl_levels_m=levels[0], msl_levels_m=levels[1], report_probability=report_p,
                           source=src if src != "unspecified" else "design choice", confidence=conf)
 
 
+#: radar type keys the model reads
+RADAR_TYPE_KEYS = ("id", "kind", "name", "scan_period_s", "instrumented_range_km", "altitude_max_ft", "elevation_min_deg",
+                   "elevation_max_deg", "sigma_range_m", "sigma_azimuth_deg", "sigma_elevation_deg",
+                   "sigma_height_m_at_185km", "ref_rcs_m2", "ref_pd", "ref_range_km", "pfa", "false_plots_per_scan",
+                   "pd_cooperative", "iff_interrogator", "swerling_case")
+#: dossier values of a radar type kept for reference (the model derives detection from ref_* and pfa)
+RADAR_TYPE_DOC = ("vendor", "band", "freq_ghz_min", "freq_ghz_max", "freq_mhz_interrogate", "freq_mhz_reply",
+                  "peak_power_kw", "avg_power_kw", "pulse_width_us", "prf_hz", "rotation_rpm", "stacked_beams",
+                  "az_beamwidth_deg", "max_tracks", "altitude_source", "cooperative_only", "coverage_claim",
+                  "coverage_area_km2", "equivalent_radius_km", "instrumented_range_km_extended", "range_resolution_m")
+
+
 def _radar_types(root: Table) -> dict[str, RadarType]:
     radar = root.table("radar")
+    # radar.model: free-form notes on the propagation model (documentation)
+    radar.check_keys(("sites", "types", "rcs", "fusion"), ("model",))
     additions = root.table("radar_type_additions", {}) if root.has("radar_type_additions") else None
     types: dict[str, RadarType] = {}
     for t in radar.tables("types"):
         tid = t.str("id")
         if tid in types:
             raise t.fail("id", tid, "duplicate radar type id")
-        data = dict(t.data)
+        add = {}
         if additions is not None and tid in additions.data:
             add = additions.data[tid]
             if not isinstance(add, dict):
                 raise additions.fail(tid, add, "must be an inline table of type keys")
-            data.update(add)
-        t = Table(data, t.file, t.path)
-        kind = t.str("kind", choices=KINDS)
-        src, conf = t.provenance()
-        primary = kind != "SSR"
-        sig_el = math.nan
-        if t.has("sigma_elevation_deg"):
-            sig_el = math.radians(t.float("sigma_elevation_deg", min_exclusive=0))
-        elif t.has("sigma_height_m_at_185km"):
-            sig_el = t.float("sigma_height_m_at_185km", min_exclusive=0) / 185e3
-        alt_max = t.float("altitude_max_ft", math.inf, min_exclusive=0) * FT if t.has("altitude_max_ft") else math.inf
-        default_el_max = 20.0 if kind == "PSR_3D" else 40.0
-        types[tid] = RadarType(
-            id=tid, kind=kind, name=t.str("name", tid),
-            scan_period_s=t.float("scan_period_s", min_exclusive=0, what="seconds"),
-            instrumented_range_m=1000.0 * t.float("instrumented_range_km", min_exclusive=0, what="km"),
-            altitude_max_m=alt_max,
-            elevation_min_rad=math.radians(t.float("elevation_min_deg", -3.0, min=-10, max=10, what="degrees")),
-            elevation_max_rad=math.radians(t.float("elevation_max_deg", default_el_max, min=1, max=90, what="degrees")),
-            sigma_range_m=t.float("sigma_range_m", min_exclusive=0),
-            sigma_azimuth_rad=math.radians(t.float("sigma_azimuth_deg", min_exclusive=0)),
-            sigma_elevation_rad=sig_el if kind == "PSR_3D" else math.nan,
-            ref_rcs_m2=t.float("ref_rcs_m2", 1.0, min_exclusive=0) if primary else 1.0,
-            ref_pd=t.float("ref_pd", min_exclusive=0, max=0.999999) if primary else 0.8,
-            ref_range_m=1000.0 * t.float("ref_range_km", min_exclusive=0) if primary else math.nan,
-            pfa=t.float("pfa", 1e-6, min_exclusive=0, max=0.01),
-            false_plots_per_scan=t.float("false_plots_per_scan", 0.0, min=0),
-            pd_cooperative=t.float("pd_cooperative", 0.97, min=0, max=1),
-            iff_interrogator=t.bool("iff_interrogator", False),
-            source=src, confidence=conf)
+        types[tid] = _radar_type(Table({**t.data, **add}, t.file, t.path))
+        if any(k in t.data for k in add):  # the values the additions replace must be valid too
+            _radar_type(Table({**add, **t.data}, t.file, t.path))
     if not types:
         raise radar.fail("types", [], "must define at least one radar type")
+    if additions is not None:
+        additions.check_keys(types)
+    if radar.has("rcs"):
+        for t in radar.tables("rcs"):  # read by the threat model (rcs_id); dossier values besides S band
+            t.check_keys(("aircraft", "rcs_s_band_m2"), ("rcs_l_band_m2", "nose_on_offset_db", "broadside_offset_db"))
     return types
+
+
+def _radar_type(t: Table) -> RadarType:
+    """One ``[[radar.types]]`` entry (with its ``[radar_type_additions]``) -> :class:`RadarType`."""
+    t.check_keys(RADAR_TYPE_KEYS, RADAR_TYPE_DOC)
+    tid = t.str("id")
+    kind = t.str("kind", choices=KINDS)
+    if t.has("swerling_case"):
+        t.int("swerling_case", min=1, max=1)  # detection is modelled as Swerling 1 only
+    src, conf = t.provenance()
+    primary = kind != "SSR"
+    sig_el = math.nan
+    if t.has("sigma_height_m_at_185km"):
+        sig_el = t.float("sigma_height_m_at_185km", min_exclusive=0, max=10_000, what="metres") / 185e3
+    if t.has("sigma_elevation_deg"):  # wins over sigma_height_m_at_185km
+        sig_el = math.radians(t.float("sigma_elevation_deg", min_exclusive=0, max=10, what="degrees"))
+    alt_max = (t.float("altitude_max_ft", math.inf, min_exclusive=0, max=200_000, what="feet") * FT
+               if t.has("altitude_max_ft") else math.inf)
+    default_el_max = 20.0 if kind == "PSR_3D" else 40.0
+    return RadarType(
+        id=tid, kind=kind, name=t.str("name", tid),
+        scan_period_s=t.float("scan_period_s", min=0.5, max=60, what="seconds"),
+        instrumented_range_m=1000.0 * t.float("instrumented_range_km", min_exclusive=0, max=1000, what="km"),
+        altitude_max_m=alt_max,
+        elevation_min_rad=math.radians(t.float("elevation_min_deg", -3.0, min=-10, max=10, what="degrees")),
+        elevation_max_rad=math.radians(t.float("elevation_max_deg", default_el_max, min=1, max=90, what="degrees")),
+        sigma_range_m=t.float("sigma_range_m", min_exclusive=0, max=10_000, what="metres"),
+        sigma_azimuth_rad=math.radians(t.float("sigma_azimuth_deg", min_exclusive=0, max=10, what="degrees")),
+        sigma_elevation_rad=sig_el if kind == "PSR_3D" else math.nan,
+        ref_rcs_m2=t.float("ref_rcs_m2", 1.0, min_exclusive=0, max=1000, what="m^2") if primary else 1.0,
+        ref_pd=t.float("ref_pd", min_exclusive=0, max=0.999999) if primary else 0.8,
+        ref_range_m=1000.0 * t.float("ref_range_km", min_exclusive=0, max=1000, what="km") if primary else math.nan,
+        pfa=t.float("pfa", 1e-6, min_exclusive=0, max=0.01),
+        false_plots_per_scan=t.float("false_plots_per_scan", 0.0, min=0, max=100),
+        pd_cooperative=t.float("pd_cooperative", 0.97, min=0, max=1),
+        iff_interrogator=t.bool("iff_interrogator", False),
+        source=src, confidence=conf)
 
 
 @dataclass(frozen=True)
@@ -304,10 +424,15 @@ class _SiteRow:
     enabled: bool
 
 
+SITE_KEYS = ("id", "type", "secondary_type", "owner", "lat", "lon", "ground_elevation_m", "antenna_agl_m", "enabled",
+             "availability", "mean_up_days", "mean_down_days")
+
+
 def _sites(root: Table) -> dict[str, _SiteRow]:
     radar = root.table("radar")
     rows: dict[str, _SiteRow] = {}
     for t in radar.tables("sites"):
+        t.check_keys(SITE_KEYS, ("status",))
         sid = t.str("id")
         if sid in rows:
             raise t.fail("id", sid, "duplicate site id")
@@ -318,8 +443,8 @@ def _sites(root: Table) -> dict[str, _SiteRow]:
 def _availability(t: Table, availability: float | None = None) -> tuple[float, float, float]:
     a = availability if availability is not None else t.float("availability", 1.0, min=0, max=1)
     if t.has("mean_up_days") and availability is None:
-        up = t.float("mean_up_days", min_exclusive=0, what="days")
-        down = t.float("mean_down_days", min_exclusive=0, what="days")
+        up = t.float("mean_up_days", min_exclusive=0, max=36500, what="days")
+        down = t.float("mean_down_days", min_exclusive=0, max=36500, what="days")
         return up / (up + down), up, down
     if a >= 1.0:
         return 1.0, math.inf, 0.0
@@ -362,6 +487,7 @@ def _thales_radars(sites: dict[str, _SiteRow], root: Table, types) -> dict[str, 
     if not root.has("thales_network"):
         return out
     for entry in root.tables("thales_network"):
+        entry.check_keys(("site_id", "primary", "secondary", "secondary_scan_period_s", "antenna_agl_m", "availability"))
         sid = entry.str("site_id")
         if sid not in sites:
             raise entry.fail("site_id", sid, "unknown site: expected an id of [radar] sites")
@@ -370,14 +496,16 @@ def _thales_radars(sites: dict[str, _SiteRow], root: Table, types) -> dict[str, 
         avail = entry.float("availability", 1.0, min=0, max=1)
         radars = []
         if entry.has("primary"):
-            radars.append(_radar(site, types, "primary", entry.str("primary"), "civil", agl, avail))
             _check_type(entry, "primary", types)
+            radars.append(_radar(site, types, "primary", entry.str("primary"), "civil", agl, avail))
         if entry.has("secondary"):
             _check_type(entry, "secondary", types)
-            period = entry.float("secondary_scan_period_s", min_exclusive=0) if entry.has("secondary_scan_period_s") else None
+            period = (entry.float("secondary_scan_period_s", min=0.5, max=60, what="seconds")
+                      if entry.has("secondary_scan_period_s") else None)
             radars.append(_radar(site, types, "secondary", entry.str("secondary"), "civil", agl, avail, period))
         if not radars:
-            raise entry.fail("primary", None, "a thales_network entry needs a primary and/or a secondary type")
+            raise InputError(f"{entry.file}: {entry.path}: no primary or secondary: expected a primary and/or a "
+                             "secondary radar type")
         out[sid] = radars
     return out
 
@@ -432,15 +560,21 @@ def _networks(root: Table, types) -> dict[str, Network]:
     if root.has("networks"):
         nt = root.table("networks")
         for key, value in nt.data.items():
-            if key in ("source", "confidence", "notes"):
+            if key in PROVENANCE_KEYS:
                 continue
             if isinstance(value, str):
+                if key not in builders and difflib.get_close_matches(key, BUILTIN_NETWORKS, n=1):
+                    raise unknown_key(nt.file, nt.key(key), key, value, BUILTIN_NETWORKS)
                 if key not in builders:
                     raise nt.fail(key, value, "a network described by a string must be one of the built-ins "
                                   + ", ".join(BUILTIN_NETWORKS) + "; define others as { base, enable, disable }")
                 descriptions[key] = value
             elif isinstance(value, dict):
+                if key in builders:
+                    raise nt.fail(key, value, "a built-in network: give it a description string, or define a table "
+                                  "{ base, enable, disable } under a new name")
                 custom[key] = nt.table(key)
+                custom[key].check_keys(("base", "enable", "disable", "description"))
             else:
                 raise nt.fail(key, value, "must be a description string or a table { base, enable, disable }")
     networks: dict[str, Network] = {}
@@ -453,11 +587,11 @@ def _networks(root: Table, types) -> dict[str, Network]:
             raise t.fail("base", base, "unknown base network: expected one of " + ", ".join(networks))
         radars = list(networks[base].radars)
         for i, sid in enumerate(t.list("disable", [])):
-            if sid not in sites:
+            if not isinstance(sid, str) or sid not in sites:
                 raise t.fail(f"disable[{i}]", sid, "unknown site id")
             radars = [r for r in radars if r.site_id != sid]
         for i, sid in enumerate(t.list("enable", [])):
-            if sid not in sites:
+            if not isinstance(sid, str) or sid not in sites:
                 raise t.fail(f"enable[{i}]", sid, "unknown site id")
             if any(r.site_id == sid for r in radars):
                 continue

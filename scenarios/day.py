@@ -70,25 +70,10 @@ class DayContext:
 
 
 def fusion_params(scenario):
-    """FusionParams from ``[radar.fusion.*]`` of the scenario (defaults where absent)."""
-    from radar.sensorfile import FusionParams
+    """FusionParams from ``[radar.fusion.*]`` of the scenario (read by :func:`scenarios.config.fusion_params`)."""
+    from scenarios.config import fusion_params as read
 
-    kw = {}
-    radar = scenario.table("radar")
-    if radar.has("fusion"):
-        fusion = radar.table("fusion")
-        if fusion.has("integrated"):
-            t = fusion.table("integrated")
-            kw["integrated_latency_s"] = t.float("civil_to_military_latency_s", 4.0, min=0, what="s")
-        if fusion.has("non_integrated"):
-            t = fusion.table("non_integrated")
-            kw["report_probability"] = t.float("report_probability", 0.5, min=0, max=1)
-            kw["latency_median_s"] = t.float("civil_to_military_latency_s", 300.0, min=0, what="s")
-            if t.has("civil_to_military_latency_s_range"):
-                lo, hi = t.list("civil_to_military_latency_s_range")
-                kw["latency_min_s"], kw["latency_max_s"] = float(lo), float(hi)
-            kw["position_sigma_m"] = t.float("civil_track_position_sigma_m", 3000.0, min=0, what="m")
-    return FusionParams(**kw)
+    return read(scenario)
 
 
 def sensor_table(scenario, radars, geometry):
@@ -110,23 +95,47 @@ def sensor_table(scenario, radars, geometry):
     return SensorTable(frame=scenario.frame, sensors=tuple(sensors), fusion=fusion_params(scenario))
 
 
+def load_inputs(scenario, dem=None):
+    """(scenario, DEM, threat config, traffic config): the scenario loaded (every section validated) when a name or
+    file is given, the DEM loaded when a path or None is given, and both checked together -- every threat zone and
+    every radar site of every network lie on the DEM.  ``scenario validate`` runs exactly this, so what it accepts
+    is what :func:`prepare` (``simulate``, ``tradeoff``) accepts."""
+    from radar.terrain import load_dem
+    from scenarios.config import load_scenario
+    from scenarios.threat import check_dem_covers, load_threat
+    from scenarios.traffic import load_traffic
+
+    if isinstance(scenario, str) or scenario is None:
+        scenario = load_scenario(scenario)
+    if dem is None or isinstance(dem, str):
+        label = (f"--dem {dem}" if dem is not None else
+                 f"{scenario.file}: terrain.dem" if scenario.terrain.dem is not None else scenario.file)
+        dem = load_dem(dem if dem is not None else scenario.terrain.dem)
+    else:
+        label = "--dem"
+    threat = load_threat(scenario)
+    check_dem_covers(threat, dem, label)
+    lat_min, lat_max, lon_min, lon_max = dem.bounds
+    for net in scenario.networks.values():
+        for r in net.radars:
+            if not bool(dem.contains(r.lat_deg, r.lon_deg)):
+                raise InputError(f"{label}: radar site {r.site_id} at ({r.lat_deg:g}, {r.lon_deg:g}) of network "
+                                 f"{net.name} lies outside the DEM (lat {lat_min:.3f}..{lat_max:.3f}, lon "
+                                 f"{lon_min:.3f}..{lon_max:.3f}): expected a DEM that covers every site")
+    return scenario, dem, threat, load_traffic(scenario)
+
+
 def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) -> DayContext:
     """Load (if names are given) and precompute what every day of a study shares."""
     from radar.coverage import compute_geometry
-    from radar.terrain import load_dem
     from scenarios.config import load_scenario
-    from scenarios.threat import TerrainSampler, check_dem_covers, load_threat
-    from scenarios.traffic import load_traffic
+    from scenarios.threat import TerrainSampler
 
     if isinstance(scenario, str) or scenario is None:
         scenario = load_scenario(scenario)
     network = scenario.network(network_name or "peru")
     radars = tuple(network.radars)
-    if dem is None or isinstance(dem, str):
-        dem = load_dem(dem if dem is not None else scenario.terrain.dem)
-    threat = load_threat(scenario)
-    check_dem_covers(threat, dem, "--dem" if scenario.terrain.dem is None else f"{scenario.file}: terrain.dem")
-    traffic = load_traffic(scenario)
+    scenario, dem, threat, traffic = load_inputs(scenario, dem)
     if geometry is None:
         geometry = compute_geometry(radars, dem, scenario.terrain, scenario.coverage)
     terrain = TerrainSampler(dem, scenario.terrain)

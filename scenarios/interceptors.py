@@ -178,8 +178,34 @@ def load_interceptor_config(scenario) -> InterceptorConfig:
     return build_interceptor_config(root)
 
 
+#: keys each table reads, and the dossier values kept there for reference (not read by the model)
+INTERCEPTOR_KEYS = ("id", "name", "cruise_tas_kmh", "max_speed_kmh", "min_escort_kmh", "endurance_h", "intercept_radius_km",
+                    "combat_radius_km", "radar_detect_1m2_lookdown_km", "eo_ir", "irst", "fleet_total",
+                    "sortie_availability", "climb_m_s", "runway_min_m", "cpfh_usd", "unit_flyaway_musd",
+                    "package_musd_per_aircraft")
+INTERCEPTOR_DOC = ("status", "max_mach", "approach_speed_kmh", "service_ceiling_m", "intercept_radius_km_with_tanks",
+                   "ferry_range_km", "radar", "gun", "missiles", "cpfh_usd_recent_estimate", "delivery_months",
+                   "stall_kmh", "range_km", "fleet_available_est", "base")
+BASE_KEYS, BASE_DOC = ("id", "name", "lat", "lon", "elevation_m", "runway_m", "enabled"), ("units", "aircraft")
+ENGAGEMENT_KEYS = ("classify_s", "command_decision_delay_min", "turnaround_h", "search_after_track_age_s",
+                   "bingo_reserve_min", "alert_pair", "association_radius_km", "search_sigma_factor",
+                   "search_drift_factor", "abort_persist_s", "retask_min_km")
+ENGAGEMENT_DOC = ("guidance", "search_acquisition", "escort_penalty", "night", "outcome_precedence")
+PROCEDURE_DOC = ("law", "regulation", "executing_command", "recording_required", "lethal_force_allowed_national",
+                 "lethal_force_allowed_with_us_support")
+PHASE_DOC = ("seq", "name", "station_distance_m", "requires_declaration_hostile", "authorisation_delay_min",
+             "heliborne_response_h")
+#: most aircraft of one detachment or one purchase
+MAX_AIRCRAFT = 1000
+
+
 def build_interceptor_config(root: Table) -> InterceptorConfig:
     ident = root.table("identification") if root.has("identification") else Table({}, root.file, "identification")
+    ident.check_keys(("eo_ir_id_range_km_day", "eo_ir_id_range_km_night", "naked_eye_night_id_possible"),
+                     ("visual_id_registration_range_m",))
+    if ident.bool("naked_eye_night_id_possible", False):
+        raise ident.fail("naked_eye_night_id_possible", True, "only false is modelled (night identification needs "
+                         "an eo_ir or irst fit)")
     alert = root.table("alert")
     postures = _postures(alert)
     types = _types(root, ident, alert)
@@ -195,33 +221,40 @@ def _budget_buys(root: Table, types) -> dict:
     if not root.has("procurement"):
         return {}
     proc = root.table("procurement")
+    # fighter_program, subsonic_program: the programmes as reported (documentation)
+    proc.check_keys(("what_3_5b_buys",), ("fighter_program", "subsonic_program"))
     out = {}
     for t in proc.tables("what_3_5b_buys", []):
+        t.check_keys(("option", "aircraft"), ("basis",))
         tid = t.str("option")
         if tid not in types:
             raise t.fail("option", tid, "unknown aircraft type: expected one of " + ", ".join(types))
-        out[tid] = t.int("aircraft", min=1)
+        out[tid] = t.int("aircraft", min=1, max=MAX_AIRCRAFT)
     return out
 
 
 def _postures(alert: Table) -> dict[str, float]:
+    known = ["sortie_availability_current_fleet", "sortie_availability_new_fleet"]
+    known += [f"{p}_airborne_min{peru}" for p in POSTURES for peru in ("", "_peru")]
+    # user-defined postures: any other '<name>_airborne_min' key
+    alert.check_keys(known + [k for k in alert.data if str(k).endswith("_airborne_min")], ("detachment_setup_h",))
     out = {}
     for p in POSTURES:
         key = f"{p}_airborne_min"
         if not alert.has(key) and alert.has(key + "_peru"):
             key = key + "_peru"
-        out[p] = 60.0 * alert.float(key, min=0, what="minutes from order to airborne")
-    # user-defined postures: any other '<name>_airborne_min' key
+        out[p] = 60.0 * alert.float(key, min=0, max=1440, what="minutes from order to airborne")
     for key in alert.data:
         if key.endswith("_airborne_min") and key[: -len("_airborne_min")] not in out:
-            out[key[: -len("_airborne_min")]] = 60.0 * alert.float(key, min=0)
+            out[key[: -len("_airborne_min")]] = 60.0 * alert.float(key, min=0, max=1440,
+                                                                   what="minutes from order to airborne")
     return out
 
 
 def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType]:
     additions = root.table("interceptor_additions") if root.has("interceptor_additions") else None
-    eo_day = 1000.0 * ident.float("eo_ir_id_range_km_day", 8.0, min=0, what="km")
-    eo_night = 1000.0 * ident.float("eo_ir_id_range_km_night", 3.0, min=0, what="km")
+    eo_day = 1000.0 * ident.float("eo_ir_id_range_km_day", 8.0, min=0, max=100, what="km")
+    eo_night = 1000.0 * ident.float("eo_ir_id_range_km_night", 3.0, min=0, max=100, what="km")
     avail_current = alert.float("sortie_availability_current_fleet", 0.45, min=0, max=1)
     avail_new = alert.float("sortie_availability_new_fleet", 0.7, min=0, max=1)
     types: dict[str, InterceptorType] = {}
@@ -229,92 +262,114 @@ def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType
         tid = t.str("id")
         if tid in types:
             raise t.fail("id", tid, "duplicate interceptor type id")
-        data = dict(t.data)
+        add = {}
         if additions is not None and tid in additions.data:
             add = additions.data[tid]
             if not isinstance(add, dict):
                 raise additions.fail(tid, add, "must be an inline table such as { endurance_h = 2.0, intercept_radius_km = 750 }")
-            data.update(add)
-        t = Table(data, t.file, t.path)
-        src, conf = t.provenance()
-        cruise = t.float("cruise_tas_kmh", min_exclusive=0, what="km/h") * KMH
-        vmax = t.float("max_speed_kmh", min_exclusive=0, what="km/h") * KMH
-        escort = t.float("min_escort_kmh", min_exclusive=0, what="km/h") * KMH
-        if cruise > vmax:
-            raise t.fail("cruise_tas_kmh", data["cruise_tas_kmh"], f"must be <= max_speed_kmh ({data['max_speed_kmh']})")
-        if not t.has("endurance_h"):
-            raise t.fail("endurance_h", None, "is missing: give endurance_h in [[interceptors]] or [interceptor_additions]")
-        endurance = 3600.0 * t.float("endurance_h", min_exclusive=0, what="hours")
-        if t.has("intercept_radius_km"):
-            radius = 1000.0 * t.float("intercept_radius_km", min_exclusive=0, what="km")
-        else:
-            radius = 1000.0 * t.float("combat_radius_km", min_exclusive=0, what="km")
-        radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0, what="km")
-        has_eoir = bool(t.data.get("eo_ir")) or bool(t.data.get("irst"))
-        in_service = t.has("fleet_total")
-        availability = t.float("sortie_availability", avail_current if in_service else avail_new, min=0, max=1)
-        types[tid] = InterceptorType(
-            id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
-            climb_mps=t.float("climb_m_s", min_exclusive=0, what="m/s"), endurance_s=endurance,
-            intercept_radius_m=radius, acq_radar_m=radar,
-            acq_day_m=max(radar, eo_day if has_eoir else 0.0), acq_night_m=max(radar, eo_night if has_eoir else 0.0),
-            has_eoir=has_eoir, sortie_availability=availability,
-            runway_min_m=t.float("runway_min_m", 0.0, min=0),
-            cpfh_usd=t.float("cpfh_usd", min=0, what="US$ per flight hour"),
-            unit_cost_usd=1e6 * _optional(t, "unit_flyaway_musd"),
-            package_cost_usd=1e6 * _optional(t, "package_musd_per_aircraft"),
-            in_service=in_service, source=src, confidence=conf)
+        defaults = (eo_day, eo_night, avail_current, avail_new)
+        types[tid] = _interceptor_type(Table({**t.data, **add}, t.file, t.path), *defaults)
+        if any(k in t.data for k in add):  # the values the additions replace must be valid too
+            _interceptor_type(Table({**add, **t.data}, t.file, t.path), *defaults)
     if not types:
         raise root.fail("interceptors", [], "must define at least one interceptor type")
+    if additions is not None:
+        additions.check_keys(types)
     return types
 
 
-def _optional(t: Table, key: str, positive: bool = False) -> float:
-    """A non-negative (or positive) number, NaN when absent."""
+def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: float, avail_new: float) -> InterceptorType:
+    """One ``[[interceptors]]`` entry (with its ``[interceptor_additions]``) -> :class:`InterceptorType`."""
+    t.check_keys(INTERCEPTOR_KEYS, INTERCEPTOR_DOC)
+    data = t.data
+    tid = t.str("id")
+    src, conf = t.provenance()
+    cruise = t.float("cruise_tas_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    vmax = t.float("max_speed_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    escort = t.float("min_escort_kmh", min_exclusive=0, max=4000, what="km/h") * KMH
+    if cruise > vmax:
+        raise t.fail("cruise_tas_kmh", data["cruise_tas_kmh"], f"must be <= max_speed_kmh ({data['max_speed_kmh']})")
+    if not t.has("endurance_h"):
+        raise InputError(f"{t.file}: {t.key('endurance_h')} is missing: give endurance_h in [[interceptors]] or "
+                         "[interceptor_additions]")
+    endurance = 3600.0 * t.float("endurance_h", min_exclusive=0, max=48, what="hours")
+    if t.has("combat_radius_km") or not t.has("intercept_radius_km"):
+        radius = 1000.0 * t.float("combat_radius_km", min_exclusive=0, max=5000, what="km")
+    if t.has("intercept_radius_km"):  # the common basis wins over combat_radius_km
+        radius = 1000.0 * t.float("intercept_radius_km", min_exclusive=0, max=5000, what="km")
+    radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0, max=500, what="km")
+    has_eoir = bool(t.str("eo_ir", None)) or bool(t.str("irst", None))  # descriptions of the EO/IR or IRST fit
+    in_service = t.has("fleet_total")
+    if in_service:
+        t.int("fleet_total", min=0, max=MAX_AIRCRAFT)
+    availability = t.float("sortie_availability", avail_current if in_service else avail_new, min=0, max=1)
+    return InterceptorType(
+        id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
+        climb_mps=t.float("climb_m_s", min_exclusive=0, max=400, what="m/s"), endurance_s=endurance,
+        intercept_radius_m=radius, acq_radar_m=radar,
+        acq_day_m=max(radar, eo_day if has_eoir else 0.0), acq_night_m=max(radar, eo_night if has_eoir else 0.0),
+        has_eoir=has_eoir, sortie_availability=availability,
+        runway_min_m=t.float("runway_min_m", 0.0, min=0, max=10_000, what="metres"),
+        cpfh_usd=t.float("cpfh_usd", min=0, max=1e6, what="US$ per flight hour"),
+        unit_cost_usd=1e6 * _optional(t, "unit_flyaway_musd", 10_000, "million US$"),
+        package_cost_usd=1e6 * _optional(t, "package_musd_per_aircraft", 10_000, "million US$"),
+        in_service=in_service, source=src, confidence=conf)
+
+
+def _optional(t: Table, key: str, max: float, what: str, positive: bool = False) -> float:
+    """A non-negative (or positive) number up to ``max``, NaN when absent."""
     if not t.has(key):
         return math.nan
-    return t.float(key, min_exclusive=0) if positive else t.float(key, min=0)
+    return t.float(key, min_exclusive=0, max=max, what=what) if positive else t.float(key, min=0, max=max, what=what)
 
 
 def _bases(root: Table) -> dict[str, Base]:
     basing = root.table("basing")
+    basing.check_keys(("bases", "airports"))
     bases: dict[str, Base] = {}
     for key in ("bases", "airports"):
         for t in basing.tables(key, []):
+            t.check_keys(BASE_KEYS, BASE_DOC)
             bid = t.str("id")
             if bid in bases:
                 raise t.fail("id", bid, "duplicate base or airport id")
             bases[bid] = Base(id=bid, name=t.str("name", bid), lat_deg=t.float("lat", min=-90, max=90),
                               lon_deg=t.float("lon", min=-180, max=180),
-                              elevation_m=t.float("elevation_m", 0.0, min=-500, max=9000),
-                              runway_m=_optional(t, "runway_m", positive=True),
+                              elevation_m=t.float("elevation_m", 0.0, min=-500, max=9000, what="metres"),
+                              runway_m=_optional(t, "runway_m", 10_000, "metres", positive=True),
                               enabled=t.bool("enabled", True))
     return bases
 
 
 def _params(root: Table) -> EngagementParams:
     e = root.table("engagement") if root.has("engagement") else Table({}, root.file, "engagement")
+    e.check_keys(ENGAGEMENT_KEYS, ENGAGEMENT_DOC)
     phases = {}
     if root.has("procedure"):
         proc = root.table("procedure")
+        proc.check_keys(("phases",), PROCEDURE_DOC)
         for p in proc.tables("phases", []):
+            p.check_keys(("id", "duration_min"), PHASE_DOC)
             if p.has("duration_min"):
-                phases[p.str("id")] = 60.0 * p.float("duration_min", min=0, what="minutes")
+                phases[p.str("id")] = 60.0 * p.float("duration_min", min=0, max=1440, what="minutes")
     d = EngagementParams()
     return EngagementParams(
-        classify_s=e.float("classify_s", d.classify_s, min=0, what="seconds"),
-        decision_delay_s=60.0 * e.float("command_decision_delay_min", d.decision_delay_s / 60, min=0, what="minutes"),
-        turnaround_s=3600.0 * e.float("turnaround_h", d.turnaround_s / 3600, min=0, what="hours"),
-        search_after_track_age_s=e.float("search_after_track_age_s", d.search_after_track_age_s, min=0),
-        reserve_s=60.0 * e.float("bingo_reserve_min", d.reserve_s / 60, min=0, what="minutes"),
+        classify_s=e.float("classify_s", d.classify_s, min=0, max=86400, what="seconds"),
+        decision_delay_s=60.0 * e.float("command_decision_delay_min", d.decision_delay_s / 60, min=0, max=1440,
+                                        what="minutes"),
+        turnaround_s=3600.0 * e.float("turnaround_h", d.turnaround_s / 3600, min=0, max=240, what="hours"),
+        search_after_track_age_s=e.float("search_after_track_age_s", d.search_after_track_age_s, min=0, max=86400,
+                                         what="seconds"),
+        reserve_s=60.0 * e.float("bingo_reserve_min", d.reserve_s / 60, min=0, max=1440, what="minutes"),
         phase_i_s=phases.get("phase_I_approach", d.phase_i_s),
         phase_ii_s=phases.get("phase_II_identify", d.phase_ii_s),
-        alert_pair=e.int("alert_pair", d.alert_pair, min=0),
-        association_radius_m=1000.0 * e.float("association_radius_km", d.association_radius_m / 1000, min_exclusive=0),
-        search_sigma_factor=e.float("search_sigma_factor", d.search_sigma_factor, min_exclusive=0),
-        search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0),
-        abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, what="seconds"),
-        retask_min_m=1000.0 * e.float("retask_min_km", d.retask_min_m / 1000, min=0, what="km"),
+        alert_pair=e.int("alert_pair", d.alert_pair, min=0, max=MAX_AIRCRAFT),
+        association_radius_m=1000.0 * e.float("association_radius_km", d.association_radius_m / 1000, min_exclusive=0,
+                                              max=1000, what="km"),
+        search_sigma_factor=e.float("search_sigma_factor", d.search_sigma_factor, min_exclusive=0, max=100),
+        search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0, max=100),
+        abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, max=86400, what="seconds"),
+        retask_min_m=1000.0 * e.float("retask_min_km", d.retask_min_m / 1000, min=0, max=1000, what="km"),
     )
 
 
@@ -323,6 +378,7 @@ def _options(root: Table, types, bases, postures, params) -> dict[str, Option]:
     if not root.has("options"):
         return options
     for t in root.tables("options"):
+        t.check_keys(("id", "detachments"))
         options_id = t.str("id")
         if options_id in options:
             raise t.fail("id", options_id, "duplicate option id")
@@ -338,6 +394,7 @@ def build_option(t: Table, types, bases, postures) -> Option:
         raise t.fail("detachments", t.data.get("detachments", []), "must list at least one detachment {type, base, aircraft, alert}")
     out = []
     for d in dets:
+        d.check_keys(("type", "base", "aircraft", "alert"))
         tid = d.str("type")
         if tid not in types:
             raise d.fail("type", tid, "unknown aircraft type: expected one of " + ", ".join(types))
@@ -348,7 +405,7 @@ def build_option(t: Table, types, bases, postures) -> Option:
         if not base.enabled:
             raise d.fail("base", bid, "this base is disabled in [basing] (enabled = false)")
         posture = d.str("alert", choices=tuple(postures))
-        n = d.int("aircraft", min=1)
+        n = d.int("aircraft", min=1, max=MAX_AIRCRAFT)
         typ = types[tid]
         if math.isfinite(base.runway_m) and base.runway_m < typ.runway_min_m:
             raise d.fail("base", bid, f"runway {base.runway_m:.0f} m is shorter than the {tid}'s {typ.runway_min_m:.0f} m")

@@ -135,16 +135,21 @@ class ThreatConfig:
                             feas.append(need <= reach)
         return combos, np.array(prior), np.array(feas, bool)
 
+    def check_feasible(self):
+        """:meth:`joint_table`, after checking that some combination with a positive weight fits a range."""
+        combos, prior, feas = self.joint_table()
+        if not np.any(feas & (prior > 0)):
+            raise InputError(f"{self.file}: [threat]: no (departure, gate, pickup, aircraft, refuel) combination fits "
+                             "any aircraft's range: expected at least one feasible combination")
+        return combos, prior, feas
+
     def effective_weights(self) -> dict:
         """Marginal weights of zones, types and refuel after removing infeasible combinations.
 
         ``{"departure": {id: (nominal, effective)}, ..., "aircraft": {...}, "refuel": {...},
         "feasible_fraction": prior mass kept}``.
         """
-        combos, prior, feas = self.joint_table()
-        if not np.any(feas & (prior > 0)):
-            raise InputError(f"{self.file}: [threat]: no (departure, gate, pickup, aircraft, refuel) combination fits "
-                             "any aircraft's range: expected at least one feasible combination")
+        combos, prior, feas = self.check_feasible()
         post = np.where(feas, prior, 0.0)
         kept = post.sum()
         post = post / kept
@@ -186,11 +191,11 @@ def _clock(t: Table, key: str, default: str) -> float:
     return float(s)
 
 
-def _pair(t: Table, key: str, default, lo: float, what: str) -> tuple[float, float]:
+def _pair(t: Table, key: str, default, lo: float, hi: float, what: str) -> tuple[float, float]:
     v = t.list(key, list(default))
     if (len(v) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v)
-            or not (lo <= v[0] <= v[1]) or not all(math.isfinite(x) for x in v)):
-        raise t.fail(key, v, f"must be [min, max] with {lo:g} <= min <= max ({what})")
+            or not (lo <= v[0] <= v[1] <= hi)):
+        raise t.fail(key, v, f"must be [min, max] with {lo:g} <= min <= max <= {hi:g} ({what})")
     return float(v[0]), float(v[1])
 
 
@@ -199,24 +204,45 @@ def _rcs_table(scenario) -> dict[str, float]:
     out = {}
     if radar.has("rcs"):
         for t in radar.tables("rcs"):
-            out[t.str("aircraft")] = t.float("rcs_s_band_m2", min_exclusive=0, what="m^2")
+            out[t.str("aircraft")] = t.float("rcs_s_band_m2", min_exclusive=0, max=1000, what="m^2")
     return out
+
+
+#: keys each threat table reads, and the dossier values kept there for reference (not read by the model)
+ZONE_KEYS, ZONE_DOC = ("id", "kind", "lat", "lon", "radius_km", "weight"), ("elevation_m_typical",)
+AIRCRAFT_KEYS = ("id", "share", "low_level_tas_kmh", "cruise_tas_kmh", "service_ceiling_m", "range_km",
+                 "range_km_with_cabin_drums", "rcs_id", "rcs_m2")
+AIRCRAFT_DOC = ("name", "stall_kmh", "payload_kg", "payload_kg_max")
+TRAFFIC_KEYS = ("formation_size_probs", "transponder_on_probability", "inbound_flights_per_day")
+TRAFFIC_DOC = ("inbound_flights_per_day_range", "flights_per_year_detected", "flights_per_year_detected_range",
+               "fraction_from_bolivia", "payload_kg_mean")
+PROFILE_KEYS = ("depart_local_time", "outbound_over_madre_de_dios_local_time", "enroute_altitude_agl_m_low_range",
+                "ground_time_min_range", "refuel_at_pickup_probability", "transponder_squawk", "climb_rate_mps",
+                "descent_rate_mps", "formation_trail_s")
+PROFILE_DOC = ("depart_window_h", "border_entry_local_time", "pickup_arrival_local_time", "ground_time_min",
+               "enroute_altitude_agl_m_low", "transit_altitude_msl_m", "andes_crossing_altitude_msl_m", "night_fraction")
+TIMING_KEYS = ("modes", "formations_per_day_mean", "route_ceiling_margin_m", "timing_spread_h")
+TIMING_DOC = ("infeasible_combinations", "truth_output_interval_s")
+#: largest formation (reported: singles, pairs, groups of 4-5)
+MAX_FORMATION = 20
 
 
 def load_threat(scenario) -> ThreatConfig:
     """Read and validate the threat sections of a scenario (:class:`scenarios.config.Scenario`)."""
     threat = scenario.table("threat")
+    threat.check_keys(("zones", "aircraft", "traffic", "profile"))
     file = scenario.file
     zones = []
     seen = set()
     for t in threat.tables("zones"):
+        t.check_keys(ZONE_KEYS, ZONE_DOC)
         zid = t.str("id")
         if zid in seen:
             raise t.fail("id", zid, "duplicate zone id")
         seen.add(zid)
         zones.append(Zone(zid, t.str("kind", choices=ZONE_KINDS), t.float("lat", min=-90, max=90, what="degrees"),
                           t.float("lon", min=-180, max=180, what="degrees"),
-                          1000.0 * t.float("radius_km", min=0, what="km"), t.float("weight", min=0)))
+                          1000.0 * t.float("radius_km", min=0, max=1000, what="km"), t.float("weight", min=0, max=1)))
     for kind in ZONE_KINDS:
         ws = [z.weight for z in zones if z.kind == kind]
         if not ws or not (sum(ws) > 0):
@@ -225,22 +251,23 @@ def load_threat(scenario) -> ThreatConfig:
     rcs = _rcs_table(scenario)
     aircraft = []
     for t in threat.tables("aircraft") if threat.has("aircraft") else []:
+        t.check_keys(AIRCRAFT_KEYS, AIRCRAFT_DOC)
         aid = t.str("id")
-        low = t.float("low_level_tas_kmh", min_exclusive=0, what="km/h") * KMH
-        cruise = t.float("cruise_tas_kmh", min_exclusive=0, what="km/h") * KMH
-        ceiling = t.float("service_ceiling_m", min_exclusive=0, what="metres")
-        rng = 1000.0 * t.float("range_km", min_exclusive=0, what="km")
-        drums = 1000.0 * t.float("range_km_with_cabin_drums", rng / 1000.0, min_exclusive=0, what="km")
+        low = t.float("low_level_tas_kmh", min_exclusive=0, max=1200, what="km/h") * KMH
+        cruise = t.float("cruise_tas_kmh", min_exclusive=0, max=1200, what="km/h") * KMH
+        ceiling = t.float("service_ceiling_m", min_exclusive=0, max=20_000, what="metres")
+        rng = 1000.0 * t.float("range_km", min_exclusive=0, max=20_000, what="km")
+        drums = 1000.0 * t.float("range_km_with_cabin_drums", rng / 1000.0, min_exclusive=0, max=20_000, what="km")
         rid = t.str("rcs_id", None)
         if t.has("rcs_m2"):
-            sigma = t.float("rcs_m2", min_exclusive=0, what="m^2")
+            sigma = t.float("rcs_m2", min_exclusive=0, max=1000, what="m^2")
         elif rid is not None:
             if rid not in rcs:
                 raise t.fail("rcs_id", rid, "unknown: expected an aircraft of [radar] rcs: " + ", ".join(rcs))
             sigma = rcs[rid]
         else:
             sigma = 1.0
-        aircraft.append(AircraftType(aid, t.float("share", min=0), cruise, low, ceiling, rng, drums, sigma))
+        aircraft.append(AircraftType(aid, t.float("share", min=0, max=1), cruise, low, ceiling, rng, drums, sigma))
     if not aircraft:
         raise threat.fail("aircraft", [], "must list at least one [[threat.aircraft]]")
     if not sum(a.share for a in aircraft) > 0:
@@ -248,13 +275,18 @@ def load_threat(scenario) -> ThreatConfig:
     traffic = threat.table("traffic") if threat.has("traffic") else Table({}, file, "threat.traffic")
     profile = threat.table("profile") if threat.has("profile") else Table({}, file, "threat.profile")
     timing = scenario.table("threat_timing", {})
+    traffic.check_keys(TRAFFIC_KEYS, TRAFFIC_DOC)
+    profile.check_keys(PROFILE_KEYS, PROFILE_DOC)
+    timing.check_keys(TIMING_KEYS, TIMING_DOC)
     sizes_raw = traffic.raw("formation_size_probs", {"1": 0.6, "2": 0.3, "4": 0.1})
     if not isinstance(sizes_raw, dict) or not sizes_raw:
         raise traffic.fail("formation_size_probs", sizes_raw, "must be a table {size = probability}")
     sizes, probs = [], []
     for k, v in sizes_raw.items():
-        if not str(k).isdigit() or int(k) < 1 or isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise traffic.fail(f"formation_size_probs.{k}", v, "must map a size >= 1 to a probability >= 0")
+        if (not str(k).isdecimal() or not 1 <= int(k) <= MAX_FORMATION or isinstance(v, bool)
+                or not isinstance(v, (int, float)) or not 0 <= v <= 1):
+            raise traffic.fail(f"formation_size_probs.{k}", v,
+                               f"must map a size 1..{MAX_FORMATION} to a probability in [0, 1]")
         sizes.append(int(k))
         probs.append(float(v))
     if not sum(probs) > 0:
@@ -264,24 +296,28 @@ def load_threat(scenario) -> ThreatConfig:
         raise timing.fail("modes", modes_raw, "must be a table {dawn = w, afternoon = w}")
     modes = []
     for k, v in modes_raw.items():
-        if k not in ("dawn", "afternoon") or isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise timing.fail(f"modes.{k}", v, "must be dawn or afternoon with a weight >= 0")
+        if k not in ("dawn", "afternoon") or isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise timing.fail(f"modes.{k}", v, "must be dawn or afternoon with a weight in [0, 1]")
         modes.append((k, float(v)))
     if not sum(w for _, w in modes) > 0:
         raise timing.fail("modes", modes_raw, "the weights must sum to a positive number")
-    agl = _pair(profile, "enroute_altitude_agl_m_low_range", (100, 600), 0.0, "metres above ground")
+    agl = _pair(profile, "enroute_altitude_agl_m_low_range", (100, 600), 0.0, 5000.0, "metres above ground")
     if agl[0] <= 0:
         raise profile.fail("enroute_altitude_agl_m_low_range", list(agl), "must be > 0 (metres above ground)")
-    margin = timing.float("route_ceiling_margin_m", 300.0, min=0, what="metres")
+    margin = timing.float("route_ceiling_margin_m", 300.0, min=0, max=5000, what="metres")
     for a in aircraft:
         if a.service_ceiling_m - margin <= agl[0]:
             raise InputError(f"{file}: threat.aircraft {a.id}: service_ceiling_m = {a.service_ceiling_m:g} leaves no room "
                              f"for the lowest AGL {agl[0]:g} m under ceiling - route_ceiling_margin_m: impossible AGL")
-    gt = _pair(profile, "ground_time_min_range", (5, 12), 0.0, "minutes")
+    gt = _pair(profile, "ground_time_min_range", (5, 12), 0.0, 1440.0, "minutes")
+    squawk = profile.int("transponder_squawk", 7000, min=0, max=7777)
+    if any(c in "89" for c in f"{squawk:04d}"):
+        raise profile.fail("transponder_squawk", squawk, "must be a Mode 3/A code (four octal digits 0-7)")
     cfg = ThreatConfig(
         zones=tuple(zones), aircraft=tuple(aircraft),
-        formations_per_day=timing.float("formations_per_day_mean", traffic.float("inbound_flights_per_day", 3.0, min=0),
-                                        min=0, what="formations per day"),
+        formations_per_day=timing.float("formations_per_day_mean",
+                                        traffic.float("inbound_flights_per_day", 3.0, min=0, max=1000),
+                                        min=0, max=1000, what="formations per day"),
         formation_sizes=tuple(sizes), formation_probs=tuple(p / sum(probs) for p in probs),
         modes=tuple((k, w / sum(w for _, w in modes)) for k, w in modes),
         depart_s=_clock(profile, "depart_local_time", "03:00"),
@@ -290,13 +326,13 @@ def load_threat(scenario) -> ThreatConfig:
         ground_time_s=(60.0 * gt[0], 60.0 * gt[1]), agl_m=agl,
         refuel_probability=profile.float("refuel_at_pickup_probability", 0.5, min=0, max=1),
         transponder_on_probability=traffic.float("transponder_on_probability", 0.05, min=0, max=1),
-        transponder_squawk=profile.int("transponder_squawk", 7000, min=0, max=7777),
+        transponder_squawk=squawk,
         route_ceiling_margin_m=margin,
-        climb_rate_mps=profile.float("climb_rate_mps", 3.0, min_exclusive=0, what="m/s"),
-        descent_rate_mps=profile.float("descent_rate_mps", 4.0, min_exclusive=0, what="m/s"),
-        formation_trail_s=profile.float("formation_trail_s", 60.0, min=0, what="seconds"),
+        climb_rate_mps=profile.float("climb_rate_mps", 3.0, min_exclusive=0, max=50, what="m/s"),
+        descent_rate_mps=profile.float("descent_rate_mps", 4.0, min_exclusive=0, max=50, what="m/s"),
+        formation_trail_s=profile.float("formation_trail_s", 60.0, min=0, max=3600, what="seconds"),
         file=file)
-    cfg.effective_weights()  # raises when nothing is feasible
+    cfg.check_feasible()
     return cfg
 
 

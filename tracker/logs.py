@@ -51,13 +51,13 @@ def _read(path, required, what):
         bad = ~np.isfinite(v)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {v[i]!r}: expected a finite number")
+            raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {float(v[i])!r}: expected a finite number")
     idcol = required[1]
     v = data[:, cols[idcol]]
     bad = v != np.round(v)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column {idcol}: value {v[i]!r}: expected an integer id")
+        raise InputError(f"{path}: line {line_nos[i]}, column {idcol}: value {float(v[i])!r}: expected an integer id")
     return {name: data[:, cols[name]] for name in header}, line_nos
 
 
