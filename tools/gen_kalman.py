@@ -150,7 +150,8 @@ def joseph_hpos(m: int) -> list[str]:
     lines = [
         '@kernel(inline="always")',
         f"def joseph_update_hpos{m}_k(X, PP, k, y, Hp, R):",
-        f'    """:func:`joseph_update_hpos` for m = {m} on slot k of X (n, 6), PP (n, 6, 6) in place, written out on scalars',
+        f'    """:func:`joseph_update_hpos` for m = {m} on slot k of X (n, 6), PP (n, 6, 6) in place, '
+        'written out on scalars',
         "    (generated; same operation order; no copy, no view).  Scalars instead of work arrays: stores into a work",
         "    array may alias P, which forces reloads (speed).",
         "",

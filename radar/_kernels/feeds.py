@@ -329,7 +329,10 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
             sl = math.sin(buf[0])
             cl = math.cos(buf[0])
             cos_lat[k] = cl
-            xyz[k, 0], xyz[k, 1], xyz[k, 2], _n = geodetic_to_ecef_sc(sl, cl, math.sin(buf[1]), math.cos(buf[1]), buf[2])
+            px, py, pz, _n = geodetic_to_ecef_sc(sl, cl, math.sin(buf[1]), math.cos(buf[1]), buf[2])
+            xyz[k, 0] = px
+            xyz[k, 1] = py
+            xyz[k, 2] = pz
     # largest chord between consecutive airborne samples (m)
     maxstep = 0.0
     prev = -1
