@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from radar.constants import EARTH_RADIUS_M, REFRACTION_K
 from radar.errors import InputError
-from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.terrain import Dem
 from radar.types import Radar
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from radar import geo
 from radar.coverage import Geometry
-from radar.frame import EARTH_RADIUS_M
+from radar.constants import EARTH_RADIUS_M
 
 PICTURES = ("military", "non_integrated", "integrated")
 TARGETS = ("noncooperative", "cooperative")

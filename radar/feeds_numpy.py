@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 
-from radar._kernels.geodesy import WGS84_A, WGS84_E2
+from radar.constants import TWO_PI, WGS84_A, WGS84_E2
 
-TWO_PI = 2.0 * math.pi
 _G = np.uint64(0x9E3779B97F4A7C15)
 _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)

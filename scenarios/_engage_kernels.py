@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from radar._jit import kernel
+from radar.constants import HOUR_S
 
 # outcome codes of one engagement (one scramble decision on one suspect track)
 ENG_NO_AIRCRAFT = 0      # no ready aircraft free at the order time
@@ -422,6 +423,6 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
             ex_ = cx + row_vx[k] * (t_id - t_contact)
             ey_ = cy + row_vy[k] * (t_id - t_contact)
         t_home = t_done + math.hypot(ex_ - bx, ey_ - by) / vi
-        out_hours[j] = (t_home - t_air) / 3600.0
+        out_hours[j] = (t_home - t_air) / HOUR_S
         t_done_of[j] = t_done
         busy_until[s] = t_home + turnaround_s

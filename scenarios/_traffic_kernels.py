@@ -7,7 +7,9 @@ import math
 import numpy as np
 
 from radar._jit import kernel, prange
-from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, dem_sample_one, eval_state
+from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, eval_state
+from radar._kernels.grid import dem_sample_one
+from radar.constants import EARTH_RADIUS_M
 
 
 @kernel
@@ -192,10 +194,10 @@ def max_terrain_gc(lat1_deg, lon1_deg, lat2_deg, lon2_deg, sample_m, skip_m, z, 
 
     :meth:`scenarios.threat.Router.max_terrain` in one loop (its oracle in tests/test_threat.py): the
     points of :func:`scenarios.trajectory.densify` (``n = ceil(d / sample_m)`` slerp fractions), the
-    bilinear sample of :func:`radar._kernels.feeds.dem_sample` (NaN -> 0), the cumulative distance of
+    bilinear sample of :func:`radar._kernels.grid.dem_sample` (NaN -> 0), the cumulative distance of
     :func:`scenarios.trajectory.path_length_m` for the skip.  Speed: the dog-leg search of a day's drug
     flights asks for a few hundred such profiles, each a dozen small NumPy temporaries before."""
-    R = 6371008.8
+    R = EARTH_RADIUS_M
     p1 = math.radians(lat1_deg)
     l1 = math.radians(lon1_deg)
     p2 = math.radians(lat2_deg)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from radar._kernels.geodesy import WGS84_A, WGS84_E2
+from radar.constants import EARTH_RADIUS_M, WGS84_A, WGS84_E2
 from radar.frame import Frame, enu_rotation, geodetic_to_ecef
 
 PHASE_NONE, PHASE_INBOUND, PHASE_GROUND, PHASE_OUTBOUND, PHASE_CRUISE = 0, 1, 2, 3, 4
@@ -175,7 +175,7 @@ def densify(lat_deg, lon_deg, max_segment_m: float = MAX_SEGMENT_M):
     out_lat, out_lon, out_leg = [lat[:1]], [lon[:1]], [np.zeros(1, int)]
     for i in range(len(lat) - 1):
         d = _gc_rad(lat[i], lon[i], lat[i + 1], lon[i + 1])
-        n = max(1, int(math.ceil(d * 6371008.8 / max_segment_m)))
+        n = max(1, int(math.ceil(d * EARTH_RADIUS_M / max_segment_m)))
         f = np.arange(1, n + 1) / n
         la, lo = _gc_interp(lat[i], lon[i], lat[i + 1], lon[i + 1], d, f)
         out_lat.append(la)
@@ -205,7 +205,7 @@ def path_length_m(lat_deg, lon_deg) -> np.ndarray:
     lat = np.radians(np.asarray(lat_deg, float))
     lon = np.radians(np.asarray(lon_deg, float))
     s = np.sin(np.diff(lat) / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
-    d = 2.0 * np.arcsin(np.minimum(1.0, np.sqrt(s))) * 6371008.8
+    d = 2.0 * np.arcsin(np.minimum(1.0, np.sqrt(s))) * EARTH_RADIUS_M
     return np.concatenate([[0.0], np.cumsum(d)])
 
 

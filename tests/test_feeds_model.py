@@ -338,13 +338,15 @@ def test_convert_kernel_matches_measurement_convert_polar():
 
 
 def test_analytic_polar_jacobian_matches_differences_of_the_model():
-    """K.polar_jacobian_k against central differences of radar.measurement.polar_to_enu_arrays.
+    """The analytic Jacobian of the measurement kernels (radar.measurement.polar_to_enu_jacobian_k, the one the
+    feeds' conversion uses) against central differences of radar.measurement.polar_to_enu_arrays; its
+    position is polar_to_enu_k's, bit for bit (one forward model).
 
     The differences are roundoff-limited (ECEF ~6.4e6 m x 2.2e-16 / step): 1e-7 relative with steps of
     10 m / 10 microradians, and the disagreement shrinks as the step grows (the analytic form is the
     exact derivative; the differences are the approximation)."""
-    from radar.frame import EARTH_RADIUS_M, REFRACTION_K, Frame
-    from radar.measurement import polar_to_enu_arrays
+    from radar.frame import Frame
+    from radar.measurement import polar_to_enu_arrays, polar_to_enu_jacobian_k, polar_to_enu_k
 
     fr = Frame()
     rng = np.random.default_rng(11)
@@ -354,7 +356,11 @@ def test_analytic_polar_jacobian_matches_differences_of_the_model():
         h_ant = rng.uniform(0, 4500)
         r, az, el = rng.uniform(2e3, 440e3), rng.uniform(0, 2 * np.pi), rng.uniform(-0.03, 0.35)
         J = np.empty((3, 3))
-        K.polar_jacobian_k(r, az, el, lat, lon, h_ant, fr.rotation, REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M, J)
+        pos = np.empty(3)
+        want = np.empty(3)
+        polar_to_enu_jacobian_k(r, az, el, lat, lon, h_ant, fr.origin_ecef, fr.rotation, pos, J)
+        polar_to_enu_k(r, az, el, lat, lon, h_ant, fr.origin_ecef, fr.rotation, want)
+        assert pos.tobytes() == want.tobytes()
         for da in worst:
             dr = da * 1e6
             f = lambda *p: polar_to_enu_arrays(*p, lat, lon, h_ant, fr)

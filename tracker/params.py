@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from radar.constants import EARTH_RADIUS_M
 from radar.errors import InputError
 
 
@@ -63,7 +64,7 @@ class TrackerParams:
     """Largest gating grid cell (m); tracks with a larger gate are tested against every plot."""
     mode_c_sigma_m: float = 30.0
     """Mode C height standard deviation (m)."""
-    earth_radius_m: float = 6371008.8
+    earth_radius_m: float = EARTH_RADIUS_M
     """Sphere used for the local-up direction that splits the process noise (m)."""
 
     def __post_init__(self):
