@@ -277,6 +277,12 @@ def _str(path, key, table, name):
     return v
 
 
+def _in_file(path, exc: InputError) -> InputError:
+    """``exc`` with the file name in front (once: the key readers above already put it there)."""
+    msg = str(exc)
+    return exc if msg.startswith(f"{path}: ") else InputError(f"{path}: {msg}")
+
+
 def read_sensors(path) -> SensorTable:
     """Read and validate ``sensors.toml``; errors name the file, key and value."""
     path = Path(path)
@@ -297,7 +303,7 @@ def read_sensors(path) -> SensorTable:
             epoch_utc=str(epoch),
         )
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     fusion_kw = {}
     fus = data.get("fusion", {})
     for sub, keys in _FUSION_KEYS.items():
@@ -312,7 +318,7 @@ def read_sensors(path) -> SensorTable:
     try:
         fusion = FusionParams(**fusion_kw)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     raw = data.get("sensor", [])
     if not isinstance(raw, list):
         raise InputError(f"{path}: sensor: expected an array of tables [[sensor]]")
@@ -341,7 +347,7 @@ def read_sensors(path) -> SensorTable:
                 latency_s=_num(path, key, t, "latency_s", 0.0), range_max_m=rmax_m, iff=iff,
             ))
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise _in_file(path, exc) from None
     return SensorTable(frame=frame, sensors=tuple(sensors), fusion=fusion)
 
 
