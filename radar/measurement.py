@@ -14,7 +14,7 @@ height and ground angle follow from the triangle (Earth centre, antenna, target)
 The target's latitude and longitude are the spherical destination at ground
 distance ``d`` along ``az`` from the site; (lat, lon, h) -> ECEF -> scenario ENU
 uses the WGS84 ellipsoid (:mod:`radar.frame`), so the *geodetic* height of the
-converted point is exactly ``h``.  The radar feeds (issue 3) generate 3D
+converted point is exactly ``h``.  The radar feeds (:mod:`radar.feeds`) generate 3D
 elevations with the inverse of the same model, so conversion is consistent.
 
 The inverse (:func:`enu_to_polar`) recovers (lat, lon, h), the spherical ground
