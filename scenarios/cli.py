@@ -51,7 +51,10 @@ def resume_command(argv: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad argument (2: one line already printed)
+        return int(exc.code or 0)
     if not getattr(args, "run", None):
         parser.print_help()
         return 0

@@ -50,10 +50,7 @@ def inputs(tmp_path_factory):
 
 
 def _run(capsys, *args):
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:  # the argument parser
-        code = exc.code
+    code = main([str(a) for a in args])  # returns the exit status, also for the parser's errors and --help
     out, err = capsys.readouterr()
     return code, out, err
 
