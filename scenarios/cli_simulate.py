@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--background-window", default=None, metavar="KM,MIN",
                    help="study option: keep only background flights within KM of a drug flight at times within MIN minutes, "
                         "each clipped to MIN minutes either side of its close approaches")
-    p.add_argument("--false-plot-window", type=float, default=None, metavar="KM",
+    p.add_argument("--false-plot-window", type=number(float, 0, 20000, lo_open=True, what="a distance in km"),
+                   default=None, metavar="KM",
                    help="study option: keep only false plots within KM of an airborne target")
     p.add_argument("--map-agl", type=number(float, 0, 30000, hi_open=True, what="a height above ground in metres"),
                    default=300.0, metavar="M", help="AGL of the coverage layer on the map (m, default: 300)")
@@ -85,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--background-window {args.background_window!r}: expected KM in (0, 20000] "
                              "and MIN in [0, 1440]")
         bw = (km * 1000.0, minutes * 60.0)
-    if args.false_plot_window is not None and not args.false_plot_window > 0:
-        raise InputError(f"--false-plot-window {args.false_plot_window}: expected a distance > 0 (km)")
     tick = time.perf_counter()
     ctx = prepare(args.scenario, args.network, dem=args.dem)
     engage = engage_cli.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run

@@ -102,9 +102,12 @@ def test_out_paths_that_cannot_be_written(capsys, inputs, make_args, needle):
     (["score", "--p", "1000"], "argument --p: 1000: expected a GOSPA order in [1, 10]"),
     (["track", "--day", "-1"], "argument --day: -1: expected a day index >= 0"),
     (["track", "--output-every", "nan"], "argument --output-every: nan: expected a finite number"),
-    (["track", "--q-horizontal", "-1"], "--q-horizontal -1.0: expected a positive number"),
+    (["track", "--q-horizontal", "-1"], "argument --q-horizontal: -1: expected a process noise in m/s^2 in (0, 100]"),
+    (["track", "--q-vertical", "1e300"], "argument --q-vertical: 1e300: expected a process noise"),
+    (["track", "--output-every", "0"], "argument --output-every: 0: expected an interval in seconds in (0, 86400]"),
     (["track", "--v-max", "inf"], "argument --v-max: inf: expected a finite number"),
-    (["track", "--max-unseen", "0"], "--max-unseen 0.0: expected a positive number"),
+    (["track", "--max-unseen", "0"], "argument --max-unseen: 0: expected a time in seconds in (0, 86400]"),
+    (["track", "--v-max", "-300"], "argument --v-max: -300: expected a speed in m/s in (0, 3000]"),
 ])
 def test_track_and_score_numbers(capsys, inputs, args, needle):
     d = inputs
@@ -119,6 +122,7 @@ def test_track_and_score_numbers(capsys, inputs, args, needle):
     (["simulate", "--map-agl", "nan"], "argument --map-agl: nan: expected a finite number"),
     (["simulate", "--map-agl", "1e400"], "argument --map-agl: 1e400: expected a finite number"),
     (["simulate", "--false-plot-window", "inf"], "argument --false-plot-window: inf: expected a finite number"),
+    (["simulate", "--false-plot-window", "0"], "argument --false-plot-window: 0: expected a distance in km in (0, 20000]"),
     (["simulate", "--background-window", "inf,30"], "--background-window 'inf,30': expected KM in (0, 20000]"),
     (["simulate", "--days", "100000000"], "--days 100000000: 100,000,000 days would need about"),
     (["simulate", "--days", "0-100000000"], "expected at most"),
