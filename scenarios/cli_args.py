@@ -15,15 +15,22 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from pathlib import Path
 
 
 class Parser(argparse.ArgumentParser):
-    """``argparse.ArgumentParser`` with one-line errors and finite floats (subparsers inherit both)."""
+    """``argparse.ArgumentParser`` with one-line errors and finite floats (subparsers inherit both).
+
+    An argument that starts with a minus and a digit is a value, never an option: no airbridge
+    option looks like a number, so ``--bbox -12.8,-12.2,-69.8,-69.2`` or ``--map-agl -300`` reach
+    their option (and its range check) instead of failing as an unknown option.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register("type", float, finite_float)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}\n")

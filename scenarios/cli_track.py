@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from tracker.params import TrackerParams
     from tracker.tracker import load_grids, track, warmup
 
+    if args.output_every is not None and not (args.output_every > 0):
+        raise InputError(f"--output-every {args.output_every}: expected a positive interval in seconds")
     base = {}
     if args.tracker:
         import tomllib

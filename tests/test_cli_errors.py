@@ -120,6 +120,7 @@ def test_track_and_score_numbers(capsys, inputs, args, needle):
 @pytest.mark.parametrize("args,needle", [
     (["simulate", "--map-agl", "-300"], "argument --map-agl: -300: expected a height above ground in metres in [0, 30000)"),
     (["simulate", "--map-agl", "nan"], "argument --map-agl: nan: expected a finite number"),
+    (["simulate", "--map-agl", "-1e3"], "argument --map-agl: -1e3: expected a height above ground"),
     (["simulate", "--map-agl", "1e400"], "argument --map-agl: 1e400: expected a finite number"),
     (["simulate", "--false-plot-window", "inf"], "argument --false-plot-window: inf: expected a finite number"),
     (["simulate", "--false-plot-window", "0"], "argument --false-plot-window: 0: expected a distance in km in (0, 20000]"),
@@ -153,9 +154,9 @@ def test_a_study_too_large_names_what_would_fit(capsys, tmp_path):
 
 def test_a_study_file_asking_too_much_is_named(capsys, tmp_path):
     study = tmp_path / "big.toml"
-    study.write_text('[study]\ndays = 100000000\nnetworks = ["peru"]\n')
+    study.write_text('[study]\ndays = 5000000\nnetworks = ["peru"]\n')
     err = _one_line_exit_2(capsys, tmp_path, "tradeoff", "--study", study, "--out", tmp_path / "study")
-    assert f"{study}: days = 100000000: 100,000,000 days would take" in err
+    assert f"{study}: days = 5000000: 5,000,000 days would take" in err
 
 
 def test_study_budget_with_given_memory_and_disk(tmp_path):
@@ -212,6 +213,14 @@ def test_tracker_file_key_named_once(capsys, inputs, tmp_path):
     err = _one_line_exit_2(capsys, tmp_path, "track", "--plots", inputs / "plots.csv", "--tracker", tracker,
                            "--out", tmp_path / "t.csv")
     assert f"{tracker}: tracker.q_horizontal_mps2 = -1: expected" in err and err.count("tracker.") == 1
+
+
+def test_grids_that_are_not_an_npz(capsys, inputs, tmp_path):
+    grids = tmp_path / "grids.npz"
+    grids.write_text("lat,lon\n")
+    err = _one_line_exit_2(capsys, tmp_path, "track", "--plots", inputs / "plots.csv", "--sensors",
+                           inputs / "sensors.toml", "--grids", grids, "--out", tmp_path / "t.csv")
+    assert f"{grids}: not an .npz file: expected the grids.npz of 'airbridge coverage'" in err
 
 
 def test_too_many_output_times_refused(capsys, inputs, tmp_path):
