@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--background-window", default=None, metavar="KM,MIN",
                    help="study option: keep only background flights within KM of a drug flight at times within MIN minutes, "
                         "each clipped to MIN minutes either side of its close approaches")
-    p.add_argument("--false-plot-window", type=number(float, 0, 20000, lo_open=True, what="a distance in km"),
+    p.add_argument("--false-plot-window", type=number(float, 0, 1000, lo_open=True, what="a distance in km"),
                    default=None, metavar="KM",
                    help="study option: keep only false plots within KM of an airborne target")
     p.add_argument("--map-agl", type=number(float, 0, 30000, hi_open=True, what="a height above ground in metres"),
@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
             km, minutes = (float(x) for x in args.background_window.split(","))
         except ValueError:
             raise InputError(f"--background-window {args.background_window!r}: expected KM,MIN (two numbers)") from None
-        if not (0 < km <= 20000 and 0 <= minutes <= 1440):
-            raise InputError(f"--background-window {args.background_window!r}: expected KM in (0, 20000] "
+        if not (0 < km <= 1000 and 0 <= minutes <= 1440):
+            raise InputError(f"--background-window {args.background_window!r}: expected KM in (0, 1000] "
                              "and MIN in [0, 1440]")
         bw = (km * 1000.0, minutes * 60.0)
     tick = time.perf_counter()
