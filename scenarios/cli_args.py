@@ -2,8 +2,8 @@
 
 :class:`Parser` is the ``argparse`` parser of the command and of all its subcommands:
 
-* a bad argument is one line on stderr (``airbridge track: error: argument --day: -1: expected
-  ...``) and exit status 2, like every other bad input (no usage block);
+* a bad argument is one line on stderr (``airbridge track: error: --day -1: expected a day
+  index >= 0``) and exit status 2, like every other bad input (no usage block);
 * every ``type=float`` option rejects ``nan``, ``inf`` and numbers that overflow to them, so a
   range check written as ``not (x > 0)`` is never the only guard against NaN.
 
@@ -30,7 +30,17 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.register("type", float, finite_float)
+        self.register("type", int, integer)
         self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def _get_value(self, action, arg_string):
+        # a value the type rejects: "--day -1: expected a day index >= 0" (the option, the value, what is
+        # expected), like every other bad input, rather than argparse's "argument --day: ..."
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError as exc:
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            raise argparse.ArgumentError(None, f"{name} {exc.message}") from None
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())}\n")
@@ -45,6 +55,14 @@ def finite_float(text: str) -> float:
     if not math.isfinite(v):
         raise argparse.ArgumentTypeError(f"{text}: expected a finite number")
     return v
+
+
+def integer(text: str) -> int:
+    """``int(text)``, with a message that names the value."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer") from None
 
 
 def number(kind=float, lo=None, hi=None, *, lo_open: bool = False, hi_open: bool = False, what: str = "a number"):

@@ -152,8 +152,8 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
     (["--networks", "atlantis"], "network 'atlantis' is unknown"),
     (["--modes", "telepathy"], "mode 'telepathy' is unknown"),
     (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
-    (["--days", "0"], "argument --days: 0: expected"),
-    (["--days", "-3"], "argument --days: -3: expected"),
+    (["--days", "0"], "--days 0"),
+    (["--days", "-3"], "--days -3"),
     (["--days", "1", "--scheduler", "bogus"], "--scheduler 'bogus'"),
 ])
 def test_bad_inputs(cli, tmp_path, args, message):
