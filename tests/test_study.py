@@ -76,7 +76,6 @@ def test_bad_start_method_is_one_line_and_leaves_no_store(tmp_path):
 
 
 def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
-    pytest.importorskip("distributed")
     _, ref_rows = reference
     r = run_cli_subprocess("tradeoff", *SMALL, "--scheduler", "local", "--out", tmp_path / "dask")
     assert r.returncode == 0, r.stderr
