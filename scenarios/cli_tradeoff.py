@@ -148,14 +148,17 @@ def run(args: argparse.Namespace) -> int:
     from scenarios.report import format_ranking, render
     from scenarios.study import run_study, validate_spec
 
+    from scenarios.uncertainty import cycle_check
+
     spec, label = build_spec(args)
-    validate_spec(spec, label)
+    ctx = validate_spec(spec, label)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: must be >= 1")
     t0 = time.perf_counter()
     out = Path(args.out)
     print(f"study: {len(spec.networks)} networks x {len(spec.modes)} pictures x "
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
+    print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line())
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
     summary = render(out)
     print(format_ranking(summary["scores"]))
@@ -163,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
+    _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
           f"in {time.perf_counter() - t0:.1f} s")
@@ -176,5 +180,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     summary = render(Path(args.dir))
     print(format_ranking(summary["scores"]))
+    _warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0
+
+
+def _warn_intervals(summary) -> None:
+    """The study's interval warning (too few outage cycles), on stderr after the intervals it qualifies."""
+    import sys
+
+    warning = summary["cycles"].warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
