@@ -166,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
+    print(summary["cycles"].method_line())
     _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "

@@ -143,9 +143,11 @@ def compute_scores(res: dict, days_per_network: dict, options_cost: dict[str, fl
 
     ``boot``: the study's day-block bootstrap (:class:`scenarios.uncertainty.DayBootstrap`; default:
     days resampled singly); every day of ``res`` must be one of its days.  The rates' intervals are
-    percentile intervals of the bootstrap replicates; the proportions' intervals are widened to
-    contain Wilson's (flights independent, a lower bound here: every correlation between flights
-    of a study - a shared formation, a shared outage - is positive).
+    the bootstrap's (:func:`scenarios.uncertainty.interval`: percentiles of the replicates widened by
+    the fixed-b factor); the proportions' intervals are widened further to contain Wilson's (flights
+    independent, a lower bound here: every correlation between flights of a study - a shared
+    formation, a shared outage - is positive).  Per-day sums of every statistic are computed once and
+    resampled for all groups in one matrix product.
     """
     out = []
     boot = _study_days(res, boot)
