@@ -33,11 +33,12 @@ the radar states stays inside the blocks:
   left is the part of the outage correlation longer than a block, which the Bartlett weights of
   block resampling (1 - lag / b) discount.
 
-On the study itself (network ``peru``, 417 days, seeds 1-8): P(identified airborne) of the
-Gripen QRA option is ~0.62 x the Puerto Maldonado TPS-70's realised up fraction, whose spread
-over 200 seeds of its outage chain is sd 0.14, so the cross-seed sd of P is ~0.087; the
-bootstrap's 95 % half-widths average 0.16 (= 1.96 x 0.082), and every seed's interval contains
-the 8-seed mean (Wilson's: 1 of 8).  benches/bench_intervals.py checks this on seeds 1-5.
+On the study itself (network ``peru``, 417 days, Gripen QRA, seeds 1-20): P(identified
+airborne) is ~0.62 x the Puerto Maldonado TPS-70's realised up fraction, whose spread over 200
+seeds of its outage chain is sd 0.14, so the cross-seed sd of P should be ~0.087; it is 0.0875,
+and the bootstrap's 95 % half-widths average 1.96 x 0.082.  The intervals of 19 of the 20 seeds
+contain the 20-seed mean (Wilson's: 3 of 20); 18 or 19 of 20 for every other rate.
+benches/bench_intervals.py checks this on seeds 1-5.
 
 ``scipy.stats.bootstrap`` resamples single observations (iid, or paired across samples), not
 blocks of a series, so it cannot do this; the weights are drawn here.
