@@ -151,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
     from scenarios import budget
     from scenarios.report import format_ranking, render
     from scenarios.study import run_study, validate_spec
+    from scenarios.uncertainty import cycle_check
     from scenarios.warmup import announce_compile
 
     spec, label = build_spec(args)
@@ -170,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     announce_compile("study")
     print(f"study: {len(spec.networks)} networks x {len(spec.modes)} pictures x "
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
+    print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line())
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
     summary = render(out)
     print(format_ranking(summary["scores"]))
@@ -177,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
+    print(summary["cycles"].method_line())
+    _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
           f"in {time.perf_counter() - t0:.1f} s")
@@ -190,5 +194,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     summary = render(Path(args.dir))
     print(format_ranking(summary["scores"]))
+    _warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0
+
+
+def _warn_intervals(summary) -> None:
+    """The study's interval warning (too few outage cycles), on stderr after the intervals it qualifies."""
+    import sys
+
+    warning = summary["cycles"].warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)

@@ -146,6 +146,11 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
     code, stdout, err = cli("report", out)
     assert code == 0, err
     assert (out / "report.md").exists() and "P(identified airborne)" in (out / "report.md").read_text()
+    # 4 days are far too few outage cycles for the intervals: the report and stderr say so
+    warning = ("intervals unreliable: the study spans 0.1 outage cycles of fap_tps70_pucallpa (80-day mean up/down "
+               "cycle); run >= 240 days")
+    assert warning in err and warning in (out / "report.md").read_text()
+    assert "circular block bootstrap over whole days" in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize("args,message", [
