@@ -21,10 +21,10 @@ import pytest
 from benches.conftest import QUICK, report
 from tests.tolerances import M, S, assert_close
 from radar.frame import Frame
-from scenarios.config import load_scenario
-from scenarios.engagement import (StraightFlight, classify, engage, evaluate, option_arrays, row_state,
+from scenarios.config.scenario import load_scenario
+from scenarios.engagement.engagement import (StraightFlight, classify, engage, evaluate, option_arrays, row_state,
                                   synthetic_inputs)
-from scenarios.interceptors import load_interceptor_config
+from scenarios.config.interceptors import load_interceptor_config
 
 FLIGHTS_PER_DAY = 200
 N_FLIGHTS = 1_000 if QUICK else 10_000

@@ -31,7 +31,7 @@ BASELINE_MAX = 200 if QUICK else 1_000
 @pytest.fixture(scope="module")
 def ctx():
     from radar.feeds import warmup
-    from scenarios.day import prepare
+    from scenarios.simulation.day import prepare
 
     warmup()
     return prepare("peru", "peru")
@@ -39,8 +39,8 @@ def ctx():
 
 def _flights(ctx, n):
     from radar.feeds import Targets
-    from scenarios.trajectory import FlightTable, Trajectories
-    from scenarios.traffic import generate_background
+    from scenarios.flights.trajectory import FlightTable, Trajectories
+    from scenarios.flights.traffic import generate_background
 
     cfg = dataclasses.replace(ctx.traffic, flights_per_day=1e9)
     trs, tabs = [], []
@@ -52,7 +52,7 @@ def _flights(ctx, n):
         tr, tab, _uid = generate_background(c, ctx.terrain, 100 + chunk, 0)
         k = min(len(tab), left)
         idx = np.arange(k)
-        from scenarios.day import _take_trajectories
+        from scenarios.simulation.day import _take_trajectories
 
         trs.append(_take_trajectories(tr, idx))
         tabs.append(tab.take(idx))
@@ -104,7 +104,7 @@ def test_bench_plot_generation(benchmark, ctx, n):
            f"| total {total:.2f} s; {target} target plots, {len(plots) - target} false, {st.intervals} intervals")
     # baseline: same model in plain NumPy, on at most BASELINE_MAX flights
     m = min(n, BASELINE_MAX)
-    from scenarios.day import _take_trajectories
+    from scenarios.simulation.day import _take_trajectories
 
     sub = _take_trajectories(traj, np.arange(m))
     tgs = dataclasses.replace(tg, uid=tg.uid[:m], rcs_m2=tg.rcs_m2[:m], transponder_on=tg.transponder_on[:m],

@@ -27,7 +27,7 @@ def _stage_totals(store):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pipeline_throughput(tmp_path, workers):
-    from scenarios.study import StudySpec, run_study
+    from scenarios.study.runner import StudySpec, run_study
     from scenarios.warmup import warmup
 
     warmup()

@@ -302,7 +302,7 @@ def test_drug_flight_picture_time():
 
 
 # ---------------------------------------------------------------------------------------------
-# Real simulated study days: the pictures of scenarios.study (polar 2D / SSR + Mode C plots, mostly civil)
+# Real simulated study days: the pictures of scenarios.study.runner (polar 2D / SSR + Mode C plots, mostly civil)
 # ---------------------------------------------------------------------------------------------
 REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("peru", 1, 6),
                                            ("peru-public-record", 1, 2), ("peru", 4, 0)]
@@ -318,9 +318,9 @@ def test_real_day_pictures_throughput(net_seed_day):
     the tracker kernels alone (``stats['tracking_s']``).
     """
     from radar._jit import set_threads
-    from scenarios.engagement import planned_codes_of
-    from scenarios.day import simulate_day
-    from scenarios.study import StudySpec, day_options, validate_spec
+    from scenarios.engagement.engagement import planned_codes_of
+    from scenarios.simulation.day import simulate_day
+    from scenarios.study.runner import StudySpec, day_options, validate_spec
     from tracker.pictures import build_picture
 
     set_threads(1)

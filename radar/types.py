@@ -1,6 +1,6 @@
 """Radar types and radar instances (one sensor at one site) as frozen, validated data in SI units.
 
-The scenario loader (:mod:`scenarios.config`) builds these from TOML, converting
+The scenario loader (:mod:`scenarios.config.scenario`) builds these from TOML, converting
 km, degrees and feet once.  Kernels get arrays via :func:`radars_to_arrays`.
 
 Detection model (DESIGN §4), Swerling 1 in closed form::

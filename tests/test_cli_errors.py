@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from radar.errors import InputError
-from scenarios import budget
+from scenarios.study import budget
 from scenarios.cli import main, resume_command
 
 TINY_STUDY = ["--days", "3", "--networks", "peru", "--options", "a29_forward", "--seed", "5", "--chunk-days", "1",
@@ -301,7 +301,7 @@ def test_fresh_modules_reads_the_cache(tmp_path):
 
 
 def test_study_progress_without_a_terminal(capsys):
-    from scenarios.study import Progress
+    from scenarios.study.runner import Progress
 
     p = Progress(417, 0)
     assert not p.tty

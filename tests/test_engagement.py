@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from radar.frame import Frame
-from scenarios import _engage_kernels as K
-from scenarios.config import load_scenario
-from scenarios.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, StraightFlight, classify, evaluate,
+from scenarios.engagement import _kernels as K
+from scenarios.config.scenario import load_scenario
+from scenarios.engagement.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, StraightFlight, classify, evaluate,
                                   option_arrays, synthetic_inputs, write_csv)
-from scenarios.interceptors import Detachment, Option, load_interceptor_config
+from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 
 FRAME = Frame()
 CFG = load_interceptor_config(load_scenario("peru"))
@@ -119,9 +119,9 @@ _DETERMINISM = textwrap.dedent("""
     import io, sys
     import numpy as np
     from radar.frame import Frame
-    from scenarios.config import load_scenario
-    from scenarios.engagement import StraightFlight, evaluate, synthetic_inputs, write_csv
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import load_scenario
+    from scenarios.engagement.engagement import StraightFlight, evaluate, synthetic_inputs, write_csv
+    from scenarios.config.interceptors import load_interceptor_config
     cfg = load_interceptor_config(load_scenario("peru"))
     frame = Frame()
     rng = np.random.default_rng(2)

@@ -14,7 +14,7 @@ from radar._kernels import feeds as K
 from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.measurement import _geodetic_to_polar, convert_polar
 from radar.rng import stream_key
-from scenarios.trajectory import evaluate_geodetic
+from scenarios.flights.trajectory import evaluate_geodetic
 from feeds_synthetic import (RSM, SITE, STAR, TPS70, destination, flat_geometry, radar, straight_flights,
                                    tangential_flights)
 from tolerances import M, RAD, assert_close
@@ -243,7 +243,7 @@ def test_hash_kernel_matches_numpy_and_is_uniform():
 def test_false_plots_counts_and_one_over_r_density():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     window = (0.0, 86400.0)
     plots, st = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
@@ -272,7 +272,7 @@ def test_false_plots_counts_and_one_over_r_density():
 def test_false_plots_only_in_visible_region_and_window_option():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5, invisible_west=True)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     plots, _ = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
                                     window=(0.0, 86400.0), convert=False)
@@ -301,7 +301,7 @@ def test_eval_kernel_matches_numpy_and_velocity_is_derivative():
     # lat, lon (rad), h (m), velocity (m/s), phase: linear interpolation in both, NaN outside the flight
     for x, y, tol in zip(a, b, (RAD, RAD, M, M, 0)):
         assert_close(x, y, atol=tol)
-    from scenarios.trajectory import evaluate
+    from scenarios.flights.trajectory import evaluate
     from radar.frame import Frame
 
     fr = Frame()

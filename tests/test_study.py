@@ -181,7 +181,7 @@ def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch
     tracker's warm-up to a spawned helper, which succeeds, and still completes its day-0 run; with a
     warm cache it starts no helper."""
     import radar._jit as jit
-    from scenarios import study
+    from scenarios.study import runner as study
 
     spec = study.StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
     study.warm_pipeline(spec)  # every kernel loaded (or compiled) in this process from here on

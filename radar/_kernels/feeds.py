@@ -855,7 +855,7 @@ def gather_plots(order, time_s, sensor, range_m, az, el, dims, mode_c, squawk, t
 def slope_envelope(h, ds, climb_grad, descent_grad):
     """In place: h[i] = max(h[i], h[i+1] - climb_grad ds[i]) backwards, then
     h[i] = max(h[i], h[i-1] - descent_grad ds[i-1]) forwards (the two passes of
-    :func:`scenarios.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
+    :func:`scenarios.flights.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
     n = h.size
     for i in range(n - 2, -1, -1):
         x = h[i + 1] - climb_grad * ds[i]

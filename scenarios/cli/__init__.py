@@ -1,13 +1,15 @@
 """``airbridge`` command line.
 
-This module imports only argparse and the small ``cli_*`` modules (which import
-only argparse themselves), so ``airbridge --help`` is instant.  Each subcommand
-module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run`` imports
-NumPy, Numba and the kernels on first use.
+One module per command (``scenario``, ``terrain``, ``coverage``, ``simulate`` with ``engage``,
+``track``, ``score``, ``tradeoff``), each parsing its arguments, calling the API and printing;
+``args`` holds the shared argument types.  This package imports only argparse and those modules
+(which import only argparse themselves), so ``airbridge --help`` is instant.  Each command
+module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run`` imports NumPy, Numba and
+the kernels on first use.
 
 Bad input raises :class:`radar.errors.InputError` (or an ``OSError`` naming a file: not found,
 not a directory, no permission, disk full); it is printed as one line ``airbridge: error: ...``
-and the exit status is 2.  Bad arguments are caught by the parser (:mod:`scenarios.cli_args`),
+and the exit status is 2.  Bad arguments are caught by the parser (:mod:`scenarios.cli.args`),
 also as one line with status 2.  ``--debug`` shows the traceback instead.  Ctrl-C exits with
 status 130; an interrupted ``tradeoff`` prints the command that resumes it.
 """
@@ -17,12 +19,11 @@ import argparse
 import errno
 import sys
 
-from scenarios import (cli_coverage, cli_scenario, cli_score, cli_simulate, cli_terrain, cli_track,
-                       cli_tradeoff)
-from scenarios.cli_args import Parser, number
+from scenarios.cli import coverage, scenario, score, simulate, terrain, track, tradeoff
+from scenarios.cli.args import Parser, number
 
 #: subcommand modules, in the order of the pipeline
-COMMANDS = [cli_scenario, cli_terrain, cli_coverage, cli_simulate, cli_track, cli_score, cli_tradeoff]
+COMMANDS = [scenario, terrain, coverage, simulate, track, score, tradeoff]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +87,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"airbridge: error: {msg}", file=sys.stderr)
         return 2
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -9,14 +9,14 @@ arrays replace), otherwise it must be complete.
 Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[coverage]``,
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
-``[threat]``, ``[threat_timing]`` (:mod:`scenarios.threat`), ``[traffic_background]``
-(:mod:`scenarios.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+``[threat]``, ``[threat_timing]`` (:mod:`scenarios.flights.threat`), ``[traffic_background]``
+(:mod:`scenarios.flights.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
 ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
-``[[options]]`` (:mod:`scenarios.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
-nearest known name (:meth:`scenarios.schema.Table.check_keys`); documentation is allowed: the
+nearest known name (:meth:`scenarios.config.schema.Table.check_keys`); documentation is allowed: the
 provenance keys, the dossier's reference values listed per table by the loaders (``*_DOC``) and
 the free-form tables of :data:`DOC_SECTIONS`.  Every number the model reads has a physical range;
 every other number is finite and below :data:`NUMBER_LIMIT`.
@@ -47,7 +47,7 @@ from radar.errors import InputError
 from radar.frame import Frame
 from radar.types import KINDS, Radar, RadarType
 from radar.tomlfile import unknown_key
-from scenarios.schema import PROVENANCE_KEYS, Table, read_toml, show
+from scenarios.config.schema import PROVENANCE_KEYS, Table, read_toml, show
 
 EMBEDDED = {"peru": ("peru_defaults.toml", "peru_overlays.toml")}
 DEFAULT_SCENARIO = "peru"
@@ -238,9 +238,9 @@ def _check_numbers(node, file: str, path: str = "") -> None:
 
 def check_sections(scn: Scenario) -> None:
     """Run the loaders of the sections read after the radar part (their results are rebuilt where used)."""
-    from scenarios.interceptors import load_interceptor_config
-    from scenarios.threat import load_threat
-    from scenarios.traffic import load_traffic
+    from scenarios.config.interceptors import load_interceptor_config
+    from scenarios.flights.threat import load_threat
+    from scenarios.flights.traffic import load_traffic
 
     load_threat(scn)
     load_traffic(scn)

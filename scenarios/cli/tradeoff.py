@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli_args import number, output_dir
+from scenarios.cli.args import number, output_dir
 
 
 def add_parser(sub) -> None:
@@ -57,8 +57,8 @@ def build_spec(args):
     import math
 
     from radar.errors import InputError
-    from scenarios.schema import Table, check_seed, read_toml
-    from scenarios.study import StudySpec
+    from scenarios.config.schema import Table, check_seed, read_toml
+    from scenarios.study.runner import StudySpec
 
     base = StudySpec()
     kw = {}
@@ -74,7 +74,7 @@ def build_spec(args):
         t.check_keys(STUDY_KEYS)
         if t.has("scenario"):
             kw["scenario"] = t.str("scenario")
-            from scenarios.config import EMBEDDED
+            from scenarios.config.scenario import EMBEDDED
             from pathlib import Path
 
             if kw["scenario"] not in EMBEDDED and not Path(kw["scenario"]).exists():
@@ -122,7 +122,7 @@ def build_spec(args):
     elif "days" not in kw and flights is None:
         flights = 2000
     if flights is not None:
-        from scenarios.config import load_scenario
+        from scenarios.config.scenario import load_scenario
 
         scn = load_scenario(kw.get("scenario", base.scenario))
         per_day = expected_drug_flights_per_day(scn)
@@ -148,9 +148,9 @@ def run(args: argparse.Namespace) -> int:
 
     import os
 
-    from scenarios import budget
-    from scenarios.report import format_ranking, render
-    from scenarios.study import run_study, validate_spec
+    from scenarios.study import budget
+    from scenarios.study.report import format_ranking, render
+    from scenarios.study.runner import run_study, validate_spec
     from scenarios.warmup import announce_compile
 
     spec, label = build_spec(args)
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from scenarios.report import format_ranking, render
+    from scenarios.study.report import format_ranking, render
 
     summary = render(Path(args.dir))
     print(format_ranking(summary["scores"]))

@@ -17,7 +17,7 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
    ``alert_pair`` at the posture's delay, the rest on standby; each sortie keeps its
    aircraft until landing + turnaround, so simultaneous flights compete.  One aircraft
    per scramble.
-3. **Guidance, search, identification, bingo** in :func:`scenarios._engage_kernels.engage_option`.
+3. **Guidance, search, identification, bingo** in :func:`scenarios.engagement._kernels.engage_option`.
 4. **Truth afterwards only** (:func:`score_flights`): each engaged track is associated
    with the flight nearest to it (gate max(2 km, 3 sigma of the track row), majority of
    the track's first, suspect and last rows); outcomes per leg (inbound, ground,
@@ -37,8 +37,8 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.rng import stream
-from scenarios.interceptors import EngagementParams, Option
-from scenarios.sun import NIGHT_SUN_ELEVATION_DEG, sun_elevation_deg
+from scenarios.config.interceptors import EngagementParams, Option
+from scenarios.engagement.sun import NIGHT_SUN_ELEVATION_DEG, sun_elevation_deg
 
 OUTCOMES = ("identified_airborne", "intercepted_late", "missed_lost_track", "missed_out_of_range",
             "missed_too_late", "no_aircraft_available", "missed_no_track", "missed_no_detection")
@@ -285,7 +285,7 @@ def _pure_python(module, name):
 def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: EngagementParams,
            python: bool = False) -> Engagements:
     """Run the engagement kernel (``python=True``: the same code as plain CPython, the oracle)."""
-    from scenarios import _engage_kernels as K
+    from scenarios.engagement import _kernels as K
 
     t_order = suspects.t_suspect + params.decision_delay_s
     order = np.lexsort((suspects.track, t_order))
@@ -654,12 +654,12 @@ def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military
 
 
 # ------------------------------------------------------------------------------------------
-# Adapter to the feeds' simulated day (scenarios.day.Day)
+# Adapter to the feeds' simulated day (scenarios.simulation.day.Day)
 def flight_truth_from_day(day) -> FlightTruth:
-    """:class:`FlightTruth` of a :class:`scenarios.day.Day` (flights, trajectories, plots' truth column)."""
+    """:class:`FlightTruth` of a :class:`scenarios.simulation.day.Day` (flights, trajectories, plots' truth column)."""
     from radar._kernels.feeds import eval_many
     from radar.frame import geodetic_to_ecef
-    from scenarios.trajectory import AIRBORNE_PHASES
+    from scenarios.flights.trajectory import AIRBORNE_PHASES
 
     fl = day.flights
     n = len(fl)

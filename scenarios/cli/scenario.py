@@ -21,9 +21,9 @@ def add_parser(sub) -> None:
 def validate(scenario, dem=None):
     """(scenario, DEM) after every check ``simulate`` and ``tradeoff`` make before their first day: the scenario
     with every section (:func:`scenarios.config.load_scenario`), the DEM, and every radar site and threat zone on
-    it (:func:`scenarios.day.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
-    from scenarios.config import load_scenario
-    from scenarios.day import load_inputs
+    it (:func:`scenarios.simulation.day.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
+    from scenarios.config.scenario import load_scenario
+    from scenarios.simulation.day import load_inputs
 
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -32,7 +32,7 @@ def validate(scenario, dem=None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from scenarios.config import embedded_names, load_scenario
+    from scenarios.config.scenario import embedded_names, load_scenario
 
     if args.action == "list":
         for name in embedded_names():

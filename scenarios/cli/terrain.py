@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scenarios.cli_args import output_file
+from scenarios.cli.args import output_file
 
 
 def add_parser(sub) -> None:

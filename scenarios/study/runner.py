@@ -59,7 +59,7 @@ class StudySpec:
     background_window_km / background_window_min: keep only background flights that come within
     this distance of a drug flight at instants this close (DESIGN §4 study option), and only from
     this long before their first such instant to this long after their last (flights clipped there;
-    :class:`scenarios.day.DayOptions`); 0 km keeps none.
+    :class:`scenarios.simulation.day.DayOptions`); 0 km keeps none.
     false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
     """
 
@@ -86,8 +86,8 @@ class StudySpec:
 
 def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
     """Load the scenario and check every axis once (one-line errors)."""
-    from scenarios.config import load_scenario
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.interceptors import load_interceptor_config
 
     if spec.days <= 0:
         raise InputError(f"{label}: days = {spec.days}: must be a positive number of days")
@@ -121,7 +121,7 @@ class StudyContext:
     days_ctx: dict = field(default_factory=dict)
 
     def day_context(self, network: str):
-        from scenarios.day import prepare
+        from scenarios.simulation.day import prepare
 
         if network not in self.days_ctx:
             self.days_ctx[network] = prepare(self.scenario, network, dem=self.dem)
@@ -145,7 +145,7 @@ def _context(spec: StudySpec) -> StudyContext:
 
 def day_options(spec: StudySpec):
     from radar.feeds import FeedOptions
-    from scenarios.day import DayOptions
+    from scenarios.simulation.day import DayOptions
 
     window = None
     if spec.background_window_km >= 0:
@@ -164,7 +164,7 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
         from radar._jit import set_threads
 
         set_threads(threads)
-    from scenarios.day import simulate_traffic
+    from scenarios.simulation.day import simulate_traffic
 
     t_chunk = time.perf_counter()
     ctx = _context(spec)
@@ -190,7 +190,7 @@ def prime_worker(spec: StudySpec) -> int:
     ctx = _context(spec)
     for network in spec.networks:
         ctx.day_context(network)
-    import scenarios.engagement  # noqa: F401
+    import scenarios.engagement.engagement  # noqa: F401
     import tracker.pictures  # noqa: F401
 
     return os.getpid()
@@ -203,7 +203,7 @@ def _preload_report() -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot  # noqa: F401
 
-        import scenarios.report  # noqa: F401
+        import scenarios.study.report  # noqa: F401
     except Exception:  # the report imports them again and reports any error itself
         pass
 
@@ -232,7 +232,7 @@ def warm_pipeline(spec: StudySpec) -> float:
             return time.perf_counter() - t0
     ctx = _context(spec)
     opts = day_options(spec)
-    from scenarios.day import simulate_day, simulate_traffic
+    from scenarios.simulation.day import simulate_day, simulate_traffic
 
     traffic = simulate_traffic(ctx.day_context(spec.networks[0]), seed=spec.seed, day=0, options=opts)
     if helper is not None:
@@ -265,8 +265,8 @@ def _start_tracker_compile():
 
 def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
     """Feeds, pictures and engagements of one network-day; appends its rows and stage times."""
-    from scenarios.day import simulate_day
-    from scenarios.engagement import build_pictures, evaluate_day
+    from scenarios.simulation.day import simulate_day
+    from scenarios.engagement.engagement import build_pictures, evaluate_day
 
     t0 = time.perf_counter() - t_traffic  # the shared traffic's cost, split between the networks
     day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic)

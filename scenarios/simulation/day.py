@@ -28,7 +28,7 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.feeds import FeedOptions, FeedStats, Targets, generate_plots, outage_states, radar_arrays
-from scenarios.trajectory import FlightTable, Trajectories, truth_samples
+from scenarios.flights.trajectory import FlightTable, Trajectories, truth_samples
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class DayOptions:
     background: generate the background cooperative traffic.
     background_window: study option (distance_m, time_s): keep only the background flights that come
         within distance_m of an airborne drug flight at instants less than time_s apart
-        (:func:`scenarios.traffic.near_drug_spans`), and only from time_s before the first such instant to
+        (:func:`scenarios.flights.traffic.near_drug_spans`), and only from time_s before the first such instant to
         time_s after the last (the flight is clipped there: no plots outside, the same path inside); None
         keeps all of every flight (``simulate``'s default).
     force_up: sensor names (``<site>__<type>``) forced up whatever the outage chain says.
@@ -71,7 +71,7 @@ class DayContext:
 
 def fusion_params(scenario):
     """FusionParams from ``[radar.fusion.*]`` of the scenario (read by :func:`scenarios.config.fusion_params`)."""
-    from scenarios.config import fusion_params as read
+    from scenarios.config.scenario import fusion_params as read
 
     return read(scenario)
 
@@ -101,9 +101,9 @@ def load_inputs(scenario, dem=None):
     every radar site of every network lie on the DEM.  ``scenario validate`` runs exactly this, so what it accepts
     is what :func:`prepare` (``simulate``, ``tradeoff``) accepts."""
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
-    from scenarios.threat import check_dem_covers, load_threat
-    from scenarios.traffic import load_traffic
+    from scenarios.config.scenario import load_scenario
+    from scenarios.flights.threat import check_dem_covers, load_threat
+    from scenarios.flights.traffic import load_traffic
 
     if isinstance(scenario, str) or scenario is None:
         scenario = load_scenario(scenario)
@@ -128,8 +128,8 @@ def load_inputs(scenario, dem=None):
 def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) -> DayContext:
     """Load (if names are given) and precompute what every day of a study shares."""
     from radar.coverage import compute_geometry
-    from scenarios.config import load_scenario
-    from scenarios.threat import TerrainSampler
+    from scenarios.config.scenario import load_scenario
+    from scenarios.flights.threat import TerrainSampler
 
     if isinstance(scenario, str) or scenario is None:
         scenario = load_scenario(scenario)
@@ -197,9 +197,9 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
     """Drug flights and (per ``options``) background traffic of day ``day``: everything of a day that does
     not depend on the network (only ``ctx.threat``, ``ctx.traffic`` and ``ctx.terrain`` are used, so the
     context of any network of the scenario gives the same traffic)."""
-    from scenarios.threat import generate_drug_flights
-    from scenarios.traffic import generate_background, near_drug_spans
-    from scenarios.trajectory import clip_trajectories
+    from scenarios.flights.threat import generate_drug_flights
+    from scenarios.flights.traffic import generate_background, near_drug_spans
+    from scenarios.flights.trajectory import clip_trajectories
 
     options = options or DayOptions()
     if day < 0:
@@ -275,7 +275,7 @@ def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0
 
 def _take_trajectories(traj: Trajectories, idx) -> Trajectories:
     """Flights ``idx`` of ``traj`` (in that order).  Speed: one gather of the waypoint rows."""
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     idx = np.asarray(idx, np.int64).reshape(-1)
     if idx.size == 0:

@@ -2,7 +2,7 @@
 
 Plain contiguous arrays in SI units (m, s, m/s); status codes instead of exceptions; no
 globals (every threshold is an argument).  The public layer is
-:mod:`scenarios.engagement`; the slow oracle is the same functions' ``.py_func``
+:mod:`scenarios.engagement.engagement`; the slow oracle is the same functions' ``.py_func``
 (plain Python) and the closed forms in ``tests/test_engagement_kinematics.py``.
 
 Geometry: horizontal motion in the scenario ENU tangent plane (x east, y north).  Over

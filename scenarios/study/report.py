@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scenarios.scores import OUTCOMES, compute_scores, paired_deltas, table
-from scenarios.study import RESULT_COLUMNS, load_results
+from scenarios.study.scores import OUTCOMES, compute_scores, paired_deltas, table
+from scenarios.study.runner import RESULT_COLUMNS, load_results
 
 SUMMARY_HEADER = ("network,mode,option,flights,identified,p_identified,p_identified_lo95,p_identified_hi95,"
                   "p_any_intercept,det_to_id_median_min,det_to_id_p90_min,identified_per_30d,false_scrambles_per_30d,"
@@ -31,10 +31,10 @@ def _money(v):
 def render(out_dir: Path, log=print) -> dict:
     """Write exports and the report into ``out_dir`` from its store; returns a summary dict."""
     from radar.fileio import staged_output
-    from scenarios.config import load_scenario
-    from scenarios.interceptors import load_interceptor_config
-    from scenarios.scores import buys_for_options
-    from scenarios.study import StudySpec
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.interceptors import load_interceptor_config
+    from scenarios.study.scores import buys_for_options
+    from scenarios.study.runner import StudySpec
 
     out_dir = Path(out_dir)
     store = out_dir / "study.sqlite"
@@ -240,7 +240,7 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
     # 3. detection-to-ID distributions
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100, layout="constrained")
     data, labs = [], []
-    from scenarios.scores import Matcher
+    from scenarios.study.scores import Matcher
 
     eq = Matcher(res)
     ident = eq("outcome", "identified_airborne")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli_args import number, output_file
+from scenarios.cli.args import number, output_file
 
 #: the most output times ``--output-every`` may ask for (a day every 0.1 s is 864,000)
 MAX_OUTPUT_TIMES = 1_000_000
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from radar.errors import InputError
     from radar.plotlog import read_plot_log
     from radar.sensorfile import read_sensors
-    from scenarios.schema import Table, check_seed, read_toml
+    from scenarios.config.schema import Table, check_seed, read_toml
     from tracker.logs import write_track_log
     from tracker.params import TrackerParams
     from tracker.tracker import load_grids, track, warmup

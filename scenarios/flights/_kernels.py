@@ -1,5 +1,5 @@
 """Numba kernels of the traffic generators: the study's background-traffic window
-(:func:`scenarios.traffic.near_drug_spans`) and the drug-flight router's terrain profiles."""
+(:func:`scenarios.flights.traffic.near_drug_spans`) and the drug-flight router's terrain profiles."""
 from __future__ import annotations
 
 import math
@@ -192,10 +192,10 @@ def max_terrain_gc(lat1_deg, lon1_deg, lat2_deg, lon2_deg, sample_m, skip_m, z, 
     """Highest terrain (m) sampled along the great circle 1 -> 2 every <= ``sample_m``, ignoring the first
     and last ``skip_m`` of path; -inf if no sample is left.
 
-    :meth:`scenarios.threat.Router.max_terrain` in one loop (its oracle in tests/test_threat.py): the
-    points of :func:`scenarios.trajectory.densify` (``n = ceil(d / sample_m)`` slerp fractions), the
+    :meth:`scenarios.flights.threat.Router.max_terrain` in one loop (its oracle in tests/test_threat.py): the
+    points of :func:`scenarios.flights.trajectory.densify` (``n = ceil(d / sample_m)`` slerp fractions), the
     bilinear sample of :func:`radar._kernels.grid.dem_sample` (NaN -> 0), the cumulative distance of
-    :func:`scenarios.trajectory.path_length_m` for the skip.  Speed: the dog-leg search of a day's drug
+    :func:`scenarios.flights.trajectory.path_length_m` for the skip.  Speed: the dog-leg search of a day's drug
     flights asks for a few hundred such profiles, each a dozen small NumPy temporaries before."""
     R = EARTH_RADIUS_M
     p1 = math.radians(lat1_deg)

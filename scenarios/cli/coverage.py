@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli_args import output_dir
+from scenarios.cli.args import output_dir
 
 
 def add_parser(sub) -> None:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from radar.errors import InputError
     from radar.fileio import staged_output
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
+    from scenarios.config.scenario import load_scenario
 
     t0 = time.perf_counter()
     scn = load_scenario(args.scenario)

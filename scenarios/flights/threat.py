@@ -39,8 +39,8 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.rng import stream
-from scenarios.schema import Table
-from scenarios.trajectory import (KIND_DRUG, PHASE_GROUND, PHASE_INBOUND, PHASE_OUTBOUND, FlightTable,
+from scenarios.config.schema import Table
+from scenarios.flights.trajectory import (KIND_DRUG, PHASE_GROUND, PHASE_INBOUND, PHASE_OUTBOUND, FlightTable,
                                   TrajectoryBuilder, Trajectories, densify, path_length_m)
 
 KMH = 1.0 / 3.6
@@ -377,7 +377,7 @@ class TerrainSampler:
 
 def _offset_point(lat1, lon1, lat2, lon2, frac, offset_m):
     """Point at fraction ``frac`` along the great circle 1->2, moved ``offset_m`` to its right (deg)."""
-    from scenarios.trajectory import _gc_interp, _gc_rad
+    from scenarios.flights.trajectory import _gc_interp, _gc_rad
 
     p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
     d = _gc_rad(p1, l1, p2, l2)
@@ -404,9 +404,9 @@ class Router:
 
     def max_terrain(self, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
         """Highest terrain (m) along the great circle, sampled every <= ``sample_m``, ignoring the first and
-        last ``skip_m``.  One Numba kernel (:func:`scenarios._traffic_kernels.max_terrain_gc`);
+        last ``skip_m``.  One Numba kernel (:func:`scenarios.flights._kernels.max_terrain_gc`);
         :meth:`max_terrain_numpy` is its oracle."""
-        from scenarios._traffic_kernels import max_terrain_gc
+        from scenarios.flights._kernels import max_terrain_gc
 
         t = self.terrain
         d = t.dem

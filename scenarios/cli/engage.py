@@ -1,6 +1,6 @@
 """``airbridge simulate ... --engage [--options ...] [--modes ...]``: the simulated days played out.
 
-Called by ``scenarios.cli_simulate`` (its flags and its step inside the staged output directory).
+Called by ``scenarios.cli.simulate`` (its flags and its step inside the staged output directory).
 Imports only argparse at module level; NumPy, Matplotlib, the tracker and the engagement model
 load inside :func:`engage_step`.
 
@@ -66,7 +66,7 @@ def engage_plan(args, ctx):
     """``(interceptor config, options, modes)`` of ``--engage`` (None without it); checks the flags."""
     if not args.engage:
         return None
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.interceptors import load_interceptor_config
 
     cfg = load_interceptor_config(ctx.scenario)
     return cfg, parse_options(cfg, args.options), parse_modes(args.modes)
@@ -81,7 +81,7 @@ def engage_step(plan, args, res, stage) -> list[str]:
     from pathlib import Path
 
     from radar.fileio import atomic_write
-    from scenarios.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
+    from scenarios.engagement.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
 
     cfg, options, modes = plan
     stage = Path(stage)
@@ -200,7 +200,7 @@ def plot_engagement_map(path, days, table, options) -> None:
 
     from radar import geo
     from radar.fileio import atomic_write
-    from scenarios.trajectory import evaluate_geodetic
+    from scenarios.flights.trajectory import evaluate_geodetic
 
     frame = days[0].frame
     fig, ax = plt.subplots(figsize=(9, 9), dpi=100)

@@ -1,15 +1,15 @@
 """``airbridge simulate``: one or more simulated days -> truth, plot logs, sensors.toml, flights, map, summary.
 
 Imports only argparse at module level (``airbridge --help`` stays instant); NumPy, Numba and the
-feeds load inside :func:`run`.  ``--engage`` (:mod:`scenarios.engage_cli`) plays the days through
+feeds load inside :func:`run`.  ``--engage`` (:mod:`scenarios.cli.engage`) plays the days through
 the interceptor options and writes its files into the same output directory.
 """
 from __future__ import annotations
 
 import argparse
 
-from scenarios import engage_cli
-from scenarios.cli_args import number, output_dir
+from scenarios.cli import engage
+from scenarios.cli.args import number, output_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    default=300.0, metavar="M", help="AGL of the coverage layer on the map (m, default: 300)")
     p.add_argument("--no-map", action="store_true", help="skip the PNG map")
     p.add_argument("--out", required=True, type=output_dir, help="output directory")
-    engage_cli.add_engage_arguments(p)
+    engage.add_engage_arguments(p)
 
 
 def add_parser(sub) -> None:
@@ -69,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from radar.fileio import staged_output
     from radar.plotlog import write_cartesian_log, write_polar_log
     from radar.sensorfile import write_sensors
-    from scenarios import budget
-    from scenarios import simulate_outputs as so
-    from scenarios.day import DayOptions, prepare, simulate_day
-    from scenarios.schema import check_seed
+    from scenarios.study import budget
+    from scenarios.simulation import outputs as so
+    from scenarios.simulation.day import DayOptions, prepare, simulate_day
+    from scenarios.config.schema import check_seed
     from scenarios.warmup import announce_compile
 
     days = parse_days(str(args.days))
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         bw = (km * 1000.0, minutes * 60.0)
     tick = time.perf_counter()
     ctx = prepare(args.scenario, args.network, dem=args.dem)
-    engage = engage_cli.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
+    engage = engage.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
     announce_compile("engage" if engage else "simulate")
     feeds = FeedOptions(false_plot_window_m=None if args.false_plot_window is None else 1000.0 * args.false_plot_window)
     opts = DayOptions(background=not args.no_background, background_window=bw, feeds=feeds)
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         res.flights.write_csv(stage / "flights.csv")
         cover = so.cover_minutes(res, ctx)
         text = so.summary_text(res, ctx, cover)
-        extra = engage_cli.engage_step(engage, args, res, stage)
+        extra = engage.engage_step(engage, args, res, stage)
         if extra:
             text += "\n\n" + "\n".join(extra)
         if not args.no_map:

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 
 from radar.errors import InputError
-from scenarios.schema import Table
+from scenarios.config.schema import Table
 
 KMH = 1.0 / 3.6
 POSTURES = ("qra", "fighter_alert", "fighter_standby", "turboprop_strip_alert")

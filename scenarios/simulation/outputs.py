@@ -1,6 +1,6 @@
 """Outputs of ``airbridge simulate``: multi-day merge, truth/flight/plot files, the summary and the map.
 
-Kept out of :mod:`scenarios.cli_simulate` (which imports only argparse) so that other commands
+Kept out of :mod:`scenarios.cli.simulate` (which imports only argparse) so that other commands
 (``simulate --engage``, studies) can reuse it.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.trajectory import AIRBORNE_PHASES, FlightTable, Trajectories, truth_samples
+from scenarios.flights.trajectory import AIRBORNE_PHASES, FlightTable, Trajectories, truth_samples
 
 
 @dataclass

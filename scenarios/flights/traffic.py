@@ -26,7 +26,7 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.rng import stream
-from scenarios.trajectory import (KIND_BACKGROUND, PHASE_CRUISE, FlightTable, TrajectoryBuilder, Trajectories,
+from scenarios.flights.trajectory import (KIND_BACKGROUND, PHASE_CRUISE, FlightTable, TrajectoryBuilder, Trajectories,
                                   densify, path_length_m)
 
 FT = 0.3048
@@ -230,13 +230,13 @@ def near_drug_spans(bg: Trajectories, drug: Trajectories, distance_m: float, tim
     within ``distance_m`` (ground) of an airborne drug flight sampled less than ``time_s`` away; NaN where
     it never is.
 
-    One Numba kernel (:func:`scenarios._traffic_kernels.near_spans`): only the drug flights whose time
+    One Numba kernel (:func:`scenarios.flights._kernels.near_spans`): only the drug flights whose time
     span and latitude/longitude box can reach the background flight are looked at; the drug samples sorted
     by time, each background sample compared with those less than ``time_s`` away only.  The distance is
     the chord on the sphere of radius 6371008.8 m, equal to the ground distance to < 1 m at these
     distances.  :func:`near_drug_spans_reference` is its oracle (tests/test_traffic.py) and its bench baseline.
     """
-    from scenarios._traffic_kernels import near_spans
+    from scenarios.flights._kernels import near_spans
 
     lo = np.full(bg.n_flights, np.nan)
     hi = np.full(bg.n_flights, np.nan)

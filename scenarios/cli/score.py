@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli_args import number
+from scenarios.cli.args import number
 
 
 def add_parser(sub) -> None:

@@ -1,0 +1,6 @@
+"""From the air picture to outcomes: suspect classification, scrambles from finite base pools,
+intercepts, identification and the outcome of every drug flight per option and picture.
+
+``engagement`` (the public layer: inputs, evaluation of a day, outcome table), ``sun`` (the night
+rule), ``_kernels`` (the engagement loop in Numba).
+"""
