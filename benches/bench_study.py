@@ -27,7 +27,8 @@ def _stage_totals(store):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pipeline_throughput(tmp_path, workers):
-    from scenarios.study.runner import StudySpec, run_study
+    from scenarios.study.runner import run_study
+    from scenarios.study.spec import StudySpec
     from scenarios.warmup import warmup
 
     warmup()

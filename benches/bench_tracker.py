@@ -320,7 +320,8 @@ def test_real_day_pictures_throughput(net_seed_day):
     from radar._jit import set_threads
     from scenarios.engagement.engagement import planned_codes_of
     from scenarios.simulation.day import simulate_day
-    from scenarios.study.runner import StudySpec, day_options, validate_spec
+    from scenarios.study.runner import day_options
+    from scenarios.study.spec import StudySpec, validate_spec
     from tracker.pictures import build_picture
 
     set_threads(1)

@@ -183,8 +183,8 @@ def _outcome(call):
 def baseline():
     from scenarios.config.scenario import load_scenario
     from scenarios.config.interceptors import load_interceptor_config
-    from scenarios.flights.threat import load_threat
-    from scenarios.flights.traffic import load_traffic
+    from scenarios.config.threat import load_threat
+    from scenarios.config.traffic import load_traffic
 
     scn = load_scenario("peru")
     return {"threat": dataclasses.replace(load_threat(scn), file=""),
@@ -196,8 +196,8 @@ def baseline():
 def test_concatenated_embedded_text_is_the_embedded_scenario(tmp_path, baseline):
     """The fuzzing starts from a file that loads to exactly the embedded scenario."""
     from scenarios.config.scenario import load_scenario
-    from scenarios.flights.threat import load_threat
-    from scenarios.flights.traffic import load_traffic
+    from scenarios.config.threat import load_threat
+    from scenarios.config.traffic import load_traffic
 
     p = tmp_path / "peru_full.toml"
     p.write_text(embedded_text())
@@ -212,7 +212,7 @@ def _simulate_loaders(path: str):
     """What ``airbridge simulate --days 1 [--engage]`` loads before its first day: prepare() up to the geometry
     (scenario, network, DEM, threat, traffic, DEM checks), the fusion parameters of sensors.toml, the options."""
     from scenarios.config.scenario import fusion_params, load_scenario
-    from scenarios.simulation.day import load_inputs
+    from scenarios.config.inputs import load_inputs
     from scenarios.config.interceptors import load_interceptor_config
 
     scn = load_scenario(path)

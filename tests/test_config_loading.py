@@ -12,9 +12,8 @@ import pytest
 
 from conftest import run_cli_subprocess
 from radar.errors import InputError
-from scenarios.config import interceptors
+from scenarios.config import interceptors, threat
 from scenarios.config import scenario as config
-from scenarios.flights import threat
 from scenarios.config.scenario import _embedded_raw, build_scenario, load_scenario
 from scenarios.config.schema import Table, show
 
@@ -256,7 +255,7 @@ def test_user_scenario_loads_to_the_embedded_values(tmp_path):
     ref = load_scenario("peru")
     assert scn.radar_types == ref.radar_types and scn.networks == ref.networks and scn.frame == ref.frame
     from scenarios.config.scenario import fusion_params
-    from scenarios.flights.threat import load_threat
+    from scenarios.config.threat import load_threat
 
     assert fusion_params(scn) == fusion_params(ref)
     assert fusion_params(ref).latency_min_s == 120.0 and fusion_params(ref).latency_max_s == 900.0

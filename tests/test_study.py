@@ -183,7 +183,9 @@ def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch
     import radar._jit as jit
     from scenarios.study import runner as study
 
-    spec = study.StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
+    from scenarios.study.spec import StudySpec
+
+    spec = StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
     study.warm_pipeline(spec)  # every kernel loaded (or compiled) in this process from here on
     started = []
     real = study._start_tracker_compile

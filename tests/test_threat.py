@@ -11,8 +11,8 @@ import pytest
 from radar.errors import InputError
 from radar.terrain import Dem
 from scenarios.config.scenario import _embedded_raw, build_scenario
-from scenarios.flights.threat import (EARTH_R, TerrainSampler, check_dem_covers, climb_limited_profile,
-                              generate_drug_flights, load_threat)
+from scenarios.config.threat import EARTH_R, check_dem_covers, load_threat
+from scenarios.flights.threat import TerrainSampler, climb_limited_profile, generate_drug_flights
 from scenarios.flights.trajectory import PHASE_GROUND, PHASE_INBOUND, PHASE_OUTBOUND, evaluate_geodetic, path_length_m
 from tolerances import M, assert_close
 

@@ -8,8 +8,8 @@ import pytest
 
 from radar.errors import InputError
 from scenarios.config.scenario import _embedded_raw, build_scenario
-from scenarios.flights.traffic import (generate_background, load_traffic, near_drug_flights, near_drug_spans,
-                               near_drug_spans_reference)
+from scenarios.config.traffic import load_traffic
+from scenarios.flights.traffic import generate_background, near_drug_flights, near_drug_spans, near_drug_spans_reference
 from scenarios.flights.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
 from tolerances import S, assert_close
 
@@ -102,7 +102,8 @@ def test_near_drug_flights_kernel_matches_oracle(day):
     could flip, and it would show as a 30 s step (the sample grid), not hide inside the tolerance."""
     from radar.terrain import load_dem
     from scenarios.config.scenario import load_scenario
-    from scenarios.flights.threat import TerrainSampler, generate_drug_flights, load_threat
+    from scenarios.config.threat import load_threat
+    from scenarios.flights.threat import TerrainSampler, generate_drug_flights
 
     sc = load_scenario("peru")
     dem = load_dem(sc.terrain.dem)

@@ -21,9 +21,9 @@ def add_parser(sub) -> None:
 def validate(scenario, dem=None):
     """(scenario, DEM) after every check ``simulate`` and ``tradeoff`` make before their first day: the scenario
     with every section (:func:`scenarios.config.load_scenario`), the DEM, and every radar site and threat zone on
-    it (:func:`scenarios.simulation.day.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
+    it (:func:`scenarios.config.inputs.load_inputs`).  ``scenario``: an embedded name, a file, or a loaded scenario."""
     from scenarios.config.scenario import load_scenario
-    from scenarios.simulation.day import load_inputs
+    from scenarios.config.inputs import load_inputs
 
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)

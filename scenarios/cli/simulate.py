@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
         bw = (km * 1000.0, minutes * 60.0)
     tick = time.perf_counter()
     ctx = prepare(args.scenario, args.network, dem=args.dem)
-    engage = engage.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
-    announce_compile("engage" if engage else "simulate")
+    plan = engage.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
+    announce_compile("engage" if plan else "simulate")
     feeds = FeedOptions(false_plot_window_m=None if args.false_plot_window is None else 1000.0 * args.false_plot_window)
     opts = DayOptions(background=not args.no_background, background_window=bw, feeds=feeds)
     results = [simulate_day(ctx, seed=args.seed, day=d, options=opts) for d in days]
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         res.flights.write_csv(stage / "flights.csv")
         cover = so.cover_minutes(res, ctx)
         text = so.summary_text(res, ctx, cover)
-        extra = engage.engage_step(engage, args, res, stage)
+        extra = engage.engage_step(plan, args, res, stage)
         if extra:
             text += "\n\n" + "\n".join(extra)
         if not args.no_map:

@@ -40,14 +40,13 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import fields
-
     import numpy as np
 
     from radar.errors import InputError
     from radar.plotlog import read_plot_log
     from radar.sensorfile import read_sensors
-    from scenarios.config.schema import Table, check_seed, read_toml
+    from scenarios.config.schema import check_seed
+    from scenarios.config.tracker import read_tracker_file
     from tracker.logs import write_track_log
     from tracker.params import TrackerParams
     from tracker.tracker import load_grids, track, warmup
@@ -55,12 +54,7 @@ def run(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     if args.output_every is not None and not (args.output_every > 0):
         raise InputError(f"--output-every {args.output_every}: expected a positive interval in seconds")
-    base = {}
-    if args.tracker:
-        base = read_toml(args.tracker, what="a TOML file with a [tracker] table").get("tracker", {})
-        if not isinstance(base, dict):
-            raise InputError(f"{args.tracker}: tracker: expected a table [tracker]")
-        Table(base, args.tracker, "tracker").check_keys([f.name for f in fields(TrackerParams)])
+    base = read_tracker_file(args.tracker) if args.tracker else {}
     kw = dict(base)
     kw["imm"] = args.filter == "imm" if args.filter else base.get("imm", True)
     for flag, name in (("q_horizontal", "q_horizontal_mps2"), ("q_vertical", "q_vertical_mps2"),

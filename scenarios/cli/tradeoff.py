@@ -1,4 +1,4 @@
-"""``airbridge tradeoff`` (the main job) and ``airbridge report DIR``."""
+"""``airbridge tradeoff``: the Monte Carlo trade-off study (the main job)."""
 from __future__ import annotations
 
 import argparse
@@ -32,10 +32,6 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default="airbridge-tradeoff", type=output_dir,
                    help="output directory (default: ./airbridge-tradeoff)")
     p.set_defaults(run=run)
-    r = sub.add_parser("report", help="re-render the report of a trade-off study from its store",
-                       description="Re-render report.md/html, figures, results.csv and summary.csv from DIR/study.sqlite.")
-    r.add_argument("dir", help="the --out directory of 'airbridge tradeoff'")
-    r.set_defaults(run=run_report)
 
 
 def _csv(text, flag):
@@ -49,16 +45,14 @@ def _csv(text, flag):
     return items
 
 
-STUDY_KEYS = ("scenario", "networks", "modes", "options", "days", "flights", "seed", "chunk_days",
-              "background_window_km", "background_window_min", "false_plot_window_km")
-
-
 def build_spec(args):
+    """The study of the command line: the defaults, then the ``--study`` file, then the flags."""
     import math
 
     from radar.errors import InputError
-    from scenarios.config.schema import Table, check_seed, read_toml
-    from scenarios.study.runner import StudySpec
+    from scenarios.config.schema import check_seed
+    from scenarios.config.study import expected_drug_flights_per_day, read_study_file
+    from scenarios.study.spec import StudySpec
 
     base = StudySpec()
     kw = {}
@@ -66,38 +60,7 @@ def build_spec(args):
     flights = None
     if args.study:
         label = args.study
-        raw = read_toml(args.study, what="a study TOML file with a [study] table")
-        Table(raw, args.study).check_keys(("study",))
-        if "study" not in raw or not isinstance(raw["study"], dict):
-            raise InputError(f"{args.study}: [study] table is missing: expected scenario, networks, modes, options, days")
-        t = Table(raw["study"], args.study, "study")
-        t.check_keys(STUDY_KEYS)
-        if t.has("scenario"):
-            kw["scenario"] = t.str("scenario")
-            from scenarios.config.scenario import EMBEDDED
-            from pathlib import Path
-
-            if kw["scenario"] not in EMBEDDED and not Path(kw["scenario"]).exists():
-                raise t.fail("scenario", kw["scenario"], "unknown scenario: expected one of " + ", ".join(EMBEDDED)
-                             + " or an existing .toml file")
-        for k in ("networks", "modes", "options"):
-            if t.has(k):
-                v = t.list(k)
-                if not all(isinstance(x, str) for x in v):
-                    raise t.fail(k, v, "must be an array of strings")
-                kw[k] = tuple(v)
-        if t.has("days"):
-            kw["days"] = t.int("days", min=1, max=10**7)
-        if t.has("flights"):
-            flights = t.int("flights", min=1, max=10**9)
-        if t.has("seed"):
-            kw["seed"] = t.seed("seed")
-        if t.has("chunk_days"):
-            kw["chunk_days"] = t.int("chunk_days", min=1, max=10**6)
-        for k, hi, what in (("background_window_km", 1000, "km"), ("background_window_min", 1440, "minutes"),
-                            ("false_plot_window_km", 1000, "km")):
-            if t.has(k):
-                kw[k] = t.float(k, min=0, max=hi, what=what)
+        kw, flights = read_study_file(args.study)
     if args.scenario:
         kw["scenario"] = args.scenario
     for flag, key in (("--networks", "networks"), ("--modes", "modes"), ("--options", "options")):
@@ -131,26 +94,17 @@ def build_spec(args):
     return spec, label
 
 
-def expected_drug_flights_per_day(scn) -> float:
-    """Poisson mean formations per day x mean formation size (from the scenario)."""
-    timing = scn.table("threat_timing", {})
-    formations = timing.float("formations_per_day_mean", 3.0, min_exclusive=0, max=1000, what="formations per day")
-    traffic = scn.table("threat.traffic", {})
-    probs = traffic.raw("formation_size_probs", {"1": 1.0})
-    total = sum(float(v) for v in probs.values())
-    size = sum(int(k) * float(v) for k, v in probs.items()) / total if total > 0 else 1.0
-    return formations * size
-
-
 def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
     import os
 
+    from scenarios.config.study import expected_drug_flights_per_day
     from scenarios.study import budget
     from scenarios.study.report import format_ranking, render
-    from scenarios.study.runner import run_study, validate_spec
+    from scenarios.study.runner import run_study
+    from scenarios.study.spec import validate_spec
     from scenarios.warmup import announce_compile
 
     spec, label = build_spec(args)
@@ -180,15 +134,4 @@ def run(args: argparse.Namespace) -> int:
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
           f"in {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def run_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from scenarios.study.report import format_ranking, render
-
-    summary = render(Path(args.dir))
-    print(format_ranking(summary["scores"]))
-    print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0

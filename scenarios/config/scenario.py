@@ -9,8 +9,8 @@ arrays replace), otherwise it must be complete.
 Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[coverage]``,
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
-``[threat]``, ``[threat_timing]`` (:mod:`scenarios.flights.threat`), ``[traffic_background]``
-(:mod:`scenarios.flights.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+``[threat]``, ``[threat_timing]`` (:mod:`scenarios.config.threat`), ``[traffic_background]``
+(:mod:`scenarios.config.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
 ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
 ``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
 
@@ -239,8 +239,8 @@ def _check_numbers(node, file: str, path: str = "") -> None:
 def check_sections(scn: Scenario) -> None:
     """Run the loaders of the sections read after the radar part (their results are rebuilt where used)."""
     from scenarios.config.interceptors import load_interceptor_config
-    from scenarios.flights.threat import load_threat
-    from scenarios.flights.traffic import load_traffic
+    from scenarios.config.threat import load_threat
+    from scenarios.config.traffic import load_traffic
 
     load_threat(scn)
     load_traffic(scn)

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from scenarios.study.scores import OUTCOMES, compute_scores, paired_deltas, table
-from scenarios.study.runner import RESULT_COLUMNS, load_results
+from scenarios.study.spec import RESULT_COLUMNS
+from scenarios.study.store import load_results
 
 SUMMARY_HEADER = ("network,mode,option,flights,identified,p_identified,p_identified_lo95,p_identified_hi95,"
                   "p_any_intercept,det_to_id_median_min,det_to_id_p90_min,identified_per_30d,false_scrambles_per_30d,"
@@ -34,7 +35,7 @@ def render(out_dir: Path, log=print) -> dict:
     from scenarios.config.scenario import load_scenario
     from scenarios.config.interceptors import load_interceptor_config
     from scenarios.study.scores import buys_for_options
-    from scenarios.study.runner import StudySpec
+    from scenarios.study.spec import StudySpec
 
     out_dir = Path(out_dir)
     store = out_dir / "study.sqlite"

@@ -16,117 +16,20 @@ computed alone from (seed, d), and rows are ordered by (network, day, option, mo
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import sqlite3
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from radar.errors import InputError
-
-MODES = ("military", "non_integrated", "integrated")
-DEFAULT_NETWORKS = ("peru", "peru-public-record")
-DEFAULT_MODES = ("non_integrated", "integrated")
-#: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
-SCHEMA_VERSION = 1
-#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window)
-MODEL_VERSION = 2
-#: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
-#: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
-RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
-                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd",
-                  "base", "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
-                  "intercept_y_m", "searched")
-_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"}
-_INT = {"day", "seq", "false_scramble", "track", "searched"}
-DAY_COLUMNS = ("network", "day", "drug_flights", "background_flights", "plots", "feeds_s", "pictures_s", "engage_s")
-
-
-@dataclass(frozen=True)
-class StudySpec:
-    """What a study computes (the store is tied to it: a different spec never resumes into it).
-
-    scenario: embedded name or scenario file path.  networks, modes, options: the axes
-    (options empty = all of the scenario's).  days: simulated days 0..days-1.  seed: master seed.
-    chunk_days: days per chunk (does not change results).
-    background_window_km / background_window_min: keep only background flights that come within
-    this distance of a drug flight at instants this close (DESIGN §4 study option), and only from
-    this long before their first such instant to this long after their last (flights clipped there;
-    :class:`scenarios.simulation.day.DayOptions`); 0 km keeps none.
-    false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
-    """
-
-    scenario: str = "peru"
-    networks: tuple[str, ...] = DEFAULT_NETWORKS
-    modes: tuple[str, ...] = DEFAULT_MODES
-    options: tuple[str, ...] = ()
-    days: int = 417
-    seed: int = 1
-    chunk_days: int = 8
-    background_window_km: float = 50.0
-    background_window_min: float = 30.0
-    false_plot_window_km: float = 100.0
-
-    def key(self) -> str:
-        d = asdict(self)
-        d.pop("chunk_days")  # chunking never changes results
-        d["model"] = MODEL_VERSION  # a store written by an older model is never resumed into
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
-
-    def chunks(self) -> list[tuple[int, int]]:
-        return [(d0, min(self.days, d0 + self.chunk_days)) for d0 in range(0, self.days, self.chunk_days)]
-
-
-def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
-    """Load the scenario and check every axis once (one-line errors)."""
-    from scenarios.config.scenario import load_scenario
-    from scenarios.config.interceptors import load_interceptor_config
-
-    if spec.days <= 0:
-        raise InputError(f"{label}: days = {spec.days}: must be a positive number of days")
-    if spec.chunk_days <= 0:
-        raise InputError(f"{label}: chunk_days = {spec.chunk_days}: must be >= 1")
-    if not spec.networks:
-        raise InputError(f"{label}: networks is empty: expected at least one network")
-    if not spec.modes:
-        raise InputError(f"{label}: modes is empty: expected at least one of {', '.join(MODES)}")
-    for m in spec.modes:
-        if m not in MODES:
-            raise InputError(f"{label}: mode {m!r} is unknown: expected one of {', '.join(MODES)}")
-    scn = load_scenario(spec.scenario)
-    for n in spec.networks:
-        scn.network(n)
-    icfg = load_interceptor_config(scn)
-    options = icfg.select(list(spec.options), label)
-    from radar.terrain import load_dem
-
-    dem = load_dem(scn.terrain.dem)  # a bad DEM is one line here, before any store exists
-    return StudyContext(spec, scn, icfg, options, dem)
-
-
-@dataclass
-class StudyContext:
-    spec: StudySpec
-    scenario: object
-    interceptors: object
-    options: list
-    dem: object = None
-    days_ctx: dict = field(default_factory=dict)
-
-    def day_context(self, network: str):
-        from scenarios.simulation.day import prepare
-
-        if network not in self.days_ctx:
-            self.days_ctx[network] = prepare(self.scenario, network, dem=self.dem)
-        return self.days_ctx[network]
-
+from scenarios.study.spec import RESULT_COLUMNS, SCHEMA_VERSION, StudyContext, StudySpec, validate_spec
+from scenarios.study.store import Store
 
 # ------------------------------------------------------------------------------------------
 # One chunk (runs in a worker)
@@ -312,55 +215,6 @@ def _plain(v):
     if isinstance(v, (np.bool_, bool)):
         return int(v)
     return v
-
-
-# ------------------------------------------------------------------------------------------
-# The store
-class Store:
-    """SQLite results store: meta, chunks, results, days.  One transaction per chunk."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=DELETE")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-            "CREATE TABLE IF NOT EXISTS chunks (d0 INTEGER PRIMARY KEY, d1 INTEGER, seconds REAL);"
-            "CREATE TABLE IF NOT EXISTS results (" + ", ".join(
-                f"{c} {'TEXT' if c in _TEXT else 'INTEGER' if c in _INT else 'REAL'}" for c in RESULT_COLUMNS)
-            + ", PRIMARY KEY (network, day, option, mode, seq));"
-            "CREATE TABLE IF NOT EXISTS days (network TEXT, day INTEGER, drug_flights INTEGER, "
-            " background_flights INTEGER, plots INTEGER, feeds_s REAL, pictures_s REAL, engage_s REAL, "
-            " PRIMARY KEY (network, day));")
-
-    def meta(self) -> dict:
-        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-
-    def set_meta(self, **kv) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-        for k, v in kv.items():
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, str(v)))
-        self.db.execute("COMMIT")
-
-    def done_chunks(self) -> set[int]:
-        return {d0 for (d0,) in self.db.execute("SELECT d0 FROM chunks")}
-
-    def write_chunk(self, result: dict, seconds: float) -> None:
-        """Rows, day stats and the chunk marker in one transaction (all or nothing)."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(f"INSERT INTO results VALUES ({','.join('?' * len(RESULT_COLUMNS))})", result["rows"])
-            db.executemany(f"INSERT INTO days VALUES ({','.join('?' * len(DAY_COLUMNS))})", result["days"])
-            db.execute("INSERT INTO chunks VALUES (?, ?, ?)", (result["d0"], result["d1"], seconds))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        self.db.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -574,19 +428,3 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
         shutdown()
         store.close()
     return store_path
-
-
-# ------------------------------------------------------------------------------------------
-def load_results(store_path: Path):
-    """(meta, results rows as dict of arrays, days rows) from a store."""
-    db = sqlite3.connect(store_path)
-    try:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        cur = db.execute(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results ORDER BY network, day, option, mode, seq")
-        rows = cur.fetchall()
-        days = db.execute(f"SELECT {', '.join(DAY_COLUMNS)} FROM days ORDER BY network, day").fetchall()
-        n_chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    finally:
-        db.close()
-    meta["chunks_done"] = n_chunks
-    return meta, rows, days
