@@ -22,8 +22,8 @@ from benches.conftest import QUICK, report
 from tests.tolerances import M, S, assert_close
 from radar.frame import Frame
 from scenarios.config.scenario import load_scenario
-from scenarios.engagement.engagement import (StraightFlight, classify, engage, evaluate, option_arrays, row_state,
-                                  synthetic_inputs)
+from scenarios.engagement.engagement import classify, engage, evaluate, option_arrays, row_state
+from tests.oracles import StraightFlight, synthetic_inputs
 from scenarios.config.interceptors import load_interceptor_config
 
 FLIGHTS_PER_DAY = 200

@@ -9,7 +9,7 @@ runs 200 and 1,000.
 Stages printed: trajectories (generation), pre-pass (visible intervals), plots (the scan kernel),
 false plots (one day, every primary radar), sort, Cartesian conversion (x, y, z, covariance).
 
-Baseline in the same run: :func:`radar.feeds_numpy.target_plots` -- the same detection model
+Baseline in the same run: :func:`tests.oracles.target_plots` -- the same detection model
 written the obvious vectorised NumPy way (all revolutions of every (flight, radar) pair in range,
 no pre-pass).  It runs on the first 1,000 flights at most; for larger N its time is scaled by
 N / 1,000 and labelled as extrapolated.  Both produce the same plots (tests/test_feeds_model.py).
@@ -73,7 +73,7 @@ def _ours(ctx, traj, tg):
 
 
 def _numpy(ctx, traj, tg):
-    from radar import feeds_numpy as ref
+    from tests import oracles as ref
     from radar.feeds import FeedOptions, scan_phases
     from radar.frame import EARTH_RADIUS_M, REFRACTION_K
     from radar.rng import stream_key

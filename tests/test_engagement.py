@@ -13,8 +13,9 @@ import pytest
 from radar.frame import Frame
 from scenarios.engagement import _kernels as K
 from scenarios.config.scenario import load_scenario
-from scenarios.engagement.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, StraightFlight, classify, evaluate,
-                                  option_arrays, synthetic_inputs, write_csv)
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, classify, evaluate, option_arrays,
+                                             write_csv)
 from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 
 FRAME = Frame()
@@ -120,7 +121,8 @@ _DETERMINISM = textwrap.dedent("""
     import numpy as np
     from radar.frame import Frame
     from scenarios.config.scenario import load_scenario
-    from scenarios.engagement.engagement import StraightFlight, evaluate, synthetic_inputs, write_csv
+    from oracles import StraightFlight, synthetic_inputs
+    from scenarios.engagement.engagement import evaluate, write_csv
     from scenarios.config.interceptors import load_interceptor_config
     cfg = load_interceptor_config(load_scenario("peru"))
     frame = Frame()
@@ -140,7 +142,9 @@ _DETERMINISM = textwrap.dedent("""
 def test_same_seed_same_csv_with_1_and_2_threads():
     outs = []
     for n in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=n)
+        # the child imports the oracles from this directory
+        path = os.pathsep.join(p for p in (os.path.dirname(__file__), os.environ.get("PYTHONPATH")) if p)
+        env = dict(os.environ, NUMBA_NUM_THREADS=n, PYTHONPATH=path)
         r = subprocess.run([sys.executable, "-c", _DETERMINISM], env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)

@@ -8,8 +8,8 @@ import pytest
 from radar.frame import Frame
 from scenarios.engagement import _kernels as K
 from scenarios.config.scenario import load_scenario
-from scenarios.engagement.engagement import (StraightFlight, classify, engage, evaluate, option_arrays, row_state,
-                                  synthetic_inputs)
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import classify, engage, evaluate, option_arrays, row_state
 from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 from tolerances import M, S, assert_close
 

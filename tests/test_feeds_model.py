@@ -1,5 +1,5 @@
 """Radar feed model: Swerling-1 Pd, detection rates, scan timing, SSR/IFF, 2D plots, false plots,
-and the Numba kernels against their NumPy oracle (radar.feeds_numpy)."""
+and the Numba kernels against their NumPy oracle (tests/oracles.py)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from radar import feeds
-from radar import feeds_numpy as ref
+import oracles as ref
 from radar._kernels import feeds as K
 from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.measurement import _geodetic_to_polar, convert_polar

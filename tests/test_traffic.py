@@ -9,7 +9,8 @@ import pytest
 from radar.errors import InputError
 from scenarios.config.scenario import _embedded_raw, build_scenario
 from scenarios.config.traffic import load_traffic
-from scenarios.flights.traffic import generate_background, near_drug_flights, near_drug_spans, near_drug_spans_reference
+from oracles import near_drug_spans_reference
+from scenarios.flights.traffic import generate_background, near_drug_flights, near_drug_spans
 from scenarios.flights.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
 from tolerances import S, assert_close
 

@@ -95,26 +95,17 @@ class Router:
 
     def max_terrain(self, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
         """Highest terrain (m) along the great circle, sampled every <= ``sample_m``, ignoring the first and
-        last ``skip_m``.  One Numba kernel (:func:`scenarios.flights._kernels.max_terrain_gc`);
-        :meth:`max_terrain_numpy` is its oracle."""
+        last ``skip_m``.  One Numba kernel (:func:`scenarios.flights._kernels.max_terrain_gc`; its NumPy oracle
+        is in ``tests/oracles.py``).  Endpoints must be finite."""
         from scenarios.flights._kernels import max_terrain_gc
 
         t = self.terrain
         d = t.dem
         if not all(math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
-            return self.max_terrain_numpy(lat1, lon1, lat2, lon2, skip_m)
+            raise ValueError(f"max_terrain({lat1}, {lon1}, {lat2}, {lon2}): expected finite endpoints (degrees)")
         return float(max_terrain_gc(float(lat1), float(lon1), float(lat2), float(lon2), float(self.sample_m),
                                     float(skip_m), t._z, float(d.lat[0]), float(d.dlat), float(d.lon[0]),
                                     float(d.dlon)))
-
-    def max_terrain_numpy(self, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
-        la, lo, _ = densify([lat1, lat2], [lon1, lon2], self.sample_m)
-        h = self.terrain(la, lo)
-        if skip_m > 0:
-            s = path_length_m(la, lo)
-            keep = (s >= skip_m) & (s <= s[-1] - skip_m)
-            h = h[keep] if np.any(keep) else h[:0]
-        return float(h.max()) if h.size else -math.inf
 
     def route(self, lat1, lon1, lat2, lon2, limit_m: float):
         """Waypoints [(lat, lon), ...] from 1 to 2 (2 to 4 points) or None if no clear route."""

@@ -137,7 +137,7 @@ def near_drug_spans(bg: Trajectories, drug: Trajectories, distance_m: float, tim
     span and latitude/longitude box can reach the background flight are looked at; the drug samples sorted
     by time, each background sample compared with those less than ``time_s`` away only.  The distance is
     the chord on the sphere of radius 6371008.8 m, equal to the ground distance to < 1 m at these
-    distances.  :func:`near_drug_spans_reference` is its oracle (tests/test_traffic.py) and its bench baseline.
+    distances.  ``tests/oracles.py`` holds its oracle (:func:`near_drug_spans_reference`, also its bench baseline).
     """
     from scenarios.flights._kernels import near_spans
 
@@ -156,36 +156,3 @@ def near_drug_flights(bg: Trajectories, drug: Trajectories, distance_m: float, t
     """Boolean per background flight: within ``distance_m`` (ground) of an airborne drug flight at some
     pair of instants less than ``time_s`` apart (both sampled every ``step_s``); see :func:`near_drug_spans`."""
     return np.isfinite(near_drug_spans(bg, drug, distance_m, time_s, step_s)[0])
-
-
-def near_drug_spans_reference(bg: Trajectories, drug: Trajectories, distance_m: float, time_s: float,
-                              step_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`near_drug_spans`, the slow obvious way (its oracle and its bench baseline): every airborne
-    sample of both sets (every ``step_s``, the same instants) on the sphere, a SciPy k-d tree over the drug
-    samples, and a Python loop over each background sample's hits within ``distance_m`` (chord)."""
-    from scipy.spatial import cKDTree
-
-    from radar._kernels.feeds import eval_many
-
-    def samples(tr):
-        s, e = tr.time_span()
-        ts = [np.minimum(np.arange(s[f], e[f] + step_s, step_s), e[f]) for f in range(tr.n_flights)]
-        f = np.concatenate([np.full(t.size, i, np.int64) for i, t in enumerate(ts)] or [np.zeros(0, np.int64)])
-        t = np.concatenate(ts or [np.zeros(0)])
-        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
-        ok = np.isin(ph, (1, 3, 4))
-        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
-        return f[ok], t[ok], xyz[ok]
-
-    first = np.full(bg.n_flights, np.nan)
-    last = np.full(bg.n_flights, np.nan)
-    df, dt, dx = samples(drug)
-    if df.size == 0:
-        return first, last
-    bf, bt, bx = samples(bg)
-    for i, h in enumerate(cKDTree(dx).query_ball_point(bx, r=distance_m)):
-        if h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
-            f = bf[i]
-            first[f] = np.fmin(first[f], bt[i])
-            last[f] = np.fmax(last[f], bt[i])
-    return first, last

@@ -1,15 +1,25 @@
-"""Plain NumPy implementation of the same target-plot model as :func:`radar._kernels.feeds.scan_plots`.
+"""Oracles and fixtures of the tests and benches: slow obvious implementations the fast paths are
+checked against, and synthetic inputs.  Not shipped in the package.
 
-The oracle of the Numba kernels (tests) and the in-run baseline of ``benches/bench_feeds.py``.
-Written the obvious vectorised way: for every (flight, radar) pair whose straight-line distance
-ever comes within the instrumented range, every antenna revolution over the flight's whole
-lifetime is solved at once (fixed point on the unwrapped azimuth, 3 iterations), the trajectory is
-evaluated with ``searchsorted`` and the same detection model and counter-based draws are applied.
-No pre-pass: that is the point of the comparison.
+* Target plots (:func:`target_plots` and its helpers): the same target-plot model as
+  :func:`radar._kernels.feeds.scan_plots` in plain NumPy -- the oracle of the Numba kernels and the
+  in-run baseline of ``benches/bench_feeds.py``.  Written the obvious vectorised way: for every
+  (flight, radar) pair whose straight-line distance ever comes within the instrumented range, every
+  antenna revolution over the flight's whole lifetime is solved at once (fixed point on the
+  unwrapped azimuth, 3 iterations), the trajectory is evaluated with ``searchsorted`` and the same
+  detection model and counter-based draws are applied.  No pre-pass: that is the point of the
+  comparison.
+* :func:`max_terrain_numpy`: :meth:`scenarios.flights.threat.Router.max_terrain` (one Numba kernel)
+  as densify + sample + skip in NumPy.
+* :func:`near_drug_spans_reference`: :func:`scenarios.flights.traffic.near_drug_spans` with a SciPy
+  k-d tree and a Python loop.
+* :class:`StraightFlight` and :func:`synthetic_inputs`: straight constant-velocity flights, perfectly
+  tracked, as the engagement's (picture, truth, planned codes) inputs.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -209,3 +219,155 @@ def target_plots(traj, targets, ra, t0, seed_key, options, kr, earth_r):
 
 def ra_up(ra, r) -> bool:
     return bool(getattr(ra, "up", None) is None or ra.up[r])
+
+
+# ------------------------------------------------------------------------------------------
+# Flights: routing and the study window
+def max_terrain_numpy(router, lat1, lon1, lat2, lon2, skip_m: float = 0.0) -> float:
+    """Highest terrain (m) along the great circle 1 -> 2 as :meth:`Router.max_terrain` defines it: the path
+    densified every <= ``router.sample_m``, sampled with ``router.terrain``, the first and last ``skip_m``
+    left out (-inf when nothing is left)."""
+    from scenarios.flights.trajectory import densify, path_length_m
+
+    la, lo, _ = densify([lat1, lat2], [lon1, lon2], router.sample_m)
+    h = router.terrain(la, lo)
+    if skip_m > 0:
+        s = path_length_m(la, lo)
+        keep = (s >= skip_m) & (s <= s[-1] - skip_m)
+        h = h[keep] if np.any(keep) else h[:0]
+    return float(h.max()) if h.size else -math.inf
+
+
+def near_drug_spans_reference(bg, drug, distance_m: float, time_s: float,
+                              step_s: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`near_drug_spans`, the slow obvious way (its oracle and its bench baseline): every airborne
+    sample of both sets (every ``step_s``, the same instants) on the sphere, a SciPy k-d tree over the drug
+    samples, and a Python loop over each background sample's hits within ``distance_m`` (chord)."""
+    from scipy.spatial import cKDTree
+
+    from radar._kernels.feeds import eval_many
+
+    def samples(tr):
+        s, e = tr.time_span()
+        ts = [np.minimum(np.arange(s[f], e[f] + step_s, step_s), e[f]) for f in range(tr.n_flights)]
+        f = np.concatenate([np.full(t.size, i, np.int64) for i, t in enumerate(ts)] or [np.zeros(0, np.int64)])
+        t = np.concatenate(ts or [np.zeros(0)])
+        lat, lon, _h, _v, ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
+        ok = np.isin(ph, (1, 3, 4))
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]) * 6371008.8
+        return f[ok], t[ok], xyz[ok]
+
+    first = np.full(bg.n_flights, np.nan)
+    last = np.full(bg.n_flights, np.nan)
+    df, dt, dx = samples(drug)
+    if df.size == 0:
+        return first, last
+    bf, bt, bx = samples(bg)
+    for i, h in enumerate(cKDTree(dx).query_ball_point(bx, r=distance_m)):
+        if h and np.any(np.abs(dt[np.asarray(h)] - bt[i]) <= time_s):
+            f = bf[i]
+            first[f] = np.fmin(first[f], bt[i])
+            last[f] = np.fmax(last[f], bt[i])
+    return first, last
+
+
+# ------------------------------------------------------------------------------------------
+# Engagement: synthetic inputs: straight constant-velocity flights,
+# perfectly tracked at a fixed update interval.
+@dataclass(frozen=True)
+class StraightFlight:
+    """A constant-velocity flight and its (perfect) track, SI units, scenario ENU.
+
+    Airborne on [t0, t1] from (x0, y0) at (vx, vy), height h_m MSL.  The track exists on
+    [track_t0, track_t1] (default: the airborne window) with updates every dt_s.  Legs:
+    ``t_land`` ends an inbound leg, ``t_takeoff`` .. ``t_border_out`` is an outbound leg.
+    """
+
+    x0: float
+    y0: float
+    vx: float
+    vy: float
+    t0: float
+    t1: float
+    h_m: float = 500.0
+    track_t0: float | None = None
+    track_t1: float | None = None
+    dt_s: float = 10.0
+    sigma_m: float = 100.0
+    squawk: int = -1
+    flight_plan: bool = False
+    is_drug: bool = True
+    t_border_in: float = math.nan
+    t_land: float = math.nan
+    t_takeoff: float = math.nan
+    t_border_out: float = math.nan
+    status: int = 1
+
+
+def _enu_at_height(frame, x, y, h):
+    """Scenario ENU z of the point above (x, y) at height h (x, y kept)."""
+    x = np.atleast_1d(np.asarray(x, float))
+    y = np.atleast_1d(np.asarray(y, float))
+    lat, lon, _ = frame.enu_to_geodetic(np.stack([x, y, np.zeros_like(x)], -1))
+    return np.atleast_2d(frame.geodetic_to_enu(lat, lon, np.broadcast_to(h, x.shape)))[:, 2]
+
+
+def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military"):
+    """(picture, truth, planned_codes) for straight flights; track ids = flight index + 1."""
+    from scenarios.engagement.engagement import FlightTruth, PictureArrays, planned_codes_of
+
+    cols = {k: [] for k in ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk")}
+    for i, f in enumerate(flights):
+        a = f.t0 if f.track_t0 is None else f.track_t0
+        b = f.t1 if f.track_t1 is None else f.track_t1
+        if b < a:
+            continue
+        t = np.arange(a, b + 1e-9, f.dt_s)
+        x = f.x0 + f.vx * (t - f.t0)
+        y = f.y0 + f.vy * (t - f.t0)
+        cols["time_s"].append(t)
+        cols["track"].append(np.full(t.size, i + 1))
+        cols["x_m"].append(x)
+        cols["y_m"].append(y)
+        cols["z_m"].append(_enu_at_height(frame, x, y, f.h_m))
+        cols["vx_mps"].append(np.full(t.size, f.vx))
+        cols["vy_mps"].append(np.full(t.size, f.vy))
+        cols["pos_sigma_m"].append(np.full(t.size, f.sigma_m))
+        cols["status"].append(np.full(t.size, f.status))
+        cols["squawk"].append(np.full(t.size, f.squawk))
+    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
+    n = cat["time_s"].size
+    pic = PictureArrays(time_s=cat["time_s"], track=cat["track"].astype(np.int64), x_m=cat["x_m"], y_m=cat["y_m"],
+                        z_m=cat["z_m"], vx_mps=cat["vx_mps"], vy_mps=cat["vy_mps"], vz_mps=np.zeros(n),
+                        pos_sigma_m=cat["pos_sigma_m"], status=cat["status"].astype(np.int8),
+                        squawk=cat["squawk"].astype(np.int64), mode=mode)
+    fl = flights
+
+    def position_enu(times):
+        times = np.asarray(times, float)
+        out = np.full((len(fl), times.size, 3), np.nan)
+        for i, f in enumerate(fl):
+            m = (times >= f.t0) & (times <= f.t1)
+            if m.any():
+                x = f.x0 + f.vx * (times[m] - f.t0)
+                y = f.y0 + f.vy * (times[m] - f.t0)
+                out[i, m] = np.stack([x, y, _enu_at_height(frame, x, y, f.h_m)], -1)
+        return out
+
+    def detected(f, a, b):
+        ta = f.t0 if f.track_t0 is None else f.track_t0
+        tb = f.t1 if f.track_t1 is None else f.track_t1
+        return bool(tb >= ta and tb >= a and ta <= b)
+
+    leg_det = np.array([[detected(f, -np.inf, f.t_land if math.isfinite(f.t_land) else -np.inf),
+                         detected(f, f.t_takeoff if math.isfinite(f.t_takeoff) else np.inf, np.inf)] for f in fl],
+                       dtype=bool).reshape(len(fl), 2)
+    truth = FlightTruth(id=np.arange(len(fl), dtype=np.int64), is_drug=np.array([f.is_drug for f in fl], bool),
+                        t_border_in=np.array([f.t_border_in for f in fl], float),
+                        t_land=np.array([f.t_land for f in fl], float),
+                        t_takeoff=np.array([f.t_takeoff for f in fl], float),
+                        t_border_out=np.array([f.t_border_out for f in fl], float),
+                        t_first_plot=np.array([(f.t0 if f.track_t0 is None else f.track_t0) for f in fl], float),
+                        leg_detected=leg_det, position_enu=position_enu)
+    codes = planned_codes_of([f.squawk for f in fl], [f.squawk >= 0 for f in fl], [f.flight_plan for f in fl])
+    return pic, truth, codes
