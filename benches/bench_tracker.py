@@ -310,10 +310,10 @@ REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("pe
 
 @pytest.mark.parametrize("net_seed_day", REAL_DAYS, ids=lambda v: f"{v[0]}-s{v[1]}-d{v[2]}")
 def test_real_day_pictures_throughput(net_seed_day):
-    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per mode.
+    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per picture.
 
-    The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.build_pictures):
-    budget (DESIGN §9, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per mode.
+    The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.engagement.build_pictures):
+    budget (DESIGN §9, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per picture.
     Reported: median over rounds of the warm wall time of build_picture (Python wrapping included) and of
     the tracker kernels alone (``stats['tracking_s']``).
     """
@@ -334,15 +334,15 @@ def test_real_day_pictures_throughput(net_seed_day):
     n = len(day.plots)
     polar = int(np.sum(np.isfinite(day.plots.range_m) & ~np.isfinite(day.plots.elevation_rad)))
     rounds = 3 if QUICK else 7
-    for mode in ("non_integrated", "integrated"):
-        build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)  # warm
+    for picture in ("non_integrated", "integrated"):
+        build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)  # warm
         walls, kern = [], []
         for _ in range(rounds):
             t0 = time.perf_counter()
-            pic = build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)
+            pic = build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)
             walls.append(time.perf_counter() - t0)
             kern.append(pic.stats["tracking_s"])
         w, k = float(np.median(walls)), float(np.median(kern))
-        print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {mode}: "
+        print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {picture}: "
               f"{w * 1e3:.1f} ms = {n / w:,.0f} plots/s (kernels {k * 1e3:.1f} ms = {n / k:,.0f} plots/s)")
         assert k > 0 and np.isfinite(w)

@@ -31,9 +31,8 @@ import numpy as np
 
 from radar import geo
 from radar.coverage import Geometry
-from radar.constants import EARTH_RADIUS_M
+from radar.constants import EARTH_RADIUS_M, PICTURES
 
-PICTURES = ("military", "non_integrated", "integrated")
 TARGETS = ("noncooperative", "cooperative")
 
 

@@ -16,7 +16,7 @@ Key derivation (fixed; changing it changes every result):
 
 Stream ids (fixed, DESIGN §2): threat 1, traffic 2, outages 3, detection 4,
 false_alarms 5, cross_tell 6, engagement 7.  Engagement draws are keyed by
-option (pass it in ``extra``), never by fusion mode.
+option (pass it in ``extra``), never by picture.
 """
 from __future__ import annotations
 

@@ -312,7 +312,7 @@ def _enu_at_height(frame, x, y, h):
     return np.atleast_2d(frame.geodetic_to_enu(lat, lon, np.broadcast_to(h, x.shape)))[:, 2]
 
 
-def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military"):
+def synthetic_inputs(flights: list[StraightFlight], frame, picture: str = "military"):
     """(picture, truth, planned_codes) for straight flights; track ids = flight index + 1."""
     from scenarios.engagement.engagement import FlightTruth, PictureArrays, planned_codes_of
 
@@ -340,7 +340,7 @@ def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military
     pic = PictureArrays(time_s=cat["time_s"], track=cat["track"].astype(np.int64), x_m=cat["x_m"], y_m=cat["y_m"],
                         z_m=cat["z_m"], vx_mps=cat["vx_mps"], vy_mps=cat["vy_mps"], vz_mps=np.zeros(n),
                         pos_sigma_m=cat["pos_sigma_m"], status=cat["status"].astype(np.int8),
-                        squawk=cat["squawk"].astype(np.int64), mode=mode)
+                        squawk=cat["squawk"].astype(np.int64), name=picture)
     fl = flights
 
     def position_enu(times):

@@ -162,7 +162,7 @@ def test_a_study_file_asking_too_much_is_named(capsys, tmp_path):
 def test_study_budget_with_given_memory_and_disk(tmp_path):
     """The limits follow the machine: the default study fits in 4 GB; 100,000 days do not, and the
     message says how many would (the memory bound)."""
-    kw = dict(chunk_days=8, flights_per_day=4.8, networks=2, options=8, modes=2, workers=2, out=tmp_path)
+    kw = dict(chunk_days=8, flights_per_day=4.8, networks=2, options=8, pictures=2, workers=2, out=tmp_path)
     budget.check_study("--days 417", 417, memory=4e9, disk=1e11, **kw)
     with pytest.raises(InputError) as e:
         budget.check_study("--days 100000", 100_000, memory=4e9, disk=1e11, **kw)

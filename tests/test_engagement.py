@@ -1,4 +1,4 @@
-"""Classification, pairing of modes, determinism and the worked example of domain.md sec. 3.6."""
+"""Classification, pairing of pictures, determinism and the worked example of domain.md sec. 3.6."""
 import dataclasses
 import io
 import math
@@ -31,7 +31,7 @@ class TruthlessPicture:
         self._pic = pic
 
     def __getattr__(self, name):
-        if name in PICTURE_COLUMNS or name in ("mode", "vz_mps"):
+        if name in PICTURE_COLUMNS or name in ("name", "vz_mps"):
             return getattr(self._pic, name)
         raise AssertionError(f"engagement read {name!r} from the picture: truth is withheld")
 
@@ -84,7 +84,7 @@ def test_classification_and_engagement_never_read_truth():
     assert sorted(out.column("outcome")) == ["identified_airborne", "identified_airborne"]
 
 
-def test_modes_share_engagement_draws():
+def test_pictures_share_engagement_draws():
     # draws are keyed by (seed, day, option): no mode argument exists, and the prefix of the
     # search uniforms does not depend on how many are drawn (the busiest mode sets the count)
     opt = CFG.options["gripen_qra_puerto_maldonado"]
@@ -96,7 +96,7 @@ def test_modes_share_engagement_draws():
     assert not np.array_equal(a.u_search, c.u_search)
     # the same picture under two mode names gives identical records apart from the mode
     pic, truth, codes = synthetic_inputs(_flights(), FRAME)
-    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, mode="integrated")}, truth, codes,
+    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, name="integrated")}, truth, codes,
                    [opt], CFG.params, FRAME, seed=9, day=3)
     rows = list(out.rows())
     mil = [r[:3] + r[4:] for r in rows if r[3] == "military"]

@@ -48,7 +48,7 @@ def test_in_process_run_is_complete_and_reported(reference):
         assert (out / name).exists(), name
     summary = (out / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("network,mode,option,flights,identified,p_identified")
-    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 modes x 2 options
+    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 pictures x 2 options
     # the results export has every stored row
     assert len((out / "results.csv").read_text().splitlines()) == 1 + len(rows)
 
@@ -150,7 +150,7 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--networks", "atlantis"], "network 'atlantis' is unknown"),
-    (["--modes", "telepathy"], "mode 'telepathy' is unknown"),
+    (["--modes", "telepathy"], "picture 'telepathy' is unknown"),
     (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
     (["--days", "0"], "--days 0"),
     (["--days", "-3"], "--days -3"),

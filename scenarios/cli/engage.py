@@ -1,4 +1,4 @@
-"""``airbridge simulate ... --engage [--options ...] [--modes ...]``: the simulated days played out.
+"""``airbridge simulate ... --engage [--options ...] [--pictures ...]``: the simulated days played out.
 
 Called by ``scenarios.cli.simulate`` (its flags and its step inside the staged output directory).
 Imports only argparse at module level; NumPy, Matplotlib, the tracker and the engagement model
@@ -6,20 +6,20 @@ load inside :func:`engage_step`.
 
 Outputs (inside the simulate output directory, staged: complete or absent):
 
-* ``engagements.csv`` -- one row per drug flight x option x mode (its best leg) and one per
-  false scramble; header ``day,flight,option,mode,outcome,leg,...`` (times in s since the
-  scenario epoch).
-* ``engagement_timeline_day<D>.png`` -- per mode: the day's drug flights (airborne legs),
+* ``engagements.csv`` -- one row per drug flight x option x picture (its best leg) and one per
+  false scramble; header ``day,flight,option,mode,outcome,leg,...`` (the picture is the column
+  ``mode``; times in s since the scenario epoch).
+* ``engagement_timeline_day<D>.png`` -- per picture: the day's drug flights (airborne legs),
   their suspect tracks, and each option's scrambles, intercepts and identifications.
 * ``engagement_map.png`` -- intercept points (by outcome) and escape points (where
   unidentified flights landed or left Peru), with the options' bases.
-* a table per option x mode, in ``summary.txt`` and in what ``simulate`` prints.
+* a table per option x picture, in ``summary.txt`` and in what ``simulate`` prints.
 """
 from __future__ import annotations
 
 import argparse
 
-MODES = ("military", "non_integrated", "integrated")
+from radar.constants import PICTURES
 
 
 def add_engage_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,8 +29,8 @@ def add_engage_arguments(p: argparse.ArgumentParser) -> None:
                         "timelines and a map")
     g.add_argument("--options", default=None, metavar="ID[,ID...]",
                    help="interceptor options of the scenario (default: all of them)")
-    g.add_argument("--modes", default=None, metavar="MODE[,MODE...]",
-                   help="pictures: military, non_integrated, integrated (default: all three)")
+    g.add_argument("--pictures", "--modes", dest="pictures", default=None, metavar="PICTURE[,PICTURE...]",
+                   help=f"pictures: {', '.join(PICTURES)} (default: all three; --modes is an alias)")
 
 
 def _split(text):
@@ -39,15 +39,15 @@ def _split(text):
     return [t.strip() for t in str(text).split(",")]
 
 
-def parse_modes(text) -> list[str]:
+def parse_pictures(text) -> list[str]:
     from radar.errors import InputError
 
-    modes = _split(text)
-    if modes is None:
-        return list(MODES)
-    if not modes or any(m not in MODES for m in modes) or len(set(modes)) != len(modes):
-        raise InputError(f"--modes {text!r}: expected distinct names among {', '.join(MODES)}, comma-separated")
-    return modes
+    pictures = _split(text)
+    if pictures is None:
+        return list(PICTURES)
+    if not pictures or any(p not in PICTURES for p in pictures) or len(set(pictures)) != len(pictures):
+        raise InputError(f"--pictures {text!r}: expected distinct names among {', '.join(PICTURES)}, comma-separated")
+    return pictures
 
 
 def parse_options(cfg, text):
@@ -63,13 +63,13 @@ def parse_options(cfg, text):
 
 
 def engage_plan(args, ctx):
-    """``(interceptor config, options, modes)`` of ``--engage`` (None without it); checks the flags."""
+    """``(interceptor config, options, pictures)`` of ``--engage`` (None without it); checks the flags."""
     if not args.engage:
         return None
     from scenarios.config.interceptors import load_interceptor_config
 
     cfg = load_interceptor_config(ctx.scenario)
-    return cfg, parse_options(cfg, args.options), parse_modes(args.modes)
+    return cfg, parse_options(cfg, args.options), parse_pictures(args.pictures)
 
 
 def engage_step(plan, args, res, stage) -> list[str]:
@@ -83,41 +83,41 @@ def engage_step(plan, args, res, stage) -> list[str]:
     from radar.fileio import atomic_write
     from scenarios.engagement.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
 
-    cfg, options, modes = plan
+    cfg, options, pictures = plan
     stage = Path(stage)
     tables = []
     for day in res.days:
-        pics = build_pictures(day, modes, args.seed)
+        pics = build_pictures(day, pictures, args.seed)
         details = {}
         table = evaluate_day(day, pics, options, cfg.params, args.seed, details=details)
         tables.append(table)
-        plot_timeline(stage / f"engagement_timeline_day{day.day}.png", day, table, details, options, modes)
+        plot_timeline(stage / f"engagement_timeline_day{day.day}.png", day, table, details, options, pictures)
     table = OutcomeTable.concat(tables)
     with atomic_write(stage / "engagements.csv") as fh:
         write_csv(table, fh)
     plot_engagement_map(stage / "engagement_map.png", res.days, table, options)
-    lines = summary_lines(table, options, modes)
+    lines = summary_lines(table, options, pictures)
     lines.append("wrote engagements.csv, engagement_map.png, "
                  + ", ".join(f"engagement_timeline_day{d.day}.png" for d in res.days))
     return lines
 
 
 # ------------------------------------------------------------------------------------------
-def summary_lines(table, options, modes) -> list[str]:
-    """Per option x mode: flights, identified airborne, intercepted late, misses by reason, false scrambles, hours."""
+def summary_lines(table, options, pictures) -> list[str]:
+    """Per option x picture: flights, identified airborne, intercepted late, misses by reason, false scrambles, hours."""
     import numpy as np
 
     out = np.asarray(table.column("outcome"), dtype=object)
     opt = np.asarray(table.column("option"), dtype=object)
-    mode = np.asarray(table.column("mode"), dtype=object)
+    picture = np.asarray(table.column("mode"), dtype=object)  # the picture column is named mode
     hours = np.asarray(table.column("flight_hours"), dtype=float)
     cost = np.asarray(table.column("cost_usd"), dtype=float)
-    head = (f"{'option':28s} {'mode':15s} {'flights':>7s} {'id_air':>6s} {'late':>5s} {'lost':>5s} {'range':>5s} "
+    head = (f"{'option':28s} {'picture':15s} {'flights':>7s} {'id_air':>6s} {'late':>5s} {'lost':>5s} {'range':>5s} "
             f"{'tooLate':>7s} {'noAC':>5s} {'noTrk':>5s} {'noDet':>5s} {'falseScr':>8s} {'hours':>7s} {'cost_kUSD':>9s}")
-    lines = ["engagement outcomes per option x mode (drug flights; best leg each)", head]
+    lines = ["engagement outcomes per option x picture (drug flights; best leg each)", head]
     for o in options:
-        for m in modes:
-            sel = (opt == o.id) & (mode == m)
+        for m in pictures:
+            sel = (opt == o.id) & (picture == m)
             fl = sel & (out != "false_scramble")
             c = lambda name: int(np.sum(fl & (out == name)))  # noqa: E731
             lines.append(f"{o.id:28s} {m:15s} {int(fl.sum()):7d} {c('identified_airborne'):6d} "
@@ -128,8 +128,8 @@ def summary_lines(table, options, modes) -> list[str]:
     return lines
 
 
-def plot_timeline(path, day, table, details, options, modes) -> None:
-    """Per mode: drug flights' airborne legs, their suspect tracks, scrambles/intercepts/IDs per option."""
+def plot_timeline(path, day, table, details, options, pictures) -> None:
+    """Per picture: drug flights' airborne legs, their suspect tracks, scrambles/intercepts/IDs per option."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,11 +144,11 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
     t0 = day.day * 86400.0
     hrs = lambda t: (np.asarray(t, float) - t0) / 3600.0  # noqa: E731
     colors = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(len(modes), 1, figsize=(12, 1.2 + (0.35 * max(len(drug), 1) + 0.6) * len(modes)),
+    fig, axes = plt.subplots(len(pictures), 1, figsize=(12, 1.2 + (0.35 * max(len(drug), 1) + 0.6) * len(pictures)),
                              squeeze=False, sharex=True, dpi=100)
     col = {h: np.asarray(table.column(h), dtype=object) for h in ("flight", "option", "mode", "outcome")}
     num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_intercept_s", "t_id_s")}
-    for ax, m in zip(axes[:, 0], modes):
+    for ax, m in zip(axes[:, 0], pictures):
         for i, f in enumerate(drug):
             for a, b in ((fl.t_depart[f], fl.t_land[f]), (fl.t_takeoff[f], fl.t_end[f])):
                 if np.isfinite(a) and np.isfinite(b):
@@ -221,7 +221,7 @@ def plot_engagement_map(path, days, table, options) -> None:
             s = oc == name
             if s.any():
                 ax.scatter(lon[s], lat[s], color=c, marker=mk, s=40, label=f"intercept: {name}", zorder=5)
-    # escape points: where drug flights never identified airborne (in any option/mode) landed or left Peru
+    # escape points: where drug flights never identified airborne (in any option/picture) landed or left Peru
     flights = np.asarray(table.column("flight"), dtype=object)
     ident = set(flights[outcome == "identified_airborne"])
     ex, ey = [], []
@@ -253,7 +253,7 @@ def plot_engagement_map(path, days, table, options) -> None:
     ax.set_aspect(1.0 / np.cos(np.radians(9.5)))
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
-    ax.set_title("intercept and escape points (all options and modes)")
+    ax.set_title("intercept and escape points (all options and pictures)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()

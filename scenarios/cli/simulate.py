@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         bw = (km * 1000.0, minutes * 60.0)
     tick = time.perf_counter()
     ctx = prepare(args.scenario, args.network, dem=args.dem)
-    plan = engage.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
+    plan = engage.engage_plan(args, ctx)  # bad --options / --pictures fail here, before the days run
     announce_compile("engage" if plan else "simulate")
     feeds = FeedOptions(false_plot_window_m=None if args.false_plot_window is None else 1000.0 * args.false_plot_window)
     opts = DayOptions(background=not args.no_background, background_window=bw, feeds=feeds)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from radar.constants import PICTURES
 from scenarios.cli.args import number, output_file
 
 #: the most output times ``--output-every`` may ask for (a day every 0.1 s is 864,000)
@@ -15,8 +16,8 @@ def add_parser(sub) -> None:
                                    "every distinct plot time, one row per confirmed track alive then, predicted to that time.")
     p.add_argument("--plots", required=True, help="plot log CSV (Cartesian or polar)")
     p.add_argument("--sensors", default=None, help="sensors.toml (without it: all sensors military, plots' own covariance)")
-    p.add_argument("--mode", default="military", choices=["military", "non_integrated", "integrated"],
-                   help="picture to build (default: military; others need --sensors)")
+    p.add_argument("--picture", "--mode", dest="picture", default="military", choices=PICTURES,
+                   help="picture to build (default: military; others need --sensors; --mode is an alias)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cross-tell random stream (default 0)")
     p.add_argument("--day", type=number(int, 0, what="a day index"), default=0,
                    help="day index of the random streams (default 0)")
@@ -67,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if sensors is not None and len(sensors) == 0:
         raise InputError(f"{args.sensors}: no [[sensor]] table: expected at least one sensor "
                          "(index 0, 1, ... as in the plot log's sensor column)")
-    if sensors is None and args.mode != "military":
-        raise InputError(f"--mode {args.mode}: needs --sensors (owners, latencies and fusion parameters); "
+    if sensors is None and args.picture != "military":
+        raise InputError(f"--picture {args.picture}: needs --sensors (owners, latencies and fusion parameters); "
                          "without it every sensor is military")
     if args.grids and sensors is None:
         raise InputError("--grids: needs --sensors (grids are keyed by site and radar type)")
@@ -99,11 +100,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         from tracker.pictures import build_picture
 
-        pic = build_picture(plots, sensors, args.mode, args.seed, args.day, params, grids, out_times=out_times)
+        pic = build_picture(plots, sensors, args.picture, args.seed, args.day, params, grids, out_times=out_times)
         time_s, tid, state = pic.time_s, pic.track, pic.state
-        status = pic.status if args.mode == "non_integrated" else None
+        status = pic.status if args.picture == "non_integrated" else None
         confirmed, tracking_s = pic.stats.get("confirmed_tracks", 0), pic.stats.get("tracking_s", 0.0)
-        # plots actually fed to the tracker(s): military mode leaves the civil plots out
+        # plots actually fed to the tracker(s): the military picture leaves the civil plots out
         tracked = pic.stats.get("plots", pic.stats.get("military_plots", 0) + pic.stats.get("civil_plots", 0))
     write_track_log(args.out, time_s, tid, state, status)
     rate = tracked / tracking_s if tracking_s > 0 else float("inf")

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
                    help="target number of drug flights (days = flights / expected flights per day; default 2000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default 1)")
     p.add_argument("--networks", default=None, help="comma-separated networks (default: peru,peru-public-record)")
-    p.add_argument("--modes", default=None, help="comma-separated pictures (default: non_integrated,integrated)")
+    p.add_argument("--pictures", "--modes", dest="pictures", default=None,
+                   help="comma-separated pictures (default: non_integrated,integrated; --modes is an alias)")
     p.add_argument("--options", default=None, help="comma-separated option ids (default: all of the scenario's)")
     e = p.add_mutually_exclusive_group()
     e.add_argument("--workers", type=number(int, 1, what="a number of worker processes"), default=None,
@@ -63,7 +64,7 @@ def build_spec(args):
         kw, flights = read_study_file(args.study)
     if args.scenario:
         kw["scenario"] = args.scenario
-    for flag, key in (("--networks", "networks"), ("--modes", "modes"), ("--options", "options")):
+    for flag, key in (("--networks", "networks"), ("--pictures", "pictures"), ("--options", "options")):
         v = _csv(getattr(args, key), flag)
         if v is not None:
             kw[key] = v
@@ -117,12 +118,12 @@ def run(args: argparse.Namespace) -> int:
         budget.check_workers(args.workers)
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
     budget.check_study(what, spec.days, spec.chunk_days, expected_drug_flights_per_day(ctx.scenario),
-                       len(spec.networks), len(ctx.options), len(spec.modes), workers, args.out,
+                       len(spec.networks), len(ctx.options), len(spec.pictures), workers, args.out,
                        local_workers=not args.scheduler)
     t0 = time.perf_counter()
     out = Path(args.out)
     announce_compile("study")
-    print(f"study: {len(spec.networks)} networks x {len(spec.modes)} pictures x "
+    print(f"study: {len(spec.networks)} networks x {len(spec.pictures)} pictures x "
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
     summary = render(out)

@@ -3,13 +3,14 @@ number of drug flights, seed, chunking and the study window), and the expected d
 of a scenario that turns a number of flights into days."""
 from __future__ import annotations
 
-STUDY_KEYS = ("scenario", "networks", "modes", "options", "days", "flights", "seed", "chunk_days",
+STUDY_KEYS = ("scenario", "networks", "pictures", "modes", "options", "days", "flights", "seed", "chunk_days",
               "background_window_km", "background_window_min", "false_plot_window_km")
 
 
 def read_study_file(path) -> tuple[dict, int | None]:
     """(the :class:`scenarios.study.spec.StudySpec` fields the file sets, the target number of drug flights
-    or None) from the ``[study]`` table of ``path``; unknown keys and bad values are one-line errors."""
+    or None) from the ``[study]`` table of ``path``; unknown keys and bad values are one-line errors.
+    ``modes`` is read as the older name of ``pictures``."""
     from pathlib import Path
 
     from radar.errors import InputError
@@ -21,7 +22,7 @@ def read_study_file(path) -> tuple[dict, int | None]:
     raw = read_toml(path, what="a study TOML file with a [study] table")
     Table(raw, path).check_keys(("study",))
     if "study" not in raw or not isinstance(raw["study"], dict):
-        raise InputError(f"{path}: [study] table is missing: expected scenario, networks, modes, options, days")
+        raise InputError(f"{path}: [study] table is missing: expected scenario, networks, pictures, options, days")
     t = Table(raw["study"], path, "study")
     t.check_keys(STUDY_KEYS)
     if t.has("scenario"):
@@ -29,12 +30,14 @@ def read_study_file(path) -> tuple[dict, int | None]:
         if kw["scenario"] not in EMBEDDED and not Path(kw["scenario"]).exists():
             raise t.fail("scenario", kw["scenario"], "unknown scenario: expected one of " + ", ".join(EMBEDDED)
                          + " or an existing .toml file")
-    for k in ("networks", "modes", "options"):
+    if t.has("pictures") and t.has("modes"):
+        raise t.fail("modes", t.list("modes"), "is the older name of pictures: expected one of the two")
+    for k, field in (("networks", "networks"), ("pictures", "pictures"), ("modes", "pictures"), ("options", "options")):
         if t.has(k):
             v = t.list(k)
             if not all(isinstance(x, str) for x in v):
                 raise t.fail(k, v, "must be an array of strings")
-            kw[k] = tuple(v)
+            kw[field] = tuple(v)
     if t.has("days"):
         kw["days"] = t.int("days", min=1, max=10**7)
     if t.has("flights"):

@@ -272,7 +272,7 @@ def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_nig
     eng_t_order[j] (non-decreasing).  Aircraft slots share the pools: slot s belongs to
     detachment slot_det[s], is ready today if slot_ready[s], launches slot_delay[s] after the
     order, and is busy until its landing + turnaround.  u_search[n] is the uniform of the
-    n-th sortie leg (engagement draws, keyed by option and never by mode).
+    n-th sortie leg (engagement draws, keyed by option and never by picture).
 
     Retasking (a re-acquired track is not a new target): when track j is ordered while an
     earlier sortie is still working a track that has gone stale (no update for search_age_s)

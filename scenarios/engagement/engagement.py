@@ -1,6 +1,6 @@
 """The engagement model: from a military air picture to scrambles, intercepts and outcomes.
 
-Pipeline for one simulated day, one option, one picture (fusion mode):
+Pipeline for one simulated day, one option, one picture (military, non_integrated or integrated):
 
 1. **Classification on the picture alone** (:func:`classify`): a confirmed or cued track
    becomes *suspect* at its first update at least ``classify_s`` after its birth, unless a
@@ -24,7 +24,7 @@ Pipeline for one simulated day, one option, one picture (fusion mode):
    outbound) and the flight's best leg by the DESIGN sec. 6 precedence.
 
 Engagement draws (aircraft readiness, search uniforms) come from the ``engagement``
-stream keyed by ``(seed, day, crc32(option id))`` -- never by fusion mode -- so modes are
+stream keyed by ``(seed, day, crc32(option id))`` -- never by picture -- so the pictures are
 compared on identical draws (the n-th launch of the day uses the n-th uniform).
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ class PictureArrays:
     pos_sigma_m: np.ndarray
     status: np.ndarray
     squawk: np.ndarray
-    mode: str = "military"
+    name: str = "military"
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
     """Kernel arrays of ``option`` with the day's draws from stream (seed, day, engagement, option).
 
     Draw order (fixed): one uniform per aircraft (ready iff u < sortie availability), then
-    ``n_uniforms`` search uniforms.  Numbers do not depend on the fusion mode.
+    ``n_uniforms`` search uniforms.  Numbers do not depend on the picture.
     """
     dets = option.detachments
     static = _option_static(option, frame)
@@ -375,7 +375,10 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
 
 @dataclass(frozen=True)
 class OutcomeTable:
-    """Outcome records (struct of arrays; one row per drug flight x option x mode, plus false scrambles)."""
+    """Outcome records (struct of arrays; one row per drug flight x option x picture, plus false scrambles).
+
+    The picture is the ``mode`` column: column names are a file format (``engagements.csv``,
+    ``results.csv``) and keep their names."""
 
     columns: dict
 
@@ -415,7 +418,7 @@ def write_csv(table: OutcomeTable, fh) -> None:
         fh.write(",".join(_fmt(v) for v in r) + "\n")
 
 
-def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_of: np.ndarray,
+def score_flights(day: int, option: Option, picture: str, eng: Engagements, flight_of: np.ndarray,
                   truth: FlightTruth, frame=None) -> OutcomeTable:
     """Outcomes per drug flight (best leg by precedence) and one row per false scramble.
 
@@ -438,7 +441,7 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         if f >= 0 and truth.is_drug[f]:
             per_flight.setdefault(f, []).append(j)
         elif eng.slot[j] >= 0:
-            add(day=day, flight=str(truth.id[f]) if f >= 0 else -1, option=option.id, mode=mode, outcome=FALSE_SCRAMBLE,
+            add(day=day, flight=str(truth.id[f]) if f >= 0 else -1, option=option.id, mode=picture, outcome=FALSE_SCRAMBLE,
                 leg="", t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
                 t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
                 t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
@@ -491,7 +494,7 @@ def score_flights(day: int, option: Option, mode: str, eng: Engagements, flight_
         js = per_flight.get(int(f), [])
         hours = float(sum(eng.hours[k] for k in js))
         cost = float(sum(eng.cost_usd[k] for k in js))
-        row = dict(day=day, flight=str(truth.id[f]), option=option.id, mode=mode, outcome=name, leg=leg,
+        row = dict(day=day, flight=str(truth.id[f]), option=option.id, mode=picture, outcome=name, leg=leg,
                    t_first_plot_s=float(truth.t_first_plot[f]), flight_hours=hours, cost_usd=cost, false_scramble=0,
                    base="", interceptor="", track=-1, searched=0)
         if j >= 0:
@@ -528,28 +531,28 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
              frame, seed: int, day: int, python: bool = False, details: dict | None = None) -> OutcomeTable:
     """All options x pictures of one day -> outcome records.
 
-    ``details`` (optional dict) receives ``(option id, mode) -> (Engagements, flight_of, RowState)``
+    ``details`` (optional dict) receives ``(option id, picture) -> (Engagements, flight_of, RowState)``
     for plots and timelines.
     """
     if not options:
         raise InputError("--options: empty: expected at least one interceptor option")
     prepared = {}
-    for mode, pic in pictures.items():
+    for picture, pic in pictures.items():
         sus = classify(pic, planned_codes, params.classify_s)
         rows = row_state(pic, sus, frame)
         # truth, after the fact: which flight each suspect track was (independent of the option)
         flight_of = associate(sus, rows, truth, params.association_radius_m)
-        prepared[mode] = (pic, sus, rows, flight_of)
-    n_uniforms = max([1024] + [p[1].track.size for p in prepared.values()])  # >= launches of any mode
+        prepared[picture] = (pic, sus, rows, flight_of)
+    n_uniforms = max([1024] + [p[1].track.size for p in prepared.values()])  # >= launches of any picture
     parts = []
     for option in options:
         opt = option_arrays(option, frame, params, seed, day, n_uniforms)
-        for mode, (pic, sus, rows, flight_of_sus) in prepared.items():
+        for picture, (pic, sus, rows, flight_of_sus) in prepared.items():
             eng = engage(rows, sus, opt, params, python=python)
             flight_of = flight_of_sus[eng.source]
             if details is not None:
-                details[(option.id, mode)] = (eng, flight_of, rows)
-            parts.append(score_flights(day, option, mode, eng, flight_of, truth, frame))
+                details[(option.id, picture)] = (eng, flight_of, rows)
+            parts.append(score_flights(day, option, picture, eng, flight_of, truth, frame))
     return OutcomeTable.concat(parts)
 
 
@@ -606,8 +609,8 @@ def flight_truth_from_day(day) -> FlightTruth:
                        position_enu=position_enu)
 
 
-def build_pictures(day, modes, seed: int) -> dict:
-    """The tracker's pictures of a simulated day, one per fusion mode (``tracker.pictures``).
+def build_pictures(day, pictures, seed: int) -> dict:
+    """The tracker's pictures of a simulated day, one per name in ``pictures`` (``tracker.pictures``).
 
     The flight-plan codes go to the non-integrated cross-tell rule (civil tracks squawking a
     planned code are not told), as DESIGN sec. 5 says.
@@ -616,7 +619,7 @@ def build_pictures(day, modes, seed: int) -> dict:
 
     fl = day.flights
     planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
-    return {m: build_picture(day.plots, day.sensors, m, seed, day.day, planned_squawks=planned) for m in modes}
+    return {p: build_picture(day.plots, day.sensors, p, seed, day.day, planned_squawks=planned) for p in pictures}
 
 
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,

@@ -23,12 +23,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from radar.errors import InputError
-from radar.feeds import FeedOptions, FeedStats, Targets, generate_plots, outage_states, radar_arrays
+from radar.feeds import FeedOptions, FeedStats, RadarArrays, Targets, generate_plots, outage_states, radar_arrays
 from scenarios.flights.trajectory import FlightTable, Trajectories, truth_samples
+
+if TYPE_CHECKING:  # annotations only: these load with the day's context, not with this module
+    from radar.coverage import Geometry
+    from radar.frame import Frame
+    from radar.plotlog import Plots
+    from radar.sensorfile import SensorTable
+    from radar.terrain import Dem
+    from radar.types import Radar
+    from scenarios.config.scenario import Network, Scenario
+    from scenarios.config.threat import ThreatConfig
+    from scenarios.config.traffic import TrafficConfig
+    from scenarios.flights.threat import TerrainSampler
 
 
 @dataclass(frozen=True)
@@ -55,18 +68,29 @@ class DayOptions:
 
 @dataclass
 class DayContext:
-    """Everything that does not change from day to day (build once per scenario x network)."""
+    """Everything that does not change from day to day (build once per scenario x network with
+    :func:`prepare`)."""
 
-    scenario: object
-    network: object
-    radars: tuple
-    dem: object
-    geometry: object
-    threat: object
-    traffic: object
-    terrain: object
-    sensors: object
-    arrays: object
+    #: the scenario, every section validated
+    scenario: Scenario
+    #: the network of radars simulated
+    network: Network
+    #: the network's radars (index = ``sensor`` of the plots)
+    radars: tuple[Radar, ...]
+    #: the terrain
+    dem: Dem
+    #: terrain-masking grids of every radar
+    geometry: Geometry
+    #: the drug-flight model
+    threat: ThreatConfig
+    #: the background traffic model
+    traffic: TrafficConfig
+    #: terrain heights for routing and terrain following
+    terrain: TerrainSampler
+    #: the ``sensors.toml`` of the network (owners, noise, latencies, fusion parameters)
+    sensors: SensorTable
+    #: the radars as kernel arrays, with their geometry grids
+    arrays: RadarArrays
 
 
 def sensor_table(scenario, radars, geometry):
@@ -116,10 +140,10 @@ class Day:
     day: int
     flights: FlightTable
     trajectories: Trajectories
-    plots: object
-    sensors: object
+    plots: Plots
+    sensors: SensorTable
     radar_up: np.ndarray
-    frame: object
+    frame: Frame
     feed_stats: FeedStats
     background_generated: int = 0
     background_kept: int = 0

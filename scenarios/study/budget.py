@@ -93,13 +93,13 @@ def fmt_duration(s: float) -> str:
     return f"{s:.0f} s"
 
 
-def study_rows_per_day(flights_per_day: float, networks: int, options: int, modes: int) -> float:
+def study_rows_per_day(flights_per_day: float, networks: int, options: int, pictures: int) -> float:
     """Result rows per day of a study (every network, option and picture; +5 % false scrambles)."""
-    return 1.05 * flights_per_day * networks * options * modes
+    return 1.05 * flights_per_day * networks * options * pictures
 
 
 def check_study(what: str, days: int, chunk_days: int, flights_per_day: float, networks: int, options: int,
-                modes: int, workers: int, out, memory: float | None = None, disk: float | None = None,
+                pictures: int, workers: int, out, memory: float | None = None, disk: float | None = None,
                 local_workers: bool = True) -> None:
     """Refuse a study that cannot fit (RAM for the report and the chunks, disk, the day cap).
 
@@ -108,7 +108,7 @@ def check_study(what: str, days: int, chunk_days: int, flights_per_day: float, n
     space where ``out`` is."""
     memory = available_memory() if memory is None else memory
     disk = free_disk(out) if disk is None else disk
-    per_day = study_rows_per_day(flights_per_day, networks, options, modes)
+    per_day = study_rows_per_day(flights_per_day, networks, options, pictures)
     workers = max(1, workers)
     fixed = STUDY_PARENT_RAM + (workers * STUDY_WORKER_RAM if local_workers and workers > 1 else 0)
     fits = [MAX_STUDY_DAYS]

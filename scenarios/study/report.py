@@ -14,6 +14,7 @@ from scenarios.study.scores import OUTCOMES, compute_scores, paired_deltas, tabl
 from scenarios.study.spec import RESULT_COLUMNS
 from scenarios.study.store import load_results
 
+#: summary.csv (a file format: the picture is the column ``mode``, as in results.csv)
 SUMMARY_HEADER = ("network,mode,option,flights,identified,p_identified,p_identified_lo95,p_identified_hi95,"
                   "p_any_intercept,det_to_id_median_min,det_to_id_p90_min,identified_per_30d,false_scrambles_per_30d,"
                   "flight_hours,cost_per_identified_usd,yearly_cost_usd,aircraft_for_3_5b")
@@ -44,7 +45,7 @@ def render(out_dir: Path, log=print) -> dict:
 
         raise InputError(f"{out_dir}: no study.sqlite: expected the --out directory of 'airbridge tradeoff'")
     meta, rows, day_rows = load_results(store)
-    spec = StudySpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(meta["study_json"]).items()})
+    spec = StudySpec.from_record(json.loads(meta["study_json"]))
     complete = meta.get("complete") == "1"
     res = table(rows, RESULT_COLUMNS)
     days_per_network = {}
@@ -54,7 +55,7 @@ def render(out_dir: Path, log=print) -> dict:
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options))
     scores = compute_scores(res, days_per_network, buys_for_options(options))
-    deltas = paired_deltas(res) if {"integrated", "non_integrated"} <= set(spec.modes) else []
+    deltas = paired_deltas(res) if {"integrated", "non_integrated"} <= set(spec.pictures) else []
     from radar.terrain import load_dem
 
     dem = load_dem(scn.terrain.dem)
@@ -114,7 +115,7 @@ def _write_summary(path: Path, scores) -> None:
     with open(path, "w") as fh:
         fh.write(SUMMARY_HEADER + "\n")
         for s in scores:
-            fh.write(",".join([s.network, s.mode, s.option, str(s.flights), str(s.identified), _f(s.p_identified),
+            fh.write(",".join([s.network, s.picture, s.option, str(s.flights), str(s.identified), _f(s.p_identified),
                                _f(s.p_identified_lo), _f(s.p_identified_hi), _f(s.p_any_intercept),
                                _f(s.det_to_id_median_min, "{:.1f}"), _f(s.det_to_id_p90_min, "{:.1f}"),
                                _f(s.identified_per_30d, "{:.2f}"), _f(s.false_scrambles_per_30d, "{:.2f}"),
@@ -124,17 +125,17 @@ def _write_summary(path: Path, scores) -> None:
 
 def ranked(scores):
     return sorted(scores, key=lambda s: (-(s.p_identified if not math.isnan(s.p_identified) else -1), s.network,
-                                         s.mode, s.option))
+                                         s.picture, s.option))
 
 
 def format_ranking(scores, limit: int | None = None) -> str:
-    head = (f"{'#':>2} {'network':<19} {'mode':<15} {'option':<28} {'flights':>7} {'P(id airborne) [95% CI]':>25} "
+    head = (f"{'#':>2} {'network':<19} {'picture':<15} {'option':<28} {'flights':>7} {'P(id airborne) [95% CI]':>25} "
             f"{'P(any int.)':>11} {'det→ID med/p90 min':>18} {'false scr/30d':>13} {'cost/ID':>10}")
     lines = [head, "─" * len(head)]
     for i, s in enumerate(ranked(scores)[:limit], 1):
         ci = f"{100 * s.p_identified:5.1f}% [{100 * s.p_identified_lo:4.1f},{100 * s.p_identified_hi:5.1f}]"
         dt = f"{_f(s.det_to_id_median_min, '{:.0f}') or '—'}/{_f(s.det_to_id_p90_min, '{:.0f}') or '—'}"
-        lines.append(f"{i:>2} {s.network:<19} {s.mode:<15} {s.option:<28} {s.flights:>7} {ci:>25} "
+        lines.append(f"{i:>2} {s.network:<19} {s.picture:<15} {s.option:<28} {s.flights:>7} {ci:>25} "
                      f"{100 * s.p_any_intercept:>10.1f}% {dt:>18} {s.false_scrambles_per_30d:>13.1f} "
                      f"{_money(s.cost_per_identified_usd):>10}")
     return "\n".join(lines)
@@ -156,10 +157,10 @@ def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label,
     import matplotlib.pyplot as plt
 
     names = []
-    combos = sorted({(s.network, s.mode) for s in scores})
+    combos = sorted({(s.network, s.picture) for s in scores})
     opts = [o.id for o in options]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    by_key = {(s.network, s.mode, s.option): s for s in scores}
+    by_key = {(s.network, s.picture, s.option): s for s in scores}
     if part in ("a", "all"):
         names += _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key)
     if part == "a":
@@ -174,9 +175,9 @@ def _render_part_a(figs, scores, spec, option_ids, terrain_label) -> list[tuple[
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    combos = sorted({(s.network, s.mode) for s in scores})
+    combos = sorted({(s.network, s.picture) for s in scores})
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    by_key = {(s.network, s.mode, s.option): s for s in scores}
+    by_key = {(s.network, s.picture, s.option): s for s in scores}
     return _figures_a(plt, figs, scores, spec, terrain_label, combos, list(option_ids), colors, by_key)
 
 
@@ -186,10 +187,10 @@ def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
     y = 0
     ticks, labels = [], []
-    for ci, (net, mode) in enumerate(combos):
-        ys, p, lo, hi = [], [], [], []  # one errorbar call per (network, mode) (speed)
+    for ci, (net, picture) in enumerate(combos):
+        ys, p, lo, hi = [], [], [], []  # one errorbar call per (network, picture) (speed)
         for opt in opts:
-            s = by_key.get((net, mode, opt))
+            s = by_key.get((net, picture, opt))
             if s is None or s.flights == 0:
                 continue
             ys.append(y)
@@ -197,10 +198,10 @@ def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_
             lo.append(100 * (s.p_identified - s.p_identified_lo))
             hi.append(100 * (s.p_identified_hi - s.p_identified))
             ticks.append(y)
-            labels.append(f"{opt} ({net}, {mode})")
+            labels.append(f"{opt} ({net}, {picture})")
             y += 1
         if ys:
-            ax.errorbar(p, ys, xerr=[lo, hi], fmt="o", color=colors[ci % len(colors)], label=f"{net} / {mode}")
+            ax.errorbar(p, ys, xerr=[lo, hi], fmt="o", color=colors[ci % len(colors)], label=f"{net} / {picture}")
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.set_xlabel("P(identified airborne), % with 95 % CI")
     ax.set_title(f"Ranking — {spec.days} days, seed {spec.seed}; {terrain_label}", fontsize=9)
@@ -212,14 +213,14 @@ def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
     ticks, labels, shares = [], [], []
     cmap = plt.get_cmap("tab10")
-    for net, mode in combos:
+    for net, picture in combos:
         for opt in opts:
-            s = by_key.get((net, mode, opt))
+            s = by_key.get((net, picture, opt))
             if s is None or s.flights == 0:
                 continue
             shares.append([100 * s.outcome_counts[o] / s.flights for o in OUTCOMES])
             ticks.append(len(ticks))
-            labels.append(f"{opt} ({net}, {mode})")
+            labels.append(f"{opt} ({net}, {picture})")
     if shares:  # one barh call per outcome (speed)
         shares = np.asarray(shares)
         left = np.zeros(len(ticks))
@@ -245,14 +246,14 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
 
     eq = Matcher(res)
     ident = eq("outcome", "identified_airborne")
-    for net, mode in combos:
+    for net, picture in combos:
         for opt in opts:
-            sel = eq("network", net) & eq("mode", mode) & eq("option", opt) & ident
+            sel = eq("network", net) & eq("mode", picture) & eq("option", opt) & ident
             dt = (res["t_id_s"][sel] - res["t_first_plot_s"][sel]) / 60.0
             dt = dt[np.isfinite(dt)]
             if dt.size:
                 data.append(dt)
-                labs.append(f"{opt}\n{net[:12]}/{mode[:6]}")
+                labs.append(f"{opt}\n{net[:12]}/{picture[:6]}")
     if data:
         ax.boxplot(data, showfliers=False)
         ax.set_xticks(range(1, len(labs) + 1), labs, rotation=90, fontsize=6)
@@ -314,7 +315,7 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
     n_drug = sum(r[2] for r in day_rows)
     lines += [f"- scenario `{spec.scenario}`, seed {spec.seed}, {spec.days} days per network "
               f"({n_drug} drug-flight simulations over {len(spec.networks)} networks), {terrain_label}",
-              f"- networks: {', '.join(spec.networks)}; pictures: {', '.join(spec.modes)}; "
+              f"- networks: {', '.join(spec.networks)}; pictures: {', '.join(spec.pictures)}; "
               f"options: {', '.join(o.id for o in options)}",
               f"- background traffic kept only within {spec.background_window_km:g} km / "
               f"{spec.background_window_min:g} min of a drug flight (each kept flight clipped to "
@@ -331,10 +332,10 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
                          f"[{100 * d.lo:+.2f}, {100 * d.hi:+.2f}] |")
         lines += ["", "A Δ whose interval contains 0 is a null result: integration made no measurable difference "
                   "to identification for that option on that network.", ""]
-    lines += ["## Costs", "", "| network | mode | option | flight hours | cost per identified | yearly cost | "
+    lines += ["## Costs", "", "| network | picture | option | flight hours | cost per identified | yearly cost | "
               "aircraft US$3.5B buys |", "|---|---|---|---:|---:|---:|---:|"]
     for s in ranked(scores):
-        lines.append(f"| {s.network} | {s.mode} | {s.option} | {s.flight_hours:,.0f} | "
+        lines.append(f"| {s.network} | {s.picture} | {s.option} | {s.flight_hours:,.0f} | "
                      f"{_money(s.cost_per_identified_usd)} | {_money(s.yearly_cost_usd)} | "
                      f"{_f(s.aircraft_for_3_5b, '{:.0f}') or '—'} |")
     lines += ["", "## Figures", ""]

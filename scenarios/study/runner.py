@@ -1,8 +1,8 @@
 """The Monte Carlo trade-off study: networks x pictures x options over many simulated days.
 
-A study = scenario + networks x fusion modes x interceptor options + D days + seed.  Day d
-depends on (seed, d) alone; every network, mode and option of day d sees the same flights,
-and every mode of an option the same engagement draws (common random numbers), so all
+A study = scenario + networks x pictures x interceptor options + D days + seed.  Day d
+depends on (seed, d) alone; every network, picture and option of day d sees the same flights,
+and every picture of an option the same engagement draws (common random numbers), so all
 differences are paired.
 
 Work is split into **chunks** = blocks of consecutive days (every network inside, so a day's
@@ -12,7 +12,7 @@ SQLite store in one transaction together with its row in ``chunks``; so an inter
 (Ctrl-C, a killed worker, ``kill -9``) resumes with ``--resume`` without losing or
 duplicating a row, and a store whose ``meta.complete`` is not 1 never claims completeness.
 Results do not depend on the executor, the worker count, or the chunk size: each day is
-computed alone from (seed, d), and rows are ordered by (network, day, option, mode, seq).
+computed alone from (seed, d), and rows are ordered by (network, day, option, picture, seq).
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ import os
 import sys
 import threading
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -174,7 +173,7 @@ def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
     t0 = time.perf_counter() - t_traffic  # the shared traffic's cost, split between the networks
     day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic)
     t1 = time.perf_counter()
-    pictures = build_pictures(day, spec.modes, spec.seed)
+    pictures = build_pictures(day, spec.pictures, spec.seed)
     t2 = time.perf_counter()
     table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
     t3 = time.perf_counter()
@@ -346,7 +345,7 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
         out.mkdir(parents=True, exist_ok=True)
         store = Store(store_path)
         created = True
-    store.set_meta(study_key=spec.key(), study_json=json.dumps(asdict(spec), sort_keys=True),
+    store.set_meta(study_key=spec.key(), study_json=json.dumps(spec.record(), sort_keys=True),
                    schema_version=SCHEMA_VERSION, complete=0)
     done = store.done_chunks()
     todo = [c for c in spec.chunks() if c[0] not in done]

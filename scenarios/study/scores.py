@@ -1,4 +1,4 @@
-"""Scores of a study per network x mode x option, and paired differences between modes.
+"""Scores of a study per network x picture x option, and paired differences between pictures.
 
 * P(identified airborne) with a Wilson 95 % interval; P(any intercept) (identified airborne or
   intercepted late).
@@ -36,7 +36,7 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 @dataclass(frozen=True)
 class Score:
     network: str
-    mode: str
+    picture: str
     option: str
     flights: int
     identified: int
@@ -102,8 +102,8 @@ def compute_scores(res: dict, days_per_network: dict, options_cost: dict[str, fl
     out = []
     eq = Matcher(res)
     keys = sorted({(n, m, o) for n, m, o in zip(res["network"], res["mode"], res["option"])})
-    for net, mode, opt in keys:
-        sel = eq("network", net) & eq("mode", mode) & eq("option", opt)
+    for net, picture, opt in keys:
+        sel = eq("network", net) & eq("mode", picture) & eq("option", opt)
         false = sel & (res["false_scramble"] == 1)
         fl = sel & (res["false_scramble"] != 1)
         outcomes = res["outcome"][fl]
@@ -118,7 +118,7 @@ def compute_scores(res: dict, days_per_network: dict, options_cost: dict[str, fl
         hours = float(np.nansum(res["flight_hours"][sel]))
         cost = float(np.nansum(res["cost_usd"][sel]))
         out.append(Score(
-            network=net, mode=mode, option=opt, flights=n, identified=k,
+            network=net, picture=picture, option=opt, flights=n, identified=k,
             p_identified=k / n if n else float("nan"), p_identified_lo=lo, p_identified_hi=hi,
             p_any_intercept=(k + late) / n if n else float("nan"),
             det_to_id_median_min=float(np.median(dt)) if dt.size else float("nan"),

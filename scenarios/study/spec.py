@@ -8,16 +8,17 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from radar.errors import InputError
+from radar.constants import PICTURES
 
-MODES = ("military", "non_integrated", "integrated")
 DEFAULT_NETWORKS = ("peru", "peru-public-record")
-DEFAULT_MODES = ("non_integrated", "integrated")
-#: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
+DEFAULT_PICTURES = ("non_integrated", "integrated")
+#: version of the store's tables
 SCHEMA_VERSION = 1
 #: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window)
 MODEL_VERSION = 2
-#: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
-#: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
+#: one row per drug flight x network x option x picture (its best leg) plus one per false scramble;
+#: the engagement columns are those of scenarios.engagement.engagement.OutcomeTable (minus its day).
+#: A file format: the picture is the column ``mode`` (results.csv, the store), kept for existing files
 RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
                   "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd",
                   "base", "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
@@ -29,7 +30,7 @@ DAY_COLUMNS = ("network", "day", "drug_flights", "background_flights", "plots", 
 class StudySpec:
     """What a study computes (the store is tied to it: a different spec never resumes into it).
 
-    scenario: embedded name or scenario file path.  networks, modes, options: the axes
+    scenario: embedded name or scenario file path.  networks, pictures, options: the axes
     (options empty = all of the scenario's).  days: simulated days 0..days-1.  seed: master seed.
     chunk_days: days per chunk (does not change results).
     background_window_km / background_window_min: keep only background flights that come within
@@ -41,7 +42,7 @@ class StudySpec:
 
     scenario: str = "peru"
     networks: tuple[str, ...] = DEFAULT_NETWORKS
-    modes: tuple[str, ...] = DEFAULT_MODES
+    pictures: tuple[str, ...] = DEFAULT_PICTURES
     options: tuple[str, ...] = ()
     days: int = 417
     seed: int = 1
@@ -50,8 +51,24 @@ class StudySpec:
     background_window_min: float = 30.0
     false_plot_window_km: float = 100.0
 
-    def key(self) -> str:
+    def record(self) -> dict:
+        """The spec as a study's store keeps it (``meta.study_json``, hashed by :meth:`key`).  A file
+        format: ``pictures`` is stored under its older name ``modes``, so stores written before keep
+        their key (they resume) and their report re-renders."""
         d = asdict(self)
+        d["modes"] = d.pop("pictures")
+        return d
+
+    @classmethod
+    def from_record(cls, record: dict) -> "StudySpec":
+        """The spec of a store's ``meta.study_json`` (:meth:`record`)."""
+        d = {k: tuple(v) if isinstance(v, list) else v for k, v in record.items()}
+        if "modes" in d:
+            d["pictures"] = d.pop("modes")
+        return cls(**d)
+
+    def key(self) -> str:
+        d = self.record()
         d.pop("chunk_days")  # chunking never changes results
         d["model"] = MODEL_VERSION  # a store written by an older model is never resumed into
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -71,11 +88,11 @@ def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
         raise InputError(f"{label}: chunk_days = {spec.chunk_days}: must be >= 1")
     if not spec.networks:
         raise InputError(f"{label}: networks is empty: expected at least one network")
-    if not spec.modes:
-        raise InputError(f"{label}: modes is empty: expected at least one of {', '.join(MODES)}")
-    for m in spec.modes:
-        if m not in MODES:
-            raise InputError(f"{label}: mode {m!r} is unknown: expected one of {', '.join(MODES)}")
+    if not spec.pictures:
+        raise InputError(f"{label}: pictures is empty: expected at least one of {', '.join(PICTURES)}")
+    for p in spec.pictures:
+        if p not in PICTURES:
+            raise InputError(f"{label}: picture {p!r} is unknown: expected one of {', '.join(PICTURES)}")
     scn = load_scenario(spec.scenario)
     for n in spec.networks:
         scn.network(n)
