@@ -560,9 +560,8 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
 # Adapter to the feeds' simulated day (scenarios.simulation.day.Day)
 def flight_truth_from_day(day) -> FlightTruth:
     """:class:`FlightTruth` of a :class:`scenarios.simulation.day.Day` (flights, trajectories, plots' truth column)."""
-    from radar._kernels.feeds import eval_many
     from radar.frame import geodetic_to_ecef
-    from scenarios.flights.trajectory import AIRBORNE_PHASES
+    from scenarios.flights.trajectory import AIRBORNE_PHASES, evaluate_many
 
     fl = day.flights
     n = len(fl)
@@ -595,8 +594,7 @@ def flight_truth_from_day(day) -> FlightTruth:
             return out
         ff = np.repeat(np.arange(n, dtype=np.int64), times.size)
         tt = np.tile(times, n)
-        lat, lon, h, _v, ph = eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
-                                        ff, tt)
+        lat, lon, h, _v, ph = evaluate_many(traj, ff, tt)
         ok = np.isin(ph, AIRBORNE_PHASES) & np.isfinite(lat)
         enu = np.full((ff.size, 3), np.nan)
         if ok.any():

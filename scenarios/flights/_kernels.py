@@ -8,6 +8,9 @@ import numpy as np
 
 from radar._jit import kernel, prange
 from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, eval_state
+# radar's kernels that the flights' public layer calls through this module (trajectory evaluation,
+# terrain sampling, climb-limited profiles): nothing outside radar imports radar._kernels directly
+from radar._kernels.feeds import dem_sample, eval_many, slope_envelope  # noqa: F401
 from radar._kernels.grid import dem_sample_one
 from radar.constants import EARTH_RADIUS_M
 

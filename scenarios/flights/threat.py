@@ -51,9 +51,9 @@ class TerrainSampler:
 
     def __call__(self, lat_deg, lon_deg) -> np.ndarray:
         """Heights (m) at points (deg); shape of the broadcast inputs.  Speed: one Numba loop
-        (:func:`radar._kernels.feeds.dem_sample`, the arithmetic of :meth:`radar.terrain.Dem.sample`)
+        (the radar feeds' ``dem_sample`` kernel, the arithmetic of :meth:`radar.terrain.Dem.sample`)
         instead of a dozen NumPy temporaries and a copy of the grid per call."""
-        from radar._kernels.feeds import dem_sample
+        from scenarios.flights._kernels import dem_sample
 
         la, lo = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
         out = np.empty(la.shape)
@@ -158,7 +158,7 @@ def climb_limited_profile(s_m, terrain_m, agl_m, ceiling_m, climb_grad, descent_
     floor[0] = h_start
     floor[-1] = h_end
     target = np.maximum(target, floor)
-    from radar._kernels.feeds import slope_envelope
+    from scenarios.flights._kernels import slope_envelope
 
     h = np.ascontiguousarray(target, dtype=np.float64).copy()
     ds = np.ascontiguousarray(np.diff(s))

@@ -267,6 +267,15 @@ def evaluate(traj: Trajectories, frame: Frame, flight, t_s):
     return pos, vel, ph
 
 
+def evaluate_many(traj: Trajectories, flights, times):
+    """(lat_rad, lon_rad, h_m, v (n,3), phase) of flight ``flights[i]`` at ``times[i]`` (int64 and float64
+    arrays of one size): one parallel Numba loop, the trajectory evaluation of the radar feeds
+    (:func:`evaluate_geodetic` is the same in plain NumPy)."""
+    from scenarios.flights._kernels import eval_many
+
+    return eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase, flights, times)
+
+
 def truth_samples(traj: Trajectories, frame: Frame, interval_s: float = 10.0):
     """Airborne truth every ``interval_s`` on a common clock: (time_s, target, enu (n,3)).
 
@@ -282,10 +291,7 @@ def truth_samples(traj: Trajectories, frame: Frame, interval_s: float = 10.0):
         return np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3))
     t = np.concatenate(ts)
     f = np.concatenate(fs)
-    from radar._kernels.feeds import eval_many
-
-    lat, lon, h, _v, ph = eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
-                                    f, t)
+    lat, lon, h, _v, ph = evaluate_many(traj, f, t)
     keep = np.isin(ph, AIRBORNE_PHASES)
     t, f = t[keep], f[keep]
     enu = frame.ecef_to_enu(geodetic_to_ecef(np.degrees(lat[keep]), np.degrees(lon[keep]), h[keep]))

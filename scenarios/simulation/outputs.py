@@ -62,14 +62,14 @@ def write_truth(path, res: SimulationResult, interval_s: float = 10.0) -> int:
 def cover_minutes(res: SimulationResult, ctx, interval_s: float = 10.0):
     """Per flight: minutes airborne under military primary cover (geometry + limits + Pd on the flight's
     mean RCS >= the coverage threshold, radar up that day)."""
-    from radar._kernels.feeds import eval_many
+    from scenarios.flights.trajectory import evaluate_many
 
     tr = res.trajectories
     t, f, _enu = truth_samples(tr, res.frame, interval_s)
     out = np.zeros(len(res.flights))
     if t.size == 0:
         return out
-    lat, lon, h, _v, _ph = eval_many(tr.offsets, tr.t_s, tr.lat_rad, tr.lon_rad, tr.h_m, tr.phase, f, t)
+    lat, lon, h, _v, _ph = evaluate_many(tr, f, t)
     latd, lond = np.degrees(lat), np.degrees(lon)
     covered = np.zeros(t.size, bool)
     thr = ctx.scenario.coverage.pd_threshold
