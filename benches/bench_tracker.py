@@ -10,7 +10,7 @@ scan, confirm after 3 hits, delete after 3 misses, two-point initiation (v_max 3
 
 Sizes (targets, false plots per scan, area side): (200, 50, 800 km), (1,000, 200, 800 km),
 (5,000, 1,000, 1,789 km) -- the last keeps the density of the second (5x the area).
-Budgets (DESIGN §9), printed as ratios: CV >= 1,000,000 plots/s at 1,000 targets and >= 100x
+Budgets (README, Performance), printed as ratios: CV >= 1,000,000 plots/s at 1,000 targets and >= 100x
 the baseline at 200; IMM >= 300,000 plots/s; per-plot cost at 5,000 <= 2x that at 200; one
 drug flight's picture <= 1 ms.
 """
@@ -175,7 +175,7 @@ BASELINE_DURATION = 40.0 if QUICK else 120.0
 
 
 def _scenario(n, nf, area, duration, seed=11):
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tests.tracker_synthetic import SyntheticRadar, scenario
 
     return scenario(n, duration, area, seed=seed, radars=(SyntheticRadar(false_per_scan=nf, sigma_m=150.0),))
 
@@ -288,7 +288,7 @@ def test_drug_flight_picture_time():
     """One drug flight's picture (a few hundred plots, one radar, clutter) in <= 1 ms (tracking only)."""
     from radar._jit import set_threads
     from tracker.params import TrackerParams
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tests.tracker_synthetic import SyntheticRadar, scenario
     from tracker.tracker import track
 
     set_threads(1)
@@ -313,7 +313,7 @@ def test_real_day_pictures_throughput(net_seed_day):
     """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per picture.
 
     The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.engagement.build_pictures):
-    budget (DESIGN §9, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per picture.
+    budget (README Performance, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per picture.
     Reported: median over rounds of the warm wall time of build_picture (Python wrapping included) and of
     the tracker kernels alone (``stats['tracking_s']``).
     """

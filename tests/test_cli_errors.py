@@ -30,7 +30,7 @@ def inputs(tmp_path_factory):
     from radar.plotlog import write_cartesian_log
     from radar.sensorfile import write_sensors
     from tracker.logs import write_track_log, write_truth_log
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tracker_synthetic import SyntheticRadar, scenario
 
     d = tmp_path_factory.mktemp("inputs")
     mil = SyntheticRadar(x_m=0.0, y_m=-50e3, false_per_scan=1.0, cover_x_m=(0.0, np.inf))

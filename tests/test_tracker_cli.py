@@ -10,7 +10,7 @@ import pytest
 from radar.plotlog import write_cartesian_log, write_polar_log
 from radar.sensorfile import write_sensors
 from tracker.logs import read_track_log, write_truth_log
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 
 
 def _airbridge(*args, threads=None):

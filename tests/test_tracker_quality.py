@@ -16,7 +16,7 @@ import pytest
 from tracker.metrics import evaluate
 from tracker.params import TrackerParams
 from tracker.pictures import build_picture
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 from tracker.tracker import track
 
 

@@ -2,5 +2,6 @@
 intercepts, identification and the outcome of every drug flight per option and picture.
 
 ``engagement`` (the public layer: inputs, evaluation of a day, outcome table), ``sun`` (the night
-rule), ``_kernels`` (the engagement loop in Numba).
+rule), ``outputs`` (the table and figures of ``simulate --engage``), ``_kernels`` (the engagement
+loop in Numba).
 """
