@@ -3,8 +3,8 @@
 Workload: synthetic days of straight, constant-velocity drug flights over eastern Peru,
 200 a day, with two pictures per day ("military": tracks that start late and end early;
 "integrated": tracks over the whole flight), through all eight default options.  The
-full run is 10,000 flights x 8 options x 2 pictures (budget: <= 60 s single-threaded, DESIGN
-sec. 9) with AIRBRIDGE_BENCH_FULL=1; quick mode (the default, AIRBRIDGE_BENCH_QUICK=1) runs 1,000 flights.
+full run is 10,000 flights x 8 options x 2 pictures (budget: <= 60 s single-threaded,
+README Performance) with AIRBRIDGE_BENCH_FULL=1; quick mode (the default, AIRBRIDGE_BENCH_QUICK=1) runs 1,000 flights.
 
 Baseline in the same run: :func:`scenarios.engagement.engage` with ``python=True`` -- the
 kernel's own code interpreted by CPython (a straightforward Python loop of the same model),

@@ -3,7 +3,7 @@
 Workload: N cooperative flights (the background-traffic generator, chunks of 1,000 flights on the
 same day with different seeds; transponders on, so the SSR/IFF paths run too) over the default
 ``peru`` network with every radar forced up (14 sensors).  Sizes: 1,000 and 10,000 flights
-(budget DESIGN §9: <= 10 s warm for 10,000); quick mode (AIRBRIDGE_BENCH_QUICK=1, the default)
+(budget: <= 10 s warm for 10,000, README Performance); quick mode (AIRBRIDGE_BENCH_QUICK=1, the default)
 runs 200 and 1,000.
 
 Stages printed: trajectories (generation), pre-pass (visible intervals), plots (the scan kernel),
@@ -125,6 +125,6 @@ def test_bench_plot_generation(benchmark, ctx, n):
     report(f"feeds n={n}: target plots ours {t_ours_targets:.2f} s (pre-pass + kernel) vs NumPy {t_np_n:.1f} s{label}: "
            f"{t_np_n / t_ours_targets:.0f}x; plots on {m} flights: ours {n_ours}, NumPy {n_np} (no pre-pass)")
     if not QUICK and n >= 10_000:
-        report(f"budget: 10,000 flights in {total:.2f} s warm (DESIGN §9: <= 10 s)")
+        report(f"budget: 10,000 flights in {total:.2f} s warm (budget <= 10 s)")
     # ours must beat the baseline (ratio, not absolute time)
     assert t_np_n / t_ours_targets > 5.0

@@ -30,7 +30,7 @@ def targets(n, rcs=1.0, xpdr=False, squawk=4721):
 
 # ------------------------------------------------------------------------------------------
 def test_pd_closed_form_tps70():
-    # DESIGN §4: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
+    # the detection model of radar.types: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
     assert TPS70.snr_ref == pytest.approx(60.91, abs=0.01)
     assert 10 * math.log10(TPS70.snr_ref) == pytest.approx(17.85, abs=0.01)
     assert TPS70.range_for_pd(0.5) == pytest.approx(308e3, abs=1.5e3)

@@ -1,4 +1,4 @@
-"""The three military air pictures (DESIGN §5): ``military``, ``non_integrated``, ``integrated``.
+"""The three military air pictures (:data:`radar.constants.PICTURES`): ``military``, ``non_integrated``, ``integrated``.
 
 * ``military`` -- one tracker on the military radars' plots, each plot processed when it
   arrives (plot time + the sensor's link latency).

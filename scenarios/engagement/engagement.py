@@ -5,7 +5,7 @@ Pipeline for one simulated day, one option, one picture (military, non_integrate
 1. **Classification on the picture alone** (:func:`classify`): a confirmed or cued track
    becomes *suspect* at its first update at least ``classify_s`` after its birth, unless a
    Mode 3/A code matching a filed flight plan was correlated to it before then.  A code
-   that matches no plan counts as no reply ("squawks an unplanned code", DESIGN sec. 5).
+   that matches no plan counts as no reply ("squawks an unplanned code").
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
    squawk``) plus the flight-plan code list, which operators hold; never truth.
 2. **Scramble** ``command_decision_delay`` after the suspect call -- or, when an airborne
@@ -21,7 +21,7 @@ Pipeline for one simulated day, one option, one picture (military, non_integrate
 4. **Truth afterwards only** (:func:`score_flights`): each engaged track is associated
    with the flight nearest to it (gate max(2 km, 3 sigma of the track row), majority of
    the track's first, suspect and last rows); outcomes per leg (inbound, ground,
-   outbound) and the flight's best leg by the DESIGN sec. 6 precedence.
+   outbound) and the flight's best leg by the precedence of :data:`OUTCOMES` (best first).
 
 Engagement draws (aircraft readiness, search uniforms) come from the ``engagement``
 stream keyed by ``(seed, day, crc32(option id))`` -- never by picture -- so the pictures are
@@ -611,7 +611,7 @@ def build_pictures(day, pictures, seed: int) -> dict:
     """The tracker's pictures of a simulated day, one per name in ``pictures`` (``tracker.pictures``).
 
     The flight-plan codes go to the non-integrated cross-tell rule (civil tracks squawking a
-    planned code are not told), as DESIGN sec. 5 says.
+    planned code are not told).
     """
     from tracker.pictures import build_picture
 
@@ -622,7 +622,7 @@ def build_pictures(day, pictures, seed: int) -> dict:
 
 def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementParams, seed: int,
                  details: dict | None = None) -> OutcomeTable:
-    """Engagement outcomes of a simulated day for every option x picture (DESIGN sec. 6)."""
+    """Engagement outcomes of a simulated day for every option x picture."""
     fl = day.flights
     codes = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     return evaluate(pictures, flight_truth_from_day(day), codes, options, params, day.frame, seed, day.day,

@@ -1,4 +1,4 @@
-"""Bolivia-origin drug flights of a day: routing around terrain and the flight generator (DESIGN §6).
+"""Bolivia-origin drug flights of a day: routing around terrain and the flight generator.
 
 The configuration (zones, aircraft, timing) is :class:`scenarios.config.threat.ThreatConfig`.
 

@@ -1,6 +1,6 @@
 """One simulated day: drug flights + background traffic -> trajectories -> every radar's plots.
 
-The Monte Carlo unit of every study (DESIGN §2).  Day ``d`` depends on ``(seed, d)`` only:
+The Monte Carlo unit of every study (``docs/architecture.md``).  Day ``d`` depends on ``(seed, d)`` only:
 threat draws come from stream ``(seed, d, threat)``, traffic from ``(seed, d, traffic)``, radar
 up/down from the outage chain replayed with ``(seed, d', outages)``, detections and noise from
 counter-based keys ``(seed, d, detection)`` x (flight uid, radar key, revolution), false plots from
@@ -94,7 +94,7 @@ class DayContext:
 
 
 def sensor_table(scenario, radars, geometry):
-    """``sensors.toml`` content for the network (DESIGN §8): one sensor per radar, index = plot ``sensor``."""
+    """``sensors.toml`` content for the network (``docs/file-formats.md``): one sensor per radar, index = plot ``sensor``."""
     import math
 
     from radar.sensorfile import Sensor, SensorTable

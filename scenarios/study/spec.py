@@ -34,7 +34,7 @@ class StudySpec:
     (options empty = all of the scenario's).  days: simulated days 0..days-1.  seed: master seed.
     chunk_days: days per chunk (does not change results).
     background_window_km / background_window_min: keep only background flights that come within
-    this distance of a drug flight at instants this close (DESIGN §4 study option), and only from
+    this distance of a drug flight at instants this close (the study window), and only from
     this long before their first such instant to this long after their last (flights clipped there;
     :class:`scenarios.simulation.day.DayOptions`); 0 km keeps none.
     false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
