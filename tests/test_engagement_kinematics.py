@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from radar.frame import Frame
-from scenarios import _engage_kernels as K
-from scenarios.config import load_scenario
-from scenarios.engagement import (StraightFlight, classify, engage, evaluate, option_arrays, row_state,
-                                  synthetic_inputs)
-from scenarios.interceptors import Detachment, Option, load_interceptor_config
+from scenarios.engagement import _kernels as K
+from scenarios.config.scenario import load_scenario
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import classify, engage, evaluate, option_arrays, row_state
+from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 from tolerances import M, S, assert_close
 
 FRAME = Frame()
@@ -253,7 +253,7 @@ def test_inbound_contact_before_the_border_waits_for_it():
 def test_python_oracle_runs_no_compiled_code():
     import types
 
-    from scenarios.engagement import _pure_python
+    from scenarios.engagement.engagement import _pure_python
 
     fn = _pure_python(K, "engage_option")
     assert isinstance(fn, types.FunctionType)
