@@ -37,7 +37,7 @@ POOLED_COVERAGE = 0.85
 
 def _study_scores(spec, out):
     """The scores and Δ a study's report gives (the render path without the files)."""
-    from scenarios.config import load_scenario
+    from scenarios.config.scenario import load_scenario
     from scenarios.study.scores import compute_scores, paired_deltas, table
     from scenarios.study.runner import run_study
     from scenarios.study.spec import RESULT_COLUMNS

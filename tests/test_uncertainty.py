@@ -142,7 +142,7 @@ def test_outage_cycle_is_mean_up_plus_mean_down():
 
 def test_cycle_check_of_the_default_networks():
     from scenarios.cli.tradeoff import build_spec
-    from scenarios.config import load_scenario
+    from scenarios.config.scenario import load_scenario
 
     scn = load_scenario("peru")
     long = cycle_check(scn, ("peru", "peru-public-record"), 417)
