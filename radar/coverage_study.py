@@ -1,6 +1,6 @@
 """The coverage study: where can a low flyer pass unseen, per picture, target class and altitude.
 
-Pictures (DESIGN §3, §5):
+Pictures (:data:`radar.constants.PICTURES`; :mod:`tracker.pictures`):
 
 * ``military`` - military radars only;
 * ``non_integrated`` - military radars, plus civil radars counted only through the manual
@@ -18,7 +18,9 @@ share its up-state (up with probability ``availability``), sites are independent
 P_cover = 1 - prod_sites (1 - a_site * covered_by_any_radar_of_site).
 
 Areas: cells area-weighted by cos(lat) inside the Peru polygon (Natural Earth 1:10m);
-border: the Peru-Bolivia border densified to 1 km, length-weighted.
+border: the Peru-Bolivia border densified to 1 km, length-weighted.  Both are the parts on
+the DEM: on a regional DEM (an SRTM import) "% Peru" is of the Peru on that grid and
+"% border" of the border on it (NaN, shown "—", when none of the border is).
 """
 from __future__ import annotations
 
@@ -29,9 +31,8 @@ import numpy as np
 
 from radar import geo
 from radar.coverage import Geometry
-from radar.frame import EARTH_RADIUS_M
+from radar.constants import EARTH_RADIUS_M, PICTURES
 
-PICTURES = ("military", "non_integrated", "integrated")
 TARGETS = ("noncooperative", "cooperative")
 
 
@@ -135,7 +136,15 @@ def run_study(geometry: Geometry, levels: list[Level], targets: list[str], repor
     inside = geo.inside_peru(lat2, lon2)
     area = cell_areas_km2(geometry.lat, geometry.lon) * inside
     peru_area = area.sum()
+    if not peru_area > 0:
+        from radar.errors import InputError
+
+        lat_min, lat_max, lon_min, lon_max = geometry.dem.bounds
+        raise InputError(f"{geometry.dem.source_path}: the DEM (lat {lat_min:g}..{lat_max:g}, lon {lon_min:g}.."
+                         f"{lon_max:g}) covers no part of Peru: expected a DEM over Peru")
     b_lat, b_lon, b_len = geo.border_points(1000.0)
+    on_dem = geometry.dem.contains(b_lat, b_lon)  # a regional DEM holds part of the border (or none: NaN)
+    b_lat, b_lon, b_len = b_lat[on_dem], b_lon[on_dem], b_len[on_dem]
     fr, fc = geometry.dem.fractional_index(b_lat, b_lon)
     br = np.clip(np.rint(fr).astype(int), 0, geometry.lat.size - 1)
     bc = np.clip(np.rint(fc).astype(int), 0, geometry.lon.size - 1)
@@ -149,7 +158,7 @@ def run_study(geometry: Geometry, levels: list[Level], targets: list[str], repor
                 vals = []
                 for p in (plain, avail):
                     covered = float((p * area).sum())
-                    border = float((p[br, bc] * b_len).sum() / b_len.sum())
+                    border = float((p[br, bc] * b_len).sum() / b_len.sum()) if b_len.size else math.nan
                     vals += [covered, 100.0 * covered / peru_area, 100.0 * border]
                 rows.append(CoverageRow(pic, target, level, vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]))
     return rows, grids, float(peru_area)
@@ -159,12 +168,19 @@ CSV_HEADER = ("network,picture,target,level_kind,level_m,covered_km2,peru_pct,bo
               "covered_km2_avail,peru_pct_avail,border_pct_avail,terrain")
 
 
+NA = "—"  # a share with nothing to share (no border on the DEM)
+
+
+def _pct(v: float, fmt: str, nan: str) -> str:
+    return nan if math.isnan(v) else format(v, fmt)
+
+
 def rows_to_csv(rows, network: str, terrain_label: str) -> str:
     lines = [CSV_HEADER]
     for r in rows:
         lines.append(f"{network},{r.picture},{r.target},{r.level.kind},{r.level.height_m:g},{r.covered_km2:.0f},"
-                     f"{r.peru_pct:.2f},{r.border_pct:.2f},{r.covered_km2_avail:.0f},{r.peru_pct_avail:.2f},"
-                     f"{r.border_pct_avail:.2f},{terrain_label or 'imported DEM'}")
+                     f"{r.peru_pct:.2f},{_pct(r.border_pct, '.2f', '')},{r.covered_km2_avail:.0f},"
+                     f"{r.peru_pct_avail:.2f},{_pct(r.border_pct_avail, '.2f', '')},{terrain_label or 'imported DEM'}")
     return "\n".join(lines) + "\n"
 
 
@@ -173,7 +189,8 @@ def format_table(rows) -> str:
     out = [head, "─" * len(head)]
     for r in rows:
         out.append(f"{r.picture:<15} {r.target:<15} {r.level.label:>12} {r.covered_km2:>10,.0f} {r.peru_pct:>7.1f} "
-                   f"{r.border_pct:>8.1f} │ {r.covered_km2_avail:>11,.0f} {r.peru_pct_avail:>7.1f} {r.border_pct_avail:>8.1f}")
+                   f"{_pct(r.border_pct, '>8.1f', f'{NA:>8}')} │ {r.covered_km2_avail:>11,.0f} "
+                   f"{r.peru_pct_avail:>7.1f} {_pct(r.border_pct_avail, '>8.1f', f'{NA:>8}')}")
     return "\n".join(out)
 
 
@@ -230,7 +247,8 @@ def plot_map(path, geometry: Geometry, prob: np.ndarray, title: str, radars_show
     ground = geometry.dem.ground(True)[np.ix_(sel_r, sel_c)]
     fig, ax = plt.subplots(figsize=(7.5, 9), dpi=110)
     ls = LightSource(azdeg=315, altdeg=35)
-    shade = ls.hillshade(ground, vert_exag=0.02, dx=9000, dy=9000)
+    cell = 9000.0 * round(geometry.dem.dlat * 12, 9)  # 9 km on the 5' ETOPO5 grid, to scale on finer ones
+    shade = ls.hillshade(ground, vert_exag=0.02, dx=cell, dy=cell)
     ax.imshow(shade, cmap="gray", extent=extent, origin="upper", vmin=0, vmax=1, interpolation="bilinear")
     p = np.ma.masked_less_equal(prob[np.ix_(sel_r, sel_c)], 0.0)
     im = ax.imshow(p, cmap="viridis", vmin=0, vmax=1, alpha=0.6, extent=extent, origin="upper", interpolation="nearest")

@@ -1,4 +1,4 @@
-"""Synthetic radar feeds: what every radar of a network reports for a day's trajectories (DESIGN §4).
+"""Synthetic radar feeds: what every radar of a network reports for a day's trajectories.
 
 Public layer over :mod:`radar._kernels.feeds`:
 
@@ -45,11 +45,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from radar.errors import InputError
-from radar.frame import EARTH_RADIUS_M, REFRACTION_K, geodetic_to_ecef
+from radar.constants import EARTH_RADIUS_M, FT_M, REFRACTION_K
+from radar.frame import geodetic_to_ecef
 from radar.rng import stream, stream_key
 
 KIND_CODE = {"PSR_3D": 0, "PSR_2D": 1, "SSR": 2}
-FT_M = 0.3048
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,10 @@ import numpy as np
 
 from radar.errors import InputError
 
-WGS84_A = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
-WGS84_B = WGS84_A * (1.0 - WGS84_F)
-WGS84_EP2 = WGS84_E2 / (1.0 - WGS84_E2)
-#: mean Earth radius (m) used with k for the 4/3-Earth model (IUGG mean radius R1)
-EARTH_RADIUS_M = 6371008.8
-#: standard refraction factor (4/3 Earth)
-REFRACTION_K = 4.0 / 3.0
+# the ellipsoid, the mean radius R and the 4/3-Earth factor k (defined in radar.constants; kept importable
+# from here)
+from radar.constants import (EARTH_RADIUS_M, REFRACTION_K, WGS84_A, WGS84_B, WGS84_E2,  # noqa: F401
+                             WGS84_EP2, WGS84_F)
 
 
 def geodetic_to_ecef(lat_deg, lon_deg, h_m):

@@ -3,7 +3,7 @@
 A radar at geodetic (lat, lon, h_ant) measures slant range ``r``, azimuth ``az``
 (from true north, clockwise, in its local ENU) and, for 3D radars, elevation
 ``eps``.  Under the 4/3-Earth model (equivalent radius ``a = k R``, k = 4/3,
-R = :data:`radar.frame.EARTH_RADIUS_M`) the ray is straight, so the target's
+R = :data:`radar.constants.EARTH_RADIUS_M`) the ray is straight, so the target's
 height and ground angle follow from the triangle (Earth centre, antenna, target):
 
     h        = sqrt(r^2 + a^2 + 2 r a sin(eps)) - a + h_ant          (height, m)
@@ -14,7 +14,7 @@ height and ground angle follow from the triangle (Earth centre, antenna, target)
 The target's latitude and longitude are the spherical destination at ground
 distance ``d`` along ``az`` from the site; (lat, lon, h) -> ECEF -> scenario ENU
 uses the WGS84 ellipsoid (:mod:`radar.frame`), so the *geodetic* height of the
-converted point is exactly ``h``.  The radar feeds (issue 3) generate 3D
+converted point is exactly ``h``.  The radar feeds generate 3D
 elevations with the inverse of the same model, so conversion is consistent.
 
 The inverse (:func:`enu_to_polar`) recovers (lat, lon, h), the spherical ground
@@ -25,9 +25,11 @@ Covariances are propagated through the Jacobian of this conversion, taken by
 central differences (steps 1 m, 1 microradian: truncation error far below
 1e-6 relative), so that the covariance is consistent with the exact model used.
 
-Public functions are vectorised NumPy.  The ``*_k`` functions are scalar Numba
-kernels for use inside other kernels (tracker EKF update, feeds noise) and are
-tested to agree with the NumPy versions.
+Public functions are vectorised NumPy: the model written with array operations, used to
+convert recorded plot logs (:mod:`radar.plotlog`) and as the oracle of the kernels.  The kernels
+hold the one scalar implementation of the model, :mod:`radar._kernels.measurement` (forward,
+inverse, Jacobians), which the radar feeds and the tracker import; its ``*_k`` entry points are
+re-exported here and tested to agree with the NumPy functions (tests/test_measurement.py).
 """
 from __future__ import annotations
 
@@ -35,13 +37,17 @@ import math
 
 import numpy as np
 
-from radar._jit import kernel
-from radar._kernels import geodesy as _gk
-from radar.frame import EARTH_RADIUS_M, REFRACTION_K, Frame, ecef_to_geodetic, geodetic_to_ecef
+from radar._kernels.measurement import (  # noqa: F401 (the scalar kernels of the model, re-exported)
+    enu_to_polar_k,
+    geodetic_height_k,
+    polar_to_enu_jacobian_k,
+    polar_to_enu_k,
+    range_azimuth_jacobian_k,
+)
+from radar.constants import EARTH_RADIUS_M, EQUIVALENT_RADIUS_M
+from radar.frame import Frame, ecef_to_geodetic, geodetic_to_ecef
 
-#: equivalent Earth radius k R (m)
-EQUIVALENT_RADIUS_M = REFRACTION_K * EARTH_RADIUS_M
-#: Mode C height standard deviation (m), DESIGN §5 (100 ft quantisation + altimeter error)
+#: Mode C height standard deviation (m): 100 ft quantisation + altimeter error
 MODE_C_SIGMA_M = 30.0
 #: vertical standard deviation given to 2D plots without Mode C in their converted (display/gating)
 #: covariance (m); the tracker never uses it (2D plots update on range and azimuth).
@@ -188,115 +194,3 @@ def convert_polar(r, az, el, sigma_r, sigma_az, sigma_el, lat_rad, lon_rad, h_an
     C = 0.5 * (C + np.swapaxes(C, 1, 2))
     cov6 = np.stack((C[:, 0, 0], C[:, 0, 1], C[:, 0, 2], C[:, 1, 1], C[:, 1, 2], C[:, 2, 2]), axis=-1)
     return enu, cov6
-
-
-# ---------------------------------------------------------------------------------------------
-# Numba scalar kernels (same model; used inside tracker and feed kernels)
-# ---------------------------------------------------------------------------------------------
-@kernel
-def polar_to_enu_k(r, az, el, lat, lon, h_ant, origin_ecef, frame_rot, out):
-    """One plot (m, rad, rad) from a site (rad, rad, m) -> scenario ENU written into ``out`` (3,).
-
-    ``origin_ecef`` (3,) and ``frame_rot`` (3, 3, ECEF -> scenario ENU rows) describe the frame.
-    """
-    a = 4.0 / 3.0 * 6371008.8
-    R = 6371008.8
-    h = math.sqrt(r * r + a * a + 2.0 * r * a * math.sin(el)) - a + h_ant
-    g = a * math.atan2(r * math.cos(el), a + r * math.sin(el)) / R
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    sg = math.sin(g)
-    cg = math.cos(g)
-    s2 = sl * cg + cl * sg * math.cos(az)
-    if s2 > 1.0:
-        s2 = 1.0
-    elif s2 < -1.0:
-        s2 = -1.0
-    lat2 = math.asin(s2)
-    lon2 = lon + math.atan2(math.sin(az) * sg * cl, cg - sl * s2)
-    ex, ey, ez = _gk.geodetic_to_ecef(lat2, lon2, h)
-    dx = ex - origin_ecef[0]
-    dy = ey - origin_ecef[1]
-    dz = ez - origin_ecef[2]
-    for i in range(3):
-        out[i] = frame_rot[i, 0] * dx + frame_rot[i, 1] * dy + frame_rot[i, 2] * dz
-
-
-@kernel
-def enu_to_polar_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot):
-    """Scenario ENU point -> (range m, azimuth rad in [0, 2 pi), elevation rad) from a site (rad, rad, m)."""
-    a = 4.0 / 3.0 * 6371008.8
-    R = 6371008.8
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
-    lat2, lon2, h = _gk.ecef_to_geodetic(ex, ey, ez)
-    dl = lon2 - lon
-    s1 = math.sin((lat2 - lat) * 0.5)
-    s2 = math.sin(dl * 0.5)
-    hav = s1 * s1 + math.cos(lat) * math.cos(lat2) * s2 * s2
-    if hav > 1.0:
-        hav = 1.0
-    g = 2.0 * math.asin(math.sqrt(hav))
-    az = math.atan2(math.sin(dl) * math.cos(lat2), math.cos(lat) * math.sin(lat2) - math.sin(lat) * math.cos(lat2) * math.cos(dl))
-    if az < 0.0:
-        az += 2.0 * math.pi
-    ge = g * R / a
-    b = a + (h - h_ant)
-    horiz = b * math.sin(ge)
-    vert = b * math.cos(ge) - a
-    return math.sqrt(horiz * horiz + vert * vert), az, math.atan2(vert, horiz)
-
-
-@kernel
-def range_azimuth_jacobian_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot, H):
-    """(r, az) at an ENU point (exact model) and an analytic d(r, az)/d(x, y, z) into ``H`` (2, 3).
-
-    The Jacobian is that of the straight line from the antenna in its local ENU frame
-    (r = |d|, az = atan2(d_e, d_n)), rotated into the scenario frame: it differs from the exact
-    4/3-Earth model's gradient by the ray's bending, about r / (2 k R) rad (0.7 % at 100 km),
-    which is immaterial for an EKF gain and 7x cheaper than differencing the exact model.
-    Returns (r, az) of the exact model.
-    """
-    r0, az0, el0 = enu_to_polar_k(x, y, z, lat, lon, h_ant, origin_ecef, frame_rot)
-    # antenna in ECEF, target in ECEF, difference in the radar's local ENU
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    so = math.sin(lon)
-    co = math.cos(lon)
-    ax, ay, az_ = _gk.geodetic_to_ecef(lat, lon, h_ant)
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0] - ax
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1] - ay
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2] - az_
-    # local axes in ECEF: e = (-so, co, 0), n = (-sl co, -sl so, cl), u = (cl co, cl so, sl)
-    de = -so * ex + co * ey
-    dn = -sl * co * ex - sl * so * ey + cl * ez
-    du = cl * co * ex + cl * so * ey + sl * ez
-    rr = math.sqrt(de * de + dn * dn + du * du)
-    rh2 = de * de + dn * dn
-    # gradients in ECEF, then into the scenario frame (g_frame = frame_rot @ g_ecef)
-    gr0 = (de * -so + dn * -sl * co + du * cl * co) / rr
-    gr1 = (de * co + dn * -sl * so + du * cl * so) / rr
-    gr2 = (dn * cl + du * sl) / rr
-    ga0 = (dn * -so - de * -sl * co) / rh2
-    ga1 = (dn * co - de * -sl * so) / rh2
-    ga2 = (-de * cl) / rh2
-    for i in range(3):
-        H[0, i] = frame_rot[i, 0] * gr0 + frame_rot[i, 1] * gr1 + frame_rot[i, 2] * gr2
-        H[1, i] = frame_rot[i, 0] * ga0 + frame_rot[i, 1] * ga1 + frame_rot[i, 2] * ga2
-    return r0, az0
-
-
-@kernel
-def geodetic_height_k(x, y, z, origin_ecef, frame_rot, up):
-    """Geodetic height (m) of an ENU point; the local up unit vector (its gradient) into ``up`` (3,)."""
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
-    lat, lon, h = _gk.ecef_to_geodetic(ex, ey, ez)
-    ux = math.cos(lat) * math.cos(lon)
-    uy = math.cos(lat) * math.sin(lon)
-    uz = math.sin(lat)
-    for i in range(3):
-        up[i] = frame_rot[i, 0] * ux + frame_rot[i, 1] * uy + frame_rot[i, 2] * uz
-    return h

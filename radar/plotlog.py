@@ -1,4 +1,4 @@
-"""Plots in memory (:class:`Plots`) and the plot-log CSV files (DESIGN §8).
+"""Plots in memory (:class:`Plots`) and the plot-log CSV files (``docs/file-formats.md``).
 
 Two log flavours share one reader:
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from radar._jit import kernel
-from radar.errors import InputError
+from radar.errors import InputError, shown
 from radar.fileio import atomic_write
 
 CARTESIAN_REQUIRED = ("time_s", "sensor", "x_m", "y_m", "z_m", "sigma_m")
@@ -213,7 +213,7 @@ def read_plot_log(path, sensors=None, window_s: float | None = None) -> Plots:
 
     def bad(mask, name, what):
         i = int(np.flatnonzero(mask)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {data[i, cols[name]]!r}: {what}")
+        raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {shown(data[i, cols[name]])}: {what}")
 
     for name in header:
         if name not in required and name not in OPTIONAL:
@@ -241,8 +241,8 @@ def read_plot_log(path, sensors=None, window_s: float | None = None) -> Plots:
     m = t < run_max - window_s
     if m.any():
         i = int(np.flatnonzero(m)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column time_s: value {t[i]!r} is more than {window_s:g} s before "
-                         f"an earlier row's time {run_max[i]!r}; expected plots in time order within the out-of-order window")
+        raise InputError(f"{path}: line {line_nos[i]}, column time_s: value {shown(t[i])} is more than {window_s:g} s before "
+                         f"an earlier row's time {shown(run_max[i])}; expected plots in time order within the out-of-order window")
     for name, default in (("squawk", -1), ("truth", -1), ("scan", 0), ("dims", 0)):
         v = col(name)
         if v is not None:
@@ -366,7 +366,7 @@ def _write_table(path, names, columns, decimals) -> None:
 
 
 def write_cartesian_log(path, plots: Plots) -> None:
-    """Write a Cartesian plot log (DESIGN §8): time %.6f s, metres %.3f, covariance %.6f m^2.
+    """Write a Cartesian plot log (``docs/file-formats.md``): time %.6f s, metres %.3f, covariance %.6f m^2.
 
     ``sigma_m`` is sqrt(trace(cov) / 3) (informative; the full covariance overrides it).  Rows
     are written in the order given; empty fields for NaN.  Rounding is half-to-even of the
@@ -381,7 +381,7 @@ def write_cartesian_log(path, plots: Plots) -> None:
 
 
 def write_polar_log(path, plots: Plots) -> None:
-    """Write a polar plot log (DESIGN §8): range %.3f m, azimuth/elevation %.6f degrees (elevation empty for 2D)."""
+    """Write a polar plot log (``docs/file-formats.md``): range %.3f m, azimuth/elevation %.6f degrees (elevation empty for 2D)."""
     names = list(POLAR_REQUIRED) + ["dims", "mode_c_m", "squawk", "truth", "scan"]
     cols = [plots.time_s, plots.sensor, plots.range_m, np.degrees(np.mod(plots.azimuth_rad, 2 * np.pi)),
             np.degrees(plots.elevation_rad), plots.dims, plots.mode_c_m, plots.squawk, plots.truth, plots.scan]

@@ -5,7 +5,7 @@ written by ``airbridge simulate`` (and by tests/benches) and read by
 ``airbridge track``.  Degrees appear only in the file; inside, everything is SI
 (m, s, rad).
 
-File layout (DESIGN §8)::
+File layout (``docs/file-formats.md``)::
 
     [frame]
     origin_lat = -9.2
@@ -60,14 +60,13 @@ A pair that differs in any of these is an input error naming the file, both sens
 
 Defaults of ``[fusion.*]`` come from ``peru_defaults.toml`` ``[radar.fusion.*]``
 (4 s digital latency; cross-tell probability 0.5, median 300 s clipped to
-120-900 s, 3 km position sigma) and DESIGN §5 (every 300 s, 10 km separation,
+120-900 s, 3 km position sigma) and the picture model of :mod:`tracker.pictures` (every 300 s, 10 km separation,
 cued sigma_v 80 m/s).  ``latency_log_sigma`` (0.5, so that 120-900 s is about
 +-2 sigma) and ``delay_s`` are placeholders.
 """
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -145,7 +144,7 @@ class Sensor:
 
 @dataclass(frozen=True)
 class FusionParams:
-    """How civil data reaches the military picture (DESIGN §5)."""
+    """How civil data reaches the military picture (:mod:`tracker.pictures`)."""
 
     integrated_latency_s: float = 4.0
     """Digital civil -> military latency in the integrated picture (s) [peru_defaults radar.fusion.integrated]."""
@@ -163,7 +162,7 @@ class FusionParams:
     latency_log_sigma: float = 0.5
     """Standard deviation of ln(delay) (placeholder: 120-900 s is about +-2 sigma around 300 s)."""
     update_interval_s: float = 300.0
-    """A civil track is considered for cross-tell every this many seconds (DESIGN §5)."""
+    """A civil track is considered for cross-tell every this many seconds."""
     position_sigma_m: float = 3000.0
     """Position standard deviation of a cross-told report (m) [radar.fusion.non_integrated]."""
     separation_m: float = 10000.0
@@ -308,15 +307,22 @@ def check_heads(sensors) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def _num(path, key, table, name, default=None, *, required=False):
+def _num(path, key, table, name, default=None, *, required=False, lo=-math.inf, hi=math.inf):
     if name not in table:
         if required:
             raise InputError(f"{path}: {key}.{name}: missing; expected a number")
         return default
     v = table[name]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+    ok = not isinstance(v, bool) and isinstance(v, (int, float))
+    try:
+        f = float(v) if ok else math.nan
+    except OverflowError:
+        f = math.nan
+    if not math.isfinite(f):
         raise InputError(f"{path}: {key}.{name} = {v!r}: expected a finite number")
-    return float(v)
+    if not lo <= f <= hi:
+        raise InputError(f"{path}: {key}.{name} = {v!r}: expected a number in [{lo:g}, {hi:g}]")
+    return f
 
 
 def _str(path, key, table, name):
@@ -328,78 +334,109 @@ def _str(path, key, table, name):
     return v
 
 
+def _table(path, key, value) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: {key}: expected a table [{key}]")
+    return value
+
+
+def _known(path, key, table, allowed) -> None:
+    from radar.tomlfile import unknown_key
+
+    for name, value in table.items():
+        if name not in allowed:
+            raise unknown_key(str(path), f"{key}.{name}" if key else name, name, value, allowed)
+
+
+#: upper bounds of the [fusion.*] numbers (all >= 0)
+_FUSION_MAX = {"latency_s": 600.0, "delay_s": 3600.0, "report_probability": 1.0, "latency_median_s": 86400.0,
+               "latency_min_s": 86400.0, "latency_max_s": 86400.0, "latency_log_sigma": 10.0,
+               "update_interval_s": 86400.0, "position_sigma_m": 100_000.0, "separation_m": 1_000_000.0,
+               "cued_sigma_v_mps": 1000.0}
+_SENSOR_KEYS = ("index", "site_id", "type", "owner", "kind", "lat", "lon", "antenna_msl_m", "scan_period_s",
+                "sigma_range_m", "sigma_azimuth_deg", "sigma_elevation_deg", "latency_s", "range_max_km", "range_max_m",
+                "iff", "cosited_with")
+
+
+def _in_file(path, exc: InputError) -> InputError:
+    """``exc`` with the file name in front (once: the key readers above already put it there)."""
+    msg = str(exc)
+    return exc if msg.startswith(f"{path}: ") else InputError(f"{path}: {msg}")
+
+
 def read_sensors(path) -> SensorTable:
-    """Read and validate ``sensors.toml``; errors name the file, key and value."""
+    """Read and validate ``sensors.toml``; errors name the file, key and value (once)."""
+    from radar.tomlfile import read_toml
+
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
-    fr = data.get("frame", {})
-    if not isinstance(fr, dict):
-        raise InputError(f"{path}: frame: expected a table [frame]")
+    data = read_toml(path, what="a sensors.toml file ([frame], [fusion.*], [[sensor]]) as written by airbridge simulate")
+    _known(path, "", data, ("frame", "fusion", "sensor", "epoch_utc"))
+    fr = _table(path, "frame", data.get("frame", {}))
+    _known(path, "frame", fr, ("origin_lat", "origin_lon", "origin_h_m", "epoch_utc"))
     epoch = fr.get("epoch_utc", data.get("epoch_utc", Frame.epoch_utc))
+    if not isinstance(epoch, str):
+        raise InputError(f"{path}: frame.epoch_utc = {epoch!r}: expected an ISO-8601 UTC time string")
+    kw = dict(origin_lat_deg=_num(path, "frame", fr, "origin_lat", Frame.origin_lat_deg, lo=-90, hi=90),
+              origin_lon_deg=_num(path, "frame", fr, "origin_lon", Frame.origin_lon_deg, lo=-180, hi=180),
+              origin_h_m=_num(path, "frame", fr, "origin_h_m", Frame.origin_h_m, lo=-500, hi=9000))
     try:
-        frame = Frame(
-            origin_lat_deg=_num(path, "frame", fr, "origin_lat", Frame.origin_lat_deg),
-            origin_lon_deg=_num(path, "frame", fr, "origin_lon", Frame.origin_lon_deg),
-            origin_h_m=_num(path, "frame", fr, "origin_h_m", Frame.origin_h_m),
-            epoch_utc=str(epoch),
-        )
+        frame = Frame(**kw, epoch_utc=epoch)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     fusion_kw = {}
-    fus = data.get("fusion", {})
+    fus = _table(path, "fusion", data.get("fusion", {}))
+    _known(path, "fusion", fus, tuple(_FUSION_KEYS))
     for sub, keys in _FUSION_KEYS.items():
-        tab = fus.get(sub, {}) if isinstance(fus, dict) else {}
+        tab = _table(path, f"fusion.{sub}", fus.get(sub, {}))
+        _known(path, f"fusion.{sub}", tab, tuple(keys))
         for k, attr in keys.items():
-            v = _num(path, f"fusion.{sub}", tab, k)
+            v = _num(path, f"fusion.{sub}", tab, k, lo=0.0, hi=_FUSION_MAX[k])
             if v is not None:
                 fusion_kw[attr] = v
-        unknown = set(tab) - set(keys)
-        if unknown:
-            raise InputError(f"{path}: fusion.{sub}.{sorted(unknown)[0]}: unknown key; expected one of {', '.join(keys)}")
     try:
         fusion = FusionParams(**fusion_kw)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     raw = data.get("sensor", [])
-    if not isinstance(raw, list):
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         raise InputError(f"{path}: sensor: expected an array of tables [[sensor]]")
+    if not raw:
+        raise InputError(f"{path}: no [[sensor]] entries: expected at least one sensor (the radars of the plot log)")
     sensors = []
     for i, t in enumerate(raw):
         key = f"sensor[{i}]"
+        _known(path, key, t, _SENSOR_KEYS)
         idx = t.get("index", i)
         if isinstance(idx, bool) or not isinstance(idx, int) or idx != i:
             raise InputError(f"{path}: {key}.index = {idx!r}: expected {i} (sensors listed in index order from 0)")
-        sig_el = _num(path, key, t, "sigma_elevation_deg", math.nan)
-        rmax = _num(path, key, t, "range_max_km")
-        rmax_m = rmax * 1000.0 if rmax is not None else _num(path, key, t, "range_max_m", 463_000.0)
+        sig_el = _num(path, key, t, "sigma_elevation_deg", math.nan, lo=0.0, hi=90.0)
+        rmax = _num(path, key, t, "range_max_km", lo=0.0, hi=20_000.0)
+        rmax_m = rmax * 1000.0 if rmax is not None else _num(path, key, t, "range_max_m", 463_000.0, lo=0.0, hi=2e7)
         iff = t.get("iff", False)
         if not isinstance(iff, bool):
             raise InputError(f"{path}: {key}.iff = {iff!r}: expected true or false")
         cos = t.get("cosited_with", -1)
         if isinstance(cos, bool) or not isinstance(cos, int) or cos < -1:
             raise InputError(f"{path}: {key}.cosited_with = {cos!r}: expected the index of the head's other sensor")
+        kw = dict(index=i, site_id=_str(path, key, t, "site_id"), type=_str(path, key, t, "type"),
+                  owner=_str(path, key, t, "owner"), kind=_str(path, key, t, "kind"),
+                  lat_deg=_num(path, key, t, "lat", required=True), lon_deg=_num(path, key, t, "lon", required=True),
+                  antenna_msl_m=_num(path, key, t, "antenna_msl_m", required=True, lo=-1000.0, hi=20_000.0),
+                  scan_period_s=_num(path, key, t, "scan_period_s", required=True, lo=0.0, hi=3600.0),
+                  sigma_range_m=_num(path, key, t, "sigma_range_m", required=True, lo=0.0, hi=100_000.0),
+                  sigma_azimuth_rad=math.radians(_num(path, key, t, "sigma_azimuth_deg", required=True, lo=0.0,
+                                                      hi=90.0)),
+                  sigma_elevation_rad=math.radians(sig_el) if math.isfinite(sig_el) else math.nan,
+                  latency_s=_num(path, key, t, "latency_s", 0.0, lo=0.0, hi=86400.0), range_max_m=rmax_m, iff=iff,
+                  cosited_with=cos)
         try:
-            sensors.append(Sensor(
-                index=i, site_id=_str(path, key, t, "site_id"), type=_str(path, key, t, "type"),
-                owner=_str(path, key, t, "owner"), kind=_str(path, key, t, "kind"),
-                lat_deg=_num(path, key, t, "lat", required=True), lon_deg=_num(path, key, t, "lon", required=True),
-                antenna_msl_m=_num(path, key, t, "antenna_msl_m", required=True),
-                scan_period_s=_num(path, key, t, "scan_period_s", required=True),
-                sigma_range_m=_num(path, key, t, "sigma_range_m", required=True),
-                sigma_azimuth_rad=math.radians(_num(path, key, t, "sigma_azimuth_deg", required=True)),
-                sigma_elevation_rad=math.radians(sig_el) if math.isfinite(sig_el) else math.nan,
-                latency_s=_num(path, key, t, "latency_s", 0.0), range_max_m=rmax_m, iff=iff, cosited_with=cos,
-            ))
+            sensors.append(Sensor(**kw))
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise _in_file(path, exc) from None
     try:
         return SensorTable(frame=frame, sensors=tuple(sensors), fusion=fusion)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
 
 
 def _fmt(v) -> str:

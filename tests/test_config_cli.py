@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli_subprocess
-from scenarios.config import BUILTIN_NETWORKS, load_scenario
+from scenarios.config.scenario import BUILTIN_NETWORKS, load_scenario
 
 
 def test_every_embedded_network_validates(scenario, dem):
@@ -105,14 +105,24 @@ def test_bad_cli_inputs(cli, tmp_path):
         assert not (tmp_path / o).exists()  # nothing half-written
 
 
-def test_site_outside_dem_is_rejected(cli, tmp_path):
-    # a small DEM around Lima does not cover Puerto Maldonado
+def test_sites_outside_a_regional_dem_are_left_out_with_a_warning(cli, tmp_path):
+    # a small DEM around Lima does not cover Puerto Maldonado: the Lima radars are studied, the others named
     from radar.terrain import load_dem
 
     load_dem().crop(-14, -10, -79, -75).save(tmp_path / "lima.npz")
     code, out, err = cli("coverage", "--dem", tmp_path / "lima.npz", "--out", tmp_path / "o", "--no-maps")
-    assert code == 2 and "outside the DEM" in err and "fap_tps70_puerto_maldonado" in err
-    assert not (tmp_path / "o").exists()
+    assert code == 0, err
+    warning = next(line for line in out.splitlines() if "outside the DEM" in line)
+    assert warning.startswith("warning: 12 of 14 radars") and "fap_tps70_puerto_maldonado__AN_TPS_70" in warning
+    assert "corpac_lima" not in warning
+    assert "network peru (0 military, 2 civil radars)" in out
+    rows = (tmp_path / "o" / "coverage.csv").read_text().splitlines()[1:]
+    assert rows and all(float(r.split(",")[5]) > 0 for r in rows if ",integrated," in r)  # Lima's radars cover
+    # a DEM on which no radar stands is one line, exit 2, nothing written
+    load_dem().crop(-21, -19, -81, -79).save(tmp_path / "sea.npz")
+    code, out, err = cli("coverage", "--dem", tmp_path / "sea.npz", "--out", tmp_path / "o2", "--no-maps")
+    assert code == 2 and "no radar of network peru lies on this DEM" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o2").exists()
 
 
 def test_validate_warns_on_site_ground_mismatch(cli):

@@ -95,7 +95,7 @@ def test_reinforced_plots(head):
         assert mine.sum() == np.sum(psr_alone.truth == f) > 100
     # reinforced plots sit at the secondary's (monopulse) position: range errors ~ the SSR's 15 m
     from radar.measurement import _geodetic_to_polar
-    from scenarios.trajectory import evaluate_geodetic
+    from scenarios.flights.trajectory import evaluate_geodetic
 
     sel = np.flatnonzero((plots.truth == 0) & np.isfinite(plots.mode_c_m))
     lat, lon, h, _v, _ph = evaluate_geodetic(_traj, plots.truth[sel], plots.time_s[sel])
@@ -105,7 +105,7 @@ def test_reinforced_plots(head):
 
 
 def test_one_track_per_aircraft_bounded_heights_right_association(head):
-    from scenarios.trajectory import truth_samples
+    from scenarios.flights.trajectory import truth_samples
     from tracker.metrics import picture_truth, split_distance
     from tracker.pictures import build_picture
 

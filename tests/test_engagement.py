@@ -1,4 +1,4 @@
-"""Classification, pairing of modes, determinism and the worked example of domain.md sec. 3.6."""
+"""Classification, pairing of pictures, determinism and the worked example of domain.md sec. 3.6."""
 import dataclasses
 import io
 import math
@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from radar.frame import Frame
-from scenarios import _engage_kernels as K
-from scenarios.config import load_scenario
-from scenarios.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, StraightFlight, classify, evaluate,
-                                  option_arrays, synthetic_inputs, write_csv)
-from scenarios.interceptors import Detachment, Option, load_interceptor_config
+from scenarios.engagement import _kernels as K
+from scenarios.config.scenario import load_scenario
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, classify, evaluate, option_arrays,
+                                             write_csv)
+from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 
 FRAME = Frame()
 CFG = load_interceptor_config(load_scenario("peru"))
@@ -30,7 +31,7 @@ class TruthlessPicture:
         self._pic = pic
 
     def __getattr__(self, name):
-        if name in PICTURE_COLUMNS or name in ("mode", "vz_mps"):
+        if name in PICTURE_COLUMNS or name in ("name", "vz_mps"):
             return getattr(self._pic, name)
         raise AssertionError(f"engagement read {name!r} from the picture: truth is withheld")
 
@@ -83,7 +84,7 @@ def test_classification_and_engagement_never_read_truth():
     assert sorted(out.column("outcome")) == ["identified_airborne", "identified_airborne"]
 
 
-def test_modes_share_engagement_draws():
+def test_pictures_share_engagement_draws():
     # draws are keyed by (seed, day, option): no mode argument exists, and the prefix of the
     # search uniforms does not depend on how many are drawn (the busiest mode sets the count)
     opt = CFG.options["gripen_qra_puerto_maldonado"]
@@ -95,7 +96,7 @@ def test_modes_share_engagement_draws():
     assert not np.array_equal(a.u_search, c.u_search)
     # the same picture under two mode names gives identical records apart from the mode
     pic, truth, codes = synthetic_inputs(_flights(), FRAME)
-    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, mode="integrated")}, truth, codes,
+    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, name="integrated")}, truth, codes,
                    [opt], CFG.params, FRAME, seed=9, day=3)
     rows = list(out.rows())
     mil = [r[:3] + r[4:] for r in rows if r[3] == "military"]
@@ -119,9 +120,10 @@ _DETERMINISM = textwrap.dedent("""
     import io, sys
     import numpy as np
     from radar.frame import Frame
-    from scenarios.config import load_scenario
-    from scenarios.engagement import StraightFlight, evaluate, synthetic_inputs, write_csv
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import load_scenario
+    from oracles import StraightFlight, synthetic_inputs
+    from scenarios.engagement.engagement import evaluate, write_csv
+    from scenarios.config.interceptors import load_interceptor_config
     cfg = load_interceptor_config(load_scenario("peru"))
     frame = Frame()
     rng = np.random.default_rng(2)
@@ -140,7 +142,9 @@ _DETERMINISM = textwrap.dedent("""
 def test_same_seed_same_csv_with_1_and_2_threads():
     outs = []
     for n in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=n)
+        # the child imports the oracles from this directory
+        path = os.pathsep.join(p for p in (os.path.dirname(__file__), os.environ.get("PYTHONPATH")) if p)
+        env = dict(os.environ, NUMBA_NUM_THREADS=n, PYTHONPATH=path)
         r = subprocess.run([sys.executable, "-c", _DETERMINISM], env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)

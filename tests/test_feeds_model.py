@@ -1,5 +1,5 @@
 """Radar feed model: Swerling-1 Pd, detection rates, scan timing, SSR/IFF, 2D plots, false plots,
-and the Numba kernels against their NumPy oracle (radar.feeds_numpy)."""
+and the Numba kernels against their NumPy oracle (tests/oracles.py)."""
 from __future__ import annotations
 
 import math
@@ -9,14 +9,15 @@ import pytest
 from scipy import stats
 
 from radar import feeds
-from radar import feeds_numpy as ref
+import oracles as ref
 from radar._kernels import feeds as K
 from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.measurement import _geodetic_to_polar, convert_polar
 from radar.rng import stream_key
-from scenarios.trajectory import evaluate_geodetic
+from scenarios.flights.trajectory import evaluate_geodetic
 from feeds_synthetic import (RSM, SITE, STAR, TPS70, destination, flat_geometry, radar, straight_flights,
                                    tangential_flights)
+from tolerances import M, RAD, assert_close
 
 KR = REFRACTION_K * EARTH_RADIUS_M
 ISOTROPIC = feeds.FeedOptions(aspect_db=(0.0, 0.0, 0.0), mti_notch_mps=0.0, false_plots=False)
@@ -29,7 +30,7 @@ def targets(n, rcs=1.0, xpdr=False, squawk=4721):
 
 # ------------------------------------------------------------------------------------------
 def test_pd_closed_form_tps70():
-    # DESIGN §4: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
+    # the detection model of radar.types: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
     assert TPS70.snr_ref == pytest.approx(60.91, abs=0.01)
     assert 10 * math.log10(TPS70.snr_ref) == pytest.approx(17.85, abs=0.01)
     assert TPS70.range_for_pd(0.5) == pytest.approx(308e3, abs=1.5e3)
@@ -211,15 +212,19 @@ def test_kernel_matches_numpy_oracle():
     assert len(plots) > 1000
     order = np.lexsort((want["scan"], want["sensor"], want["truth"]))
     got_order = np.lexsort((plots.scan, plots.sensor, plots.truth))
+    # which plots exist, and their dims and codes, are discrete: decided by counter-based draws against Pd
+    # and by visibility limits, compared exactly (values within ~1e-10 relative of a threshold could flip)
     assert len(plots) == want["time_s"].size
     for k_got, k_want in (("truth", "truth"), ("sensor", "sensor"), ("scan", "scan"), ("dims", "dims"),
                           ("squawk", "squawk")):
         np.testing.assert_array_equal(getattr(plots, k_got)[got_order], want[k_want][order].astype(int))
-    np.testing.assert_allclose(plots.time_s[got_order], want["time_s"][order], atol=1e-6, rtol=0)
-    np.testing.assert_allclose(plots.range_m[got_order], want["range_m"][order], atol=1e-3, rtol=0)
-    np.testing.assert_allclose(plots.azimuth_rad[got_order], want["azimuth_rad"][order], atol=1e-7, rtol=0)
-    np.testing.assert_allclose(plots.elevation_rad[got_order], want["elevation_rad"][order], atol=1e-7, rtol=0)
-    np.testing.assert_allclose(plots.mode_c_m[got_order], want["mode_c_m"][order], atol=1e-9, rtol=0)
+    # the values: the oracle stops its beam-crossing fixed point after 3 iterations (times within 1e-6 s,
+    # 8e-7 s measured), which moves the target by < 1 mm (3e-5 m measured) and its angles by < 1e-7 rad
+    assert_close(plots.time_s[got_order], want["time_s"][order], atol=1e-6)  # s
+    assert_close(plots.range_m[got_order], want["range_m"][order], atol=1e-3)  # m
+    assert_close(plots.azimuth_rad[got_order], want["azimuth_rad"][order], atol=100 * RAD)  # rad
+    assert_close(plots.elevation_rad[got_order], want["elevation_rad"][order], atol=100 * RAD)  # rad
+    assert_close(plots.mode_c_m[got_order], want["mode_c_m"][order], atol=M)  # m (multiples of 100 ft)
 
 
 def test_hash_kernel_matches_numpy_and_is_uniform():
@@ -227,6 +232,7 @@ def test_hash_kernel_matches_numpy_and_is_uniform():
     a = np.arange(20000, dtype=np.int64)
     got = np.array([K.uniform(k0, k1, int(x), 77, 5, 0) for x in a[:2000]])
     want = ref.hash_uniform(k0, k1, a[:2000], 77, 5, 0)
+    # exact on purpose: integer hashing, then (h >> 11 + 0.5) / 2^53, which rounds nowhere
     np.testing.assert_array_equal(got, want)
     u = ref.hash_uniform(k0, k1, a, 77, 5, 0)
     assert stats.kstest(u, "uniform").pvalue > 1e-3
@@ -239,7 +245,7 @@ def test_hash_kernel_matches_numpy_and_is_uniform():
 def test_false_plots_counts_and_one_over_r_density():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     window = (0.0, 86400.0)
     plots, st = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
@@ -268,7 +274,7 @@ def test_false_plots_counts_and_one_over_r_density():
 def test_false_plots_only_in_visible_region_and_window_option():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5, invisible_west=True)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     plots, _ = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
                                     window=(0.0, 86400.0), convert=False)
@@ -294,9 +300,10 @@ def test_eval_kernel_matches_numpy_and_velocity_is_derivative():
     t = rng.uniform(0, 3200, 500)
     a = evaluate_geodetic(traj, f, t)
     b = K.eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase, f, t)
-    for x, y in zip(a, b):
-        np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True)
-    from scenarios.trajectory import evaluate
+    # lat, lon (rad), h (m), velocity (m/s), phase: linear interpolation in both, NaN outside the flight
+    for x, y, tol in zip(a, b, (RAD, RAD, M, M, 0)):
+        assert_close(x, y, atol=tol)
+    from scenarios.flights.trajectory import evaluate
     from radar.frame import Frame
 
     fr = Frame()
@@ -326,20 +333,22 @@ def test_convert_kernel_matches_measurement_convert_polar():
     want_enu, want_cov = convert_polar(r, az, el, ra.sigma[s, 0], ra.sigma[s, 1],
                                        np.where(ra.kind[s] == 0, ra.sigma[s, 2], np.nan), ra.lat[s], ra.lon[s],
                                        ra.h_ant[s], mc, fr)
-    np.testing.assert_allclose(enu, want_enu, atol=1e-6, rtol=0)
+    assert_close(enu, want_enu, atol=M)  # m
     # covariances agree to 1e-6 of their scale (same central differences, different summation order)
     scale = np.max(np.abs(want_cov), axis=1, keepdims=True)
     np.testing.assert_allclose(cov / scale, want_cov / scale, atol=1e-6, rtol=0)
 
 
 def test_analytic_polar_jacobian_matches_differences_of_the_model():
-    """K.polar_jacobian_k against central differences of radar.measurement.polar_to_enu_arrays.
+    """The analytic Jacobian of the measurement kernels (radar.measurement.polar_to_enu_jacobian_k, the one the
+    feeds' conversion uses) against central differences of radar.measurement.polar_to_enu_arrays; its
+    position is polar_to_enu_k's, bit for bit (one forward model).
 
     The differences are roundoff-limited (ECEF ~6.4e6 m x 2.2e-16 / step): 1e-7 relative with steps of
     10 m / 10 microradians, and the disagreement shrinks as the step grows (the analytic form is the
     exact derivative; the differences are the approximation)."""
-    from radar.frame import EARTH_RADIUS_M, REFRACTION_K, Frame
-    from radar.measurement import polar_to_enu_arrays
+    from radar.frame import Frame
+    from radar.measurement import polar_to_enu_arrays, polar_to_enu_jacobian_k, polar_to_enu_k
 
     fr = Frame()
     rng = np.random.default_rng(11)
@@ -349,7 +358,11 @@ def test_analytic_polar_jacobian_matches_differences_of_the_model():
         h_ant = rng.uniform(0, 4500)
         r, az, el = rng.uniform(2e3, 440e3), rng.uniform(0, 2 * np.pi), rng.uniform(-0.03, 0.35)
         J = np.empty((3, 3))
-        K.polar_jacobian_k(r, az, el, lat, lon, h_ant, fr.rotation, REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M, J)
+        pos = np.empty(3)
+        want = np.empty(3)
+        polar_to_enu_jacobian_k(r, az, el, lat, lon, h_ant, fr.origin_ecef, fr.rotation, pos, J)
+        polar_to_enu_k(r, az, el, lat, lon, h_ant, fr.origin_ecef, fr.rotation, want)
+        assert pos.tobytes() == want.tobytes()
         for da in worst:
             dr = da * 1e6
             f = lambda *p: polar_to_enu_arrays(*p, lat, lon, h_ant, fr)
@@ -362,6 +375,7 @@ def test_analytic_polar_jacobian_matches_differences_of_the_model():
 
 
 def test_plot_order_is_the_stable_lexsort_with_ties():
+    # orders (and below, gathers) of the same input values: no arithmetic, so exact equality is right
     rng = np.random.default_rng(8)
     n = 20000
     cols = dict(time_s=rng.integers(0, 3000, n).astype(float) * 0.5, sensor=rng.integers(0, 4, n),
@@ -430,6 +444,7 @@ def test_hash_prefix_gives_the_same_draws():
     for uid, rk, rev in ((0, 1, 2), (12345, 4004991777, 86399), (7, 3, 0)):
         hp = K.hash_prefix(k0, k1, uid, rk, rev)
         for j in range(8):
+            # exact: integer hashing and an exact conversion to (0, 1)
             assert K.hash_last(hp, j) == K.hash_u64(k0, k1, uid, rk, rev, j)
             assert K.uniform_p(hp, j) == ref.hash_uniform(k0, k1, uid, rk, rev, j)
 

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from radar.errors import InputError
-from scenarios.config import build_scenario, load_scenario
-from scenarios.interceptors import load_interceptor_config
+from scenarios.config.scenario import build_scenario, load_scenario
+from scenarios.config.interceptors import load_interceptor_config
 
 PERU = load_scenario("peru")
 

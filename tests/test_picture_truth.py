@@ -1,7 +1,7 @@
-"""A picture measured against truth (tracker.metrics.picture_truth, scenarios.picture_truth): the counts on a
+"""A picture measured against truth (tracker.metrics.picture_truth, scenarios.study.picture_truth): the counts on a
 constructed case, horizontal matching of held-height rows, and the targets on a simulated study day.
 
-Re-measure on many days with ``python -m scenarios.picture_truth --networks peru,peru-pm-civil-psr --seeds 1,2,3
+Re-measure on many days with ``python -m scenarios.study.picture_truth --networks peru,peru-pm-civil-psr --seeds 1,2,3
 --days 5,40,75,110,145,180,215,250,285,320,355,390`` (and ``--false-scrambles STUDY_DIR`` after a study).
 """
 from __future__ import annotations
@@ -85,8 +85,8 @@ def test_held_height_rows_are_matched_horizontally():
 def test_a_study_day_meets_the_picture_targets(net_seed_day):
     """On a simulated study day with a civil primary + secondary head beside the Puerto Maldonado TPS-70: every
     picture holds <= 2 % duplicate aircraft-times and <= 0.5 % rows more than 3 km from the true height."""
-    from scenarios.picture_truth import measure_day
-    from scenarios.study import StudySpec, validate_spec
+    from scenarios.study.picture_truth import measure_day
+    from scenarios.study.spec import StudySpec, validate_spec
 
     net, seed, day = net_seed_day
     spec = StudySpec()

@@ -48,7 +48,7 @@ def test_in_process_run_is_complete_and_reported(reference):
         assert (out / name).exists(), name
     summary = (out / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("network,mode,option,flights,identified,p_identified")
-    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 modes x 2 options
+    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 pictures x 2 options
     # the results export has every stored row
     assert len((out / "results.csv").read_text().splitlines()) == 1 + len(rows)
 
@@ -76,7 +76,6 @@ def test_bad_start_method_is_one_line_and_leaves_no_store(tmp_path):
 
 
 def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
-    pytest.importorskip("distributed")
     _, ref_rows = reference
     r = run_cli_subprocess("tradeoff", *SMALL, "--scheduler", "local", "--out", tmp_path / "dask")
     assert r.returncode == 0, r.stderr
@@ -147,11 +146,16 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
     code, stdout, err = cli("report", out)
     assert code == 0, err
     assert (out / "report.md").exists() and "P(identified airborne)" in (out / "report.md").read_text()
+    # 4 days are far too few outage cycles for the intervals: the report and stderr say so
+    warning = ("intervals unreliable: the study spans 0.1 outage cycles of fap_tps70_pucallpa (80-day mean up/down "
+               "cycle); run >= 240 days")
+    assert warning in err and warning in (out / "report.md").read_text()
+    assert "circular block bootstrap over whole days" in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize("args,message", [
     (["--networks", "atlantis"], "network 'atlantis' is unknown"),
-    (["--modes", "telepathy"], "mode 'telepathy' is unknown"),
+    (["--modes", "telepathy"], "picture 'telepathy' is unknown"),
     (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
     (["--days", "0"], "--days 0"),
     (["--days", "-3"], "--days -3"),
@@ -182,9 +186,11 @@ def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch
     tracker's warm-up to a spawned helper, which succeeds, and still completes its day-0 run; with a
     warm cache it starts no helper."""
     import radar._jit as jit
-    from scenarios import study
+    from scenarios.study import runner as study
 
-    spec = study.StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
+    from scenarios.study.spec import StudySpec
+
+    spec = StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
     study.warm_pipeline(spec)  # every kernel loaded (or compiled) in this process from here on
     started = []
     real = study._start_tracker_compile

@@ -100,7 +100,7 @@ def test_bad_dem_inputs(tmp_path):
 
 
 def test_canopy_adds_to_masking_surface_except_near_sites(dem):
-    from scenarios.config import TerrainOptions
+    from scenarios.config.scenario import TerrainOptions
 
     opts = TerrainOptions(canopy_height_m=25.0, canopy_applies_below_msl_m=1000.0, site_clearing_radius_m=20e3)
     surf = dem.masking_surface(opts, [(-12.6136, -69.2286)])
@@ -111,3 +111,123 @@ def test_canopy_adds_to_masking_surface_except_near_sites(dem):
     r, c = np.rint(dem.fractional_index(-12.6136, -69.2286)).astype(int)
     assert diff[r, c] == 0.0  # cleared around the radar
     assert np.all(diff[base >= 1000] == 0.0)
+
+
+def _plane(la, lo):
+    return 200 + 1000 * (la + 13) + 500 * (lo + 70)
+
+
+def _write_tile(path, n, fn, voids=()):
+    """An SRTM tile named after its south-west corner (path.name), samples on both edges."""
+    m = __import__("re").match(r"([NS])(\d\d)([EW])(\d\d\d)", path.name)
+    lat_sw = int(m.group(2)) * (1 if m.group(1) == "N" else -1)
+    lon_sw = int(m.group(4)) * (1 if m.group(3) == "E" else -1)
+    lat = lat_sw + 1 - np.arange(n) / (n - 1)
+    lon = lon_sw + np.arange(n) / (n - 1)
+    z = np.round(fn(*np.meshgrid(lat, lon, indexing="ij"))).astype(np.int16)
+    for r, c in voids:
+        z[r, c] = -32768
+    z.astype(">i2").tofile(path)
+    return z
+
+
+def test_resampled_tile_takes_its_edges_from_the_data(tmp_path):
+    """A 3" tile resampled to 30": 121 x 121 cells, the last row and column from the tile, no voids."""
+    p = tmp_path / "S13W070.hgt"
+    _write_tile(p, 1201, _plane)
+    dem = import_dem([str(p)], step_arcsec=30.0)
+    assert dem.shape == (121, 121)
+    assert dem.bounds == pytest.approx((-13.0, -12.0, -70.0, -69.0), abs=1e-9)
+    assert "void" not in dem.provenance and "outside" not in dem.provenance
+    la, lo = np.meshgrid(dem.lat, dem.lon, indexing="ij")
+    assert np.abs(dem.elevation_m - _plane(la, lo)).max() <= 0.5 + 1e-9  # int16 rounding only
+    assert dem.elevation_m[-1, -1] == round(_plane(-13.0, -69.0)) and dem.elevation_m[-1, 0] == 200
+    assert dem.elevation_m.min() >= 200  # nothing set to 0 m
+
+
+def test_voids_are_counted_where_they_weigh(tmp_path):
+    """At 30" (every 10th 3" sample) a void on an output node voids that cell; one between nodes voids none."""
+    p = tmp_path / "S13W070.hgt"
+    _write_tile(p, 1201, _plane, voids=[(10, 20), (1200, 1200), (5, 5), (600, 7)])
+    dem = import_dem([str(p)], step_arcsec=30.0)
+    assert "; 2 void cells set to 0 m" in dem.provenance
+    assert dem.elevation_m[1, 2] == 0 and dem.elevation_m[120, 120] == 0
+    assert np.count_nonzero(dem.elevation_m == 0) == 2
+    # at the native step every void sample is exactly one void cell
+    native = import_dem([str(p)])
+    assert native.shape == (1201, 1201) and "; 4 void cells set to 0 m" in native.provenance
+    # between nodes a void sample with a positive weight voids the cell: 4.5" falls between samples
+    half = import_dem([str(p)], step_arcsec=4.5, bbox=(-12.1, -12.0, -70.0, -69.9))
+    assert "void cells" in half.provenance
+
+
+def test_neighbouring_tiles_fill_each_others_edge_voids_and_gaps_are_counted(tmp_path):
+    west, east = tmp_path / "S13W070.hgt", tmp_path / "S13W069.hgt"
+    _write_tile(west, 1201, _plane, voids=[(600, 1200)])  # on the shared edge, lon -69
+    _write_tile(east, 1201, _plane)
+    dem = import_dem([str(west), str(east)], step_arcsec=30.0)
+    assert dem.shape == (121, 241) and "void" not in dem.provenance
+    assert dem.elevation_m[60, 120] == round(_plane(-12.5, -69.0))
+    # two tiles touching only at a corner: the other two quarters hold no data and are counted as such
+    diag = tmp_path / "S14W069.hgt"
+    _write_tile(diag, 1201, _plane)
+    dem = import_dem([str(west), str(diag)], step_arcsec=60.0)
+    assert dem.shape == (121, 121)
+    assert f"; {2 * 60 * 60} cells outside every source set to 0 m" in dem.provenance
+
+
+def test_import_refuses_a_grid_too_large_before_allocating_it(tmp_path, monkeypatch):
+    import re
+
+    import radar.terrain as terrain
+
+    p = tmp_path / "S13W070.hgt"
+    _write_tile(p, 1201, _plane)
+    with pytest.raises(InputError) as err:
+        import_dem([str(p)], step_arcsec=0.001)  # 3.6 million cells a side: 24 TiB
+    msg = str(err.value)
+    assert "--step-arcsec 0.001: the output grid would be 3,600,001 x 3,600,001 cells (23.6 TiB as int16)" in msg
+    assert "expected at most 268,435,456 cells" in msg
+    # the suggested step and box fit (checked with a small limit so the test stays light)
+    monkeypatch.setattr(terrain, "MAX_IMPORT_CELLS", 10_000)
+    with pytest.raises(InputError) as err:
+        import_dem([str(p)], step_arcsec=3.0)
+    step = float(re.search(r"use --step-arcsec ([0-9.]+) or coarser", str(err.value)).group(1))
+    side = float(re.search(r"a --bbox of at most ([0-9.]+) x", str(err.value)).group(1))
+    fits = import_dem([str(p)], step_arcsec=step)
+    assert fits.elevation_m.size <= 10_000 and fits.elevation_m.size > 0.9 * 10_000
+    box = import_dem([str(p)], step_arcsec=3.0, bbox=(-12.0 - side, -12.0, -70.0, -70.0 + side))
+    assert box.elevation_m.size <= 10_000
+    with pytest.raises(InputError, match="at least 2x2"):
+        import_dem([str(p)], step_arcsec=7200.0)
+
+
+def test_dem_with_nan_or_void_cells_is_rejected_with_the_count(tmp_path):
+    lat, lon = np.array([-12.0, -12.5, -13.0]), np.array([-70.0, -69.5, -69.0])
+    z = np.arange(9.0).reshape(3, 3) * 100
+    z[0, 1] = z[2, 2] = np.nan
+    np.savez(tmp_path / "nan.npz", lat=lat, lon=lon, elevation_m=z)
+    with pytest.raises(InputError, match=r"nan\.npz: elevation_m has 2 NaN or infinite cells of 9: expected"):
+        load_dem(tmp_path / "nan.npz")
+    raw = np.zeros((3, 3), np.int16)
+    raw[1, 1] = -32768
+    np.savez(tmp_path / "void.npz", lat=lat, lon=lon, elevation_m=raw)
+    with pytest.raises(InputError, match=r"1 cells outside -11000\.\.9000 m \(e\.g\. the SRTM void -32768\)"):
+        load_dem(tmp_path / "void.npz")
+    assert np.isnan(load_dem(tmp_path / "nan.npz", check_values=False).elevation_m).sum() == 2
+
+
+def test_resample_keeps_the_last_row_and_column(dem):
+    src = dem.crop(-14.0, -12.0, -72.0, -70.0)
+    fine = src.resample(src.dlat / 5)
+    assert fine.shape == ((src.shape[0] - 1) * 5 + 1, (src.shape[1] - 1) * 5 + 1)
+    assert fine.bounds == pytest.approx(src.bounds, abs=1e-4)
+    # every node, edges included, is the bilinear value of the source; nothing left void (1 m: int16 rounding,
+    # plus the embedded grid's float spacing, regular to ~1e-7 degrees, against the oracle's actual coordinates)
+    from scipy.interpolate import RegularGridInterpolator
+
+    oracle = RegularGridInterpolator((-src.lat, src.lon), src.elevation_m.astype(float))
+    la, lo = np.meshgrid(fine.lat, fine.lon, indexing="ij")
+    expected = oracle(np.stack([np.clip(-la, -src.lat[0], -src.lat[-1]), np.clip(lo, src.lon[0], src.lon[-1])], -1))
+    assert np.abs(fine.elevation_m - expected).max() <= 1.0
+    assert np.array_equal(fine.elevation_m[::5, ::5], src.elevation_m)

@@ -8,7 +8,7 @@ from radar.measurement import enu_to_polar
 from radar.plotlog import Plots
 from radar.sensorfile import Sensor, SensorTable
 from tracker.params import TrackerParams
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 from tracker.tracker import track
 
 
@@ -123,7 +123,8 @@ def test_fast_polar_model_and_height_match_radar_measurement():
     from radar.frame import Frame
     from radar.measurement import geodetic_height_k, range_azimuth_jacobian_k
     from radar._jit import kernel
-    from tracker._kernels.core import _geodetic_height_up, _range_azimuth_jac, sensor_trig
+    from radar._kernels.measurement import geodetic_height_up_sincos
+    from tracker._kernels.core import _range_azimuth_jac, sensor_trig
 
     @kernel
     def ours(pts, strig, org, rot, out):
@@ -136,7 +137,7 @@ def test_fast_polar_model_and_height_match_radar_measurement():
             for a in range(2):
                 for b in range(3):
                     out[k, 2 + 3 * a + b] = H[a, b]
-            out[k, 8] = _geodetic_height_up(pts[k, 0], pts[k, 1], pts[k, 2], org, rot, up)
+            out[k, 8] = geodetic_height_up_sincos(pts[k, 0], pts[k, 1], pts[k, 2], org, rot, up)
             for a in range(3):
                 out[k, 9 + a] = up[a]
 

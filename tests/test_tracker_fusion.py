@@ -10,7 +10,7 @@ track (tracker._kernels.core, counted misses).
 import numpy as np
 
 from tracker.pictures import build_picture
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 
 
 def _fusion_scenario(seed: int = 3):
@@ -57,7 +57,6 @@ def test_a_civil_track_flying_a_filed_plan_is_not_cross_told():
     from radar.sensorfile import SensorTable
     from tracker.pictures import build_picture
     from tracker.plans import plans_from_samples
-    from tracker.synthetic import SyntheticRadar, scenario
 
     civ = SyntheticRadar(x_m=0.0, y_m=0.0, scan_period_s=4.0, sigma_m=80.0, owner="civil", false_per_scan=0.0)
     sc = scenario(3, 1800.0, 150e3, seed=4, radars=(civ,), speed=(150.0, 200.0))

@@ -6,12 +6,13 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from radar.constants import EARTH_RADIUS_M
 from radar.errors import InputError
 
 
 @dataclass(frozen=True)
 class TrackerParams:
-    """Settings of the multi-target tracker (DESIGN §5).
+    """Settings of the multi-target tracker.
 
     Defaults suit light aircraft (50-120 m/s) as well as airliners: two-point initiation
     accepts up to ``v_max_mps`` = 300 m/s.  The process noise values are engineering choices
@@ -63,7 +64,7 @@ class TrackerParams:
     """Largest gating grid cell (m); tracks with a larger gate are tested against every plot."""
     mode_c_sigma_m: float = 30.0
     """Mode C height standard deviation (m)."""
-    earth_radius_m: float = 6371008.8
+    earth_radius_m: float = EARTH_RADIUS_M
     """Sphere used for the local-up direction that splits the process noise (m)."""
     height_memory_s: float = 30.0
     """A track whose last height observation (3D plot or Mode C) is older than this (s), or that never had
@@ -123,8 +124,9 @@ class TrackerParams:
             kw[key] = value
         try:
             return cls(**kw)
-        except InputError as exc:
-            raise InputError(f"{where}: {exc}") from None
+        except InputError as exc:  # "tracker.key = ...: ..." -> "where.key = ...: ..."
+            msg = str(exc)
+            raise InputError(f"{where}.{msg[len('tracker.'):]}" if msg.startswith("tracker.") else f"{where}: {msg}") from None
 
     def with_(self, **kw) -> "TrackerParams":
         return replace(self, **kw)

@@ -1,8 +1,8 @@
 """Filed flight plans as the operators hold them, and the correlation of tracks with them.
 
-The classification rule (DESIGN sec. 6, ``[engagement] classify_s``): a track with no correlated Mode 3/A
+The classification rule (``[engagement] classify_s``): a track with no correlated Mode 3/A
 reply *and no flight-plan match* for ``classify_s`` is suspect.  A planned code correlated to a track is one
-match (:func:`scenarios.engagement.classify`); the other is the track itself flying a filed plan -- what a
+match (:func:`scenarios.engagement.engagement.classify`); the other is the track itself flying a filed plan -- what a
 controller does with a primary-only return when the secondary radar is down: it sits where a filed flight
 should be, going its way at its speed.  Without it, every airliner seen only by a primary radar (its
 co-sited secondary down, or out of any secondary's cover) is scrambled on.  The same check decides, on
@@ -11,7 +11,7 @@ does not report a return it has correlated with a filed plan.
 
 A plan is the filed 4-D route: position and velocity against time (:class:`FlightPlans`).  The simulated
 background flights fly their plans exactly (departure on time, no deviation): their plans are their
-trajectories, sampled every 10 s (:func:`scenarios.engagement.plans_from_day`).  The correlation is
+trajectories, sampled every 10 s (:func:`scenarios.engagement.engagement.plans_from_day`).  The correlation is
 therefore optimistic about a real plan's accuracy; its gates are placeholders (``[engagement]
 flight_plan_match_km``, ``flight_plan_velocity_tolerance``).
 

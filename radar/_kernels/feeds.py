@@ -11,7 +11,11 @@ Random numbers are counter-based: every draw is ``hash(key0, key1, a, b, c, j)``
 stream key (from :func:`radar.rng.stream_key`) and integer coordinates (flight uid, radar
 key, revolution, draw index), so no draw depends on the order tasks run in or on the
 thread count.  The hash is SplitMix64's finaliser chained over the words (a bijection per
-step with full avalanche); :func:`radar.feeds_numpy.hash_uniform` is the NumPy twin.
+step with full avalanche); ``tests/oracles.py`` holds the NumPy twin.
+
+The measurement model (4/3 Earth: what a radar measures of a target, and plots back to
+positions) is :mod:`radar._kernels.measurement`; grid sampling (geometry grids, terrain) is
+:mod:`radar._kernels.grid`.
 """
 from __future__ import annotations
 
@@ -20,10 +24,15 @@ import math
 import numpy as np
 
 from radar._jit import kernel, prange
-from radar._kernels.geodesy import WGS84_A, WGS84_E2
-from radar.measurement import polar_to_enu_k
-
-TWO_PI = 2.0 * math.pi
+from radar._kernels.geodesy import geodetic_to_ecef_sc
+from radar._kernels.grid import dem_sample, dem_sample_one, grid_bilinear  # noqa: F401 (dem_sample*: re-exported)
+from radar._kernels.measurement import (
+    bearing_from_site,
+    elevation_sine,
+    polar_to_enu_jacobian,
+    range_elevation_from_site,
+)
+from radar.constants import TWO_PI, WGS84_A, WGS84_E2
 
 
 # ------------------------------------------------------------------------------------------
@@ -236,106 +245,6 @@ def eval_many(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, flights, times):
 # ------------------------------------------------------------------------------------------
 # geometry
 @kernel(inline="always")
-def grid_bilinear(grid, g, lat, lon, lat0, dlat, lon0, dlon):
-    """Bilinear value of grid[g] at (lat, lon) rad on a regular axis (first value, step; step may be < 0).
-
-    NaN outside the grid or when any of the four corners is NaN (never visible).
-    """
-    nlat = grid.shape[1]
-    nlon = grid.shape[2]
-    fi = (lat - lat0) / dlat
-    fj = (lon - lon0) / dlon
-    if not (fi >= 0.0 and fj >= 0.0 and fi <= nlat - 1 and fj <= nlon - 1):
-        return np.nan
-    i = min(int(fi), nlat - 2)
-    j = min(int(fj), nlon - 2)
-    if nlat < 2 or nlon < 2:
-        return grid[g, 0, 0]
-    u = fi - i
-    w = fj - j
-    return ((1.0 - u) * ((1.0 - w) * grid[g, i, j] + w * grid[g, i, j + 1])
-            + u * ((1.0 - w) * grid[g, i + 1, j] + w * grid[g, i + 1, j + 1]))
-
-
-@kernel(inline="always")
-def polar_view(lat, lon, h, r_lat, r_lon, r_h_ant, r_ecef, kr, earth_r, out):
-    """Target (lat, lon rad, h m) seen from one radar (site lat, lon rad, antenna MSL m).
-
-    out = (range, azimuth, elevation, unused x3, target ECEF x, y, z).  The same 4/3-Earth model as
-    :mod:`radar.measurement` (so the tracker's conversion returns the true target exactly): spherical
-    central angle g and bearing az from the site; equivalent angle g_e = g R / (kR); in the triangle
-    (centre, antenna at kR, target at kR + h - h_ant) the straight ray has
-    ``r = |(b sin g_e, b cos g_e - kR)|`` and ``el = atan2(b cos g_e - kR, b sin g_e)``.
-    """
-    polar_view_sc(lat, lon, h, r_lat, r_lon, math.sin(r_lat), math.cos(r_lat), r_h_ant, kr, earth_r, out)
-
-
-@kernel(inline="always")
-def azimuth_view(lat, lon, r_lat, r_lon):
-    """The azimuth of :func:`polar_view` alone (same expression, same bits)."""
-    return azimuth_view_sc(lat, lon, r_lon, math.sin(r_lat), math.cos(r_lat))
-
-
-@kernel(inline="always")
-def azimuth_view_sc(lat, lon, r_lon, sin_r_lat, cos_r_lat):
-    """:func:`azimuth_view` with sin and cos of the site's latitude given (same expression, same bits)."""
-    dl = lon - r_lon
-    az = math.atan2(math.sin(dl) * math.cos(lat),
-                    cos_r_lat * math.sin(lat) - sin_r_lat * math.cos(lat) * math.cos(dl))
-    if az < 0.0:
-        az += TWO_PI
-    return az
-
-
-@kernel(inline="always")
-def polar_view_sc(lat, lon, h, r_lat, r_lon, sin_r_lat, cos_r_lat, r_h_ant, kr, earth_r, out):
-    """:func:`polar_view` with sin and cos of the site's latitude given (same expressions, same bits)."""
-    dl = lon - r_lon
-    s1 = math.sin((lat - r_lat) * 0.5)
-    s2 = math.sin(dl * 0.5)
-    hav = s1 * s1 + cos_r_lat * math.cos(lat) * s2 * s2
-    if hav > 1.0:
-        hav = 1.0
-    g = 2.0 * math.asin(math.sqrt(hav))
-    az = math.atan2(math.sin(dl) * math.cos(lat),
-                    cos_r_lat * math.sin(lat) - sin_r_lat * math.cos(lat) * math.cos(dl))
-    if az < 0.0:
-        az += TWO_PI
-    ge = g * earth_r / kr
-    b = kr + (h - r_h_ant)
-    horiz = b * math.sin(ge)
-    vert = b * math.cos(ge) - kr
-    out[0] = math.sqrt(horiz * horiz + vert * vert)
-    out[1] = az
-    out[2] = math.atan2(vert, horiz)
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
-    out[6] = (nn + h) * cl * math.cos(lon)
-    out[7] = (nn + h) * cl * math.sin(lon)
-    out[8] = (nn * (1.0 - WGS84_E2) + h) * sl
-
-
-@kernel(inline="always")
-def range_elevation(lat, cos_lat, lon, h, r_lat, cos_r_lat, r_lon, r_h_ant, kr, earth_r):
-    """(range, elevation) of :func:`polar_view` only, with the cosines of the two latitudes given: the
-    same expressions in the same order (so the same bits), without the azimuth and the target's ECEF
-    (speed: the pre-pass needs neither)."""
-    dl = lon - r_lon
-    s1 = math.sin((lat - r_lat) * 0.5)
-    s2 = math.sin(dl * 0.5)
-    hav = s1 * s1 + cos_r_lat * cos_lat * s2 * s2
-    if hav > 1.0:
-        hav = 1.0
-    g = 2.0 * math.asin(math.sqrt(hav))
-    ge = g * earth_r / kr
-    b = kr + (h - r_h_ant)
-    horiz = b * math.sin(ge)
-    vert = b * math.cos(ge) - kr
-    return math.sqrt(horiz * horiz + vert * vert), math.atan2(vert, horiz)
-
-
-@kernel(inline="always")
 def visible(lat, lon, h, rng, el, g, gmin, gmax, lat0, dlat, lon0, dlon, range_max, el_min, el_max, alt_max):
     """Geometry-visible and inside the radar's limits (no Pd): h between the grids' min and max
     visible heights at (lat, lon), range <= instrumented range, elevation and altitude limits."""
@@ -420,10 +329,10 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
             sl = math.sin(buf[0])
             cl = math.cos(buf[0])
             cos_lat[k] = cl
-            nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
-            xyz[k, 0] = (nn + buf[2]) * cl * math.cos(buf[1])
-            xyz[k, 1] = (nn + buf[2]) * cl * math.sin(buf[1])
-            xyz[k, 2] = (nn * (1.0 - WGS84_E2) + buf[2]) * sl
+            px, py, pz, _n = geodetic_to_ecef_sc(sl, cl, math.sin(buf[1]), math.cos(buf[1]), buf[2])
+            xyz[k, 0] = px
+            xyz[k, 1] = py
+            xyz[k, 2] = pz
     # largest chord between consecutive airborne samples (m)
     maxstep = 0.0
     prev = -1
@@ -442,7 +351,7 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
         margin = step_s + r_scan[r]
         cos_r_lat = math.cos(r_lat[r])
         # speed: the straight chord differs from the 4/3-Earth slant range by < 2 km within 500 km, so a
-        # chord beyond range + 5 km is out of range without the trigonometry of polar_view
+        # chord beyond range + 5 km is out of range without the trigonometry of the measurement model
         cull = (r_range[r] + 5000.0) ** 2
         # speed: odd samples first; an even sample between two visible ones is not evaluated, because
         # its window [t - margin, t + margin] (margin > step) lies inside the union of its neighbours'
@@ -479,8 +388,8 @@ def _prepass_flight(f, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, step_s,
                     continue
                 vis = False
                 if incull[k]:
-                    rng, el = range_elevation(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat, r_lon[r],
-                                              r_h_ant[r], kr, earth_r)
+                    rng, el = range_elevation_from_site(lat[k], cos_lat[k], lon[k], h[k], r_lat[r], cos_r_lat,
+                                                        r_lon[r], r_h_ant[r], kr, earth_r)
                     # cheap range cull first (slant range > instrumented range + one step of flight)
                     if rng <= r_range[r]:
                         vis = visible(lat[k], lon[k], h[k], rng, el, r_grid[r], gmin, gmax, lat0, dlat,
@@ -602,7 +511,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
         g = a
         _p0, la0, lo0, _h0, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f,
                                                    min(max(ta, t_first), t_last), g)
-        thu = azimuth_view_sc(la0, lo0, rlon, s_rlat, c_rlat)
+        thu = bearing_from_site(la0, lo0, rlon, s_rlat, c_rlat)
         k = math.ceil((ta - t0) / period - thu / TWO_PI)
         dthu = 0.0  # azimuth change per revolution, extrapolated to warm-start the next solve
         while slot < slot_end:
@@ -619,7 +528,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                 tc = min(max(t, t_first), t_last)
                 # the iteration needs only the position and azimuth; the velocity is below, for primaries
                 ph, la, lo, hh, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, tc, g)
-                az = azimuth_view_sc(la, lo, rlon, s_rlat, c_rlat)
+                az = bearing_from_site(la, lo, rlon, s_rlat, c_rlat)
                 thu = az + TWO_PI * math.floor((thu - az) / TWO_PI + 0.5)
                 tn = t0 + (k + thu / TWO_PI) * period
                 moved = abs(tn - t)
@@ -637,7 +546,7 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
             elif moved > 1e-6:
                 # not converged to 1 microsecond in 4 iterations: the state at the final instant
                 ph, la, lo, hh, g = eval_position_near(offsets, t_wp, lat_wp, lon_wp, h_wp, ph_wp, f, t, g)
-                az = azimuth_view_sc(la, lo, rlon, s_rlat, c_rlat)
+                az = bearing_from_site(la, lo, rlon, s_rlat, c_rlat)
             # else: the last iterate (< 1 us before t: < 1 mm of motion) is the measured state, and its
             # azimuth is the view's (the same expression at the same point)
             o_valid[slot] = False
@@ -649,8 +558,8 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                 lon = lo
                 h = hh
                 cl = math.cos(lat)
-                # the range and elevation of polar_view (the same expressions)
-                rng, elv = range_elevation(lat, cl, lon, h, r_lat[r], c_rlat, rlon, r_h_ant[r], kr, earth_r)
+                # the measurement of the target (4/3-Earth model)
+                rng, elv = range_elevation_from_site(lat, cl, lon, h, r_lat[r], c_rlat, rlon, r_h_ant[r], kr, earth_r)
                 if visible(lat, lon, h, rng, elv, r_grid[r], gmin, gmax, lat0, dlat, lon0, dlon, r_range[r],
                            r_el_min[r], r_el_max[r], r_alt_max[r]):
                     uid = f_uid[f]
@@ -661,14 +570,11 @@ def scan_plots(task_f, task_r, task_ta, task_tb, slot_start,
                     detected = False
                     pd = np.nan
                     if kind != 2:
-                        # target ECEF (polar_view's) and velocity (eval_state's) at the measured state
+                        # target ECEF and velocity (eval_state's) at the measured state
                         sl = math.sin(lat)
                         so = math.sin(lon)
                         co = math.cos(lon)
-                        nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl * sl)
-                        px = (nn + h) * cl * co
-                        py = (nn + h) * cl * so
-                        pz = (nn * (1.0 - WGS84_E2) + h) * sl
+                        px, py, pz, _n = geodetic_to_ecef_sc(sl, cl, so, co, h)
                         ve, vn, vu = segment_velocity(t_wp, lat_wp, lon_wp, h_wp, g, lat, h)
                         # line of sight target -> radar in the target's local ENU
                         dx = r_ecef[r, 0] - px
@@ -774,7 +680,7 @@ def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_sc
                     o_scan[slot] = rev
                     if r_kind[r] == 0:
                         hh = hmin + (top - hmin) * uniform(key0, key1, rk, rev, 1, j + 2)
-                        s = ((hh - r_h_ant[r] + kr) ** 2 - rng * rng - kr * kr) / (2.0 * rng * kr)
+                        s = elevation_sine(rng, hh - r_h_ant[r], kr)
                         el = math.asin(min(1.0, max(-1.0, s)))
                         o_el[slot] = min(max(el, r_el_min[r]), r_el_max[r])
                         o_dims[slot] = 3
@@ -789,9 +695,9 @@ def false_plots(r_lat, r_lon, r_h_ant, r_grid, r_range, r_el_min, r_el_max, r_sc
 def convert_plots(r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr, earth_r, origin_ecef,
                   frame_rot, mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov):
     """Polar plots -> scenario ENU (out_x, out_y, out_z) and covariance (out_cov (n, 6)), the model of
-    :func:`radar.measurement.convert_polar` (its oracle): exact 4/3-Earth conversion
-    (:func:`radar.measurement.polar_to_enu_k`), analytic Jacobian (:func:`polar_jacobian_k`; the oracle
-    differences the model, agreement ~1e-9 relative), 2D plots at the Mode C elevation (vertical sigma
+    :func:`radar.measurement.convert_polar` (its oracle): exact 4/3-Earth conversion and analytic Jacobian
+    (:func:`radar._kernels.measurement.polar_to_enu_jacobian`; the oracle differences the model, agreement
+    ~1e-9 relative), 2D plots at the Mode C elevation (vertical sigma
     ``mode_c_sigma``) or at 0 elevation (``unknown_sigma``) along the local up.
 
     Speed: the sines and cosines of the sites' latitudes and longitudes are computed once per sensor (the
@@ -817,108 +723,14 @@ def convert_plots(r, az, el, mode_c, sensor, s_lat, s_lon, s_h, s_sig, s_is3, kr
                          frame_rot, mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov, J, u, C)
 
 
-@kernel
-def polar_jacobian_k(r, az, el, lat, lon, h_ant, frame_rot, kr, earth_r, J):
-    """Analytic d(ENU)/d(range, azimuth, elevation) of :func:`radar.measurement.polar_to_enu_k` into J (3, 3).
-
-    The model: rho = sqrt(r^2 + a^2 + 2 r a sin el) (a = kR), h = rho - a + h_ant, equivalent central
-    angle g_e = atan2(r cos el, a + r sin el), true angle g = a g_e / R; on the unit sphere the target is
-    P = cos g U + sin g (cos az N + sin az E) (U, N, E the site's spherical up / north / east), so
-    lat2 = asin(P_z), lon2 = atan2(P_y, P_x); then WGS84 ECEF(lat2, lon2, h) rotated into the frame.
-    Derivatives::
-
-        dh/dr = (r + a sin el) / rho          dh/del = r a cos el / rho
-        dg/dr = (a / R) a cos el / rho^2      dg/del = -(a / R) r (r + a sin el) / rho^2
-        dP/dg = -sin g U + cos g (cos az N + sin az E),   dP/daz = sin g (-sin az N + cos az E)
-        dlat2 = dP_z / cos lat2,   dlon2 = (P_x dP_y - P_y dP_x) / (P_x^2 + P_y^2)
-        dECEF/dlat = (M + h) (-sin lat cos lon, -sin lat sin lon, cos lat)
-        dECEF/dlon = (N + h) cos lat (-sin lon, cos lon, 0),   dECEF/dh = (cos lat cos lon, cos lat sin lon, sin lat)
-
-    with N and M the prime-vertical and meridian radii of curvature.  Tested against central differences
-    of the model (tests/test_feeds_model.py via :func:`radar.measurement.convert_polar`).
-    """
-    a = kr
-    se = math.sin(el)
-    ce = math.cos(el)
-    rho2 = r * r + a * a + 2.0 * r * a * se
-    rho = math.sqrt(rho2)
-    h = rho - a + h_ant
-    dh_dr = (r + a * se) / rho
-    dh_de = r * a * ce / rho
-    g = a * math.atan2(r * ce, a + r * se) / earth_r
-    dg_dr = (a / earth_r) * a * ce / rho2
-    dg_de = -(a / earth_r) * r * (r + a * se) / rho2
-    sl = math.sin(lat)
-    cl = math.cos(lat)
-    so = math.sin(lon)
-    co = math.cos(lon)
-    sa = math.sin(az)
-    ca = math.cos(az)
-    sg = math.sin(g)
-    cg = math.cos(g)
-    # site axes (spherical) in ECEF
-    ux, uy, uz = cl * co, cl * so, sl
-    nx, ny, nz = -sl * co, -sl * so, cl
-    ex, ey, ez = -so, co, 0.0
-    px = cg * ux + sg * (ca * nx + sa * ex)
-    py = cg * uy + sg * (ca * ny + sa * ey)
-    pz = cg * uz + sg * (ca * nz + sa * ez)
-    gx = -sg * ux + cg * (ca * nx + sa * ex)
-    gy = -sg * uy + cg * (ca * ny + sa * ey)
-    gz = -sg * uz + cg * (ca * nz + sa * ez)
-    ax_ = sg * (-sa * nx + ca * ex)
-    ay_ = sg * (-sa * ny + ca * ey)
-    az_ = sg * (-sa * nz + ca * ez)
-    pz = min(1.0, max(-1.0, pz))
-    lat2 = math.asin(pz)
-    c2 = math.cos(lat2)
-    q = px * px + py * py
-    dlat_dg = gz / c2
-    dlon_dg = (px * gy - py * gx) / q
-    dlat_da = az_ / c2
-    dlon_da = (px * ay_ - py * ax_) / q
-    lon2 = math.atan2(py, px)
-    s2 = math.sin(lat2)
-    so2 = math.sin(lon2)
-    co2 = math.cos(lon2)
-    w2 = 1.0 - WGS84_E2 * s2 * s2
-    w = math.sqrt(w2)
-    nn = WGS84_A / w
-    mm = WGS84_A * (1.0 - WGS84_E2) / (w2 * w)
-    # ECEF partials w.r.t. (lat2, lon2, h)
-    d_lat0 = -(mm + h) * s2 * co2
-    d_lat1 = -(mm + h) * s2 * so2
-    d_lat2 = (mm + h) * c2
-    d_lon0 = -(nn + h) * c2 * so2
-    d_lon1 = (nn + h) * c2 * co2
-    d_h0 = c2 * co2
-    d_h1 = c2 * so2
-    d_h2 = s2
-    # columns in ECEF: range, azimuth, elevation
-    jr0 = d_lat0 * dlat_dg * dg_dr + d_lon0 * dlon_dg * dg_dr + d_h0 * dh_dr
-    jr1 = d_lat1 * dlat_dg * dg_dr + d_lon1 * dlon_dg * dg_dr + d_h1 * dh_dr
-    jr2 = d_lat2 * dlat_dg * dg_dr + d_h2 * dh_dr
-    ja0 = d_lat0 * dlat_da + d_lon0 * dlon_da
-    ja1 = d_lat1 * dlat_da + d_lon1 * dlon_da
-    ja2 = d_lat2 * dlat_da
-    je0 = d_lat0 * dlat_dg * dg_de + d_lon0 * dlon_dg * dg_de + d_h0 * dh_de
-    je1 = d_lat1 * dlat_dg * dg_de + d_lon1 * dlon_dg * dg_de + d_h1 * dh_de
-    je2 = d_lat2 * dlat_dg * dg_de + d_h2 * dh_de
-    for k in range(3):
-        J[k, 0] = frame_rot[k, 0] * jr0 + frame_rot[k, 1] * jr1 + frame_rot[k, 2] * jr2
-        J[k, 1] = frame_rot[k, 0] * ja0 + frame_rot[k, 1] * ja1 + frame_rot[k, 2] * ja2
-        J[k, 2] = frame_rot[k, 0] * je0 + frame_rot[k, 1] * je1 + frame_rot[k, 2] * je2
-
-
 @kernel(inline="always")
 def _convert_one(i, r, az, el, mode_c, sensor, s_lon, s_h, s_sig, s_is3, site, kr, earth_r, origin_ecef, frame_rot,
                  mode_c_sigma, unknown_sigma, out_x, out_y, out_z, out_cov, J, u, C):
     """One plot of :func:`convert_plots` (buffers J, u, C supplied by the caller; ``site[s]`` = sin, cos of
     sensor s's latitude, then of its longitude).
 
-    Speed: the position is :func:`radar.measurement.polar_to_enu_k` written out (the same expressions,
-    so the same bits), and its intermediate sines and cosines serve the analytic Jacobian (the model
-    of :func:`polar_jacobian_k`) and the local up, instead of three separate evaluations."""
+    Speed: position, Jacobian and local up come from one evaluation of the model
+    (:func:`radar._kernels.measurement.polar_to_enu_jacobian`), which shares its sines and cosines."""
     s = sensor[i]
     lon = s_lon[s]
     h_ant = s_h[s]
@@ -929,8 +741,7 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lon, s_h, s_sig, s_is3, site, k
         sv = unknown_sigma
         e = 0.0
         if mode_c[i] == mode_c[i]:
-            b = kr + (mode_c[i] - h_ant)
-            sn = (b * b - r[i] * r[i] - kr * kr) / (2.0 * r[i] * kr)
+            sn = elevation_sine(r[i], mode_c[i] - h_ant, kr)
             if abs(sn) <= 1.0:
                 e = math.asin(sn)
                 sv = mode_c_sigma
@@ -939,89 +750,15 @@ def _convert_one(i, r, az, el, mode_c, sensor, s_lon, s_h, s_sig, s_is3, site, k
                 sv = mode_c_sigma
     ri = r[i]
     azi = az[i]
-    # --- position: polar_to_enu_k (4/3 Earth, spherical destination, WGS84 ECEF, frame rotation)
-    a = 4.0 / 3.0 * 6371008.8
-    R = 6371008.8
-    se = math.sin(e)
-    ce = math.cos(e)
-    rho = math.sqrt(ri * ri + a * a + 2.0 * ri * a * math.sin(e))
-    h = rho - a + h_ant
-    g = a * math.atan2(ri * math.cos(e), a + ri * math.sin(e)) / R
-    sl = site[s, 0]
-    cl = site[s, 1]
-    sg = math.sin(g)
-    cg = math.cos(g)
-    ca = math.cos(azi)
-    sa = math.sin(azi)
-    s2 = sl * cg + cl * sg * ca
-    if s2 > 1.0:
-        s2 = 1.0
-    elif s2 < -1.0:
-        s2 = -1.0
-    lat2 = math.asin(s2)
-    lon2 = lon + math.atan2(sa * sg * cl, cg - sl * s2)
-    sl2 = math.sin(lat2)
-    nn = WGS84_A / math.sqrt(1.0 - WGS84_E2 * sl2 * sl2)
-    cl2 = math.cos(lat2)
-    co2 = math.cos(lon2)
-    so2 = math.sin(lon2)
-    ex = (nn + h) * cl2 * co2
-    ey = (nn + h) * cl2 * so2
-    ez = (nn * (1.0 - WGS84_E2) + h) * sl2
-    dx = ex - origin_ecef[0]
-    dy = ey - origin_ecef[1]
-    dz = ez - origin_ecef[2]
-    out_x[i] = frame_rot[0, 0] * dx + frame_rot[0, 1] * dy + frame_rot[0, 2] * dz
-    out_y[i] = frame_rot[1, 0] * dx + frame_rot[1, 1] * dy + frame_rot[1, 2] * dz
-    out_z[i] = frame_rot[2, 0] * dx + frame_rot[2, 1] * dy + frame_rot[2, 2] * dz
-    # --- analytic Jacobian (derivation in polar_jacobian_k)
-    rho2 = rho * rho
-    dh_dr = (ri + a * se) / rho
-    dh_de = ri * a * ce / rho
-    dg_dr = (a / R) * a * ce / rho2
-    dg_de = -(a / R) * ri * (ri + a * se) / rho2
-    so = site[s, 2]
-    co = site[s, 3]
-    # dP/dg and dP/daz on the unit sphere, with U, N, E the site's spherical up / north / east
-    gx = -sg * cl * co + cg * (ca * -sl * co + sa * -so)
-    gy = -sg * cl * so + cg * (ca * -sl * so + sa * co)
-    gz = -sg * sl + cg * (ca * cl)
-    bx = sg * (-sa * -sl * co + ca * -so)
-    by = sg * (-sa * -sl * so + ca * co)
-    bz = sg * (-sa * cl)
-    px = cl2 * co2
-    py = cl2 * so2
-    qq = px * px + py * py
-    dlat_dg = gz / cl2
-    dlon_dg = (px * gy - py * gx) / qq
-    dlat_da = bz / cl2
-    dlon_da = (px * by - py * bx) / qq
-    w2 = 1.0 - WGS84_E2 * sl2 * sl2
-    mm = WGS84_A * (1.0 - WGS84_E2) / (w2 * math.sqrt(w2))
-    d_lat0 = -(mm + h) * sl2 * co2
-    d_lat1 = -(mm + h) * sl2 * so2
-    d_lat2 = (mm + h) * cl2
-    d_lon0 = -(nn + h) * cl2 * so2
-    d_lon1 = (nn + h) * cl2 * co2
-    jr0 = (d_lat0 * dlat_dg + d_lon0 * dlon_dg) * dg_dr + px * dh_dr
-    jr1 = (d_lat1 * dlat_dg + d_lon1 * dlon_dg) * dg_dr + py * dh_dr
-    jr2 = d_lat2 * dlat_dg * dg_dr + sl2 * dh_dr
-    ja0 = d_lat0 * dlat_da + d_lon0 * dlon_da
-    ja1 = d_lat1 * dlat_da + d_lon1 * dlon_da
-    ja2 = d_lat2 * dlat_da
-    je0 = (d_lat0 * dlat_dg + d_lon0 * dlon_dg) * dg_de + px * dh_de
-    je1 = (d_lat1 * dlat_dg + d_lon1 * dlon_dg) * dg_de + py * dh_de
-    je2 = d_lat2 * dlat_dg * dg_de + sl2 * dh_de
-    for k in range(3):
-        J[k, 0] = frame_rot[k, 0] * jr0 + frame_rot[k, 1] * jr1 + frame_rot[k, 2] * jr2
-        J[k, 1] = frame_rot[k, 0] * ja0 + frame_rot[k, 1] * ja1 + frame_rot[k, 2] * ja2
-        J[k, 2] = frame_rot[k, 0] * je0 + frame_rot[k, 1] * je1 + frame_rot[k, 2] * je2
+    x, y, z, u[0], u[1], u[2] = polar_to_enu_jacobian(ri, math.sin(e), math.cos(e), math.sin(azi), math.cos(azi),
+                                                      site[s, 0], site[s, 1], site[s, 2], site[s, 3], lon, h_ant,
+                                                      kr, earth_r, origin_ecef, frame_rot, J)
+    out_x[i] = x
+    out_y[i] = y
+    out_z[i] = z
     v0 = s_sig[s, 0] ** 2
     v1 = s_sig[s, 1] ** 2
     v2 = s_sig[s, 2] ** 2 if (is3 and s_is3[s]) else 0.0
-    # local up at the converted point: geodetic latitude / longitude of the spherical destination
-    for k in range(3):
-        u[k] = frame_rot[k, 0] * px + frame_rot[k, 1] * py + frame_rot[k, 2] * sl2
     for k in range(3):
         for m in range(3):
             C[k, m] = J[k, 0] * v0 * J[m, 0] + J[k, 1] * v1 * J[m, 1] + J[k, 2] * v2 * J[m, 2] + sv * sv * u[k] * u[m]
@@ -1092,39 +829,6 @@ def near_targets(p_time, p_lat, p_lon, offsets, t_wp, lat_wp, lon_wp, h_wp, ph_w
 
 
 # ------------------------------------------------------------------------------------------
-@kernel
-def dem_sample(z, lat0, dlat, lon0, dlon, lat_deg, lon_deg, out):
-    """Bilinear sample of a north-to-south lat/lon grid ``z`` at points (deg), NaN -> 0 (the terrain
-    sampler of the threat and traffic generators).  The same arithmetic, in the same order, as
-    :meth:`radar.terrain.Dem.sample` followed by ``nan_to_num(nan=0)`` (its oracle): row index
-    (lat0 - lat) / dlat, column (lon - lon0) / dlon, NaN outside the grid.  Speed: no copy of the grid
-    and no NumPy temporaries per call."""
-    for i in range(lat_deg.size):
-        out[i] = dem_sample_one(z, lat0, dlat, lon0, dlon, lat_deg[i], lon_deg[i])
-
-
-@kernel(inline="always")
-def dem_sample_one(z, lat0, dlat, lon0, dlon, lat_deg, lon_deg):
-    """One point of :func:`dem_sample`."""
-    nr = z.shape[0]
-    nc = z.shape[1]
-    fr = (lat0 - lat_deg) / dlat
-    fc = (lon_deg - lon0) / dlon
-    v = np.nan
-    if fr >= 0 and fr <= nr - 1 and fc >= 0 and fc <= nc - 1:
-        r0 = min(max(int(math.floor(fr)), 0), max(nr - 2, 0))
-        c0 = min(max(int(math.floor(fc)), 0), max(nc - 2, 0))
-        wr = min(max(fr - r0, 0.0), 1.0)
-        wc = min(max(fc - c0, 0.0), 1.0)
-        r1 = min(r0 + 1, nr - 1)
-        c1 = min(c0 + 1, nc - 1)
-        v = ((1 - wr) * (1 - wc) * z[r0, c0] + (1 - wr) * wc * z[r0, c1]
-             + wr * (1 - wc) * z[r1, c0] + wr * wc * z[r1, c1])
-    if v != v:
-        v = 0.0
-    return v
-
-
 # ------------------------------------------------------------------------------------------
 @kernel(parallel=True)
 def gather_plots(order, time_s, sensor, range_m, az, el, dims, mode_c, squawk, truth, scan,
@@ -1151,7 +855,7 @@ def gather_plots(order, time_s, sensor, range_m, az, el, dims, mode_c, squawk, t
 def slope_envelope(h, ds, climb_grad, descent_grad):
     """In place: h[i] = max(h[i], h[i+1] - climb_grad ds[i]) backwards, then
     h[i] = max(h[i], h[i-1] - descent_grad ds[i-1]) forwards (the two passes of
-    :func:`scenarios.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
+    :func:`scenarios.flights.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
     n = h.size
     for i in range(n - 2, -1, -1):
         x = h[i + 1] - climb_grad * ds[i]

@@ -1,6 +1,6 @@
 """Terrain masking with 4/3-Earth refraction: the per-radar geometry grid.
 
-Equivalent flat-Earth model (DESIGN §3): a point at ground distance d and height h has
+Equivalent flat-Earth model: a point at ground distance d and height h has
 apparent height h' = h - d^2 / (2 k R).  It is visible from an antenna at h_ant iff
 
     (h' - h_ant) / d >= S_max(d) = max_{d' < d} (terrain'(d') - h_ant) / d'
@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from radar._jit import kernel, prange
+from radar._kernels.grid import bilinear
 
 KNOT = 8
 #: value used for "no obstacle yet" (visible down to the ground); kept finite so that
@@ -52,10 +53,7 @@ def _bilinear(z, fr, fc):
         r0 = nr - 2
     if c0 >= nc - 1:
         c0 = nc - 2
-    wr = fr - r0
-    wc = fc - c0
-    return ((1.0 - wr) * ((1.0 - wc) * z[r0, c0] + wc * z[r0, c0 + 1])
-            + wr * ((1.0 - wc) * z[r0 + 1, c0] + wc * z[r0 + 1, c0 + 1]))
+    return bilinear(z[r0, c0], z[r0, c0 + 1], z[r0 + 1, c0], z[r0 + 1, c0 + 1], fr - r0, fc - c0)
 
 
 @kernel

@@ -46,18 +46,16 @@ import math
 import numpy as np
 
 from radar._jit import borrow, keep_alive, kernel
-from radar._kernels.feeds import dem_sample_one
-from radar._kernels.geodesy import ecef_to_geodetic, geodetic_to_ecef
+from radar._kernels.geodesy import ecef_to_geodetic, ecef_to_geodetic_sincos, frame_to_ecef, geodetic_to_ecef
+from radar._kernels.grid import dem_sample_one
+from radar._kernels.measurement import geodetic_height_up_sincos, local_up, range_azimuth_jacobian_sincos
+from radar.constants import EARTH_RADIUS_M, EQUIVALENT_RADIUS_M, TWO_PI
 from tracker._kernels.assign import solve_lsap
 from tracker._kernels.kalman import (
     hold_vertical_k,
     inv_sym,
     joseph_update_hpos1,
-    joseph_update_hpos1_k,
     joseph_update_hpos2,
-    joseph_update_hpos2_k,
-    joseph_update_position2,
-    joseph_update_position3,
     predict,
     predict_blocks,
     predict_cv_inplace,
@@ -65,6 +63,12 @@ from tracker._kernels.kalman import (
     process_noise,
     process_noise_pos,
     up_vector_approx,
+)
+from tracker._kernels.kalman_unrolled import (
+    joseph_update_hpos1_k,
+    joseph_update_hpos2_k,
+    joseph_update_position2,
+    joseph_update_position3,
 )
 
 # parameter vector layout (see tracker.params.TrackerParams.to_array)
@@ -123,8 +127,6 @@ S_HELD_UPDATES = 17
 S_INIT_BLOCKED = 18
 S_DUPLICATES_DROPPED = 19
 N_STATS = 20
-
-TWO_PI = 2.0 * math.pi
 
 
 @kernel
@@ -192,7 +194,7 @@ def _popcount(v):
 def sensor_trig(slat, slon, shant):
     """Per-sensor constants of the polar measurement model, computed once per run: (ns, 7) rows
     sin lat, cos lat, sin lon, cos lon, antenna ECEF x, y, z, antenna height (the same values
-    :func:`radar.measurement.range_azimuth_jacobian_k` recomputes on every call)."""
+    :func:`radar._kernels.measurement.range_azimuth_jacobian_k` recomputes on every call)."""
     ns = slat.shape[0]
     out = np.zeros((max(ns, 1), 8))
     for s in range(ns):
@@ -208,140 +210,30 @@ def sensor_trig(slat, slon, shant):
     return out
 
 
-# WGS84 (radar._kernels.geodesy)
-_WGS84_A = 6378137.0
-_WGS84_F = 1.0 / 298.257223563
-_WGS84_E2 = _WGS84_F * (2.0 - _WGS84_F)
-_WGS84_B = _WGS84_A * (1.0 - _WGS84_F)
-_WGS84_EP2 = _WGS84_E2 / (1.0 - _WGS84_E2)
-
-
-@kernel(inline="always")
-def _geodetic_sincos(x, y, z):
-    """ECEF (m) -> (sin lat, cos lat, sin lon, cos lon, h m) without trigonometric calls.
-
-    Same iteration as :func:`radar._kernels.geodesy.ecef_to_geodetic` (Bowring's start + 2 Newton
-    refinements, < 1 mm), carried on (sin, cos) pairs: lat = atan2(u, v) gives sin lat = u / |(u, v)|,
-    cos lat = v / |(u, v)| (v > 0 off the poles), so that only square roots are needed.  Agrees with it to
-    rounding (about 1e-9 m, 1e-15 rad); about 10x faster (speed: the IMM evaluates this six times per 2D plot).
-    """
-    p = math.sqrt(x * x + y * y)
-    so = y / p
-    co = x / p
-    # Bowring: theta = atan2(z a, p b)
-    za = z * _WGS84_A
-    pb = p * _WGS84_B
-    q = math.sqrt(za * za + pb * pb)
-    st = za / q
-    ct = pb / q
-    u = z + _WGS84_EP2 * _WGS84_B * st * st * st
-    v = p - _WGS84_E2 * _WGS84_A * ct * ct * ct
-    q = math.sqrt(u * u + v * v)
-    sl = u / q
-    cl = v / q
-    for _ in range(2):
-        n = _WGS84_A / math.sqrt(1.0 - _WGS84_E2 * sl * sl)
-        h = p * cl + z * sl - _WGS84_A * _WGS84_A / n
-        v = p * (1.0 - _WGS84_E2 * n / (n + h))
-        q = math.sqrt(z * z + v * v)
-        sl = z / q
-        cl = v / q
-    n = _WGS84_A / math.sqrt(1.0 - _WGS84_E2 * sl * sl)
-    h = p * cl + z * sl - _WGS84_A * _WGS84_A / n
-    return sl, cl, so, co, h
-
-
-@kernel(inline="always")
-def _geodetic_height_up(x, y, z, origin_ecef, frame_rot, up):
-    """Geodetic height (m) of an ENU point; the local up unit vector (its gradient) into ``up`` (3,).
-
-    :func:`radar.measurement.geodetic_height_k` to rounding, through :func:`_geodetic_sincos` (speed)."""
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
-    sl, cl, so, co, h = _geodetic_sincos(ex, ey, ez)
-    ux = cl * co
-    uy = cl * so
-    uz = sl
-    for i in range(3):
-        up[i] = frame_rot[i, 0] * ux + frame_rot[i, 1] * uy + frame_rot[i, 2] * uz
-    return h
-
-
 @kernel(inline="always")
 def _range_azimuth_jac(x, y, z, s, strig, origin_ecef, frame_rot, H):
     """(r, az) of sensor s at an ENU point and d(r, az)/d(x, y, z) into ``H`` (2, 3).
 
-    The model of :func:`radar.measurement.range_azimuth_jacobian_k` (exact 4/3-Earth model for (r, az),
-    straight-line local-ENU Jacobian), written for speed with 4 transcendental calls instead of ~20:
-    the sensor's sines, cosines and antenna ECEF position come from ``strig`` (:func:`sensor_trig`);
-    the target's geodetic position as (sin, cos) pairs (:func:`_geodetic_sincos`); the haversine of the
-    central angle as the squared chord between the two unit vectors, hav = |u1 - u2|^2 / 4 (exact identity,
-    no cancellation); sin/cos of the longitude difference by the subtraction formulas.  Agrees with
-    radar.measurement to rounding (tests/test_tracker_core.py: < 1e-6 m, < 1e-12 rad).
+    The model of :func:`radar._kernels.measurement.range_azimuth_jacobian_k` (exact 4/3-Earth model for
+    (r, az), straight-line local-ENU Jacobian) in its form on sines and cosines
+    (:func:`radar._kernels.measurement.range_azimuth_jacobian_sincos`, speed: 4 transcendental calls instead
+    of ~20): the sensor's sines, cosines and antenna ECEF position come from ``strig`` (:func:`sensor_trig`),
+    the target's geodetic position as (sin, cos) pairs
+    (:func:`radar._kernels.geodesy.ecef_to_geodetic_sincos`).  Agrees with the angle form to rounding
+    (tests/test_tracker_core.py: < 1e-6 m, < 1e-12 rad).
     """
-    ex, ey, ez = _enu_to_ecef(x, y, z, origin_ecef, frame_rot)
-    sl2, cl2, so2, co2, h = _geodetic_sincos(ex, ey, ez)
+    ex, ey, ez = frame_to_ecef(x, y, z, origin_ecef, frame_rot)
+    sl2, cl2, so2, co2, h = ecef_to_geodetic_sincos(ex, ey, ez)
     return _range_azimuth_jac_geo(ex, ey, ez, sl2, cl2, so2, co2, h, s, strig, frame_rot, H)
 
 
 @kernel(inline="always")
-def _enu_to_ecef(x, y, z, origin_ecef, frame_rot):
-    """ECEF (m) of an ENU point (the expressions of :func:`_range_azimuth_jac` and :func:`_geodetic_height_up`)."""
-    ex = frame_rot[0, 0] * x + frame_rot[1, 0] * y + frame_rot[2, 0] * z + origin_ecef[0]
-    ey = frame_rot[0, 1] * x + frame_rot[1, 1] * y + frame_rot[2, 1] * z + origin_ecef[1]
-    ez = frame_rot[0, 2] * x + frame_rot[1, 2] * y + frame_rot[2, 2] * z + origin_ecef[2]
-    return ex, ey, ez
-
-
-@kernel(inline="always")
 def _range_azimuth_jac_geo(ex, ey, ez, sl2, cl2, so2, co2, h, s, strig, frame_rot, H):
-    """:func:`_range_azimuth_jac` from the point's ECEF position and its :func:`_geodetic_sincos` (given by
-    the caller, so that the IMM can compute the three models' geodetic chains together)."""
-    sl = strig[s, 0]
-    cl = strig[s, 1]
-    so = strig[s, 2]
-    co = strig[s, 3]
-    a = 4.0 / 3.0 * 6371008.8
-    Re = 6371008.8
-    # hav(g) = sin^2(dlat/2) + cos lat cos lat2 sin^2(dlon/2) = |u1 - u2|^2 / 4 (u: unit vectors on the sphere)
-    cx = cl2 * co2 - cl * co
-    cy = cl2 * so2 - cl * so
-    cz = sl2 - sl
-    hav = 0.25 * (cx * cx + cy * cy + cz * cz)
-    if hav > 1.0:
-        hav = 1.0
-    g = 2.0 * math.asin(math.sqrt(hav))
-    # azimuth: atan2(sin dl cos lat2, cos lat sin lat2 - sin lat cos lat2 cos dl), dl = lon2 - lon
-    sdl = so2 * co - co2 * so
-    cdl = co2 * co + so2 * so
-    az0 = math.atan2(sdl * cl2, cl * sl2 - sl * cl2 * cdl)
-    if az0 < 0.0:
-        az0 += 2.0 * math.pi
-    ge = g * Re / a
-    b = a + (h - strig[s, 7])
-    horiz = b * math.sin(ge)
-    vert = b * math.cos(ge) - a
-    r0 = math.sqrt(horiz * horiz + vert * vert)
-    # Jacobian: difference in the radar's local ENU; e = (-so, co, 0), n = (-sl co, -sl so, cl), u = (cl co, cl so, sl)
-    ex = ex - strig[s, 4]
-    ey = ey - strig[s, 5]
-    ez = ez - strig[s, 6]
-    de = -so * ex + co * ey
-    dn = -sl * co * ex - sl * so * ey + cl * ez
-    du = cl * co * ex + cl * so * ey + sl * ez
-    rr = math.sqrt(de * de + dn * dn + du * du)
-    rh2 = de * de + dn * dn
-    gr0 = (de * -so + dn * -sl * co + du * cl * co) / rr
-    gr1 = (de * co + dn * -sl * so + du * cl * so) / rr
-    gr2 = (dn * cl + du * sl) / rr
-    ga0 = (dn * -so - de * -sl * co) / rh2
-    ga1 = (dn * co - de * -sl * so) / rh2
-    ga2 = (-de * cl) / rh2
-    for i in range(3):
-        H[0, i] = frame_rot[i, 0] * gr0 + frame_rot[i, 1] * gr1 + frame_rot[i, 2] * gr2
-        H[1, i] = frame_rot[i, 0] * ga0 + frame_rot[i, 1] * ga1 + frame_rot[i, 2] * ga2
-    return r0, az0
+    """:func:`_range_azimuth_jac` from the point's ECEF position and its geodetic (sin, cos) pairs and height
+    (given by the caller, so that the IMM can compute the three models' geodetic chains together)."""
+    return range_azimuth_jacobian_sincos(ex, ey, ez, sl2, cl2, so2, co2, h, strig[s, 0], strig[s, 1], strig[s, 2],
+                                         strig[s, 3], strig[s, 4], strig[s, 5], strig[s, 6], strig[s, 7],
+                                         EQUIVALENT_RADIUS_M, EARTH_RADIUS_M, frame_rot, H)
 
 
 @kernel(inline="always")
@@ -378,9 +270,9 @@ def _vertical_var_k(PP, k, u):
 @kernel(inline="always")
 def _terrain_under(x, y, z, origin_ecef, frame_rot, tgrid, tlat0, tdlat, tlon0, tdlon):
     """(terrain height (m MSL) under an ENU point, the point's geodetic height (m)); terrain 0 without a
-    terrain grid (tgrid with no rows) and outside it (:func:`radar._kernels.feeds.dem_sample_one`)."""
-    ex, ey, ez = _enu_to_ecef(x, y, z, origin_ecef, frame_rot)
-    sl, cl, so, co, h = _geodetic_sincos(ex, ey, ez)
+    terrain grid (tgrid with no rows) and outside it (:func:`radar._kernels.grid.dem_sample_one`)."""
+    ex, ey, ez = frame_to_ecef(x, y, z, origin_ecef, frame_rot)
+    sl, cl, so, co, h = ecef_to_geodetic_sincos(ex, ey, ez)
     ter = 0.0
     if tgrid.shape[0] > 0:
         ter = dem_sample_one(tgrid, tlat0, tdlat, tlon0, tdlon, math.degrees(math.atan2(sl, cl)),
@@ -424,7 +316,7 @@ def _less_informed(a, b, tsq, hobs, status, tid, now, h_mem):
 def _hold_k(X, PP, k, h_target, var_p, var_v, origin_ecef, frame_rot, up, hw):
     """:func:`tracker._kernels.kalman.hold_vertical_k` on slot k at the held height ``h_target`` (the move
     along the local up that brings its geodetic height there; scratch ``hw``)."""
-    h = _geodetic_height_up(X[k, 0], X[k, 1], X[k, 2], origin_ecef, frame_rot, up)
+    h = geodetic_height_up_sincos(X[k, 0], X[k, 1], X[k, 2], origin_ecef, frame_rot, up)
     hold_vertical_k(X, PP, k, up, h_target - h, var_p, var_v, hw)
 
 
@@ -469,7 +361,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
         R[1, 1] = ssig[s, 1] * ssig[s, 1]
         h_pred = 0.0
         if hold_var > 0.0:
-            h_pred = _geodetic_height_up(x[0], x[1], x[2], origin_ecef, frame_rot, up)
+            h_pred = geodetic_height_up_sincos(x[0], x[1], x[2], origin_ecef, frame_rot, up)
             _hold_jacobian(Hs, R, up, _vertical_var_k(P.reshape((1, 6, 6)), 0, up))
         # H = [Hs 0]: structured Joseph update (speed)
         d2, det = joseph_update_hpos2(x, P, y, Hs, R)
@@ -482,7 +374,7 @@ def _meas_update(x, P, j, mtype, pos, cov, prange, paz, modec, ssig, ps, slat, s
     logl = -0.5 * (d2 + m * math.log(TWO_PI) + math.log(det))
     if mt != 0 and math.isfinite(modec[j]):
         # Mode C: scalar geodetic-height update (sigma mode_c_sigma); H = local up (gradient of height)
-        h = _geodetic_height_up(x[0], x[1], x[2], origin_ecef, frame_rot, up)
+        h = geodetic_height_up_sincos(x[0], x[1], x[2], origin_ecef, frame_rot, up)
         Hs = hs_buf
         for b in range(3):
             Hs[0, b] = up[b]
@@ -633,20 +525,20 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
     held at ``hold_h`` (:func:`tracker._kernels.kalman.hold_vertical_k`, scratch ``hw``).
 
     The same arithmetic as three calls of :func:`_meas_update`, in another order: each model's geodetic
-    position (:func:`_geodetic_sincos`, a chain of about 20 dependent square roots and divisions) is computed
-    for the three models one after another before their updates, once for the polar update and once for the
-    Mode C update, so that the CPU overlaps the three independent chains (speed: the chains were about a
-    sixth of the tracker's time); the Joseph updates work on the models in place
+    position (:func:`radar._kernels.geodesy.ecef_to_geodetic_sincos`, a chain of about 20 dependent square
+    roots and divisions) is computed for the three models one after another before their updates, once for
+    the polar update and once for the Mode C update, so that the CPU overlaps the three independent chains
+    (speed: the chains were about a sixth of the tracker's time); the Joseph updates work on the models in place
     (:func:`~tracker._kernels.kalman.joseph_update_hpos2_k`, no copies to and from scratch arrays).  Every
     result bit is unchanged."""
     s = ps[j]
     # polar update: geodetic positions of the three predicted states, then the three updates
-    ex0, ey0, ez0 = _enu_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
-    ex1, ey1, ez1 = _enu_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
-    ex2, ey2, ez2 = _enu_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
-    sa0, ca0, sb0, cb0, h0 = _geodetic_sincos(ex0, ey0, ez0)
-    sa1, ca1, sb1, cb1, h1 = _geodetic_sincos(ex1, ey1, ez1)
-    sa2, ca2, sb2, cb2, h2 = _geodetic_sincos(ex2, ey2, ez2)
+    ex0, ey0, ez0 = frame_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
+    ex1, ey1, ez1 = frame_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
+    ex2, ey2, ez2 = frame_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
+    sa0, ca0, sb0, cb0, h0 = ecef_to_geodetic_sincos(ex0, ey0, ez0)
+    sa1, ca1, sb1, cb1, h1 = ecef_to_geodetic_sincos(ex1, ey1, ez1)
+    sa2, ca2, sb2, cb2, h2 = ecef_to_geodetic_sincos(ex2, ey2, ez2)
     d2cv = np.inf
     mcv = 0
     ok = 0
@@ -694,12 +586,12 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
             mcv = m
     if ok != 0 and math.isfinite(modec[j]):
         # Mode C: geodetic heights of the three updated states, then the three scalar updates
-        ex0, ey0, ez0 = _enu_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
-        ex1, ey1, ez1 = _enu_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
-        ex2, ey2, ez2 = _enu_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
-        sa0, ca0, sb0, cb0, h0 = _geodetic_sincos(ex0, ey0, ez0)
-        sa1, ca1, sb1, cb1, h1 = _geodetic_sincos(ex1, ey1, ez1)
-        sa2, ca2, sb2, cb2, h2 = _geodetic_sincos(ex2, ey2, ez2)
+        ex0, ey0, ez0 = frame_to_ecef(xm[0, 0], xm[0, 1], xm[0, 2], origin_ecef, frame_rot)
+        ex1, ey1, ez1 = frame_to_ecef(xm[1, 0], xm[1, 1], xm[1, 2], origin_ecef, frame_rot)
+        ex2, ey2, ez2 = frame_to_ecef(xm[2, 0], xm[2, 1], xm[2, 2], origin_ecef, frame_rot)
+        sa0, ca0, sb0, cb0, h0 = ecef_to_geodetic_sincos(ex0, ey0, ez0)
+        sa1, ca1, sb1, cb1, h1 = ecef_to_geodetic_sincos(ex1, ey1, ez1)
+        sa2, ca2, sb2, cb2, h2 = ecef_to_geodetic_sincos(ex2, ey2, ez2)
         for k in range(3):
             if (ok >> k) & 1 == 0:
                 continue
@@ -709,12 +601,8 @@ def _imm_update_polar(xm, Pm, L, j, prange, paz, modec, ssig, ps, strig, origin_
                 sl, cl, so, co, h = sa1, ca1, sb1, cb1, h1
             else:
                 sl, cl, so, co, h = sa2, ca2, sb2, cb2, h2
-            # :func:`_geodetic_height_up`
-            ux = cl * co
-            uy = cl * so
-            uz = sl
-            for i in range(3):
-                up[i] = frame_rot[i, 0] * ux + frame_rot[i, 1] * uy + frame_rot[i, 2] * uz
+            # the local up (gradient of the height) of radar._kernels.measurement.geodetic_height_up_sincos
+            local_up(sl, cl, so, co, frame_rot, up)
             for b in range(3):
                 Hs[0, b] = up[b]
             y[0] = modec[j] - h
