@@ -55,7 +55,7 @@ File layout (``docs/file-formats.md``)::
 
 A co-sited head (``cosited_with``, both rows naming each other) is one primary and one secondary with
 the same position, antenna height and scan period; its plots form one stream (reinforced PSR + SSR,
-primary-only and secondary-only plots) under the primary's index (:func:`radar.feeds.combine_heads`).
+primary-only and secondary-only plots) under the primary's index (:func:`radar.heads.combine_heads`).
 A pair that differs in any of these is an input error naming the file, both sensors and the mismatch.
 
 Defaults of ``[fusion.*]`` come from ``peru_defaults.toml`` ``[radar.fusion.*]``

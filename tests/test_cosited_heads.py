@@ -232,3 +232,15 @@ def test_head_correlation_kernel_matches_the_greedy_oracle():
         match = np.full(ip.size, -7, np.int64)
         head_pairs(t, r, a, ip, iq, 2.0, 400.0, 0.02, match)
         np.testing.assert_array_equal(match, _head_pairs_oracle(t, r, a, ip, iq, 2.0, 400.0, 0.02))
+
+
+def test_head_compaction_passes_the_plot_columns_in_the_feeds_order():
+    """radar.heads compacts the plot columns in the argument order of compact_rows, which is the order of
+    radar.feeds.PLOT_COLUMN_TYPES (a column added to one must be added to the other)."""
+    import inspect
+
+    from radar import heads
+    from radar._kernels.heads import compact_rows
+
+    assert heads._PLOT_COLUMNS == tuple(feeds.PLOT_COLUMN_TYPES)
+    assert len(inspect.signature(compact_rows.py_func).parameters) == 1 + len(heads._PLOT_COLUMNS)

@@ -1,5 +1,5 @@
 """Numba kernels of co-sited radar heads: the plot correlation of a primary + secondary on one antenna
-(see :func:`radar.feeds.combine_heads`)."""
+(see :func:`radar.heads.combine_heads`)."""
 from __future__ import annotations
 
 import math
