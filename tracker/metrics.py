@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from radar.constants import EARTH_RADIUS_M
+
 #: a track row whose vertical standard deviation exceeds this (m) has a held, unobserved height: it is
 #: matched to truth horizontally.  Above what a height observation leaves (a TPS-70 plot at its 444 km
 #: instrumented range: 444 km x 0.093 deg = 720 m), below the tracker's 2D-only prior (1000 m).
@@ -29,7 +31,7 @@ HORIZONTAL_SIGMA_M = 800.0
 
 
 def gospa(truth_pos, est_pos, c: float = 2000.0, p: float = 1.0, horizontal=None,
-          earth_radius_m: float = 6371008.8):
+          earth_radius_m: float = EARTH_RADIUS_M):
     """GOSPA (alpha = 2) between two point sets (n, d) and (m, d).
 
     Returns (gospa, localisation, missed, false, assignment) where the parts are in units of
@@ -236,7 +238,7 @@ def nis_from_result(result) -> tuple:
 
 # ------------------------------------------------------------------------------------------
 # A picture against truth: duplicate tracks, height errors (the checks of a controller's picture)
-def local_up(pos, earth_radius_m: float = 6371008.8) -> np.ndarray:
+def local_up(pos, earth_radius_m: float = EARTH_RADIUS_M) -> np.ndarray:
     """Unit local-up vectors (n, 3) at scenario-ENU points on a sphere of radius R centred at (0, 0, -R)
     (the tracker's :func:`tracker._kernels.kalman.up_vector_approx`)."""
     p = np.asarray(pos, float).reshape(-1, 3)
@@ -244,7 +246,7 @@ def local_up(pos, earth_radius_m: float = 6371008.8) -> np.ndarray:
     return u / np.linalg.norm(u, axis=1, keepdims=True)
 
 
-def vertical_sigma(pos, pos_cov, earth_radius_m: float = 6371008.8) -> np.ndarray:
+def vertical_sigma(pos, pos_cov, earth_radius_m: float = EARTH_RADIUS_M) -> np.ndarray:
     """Standard deviation along the local up, sqrt(u^T P u) (m), of position covariances given as rows
     xx, xy, xz, yy, yz, zz at the points ``pos`` (n, 3)."""
     u = local_up(pos, earth_radius_m)
@@ -254,7 +256,7 @@ def vertical_sigma(pos, pos_cov, earth_radius_m: float = 6371008.8) -> np.ndarra
     return np.sqrt(np.maximum(var, 0.0))
 
 
-def split_distance(truth_pos, est_pos, earth_radius_m: float = 6371008.8):
+def split_distance(truth_pos, est_pos, earth_radius_m: float = EARTH_RADIUS_M):
     """(horizontal, vertical) distances (n, m) between truth points (n, 3) and estimates (m, 3): the difference
     split along the local up at the truth point (vertical signed: estimate above truth > 0)."""
     X = np.asarray(truth_pos, float).reshape(-1, 3)
@@ -307,7 +309,7 @@ class PictureTruth:
 
 def picture_truth(truth_time, truth_target, truth_pos, track_time, track_id, track_state, track_cov=None, *,
                   match_m: float = 2000.0, height_error_m: float = 3000.0, max_age_s: float = 30.0,
-                  target_group=None, earth_radius_m: float = 6371008.8) -> PictureTruth:
+                  target_group=None, earth_radius_m: float = EARTH_RADIUS_M) -> PictureTruth:
     """Duplicate tracks and height errors of a picture at the truth times.
 
     At each truth time every track contributes its latest row at or before t (<= ``max_age_s`` old,
