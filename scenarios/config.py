@@ -10,8 +10,9 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
 ``[threat]``, ``[threat_timing]`` (:mod:`scenarios.threat`), ``[traffic_background]``
-(:mod:`scenarios.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
-``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
+(:mod:`scenarios.traffic`), ``[innocent_traffic]`` (:mod:`scenarios.innocent`), ``[[interceptors]]``,
+``[interceptor_additions]``, ``[interceptor_sensors]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``,
+``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
 ``[[options]]`` (:mod:`scenarios.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
@@ -196,6 +197,8 @@ SECTIONS = {
     "interceptors": "interceptors", "interceptor_additions": "interceptors", "basing": "interceptors",
     "alert": "interceptors", "identification": "interceptors", "procurement": "interceptors",
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
+    "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
+    "alert_depth": "interceptors", "innocent_traffic": "innocent",
     "tracker": "tracker.params",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
