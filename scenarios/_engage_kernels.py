@@ -136,7 +136,7 @@ def _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, cli
 @kernel
 def _mix32(x):
     """A 32-bit integer hash (lowbias32); the same in Numba (int64 wraps) and CPython (masked)."""
-    x = x & _M32
+    x = int(x) & _M32
     x = ((x ^ (x >> 16)) * 0x7FEB352D) & _M32
     x = ((x ^ (x >> 15)) * 0x846CA68B) & _M32
     return x ^ (x >> 16)
@@ -351,7 +351,7 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
                     out_i[j, I_ENDGAME] = END_LEFT_PERU
                     break
             elif not ok1 or t1 > t_exit:
-                code = ENG_TARGET_GONE
+                code = ENG_NO_ID_NIGHT if night_blocked else ENG_TARGET_GONE
                 break
             # to the station (half the visual ID range: Phase II closes slowly to read), never closer
             d0 = math.hypot(tx1 - px, ty1 - py)

@@ -695,7 +695,8 @@ class StraightFlight:
     ``t_land`` ends an inbound leg, ``t_takeoff`` .. ``t_border_out`` is an outbound leg.
     ``turn_t`` / (``turn_vx``, ``turn_vy``): from turn_t on the aircraft flies that velocity
     instead (the track, ended before, does not know).  kind: 0 drug, 1 cooperative, 2 innocent
-    (default from is_drug).  rcs_m2: mean RCS.
+    (default from is_drug).  rcs_m2: mean RCS.  (track_dx, track_dy): a constant error of the
+    track's position (m).
     """
 
     x0: float
@@ -723,6 +724,8 @@ class StraightFlight:
     kind: int | None = None
     rcs_m2: float = 1.0
     obs_lag_s: float = 0.0
+    track_dx: float = 0.0
+    track_dy: float = 0.0
 
     def xy(self, t):
         """True horizontal position at times t (NaN outside [t0, t1])."""
@@ -757,8 +760,8 @@ def synthetic_inputs(flights: list[StraightFlight], frame, mode: str = "military
             continue
         t = np.arange(a, b + 1e-9, f.dt_s)
         t_obs = t - f.obs_lag_s
-        x = f.x0 + f.vx * (t_obs - f.t0) + f.vx * f.obs_lag_s
-        y = f.y0 + f.vy * (t_obs - f.t0) + f.vy * f.obs_lag_s
+        x = f.x0 + f.track_dx + f.vx * (t_obs - f.t0) + f.vx * f.obs_lag_s
+        y = f.y0 + f.track_dy + f.vy * (t_obs - f.t0) + f.vy * f.obs_lag_s
         cols["time_s"].append(t)
         cols["t_obs_s"].append(t_obs)
         cols["track"].append(np.full(t.size, i + 1))

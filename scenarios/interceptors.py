@@ -230,7 +230,7 @@ class EngagementParams:
     association_radius_m: float = 2000.0
     search_sigma_factor: float = 3.0
     search_drift_factor: float = 0.5
-    search_spacing_ranges: float = 1.0
+    search_spacing_ranges: float = 2.0
     abort_persist_s: float = 60.0
     retask_min_m: float = 10_000.0
     dwell_s: float = 10.0
