@@ -245,8 +245,11 @@ def check_sections(scn: Scenario) -> None:
     from scenarios.threat import load_threat
     from scenarios.traffic import load_traffic
 
+    from scenarios.innocent import load_innocent
+
     load_threat(scn)
     load_traffic(scn)
+    load_innocent(scn)
     load_interceptor_config(scn)
     fusion_params(scn)
     root = scn.root()

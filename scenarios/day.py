@@ -35,7 +35,8 @@ from scenarios.trajectory import FlightTable, Trajectories, truth_samples
 class DayOptions:
     """What a day contains.
 
-    background: generate the background cooperative traffic.
+    background: generate the background traffic: cooperative airliners and innocent (non-cooperative) general
+        aviation (``[innocent_traffic]``); False: drug flights only.
     background_window: study option (distance_m, time_s): keep only the background flights that come
         within distance_m of an airborne drug flight at instants less than time_s apart
         (:func:`scenarios.traffic.near_drug_spans`), and only from time_s before the first such instant to
@@ -67,6 +68,7 @@ class DayContext:
     terrain: object
     sensors: object
     arrays: object
+    innocent: object = None
 
 
 def fusion_params(scenario):
@@ -115,6 +117,9 @@ def load_inputs(scenario, dem=None):
         label = "--dem"
     threat = load_threat(scenario)
     check_dem_covers(threat, dem, label)
+    from scenarios import innocent
+
+    innocent.check_dem_covers(innocent.load_innocent(scenario), dem, label)
     lat_min, lat_max, lon_min, lon_max = dem.bounds
     for net in scenario.networks.values():
         for r in net.radars:
@@ -138,9 +143,12 @@ def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) 
     scenario, dem, threat, traffic = load_inputs(scenario, dem)
     if geometry is None:
         geometry = compute_geometry(radars, dem, scenario.terrain, scenario.coverage)
+    from scenarios.innocent import load_innocent
+
     terrain = TerrainSampler(dem, scenario.terrain)
     return DayContext(scenario, network, radars, dem, geometry, threat, traffic, terrain,
-                      sensor_table(scenario, radars, geometry), radar_arrays(radars, geometry))
+                      sensor_table(scenario, radars, geometry), radar_arrays(radars, geometry),
+                      load_innocent(scenario))
 
 
 @dataclass
@@ -174,7 +182,7 @@ class DayTraffic:
     :func:`simulate_traffic`, pass to :func:`simulate_day` for every network of a study.
 
     ``flights`` rows, ``trajectories`` and ``uids`` (the keys of each flight's detection draws) share one
-    index: drug flights first, then the background flights kept.  ``background`` and
+    index: drug flights first, then the background flights kept, then the innocent flights.  ``background`` and
     ``background_window`` record the :class:`DayOptions` it was built with (checked on reuse).
     """
 
@@ -225,6 +233,14 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
         trajs.append(btraj)
         tables.append(btab)
         uids.append(buid)
+    if options.background and ctx.innocent is not None and ctx.innocent.flights_per_day > 0:
+        # innocent (non-cooperative) general aviation: all of it, whatever the background window keeps
+        from scenarios.innocent import generate_innocent
+
+        itraj, itab, iuid = generate_innocent(ctx.innocent, ctx.terrain, seed, day)
+        trajs.append(itraj)
+        tables.append(itab)
+        uids.append(iuid)
     traj = Trajectories.concat(trajs)
     flights = FlightTable.concat(tables)
     return DayTraffic(int(seed), int(day), flights, traj, np.concatenate(uids), bool(options.background),

@@ -7,8 +7,12 @@ and the engagement model load inside :func:`engage_step`.
 Outputs (inside the simulate output directory, staged: complete or absent):
 
 * ``engagements.csv`` -- one row per drug flight x option x mode (its best leg) and one per
-  false scramble; header ``day,flight,option,mode,outcome,leg,...`` (times in s since the
-  scenario epoch).
+  scramble on anything else (``kind`` cooperative, innocent, or empty for a false track);
+  header ``day,flight,option,mode,outcome,leg,...`` (times in s since the scenario epoch):
+  when and by which sensor contact and identification happened (``t_contact_s``,
+  ``contact_sensor``, ``contact_true_range_m``, ``t_id_s``, ``id_sensor``), where the
+  interceptor was (``intercept_*`` at contact, ``id_*`` at identification), ``night``,
+  ``leg``, ``endgame``, and whether the flight was identified on each leg.
 * ``engagement_timeline_day<D>.png`` -- per mode: the day's drug flights (airborne legs),
   their suspect tracks, and each option's scrambles, intercepts and identifications.
 * ``engagement_map.png`` -- intercept points (by outcome) and escape points (where
@@ -23,7 +27,7 @@ MODES = ("military", "non_integrated", "integrated")
 
 
 def add_engage_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("engagement (issue 5)")
+    g = p.add_argument_group("engagement")
     g.add_argument("--engage", action="store_true",
                    help="play each day through the interceptor options and pictures; writes engagements.csv, "
                         "timelines and a map")
@@ -101,26 +105,35 @@ def engage_step(args, res, ctx, stage) -> list[str]:
 
 # ------------------------------------------------------------------------------------------
 def summary_lines(table, options, modes) -> list[str]:
-    """Per option x mode: flights, identified airborne, intercepted late, misses by reason, false scrambles, hours."""
+    """Per option x mode: flights, identified airborne (and on each leg), intercepted late, misses by reason,
+    false scrambles, innocent aircraft intercepted, hours, cost."""
     import numpy as np
 
     out = np.asarray(table.column("outcome"), dtype=object)
     opt = np.asarray(table.column("option"), dtype=object)
     mode = np.asarray(table.column("mode"), dtype=object)
+    kind = np.asarray(table.column("kind"), dtype=object)
+    contact = np.isfinite(np.asarray(table.column("t_contact_s"), dtype=float))
+    id_in = np.asarray(table.column("identified_inbound"), dtype=float) == 1
+    id_out = np.asarray(table.column("identified_outbound"), dtype=float) == 1
     hours = np.asarray(table.column("flight_hours"), dtype=float)
     cost = np.asarray(table.column("cost_usd"), dtype=float)
-    head = (f"{'option':28s} {'mode':15s} {'flights':>7s} {'id_air':>6s} {'late':>5s} {'lost':>5s} {'range':>5s} "
-            f"{'tooLate':>7s} {'noAC':>5s} {'noTrk':>5s} {'noDet':>5s} {'falseScr':>8s} {'hours':>7s} {'cost_kUSD':>9s}")
-    lines = ["engagement outcomes per option x mode (drug flights; best leg each)", head]
+    head = (f"{'option':28s} {'mode':15s} {'flights':>7s} {'id_air':>6s} {'in':>3s} {'out':>3s} {'late':>5s} "
+            f"{'lost':>5s} {'range':>5s} {'tooLate':>7s} {'noAC':>5s} {'noTrk':>5s} {'noDet':>5s} {'falseScr':>8s} "
+            f"{'innoc':>5s} {'hours':>7s} {'cost_kUSD':>9s}")
+    lines = ["engagement outcomes per option x mode (drug flights; best leg each; in/out: identified on the inbound /"
+             " loaded outbound leg; innoc: innocent aircraft intercepted)", head]
     for o in options:
         for m in modes:
             sel = (opt == o.id) & (mode == m)
             fl = sel & (out != "false_scramble")
             c = lambda name: int(np.sum(fl & (out == name)))  # noqa: E731
             lines.append(f"{o.id:28s} {m:15s} {int(fl.sum()):7d} {c('identified_airborne'):6d} "
+                         f"{int(np.sum(fl & id_in)):3d} {int(np.sum(fl & id_out)):3d} "
                          f"{c('intercepted_late'):5d} {c('missed_lost_track'):5d} {c('missed_out_of_range'):5d} "
                          f"{c('missed_too_late'):7d} {c('no_aircraft_available'):5d} {c('missed_no_track'):5d} "
                          f"{c('missed_no_detection'):5d} {int(np.sum(sel & (out == 'false_scramble'))):8d} "
+                         f"{int(np.sum(sel & (kind == 'innocent') & contact)):5d} "
                          f"{np.nansum(hours[sel]):7.1f} {np.nansum(cost[sel]) / 1e3:9.0f}")
     return lines
 
@@ -144,7 +157,7 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
     fig, axes = plt.subplots(len(modes), 1, figsize=(12, 1.2 + (0.35 * max(len(drug), 1) + 0.6) * len(modes)),
                              squeeze=False, sharex=True, dpi=100)
     col = {h: np.asarray(table.column(h), dtype=object) for h in ("flight", "option", "mode", "outcome")}
-    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_intercept_s", "t_id_s")}
+    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_contact_s", "t_id_s")}
     for ax, m in zip(axes[:, 0], modes):
         for i, f in enumerate(drug):
             for a, b in ((fl.t_depart[f], fl.t_land[f]), (fl.t_takeoff[f], fl.t_end[f])):
@@ -166,7 +179,7 @@ def plot_timeline(path, day, table, details, options, modes) -> None:
                 dy = 0.12 * (k - len(options) / 2)
                 c = colors(k % 10)
                 ax.plot(hrs(num["t_airborne_s"][r]), y + dy, "^", color=c, ms=5, zorder=4)
-                ax.plot(hrs(num["t_intercept_s"][r]), y + dy, "x", color=c, ms=6, zorder=4)
+                ax.plot(hrs(num["t_contact_s"][r]), y + dy, "x", color=c, ms=6, zorder=4)
                 ax.plot(hrs(num["t_id_s"][r]), y + dy, "*", color=c, ms=8, zorder=4)
         ax.set_yticks([-1] + list(range(len(drug))), ["false"] + [str(fl.id[f]) for f in drug], fontsize=7)
         ax.set_ylim(-1.7, max(len(drug), 1) - 0.3)
