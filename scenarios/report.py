@@ -82,8 +82,10 @@ def render(out_dir: Path, log=print) -> dict:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        from scenarios.scores import how_identified, how_identified_markdown
+
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options)
+                       options, extra=how_identified_markdown(how_identified(res, days_per_network)))
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta}
@@ -305,7 +307,8 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
     return names
 
 
-def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options) -> str:
+def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
+              extra: str = "") -> str:
     lines = ["# airbridge trade-off study", ""]
     if not complete:
         lines += [f"**INCOMPLETE RUN** — {meta.get('chunks_done')} chunks stored; resume with `airbridge tradeoff "
@@ -336,7 +339,7 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
         lines.append(f"| {s.network} | {s.mode} | {s.option} | {s.flight_hours:,.0f} | "
                      f"{_money(s.cost_per_identified_usd)} | {_money(s.yearly_cost_usd)} | "
                      f"{_f(s.aircraft_for_3_5b, '{:.0f}') or '—'} |")
-    lines += ["", "## Figures", ""]
+    lines += ["", extra + "## Figures", ""]
     for path, caption in figs:
         lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
     return "\n".join(lines) + "\n"

@@ -36,16 +36,19 @@ DEFAULT_NETWORKS = ("peru", "peru-public-record")
 DEFAULT_MODES = ("non_integrated", "integrated")
 #: mean drug flights per day of the default threat (Poisson(3) formations x E[size] 1.6)
 SCHEMA_VERSION = 1
-#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window)
-MODEL_VERSION = 2
-#: one row per drug flight x network x option x mode (its best leg) plus one per false scramble;
+#: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window;
+#: 3: engagements played against the true aircraft, innocent traffic, alert depth, end-game)
+MODEL_VERSION = 3
+#: one row per drug flight x network x option x mode (its best leg) plus one per scramble on anything else;
 #: the engagement columns are those of scenarios.engagement.OutcomeTable (minus its day)
 RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
-                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd",
+                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_contact_s", "t_id_s", "flight_hours", "cost_usd",
                   "base", "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
-                  "intercept_y_m", "searched")
-_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"}
-_INT = {"day", "seq", "false_scramble", "track", "searched"}
+                  "intercept_y_m", "searched", "contact_sensor", "contact_true_range_m", "id_sensor", "id_x_m", "id_y_m",
+                  "id_lat", "id_lon", "night", "endgame", "kind", "identified_inbound", "identified_outbound")
+_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor", "contact_sensor", "id_sensor",
+         "endgame", "kind"}
+_INT = {"day", "seq", "false_scramble", "track", "searched", "night", "identified_inbound", "identified_outbound"}
 DAY_COLUMNS = ("network", "day", "drug_flights", "background_flights", "plots", "feeds_s", "pictures_s", "engage_s")
 
 
