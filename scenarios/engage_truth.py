@@ -57,12 +57,17 @@ def truth_arrays(truth, flights, frame, dt: float = TRUTH_DT_S) -> TruthArrays:
     """:class:`TruthArrays` of ``flights`` (indices into ``truth``) sampled every ``dt`` s."""
     flights = np.unique(np.asarray(flights, np.int64))
     flights = flights[flights >= 0]
-    off, t0, xyz = truth.sample(flights, dt)
-    n = xyz.shape[0]
+    off, t0, xy, latlon = truth.sample(flights, dt)
+    n = xy.shape[0]
     night = np.zeros(n, np.uint8)
-    ok = np.isfinite(xyz[:, 0])
+    ok = np.isfinite(xy[:, 0])
     if ok.any():
-        lat, lon, _h = frame.enu_to_geodetic(xyz[ok])
+        if latlon is None:
+            from scenarios.engagement import plane_to_geodetic
+
+            lat, lon = plane_to_geodetic(frame, xy[ok, 0], xy[ok, 1], iterations=0)   # 300 m: < 1 s of sun time
+        else:
+            lat, lon = latlon[ok, 0], latlon[ok, 1]
         el = sun_elevation_deg(frame.epoch.timestamp() + _sample_times(off, t0, dt)[ok], lat, lon)
         night[ok] = (el < NIGHT_SUN_ELEVATION_DEG).astype(np.uint8)
     drug = np.asarray(truth.is_drug, bool)[flights]
@@ -70,7 +75,7 @@ def truth_arrays(truth, flights, frame, dt: float = TRUTH_DT_S) -> TruthArrays:
     exit_t = np.where(drug & np.isfinite(out), out, np.inf)
     rcs = np.asarray(truth.rcs_m2, float)[flights] if truth.rcs_m2 is not None else np.ones(flights.size)
     return TruthArrays(flights=flights, off=np.ascontiguousarray(off, np.int64), t0=np.ascontiguousarray(t0, float),
-                       dt=float(dt), x=np.ascontiguousarray(xyz[:, 0]), y=np.ascontiguousarray(xyz[:, 1]),
+                       dt=float(dt), x=np.ascontiguousarray(xy[:, 0]), y=np.ascontiguousarray(xy[:, 1]),
                        night=night, rcs=np.ascontiguousarray(rcs, float), drug=drug.astype(np.uint8),
                        exit=np.ascontiguousarray(exit_t, float))
 
