@@ -236,7 +236,7 @@ def _move_toward(px, py, gx, gy, step):
 
 @kernel
 def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
-         tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit,
+         tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
          mask, m_x0, m_y0, m_cell,
          t_start, px, py, ph, t_air, bx, by, vi, climb, endurance, radar_m, irst_m, eo_day, eo_night, escort,
          prm, path_t, path_x, path_y, n_path, j, out_f, out_i):
@@ -313,7 +313,9 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
         # ---- the sensors against the true target, until contact
         if (mode == _GUIDE or mode == _SEARCH) and airborne and not gone:
             r = math.hypot(tx - px, ty - py)
-            u = uniform(int(prm[P_KEY0]), int(prm[P_KEY1]), f, int(math.floor(t / dt + 0.5)), SENSOR_RADAR)
+            # keyed by the aircraft's index in the day and the dwell's time: the same draw for the same event
+            # in every picture, whichever other flights are engaged
+            u = uniform(int(prm[P_KEY0]), int(prm[P_KEY1]), tr_uid[f], int(math.floor(t / dt + 0.5)), SENSOR_RADAR)
             s = detect(r, night_t, rcs, radar_m, irst_m, eo_day, eo_night, prm[P_VIS_DET], prm[P_SNR_REF],
                        prm[P_LN_PFA], prm[P_REF_RCS], u)
             if s != SENSOR_NONE:
@@ -511,7 +513,7 @@ def _position_at(path_t, path_x, path_y, lo, hi, t, sx, sy):
 @kernel
 def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night,
                   eng_first, eng_end, eng_t_order, eng_flight,
-                  tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit,
+                  tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
                   mask, m_x0, m_y0, m_cell,
                   det_x, det_y, det_h, det_v, det_climb, det_endurance, det_radius,
                   det_radar, det_irst, det_eo_day, det_eo_night, det_escort,
@@ -525,7 +527,8 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
     Engagement j covers rows [eng_first[j], eng_end[j]) of one suspect track, ordered at
     eng_t_order[j] (non-decreasing); eng_flight[j] is the true aircraft there (-1 none), known
     to the physics only (``tr_*``: samples every tr_dt from tr_t0[f], rows tr_off[f]..; NaN
-    when not airborne; tr_night; tr_rcs; tr_drug; tr_exit: when it leaves Peru for good).
+    when not airborne; tr_night; tr_rcs; tr_drug; tr_exit: when it leaves Peru for good;
+    tr_uid: its index in the day, which keys its sensor draws).
     mask (m_x0, m_y0, m_cell): cells of the scenario plane inside Peru.
 
     Pools: slot s belongs to detachment slot_det[s] and is ready today if slot_ready[s]; it is
@@ -675,7 +678,7 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
         path_lo[j] = n_path
         t_done, x_done, y_done, n_path = _fly(
             row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
-            tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, mask, m_x0, m_y0, m_cell,
+            tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid, mask, m_x0, m_y0, m_cell,
             t_start, px, py, h_start, t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
             det_radar[d], det_irst[d], det_eo_day[d], det_eo_night[d], det_escort[d],
             prm, path_t, path_x, path_y, n_path, j, out_f, out_i)

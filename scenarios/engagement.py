@@ -392,7 +392,7 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     fn = _pure_python(K, "engage_option") if python else K.engage_option
     fn(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
        first, end, t_ord, local,
-       truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit,
+       truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit, truth.flights,
        m_arr, m_x0, m_y0, m_cell,
        opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
        opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort,

@@ -106,6 +106,23 @@ def test_modes_share_engagement_draws():
     assert mil == itg and len(mil) >= 2
 
 
+def test_a_picture_plays_the_same_whatever_other_pictures_are_evaluated():
+    # the sensor draws are keyed by the aircraft's index in the day and the dwell's time, never by which
+    # flights some picture happens to engage: the military rows are the same alone or with a picture that
+    # also tracks a fourth aircraft
+    fl = [StraightFlight(x0=PM_XY[0] - 2e5, y0=PM_XY[1] + 1e5, vx=-70.0, vy=0.0, t0=15 * 3600.0,
+                         t1=15 * 3600.0 + 5400, t_land=15 * 3600.0 + 5400)] + _flights()
+    hidden = [dataclasses.replace(fl[0], track_t0=1e9, track_t1=0.0)] + fl[1:]     # no rows for the first
+    mil, truth, codes = synthetic_inputs(hidden, FRAME)
+    itg, _, _ = synthetic_inputs(fl, FRAME, mode="integrated")
+    opt = [CFG.options["f16_qra_puerto_maldonado"], CFG.options["gripen_la_joya"]]
+    alone = evaluate({"military": mil}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
+    both = evaluate({"military": mil, "integrated": itg}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
+    text = lambda table: [repr(r) for r in table.rows() if r[3] == "military"]  # noqa: E731  (NaN == NaN in text)
+    assert text(alone) == text(both) and len(text(alone)) >= 6
+    assert any("radar" in r for r in text(alone))            # the radar's draws were used
+
+
 def test_sortie_availability_draws_and_alert_seats():
     # 24 Gripens x 0.7 availability: the number ready over many days is Binomial(24, 0.7)
     opt = CFG.options["gripen_la_joya"]
