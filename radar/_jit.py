@@ -54,6 +54,31 @@ def compilations() -> int:
     return sum(sum(d.stats.cache_misses.values()) for d in _DISPATCHERS)
 
 
+def fresh_modules() -> set[str] | None:
+    """Modules (``__module__`` names) of the kernels imported so far that have at least one kernel whose
+    on-disk cache holds code for this source file, this Numba and this CPU: their kernels load in
+    milliseconds, while a module missing here compiles on first use (empty cache, edited source, other
+    Numba version or CPU).  Cheap: reads the cache index files, compiles nothing.  None if the cache
+    cannot be inspected (caching off, or a Numba whose cache layout differs)."""
+    if not CACHE:
+        return None
+    fresh: set[str] = set()
+    magic = None
+    try:
+        for d in _DISPATCHERS:
+            module = d.py_func.__module__
+            index = d._cache._cache_file
+            if module in fresh or not os.path.exists(index._index_path):
+                continue
+            if magic is None:
+                magic = d.targetctx.codegen().magic_tuple()
+            if any(key[1] == magic for key in index._load_index()):
+                fresh.add(module)
+    except Exception:  # noqa: BLE001 - private Numba API: unknown means "cannot tell"
+        return None
+    return fresh
+
+
 prange = numba.prange
 
 

@@ -18,3 +18,11 @@ def where(file: str | None, key: str | None) -> str:
     """Format the ``file: key`` prefix of an error message."""
     parts = [p for p in (file, key) if p]
     return ": ".join(parts)
+
+
+def shown(value) -> str:
+    """``repr(value)`` as a message shows it: a NumPy scalar as the plain Python number (``4.0``,
+    not ``np.float64(4.0)``)."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()
+    return repr(value)

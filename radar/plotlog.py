@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from radar._jit import kernel
-from radar.errors import InputError
+from radar.errors import InputError, shown
 from radar.fileio import atomic_write
 
 CARTESIAN_REQUIRED = ("time_s", "sensor", "x_m", "y_m", "z_m", "sigma_m")
@@ -213,7 +213,7 @@ def read_plot_log(path, sensors=None, window_s: float | None = None) -> Plots:
 
     def bad(mask, name, what):
         i = int(np.flatnonzero(mask)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {float(data[i, cols[name]])!r}: {what}")
+        raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {shown(data[i, cols[name]])}: {what}")
 
     for name in header:
         if name not in required and name not in OPTIONAL:
@@ -241,8 +241,8 @@ def read_plot_log(path, sensors=None, window_s: float | None = None) -> Plots:
     m = t < run_max - window_s
     if m.any():
         i = int(np.flatnonzero(m)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column time_s: value {float(t[i])!r} is more than {window_s:g} s before "
-                         f"an earlier row's time {float(run_max[i])!r}; expected plots in time order within the out-of-order window")
+        raise InputError(f"{path}: line {line_nos[i]}, column time_s: value {shown(t[i])} is more than {window_s:g} s before "
+                         f"an earlier row's time {shown(run_max[i])}; expected plots in time order within the out-of-order window")
     for name, default in (("squawk", -1), ("truth", -1), ("scan", 0), ("dims", 0)):
         v = col(name)
         if v is not None:

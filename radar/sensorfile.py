@@ -307,6 +307,12 @@ _SENSOR_KEYS = ("index", "site_id", "type", "owner", "kind", "lat", "lon", "ante
                 "iff")
 
 
+def _in_file(path, exc: InputError) -> InputError:
+    """``exc`` with the file name in front (once: the key readers above already put it there)."""
+    msg = str(exc)
+    return exc if msg.startswith(f"{path}: ") else InputError(f"{path}: {msg}")
+
+
 def read_sensors(path) -> SensorTable:
     """Read and validate ``sensors.toml``; errors name the file, key and value (once)."""
     from radar.tomlfile import read_toml
@@ -325,7 +331,7 @@ def read_sensors(path) -> SensorTable:
     try:
         frame = Frame(**kw, epoch_utc=epoch)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     fusion_kw = {}
     fus = _table(path, "fusion", data.get("fusion", {}))
     _known(path, "fusion", fus, tuple(_FUSION_KEYS))
@@ -339,7 +345,7 @@ def read_sensors(path) -> SensorTable:
     try:
         fusion = FusionParams(**fusion_kw)
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     raw = data.get("sensor", [])
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         raise InputError(f"{path}: sensor: expected an array of tables [[sensor]]")
@@ -371,7 +377,7 @@ def read_sensors(path) -> SensorTable:
         try:
             sensors.append(Sensor(**kw))
         except InputError as exc:
-            raise InputError(f"{path}: {exc}") from None
+            raise _in_file(path, exc) from None
     return SensorTable(frame=frame, sensors=tuple(sensors), fusion=fusion)
 
 

@@ -5,61 +5,56 @@ only argparse themselves), so ``airbridge --help`` is instant.  Each subcommand
 module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run`` imports
 NumPy, Numba and the kernels on first use.
 
-Bad input raises :class:`radar.errors.InputError` (or ``FileNotFoundError``);
-it is printed as one line ``airbridge: error: ...`` and the exit status is 2.
-``--debug`` shows the traceback instead.
+Bad input raises :class:`radar.errors.InputError` (or an ``OSError`` naming a file: not found,
+not a directory, no permission, disk full); it is printed as one line ``airbridge: error: ...``
+and the exit status is 2.  Bad arguments are caught by the parser (:mod:`scenarios.cli_args`),
+also as one line with status 2.  ``--debug`` shows the traceback instead.  Ctrl-C exits with
+status 130; an interrupted ``tradeoff`` prints the command that resumes it.
 """
 from __future__ import annotations
 
 import argparse
-import re
+import errno
 import sys
 
-from scenarios import cli_coverage, cli_scenario, cli_terrain
+from scenarios import (cli_coverage, cli_scenario, cli_score, cli_simulate, cli_terrain, cli_track,
+                       cli_tradeoff)
+from scenarios.cli_args import Parser, number
 
-# Subcommand modules, in the order of the pipeline. Modules added by later work
-# register here (one line each).
-COMMANDS = [cli_scenario, cli_terrain, cli_coverage]
-
-for _name in ("cli_simulate", "cli_track", "cli_score", "cli_tradeoff"):
-    try:  # optional until that capability lands
-        COMMANDS.append(__import__(f"scenarios.{_name}", fromlist=["add_parser"]))
-    except ModuleNotFoundError as exc:  # pragma: no cover - depends on which issues landed
-        if exc.name != f"scenarios.{_name}":
-            raise
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument that starts with a minus and a digit is a value, never an option.
-
-    Plain argparse takes ``-12.8,-12.2,-69.8,-69.2`` (or ``-1e3``) for an unknown option
-    and fails with "expected one argument"; no airbridge option looks like a number, so any
-    such argument is a (negative) number or a list of numbers.  Subcommand parsers inherit
-    this class.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = re.compile(r"^-\.?\d")
+#: subcommand modules, in the order of the pipeline
+COMMANDS = [cli_scenario, cli_terrain, cli_coverage, cli_simulate, cli_track, cli_score, cli_tradeoff]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="airbridge",
         description="Radar-fusion and drug-flight interception simulator for Peru.",
         epilog="Bad input exits with status 2 and one line naming the file, key and value; --debug shows the traceback.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
-    parser.add_argument("--threads", type=int, default=None, metavar="N", help="Numba threads (default: all cores)")
+    parser.add_argument("--threads", type=number(int, 1, what="a number of threads"), default=None, metavar="N",
+                        help="Numba threads (default: all cores; more than the cores gives the cores)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
     return parser
 
 
+def resume_command(argv: list[str]) -> str:
+    """The command line that continues an interrupted ``airbridge tradeoff ARGV`` (``--resume`` added)."""
+    import shlex
+
+    args = list(argv) if "--resume" in argv else [*argv, "--resume"]
+    return shlex.join(["airbridge", *args])
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad argument (2: one line already printed)
+        return int(exc.code or 0)
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
@@ -70,18 +65,26 @@ def main(argv: list[str] | None = None) -> int:
             set_threads(args.threads)
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        print("airbridge: interrupted", file=sys.stderr)
+        if args.command == "tradeoff":
+            print(f"airbridge: interrupted; continue with: {resume_command(argv)}", file=sys.stderr)
+        else:
+            print("airbridge: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the boundary that turns bad input into one line
         from radar.errors import InputError
 
         if args.debug:
             raise
-        if isinstance(exc, (InputError, FileNotFoundError, IsADirectoryError, PermissionError)):
-            msg = str(exc) if isinstance(exc, InputError) else f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}"
-            print(f"airbridge: error: {msg}", file=sys.stderr)
-            return 2
-        raise
+        if isinstance(exc, InputError):
+            msg = str(exc)
+        elif isinstance(exc, OSError) and exc.filename:  # a file or directory that cannot be read or written
+            msg = " ".join(f"{exc.filename}: {exc.strerror or exc}".split())
+        elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            msg = f"{exc.strerror}: expected free space on the disk of the output"
+        else:
+            raise
+        print(f"airbridge: error: {msg}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli_args import output_dir
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("coverage", help="terrain-masked radar coverage study (maps, table, grids)",
@@ -17,7 +19,8 @@ def add_parser(sub) -> None:
     p.add_argument("--canopy", type=float, default=None, metavar="M", help="canopy height in metres (default: scenario [terrain])")
     p.add_argument("--dem", default=None, help="DEM .npz (default: the scenario's, else embedded ETOPO5)")
     p.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
-    p.add_argument("--out", default="airbridge-coverage", help="output directory (default: ./airbridge-coverage)")
+    p.add_argument("--out", default="airbridge-coverage", type=output_dir,
+                   help="output directory (default: ./airbridge-coverage)")
     p.set_defaults(run=run)
 
 

@@ -1,23 +1,15 @@
 """``airbridge simulate``: one or more simulated days -> truth, plot logs, sensors.toml, flights, map, summary.
 
 Imports only argparse at module level (``airbridge --help`` stays instant); NumPy, Numba and the
-feeds load inside :func:`run`.  Issue 5 adds ``--engage`` through :func:`add_arguments` /
-:data:`EXTRA_ARGUMENTS` (a list of callables ``f(parser)``) without touching the rest.
+feeds load inside :func:`run`.  ``--engage`` (:mod:`scenarios.engage_cli`) plays the days through
+the interceptor options and writes its files into the same output directory.
 """
 from __future__ import annotations
 
 import argparse
 
-#: hooks ``f(parser)`` that add more flags (e.g. the engagement's ``--engage``); run after ours
-EXTRA_ARGUMENTS: list = []
-#: hooks ``f(args, result, ctx, out_dir) -> list[str]`` run after the day(s) are simulated, inside the
-#: staged output directory; they may write files and return summary lines
-EXTRA_STEPS: list = []
-
-from scenarios import engage_cli as _engage_cli  # noqa: E402  issue 5: --engage (imports only argparse)
-
-EXTRA_ARGUMENTS.append(_engage_cli.add_engage_arguments)
-EXTRA_STEPS.append(_engage_cli.engage_step)
+from scenarios import engage_cli
+from scenarios.cli_args import number, output_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,13 +22,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--background-window", default=None, metavar="KM,MIN",
                    help="study option: keep only background flights within KM of a drug flight at times within MIN minutes, "
                         "each clipped to MIN minutes either side of its close approaches")
-    p.add_argument("--false-plot-window", type=float, default=None, metavar="KM",
+    p.add_argument("--false-plot-window", type=number(float, 0, 1000, lo_open=True, what="a distance in km"),
+                   default=None, metavar="KM",
                    help="study option: keep only false plots within KM of an airborne target")
-    p.add_argument("--map-agl", type=float, default=300.0, metavar="M", help="AGL of the coverage layer on the map (default: 300)")
+    p.add_argument("--map-agl", type=number(float, 0, 30000, hi_open=True, what="a height above ground in metres"),
+                   default=300.0, metavar="M", help="AGL of the coverage layer on the map (m, default: 300)")
     p.add_argument("--no-map", action="store_true", help="skip the PNG map")
-    p.add_argument("--out", required=True, help="output directory")
-    for hook in EXTRA_ARGUMENTS:
-        hook(p)
+    p.add_argument("--out", required=True, type=output_dir, help="output directory")
+    engage_cli.add_engage_arguments(p)
 
 
 def add_parser(sub) -> None:
@@ -48,20 +41,21 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def parse_days(text: str) -> list[int]:
+def parse_days(text: str) -> range | list[int]:
+    """The day numbers of ``--days``: ``D`` (0..D-1) or ``a-b`` as a range, ``a,b,c`` as a list."""
     from radar.errors import InputError
 
     try:
         if "-" in text:
             a, b = (int(x) for x in text.split("-", 1))
-            days = list(range(a, b + 1))
+            days = range(a, b + 1)
         elif "," in text:
             days = [int(x) for x in text.split(",")]
         else:
-            days = list(range(int(text)))
+            days = range(int(text))
     except ValueError:
         raise InputError(f"--days {text!r}: expected a count D, a list 'a,b,c' or a range 'a-b' of day numbers") from None
-    if not days or min(days) < 0:
+    if not days or (days[0] if isinstance(days, range) else min(days)) < 0:
         raise InputError(f"--days {text!r}: expected at least one day, all >= 0")
     return days
 
@@ -75,25 +69,29 @@ def run(args: argparse.Namespace) -> int:
     from radar.fileio import staged_output
     from radar.plotlog import write_cartesian_log, write_polar_log
     from radar.sensorfile import write_sensors
+    from scenarios import budget
     from scenarios import simulate_outputs as so
     from scenarios.day import DayOptions, prepare, simulate_day
     from scenarios.schema import check_seed
+    from scenarios.warmup import announce_compile
 
     days = parse_days(str(args.days))
     check_seed(args.seed)
+    budget.check_simulate(f"--days {args.days}", len(days), args.out)
     bw = None
     if args.background_window:
         try:
             km, minutes = (float(x) for x in args.background_window.split(","))
         except ValueError:
             raise InputError(f"--background-window {args.background_window!r}: expected KM,MIN (two numbers)") from None
-        if not (km > 0 and minutes >= 0):
-            raise InputError(f"--background-window {args.background_window!r}: expected KM > 0 and MIN >= 0")
+        if not (0 < km <= 1000 and 0 <= minutes <= 1440):
+            raise InputError(f"--background-window {args.background_window!r}: expected KM in (0, 1000] "
+                             "and MIN in [0, 1440]")
         bw = (km * 1000.0, minutes * 60.0)
-    if args.false_plot_window is not None and not args.false_plot_window > 0:
-        raise InputError(f"--false-plot-window {args.false_plot_window}: expected a distance > 0 (km)")
     tick = time.perf_counter()
     ctx = prepare(args.scenario, args.network, dem=args.dem)
+    engage = engage_cli.engage_plan(args, ctx)  # bad --options / --modes fail here, before the days run
+    announce_compile("engage" if engage else "simulate")
     feeds = FeedOptions(false_plot_window_m=None if args.false_plot_window is None else 1000.0 * args.false_plot_window)
     opts = DayOptions(background=not args.no_background, background_window=bw, feeds=feeds)
     results = [simulate_day(ctx, seed=args.seed, day=d, options=opts) for d in days]
@@ -108,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
         res.flights.write_csv(stage / "flights.csv")
         cover = so.cover_minutes(res, ctx)
         text = so.summary_text(res, ctx, cover)
-        extra = []
-        for step in EXTRA_STEPS:
-            extra += list(step(args, res, ctx, stage) or [])
+        extra = engage_cli.engage_step(engage, args, res, stage)
         if extra:
             text += "\n\n" + "\n".join(extra)
         if not args.no_map:

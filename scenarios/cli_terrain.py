@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from scenarios.cli_args import output_file
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("terrain", help="inspect the DEM or import SRTM .hgt / GeoTIFF terrain",
@@ -13,7 +15,7 @@ def add_parser(sub) -> None:
     i.add_argument("file", nargs="?", help="DEM .npz")
     m = tsub.add_parser("import", help="mosaic SRTM .hgt tiles / GeoTIFFs into a DEM .npz")
     m.add_argument("sources", nargs="+", help=".hgt (1\" or 3\") or .tif files")
-    m.add_argument("--out", required=True, help="output .npz")
+    m.add_argument("--out", required=True, type=output_file(".npz"), help="output .npz")
     m.add_argument("--step-arcsec", type=float, default=None, help="output grid step (default: finest input)")
     m.add_argument("--bbox", default=None, help="crop: LAT_MIN,LAT_MAX,LON_MIN,LON_MAX (degrees)")
     p.set_defaults(run=run)

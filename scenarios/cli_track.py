@@ -3,29 +3,39 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli_args import number, output_file
+
+#: the most output times ``--output-every`` may ask for (a day every 0.1 s is 864,000)
+MAX_OUTPUT_TIMES = 1_000_000
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("track", help="track a plot log (military / non_integrated / integrated picture)",
-                       description="Read a Cartesian or polar plot log (DESIGN §8) and write the track log: by default at "
+                       description="Read a Cartesian or polar plot log and write the track log: by default at "
                                    "every distinct plot time, one row per confirmed track alive then, predicted to that time.")
     p.add_argument("--plots", required=True, help="plot log CSV (Cartesian or polar)")
     p.add_argument("--sensors", default=None, help="sensors.toml (without it: all sensors military, plots' own covariance)")
     p.add_argument("--mode", default="military", choices=["military", "non_integrated", "integrated"],
                    help="picture to build (default: military; others need --sensors)")
     p.add_argument("--seed", type=int, default=0, help="seed of the cross-tell random stream (default 0)")
-    p.add_argument("--day", type=int, default=0, help="day index of the random streams (default 0)")
-    p.add_argument("--output-every", type=float, default=None, metavar="S",
+    p.add_argument("--day", type=number(int, 0, what="a day index"), default=0,
+                   help="day index of the random streams (default 0)")
+    p.add_argument("--output-every", type=number(float, 0, 86400, lo_open=True, what="an interval in seconds"),
+                   default=None, metavar="S",
                    help="write rows every S seconds instead of at every distinct plot time")
     p.add_argument("--grids", default=None, help="grids.npz with min_visible_msl__<site>__<type> for the miss test")
     p.add_argument("--filter", default=None, choices=["imm", "cv"], help="motion model (default: imm = CV + CT +-2 deg/s)")
     p.add_argument("--tracker", default=None, metavar="TOML",
                    help="TOML file whose [tracker] table overrides tracker defaults (e.g. the scenario file); "
                         "keys are tracker.params.TrackerParams fields; the flags below override it")
-    p.add_argument("--q-horizontal", type=float, default=None, metavar="M/S2", help="horizontal process noise (m/s^2)")
-    p.add_argument("--q-vertical", type=float, default=None, metavar="M/S2", help="local-up process noise (m/s^2)")
-    p.add_argument("--v-max", type=float, default=None, metavar="M/S", help="two-point initiation speed limit (m/s)")
-    p.add_argument("--max-unseen", type=float, default=None, metavar="S", help="delete a track unseen this long (s)")
-    p.add_argument("--out", required=True, help="track log CSV to write")
+    accel = number(float, 0, 100, lo_open=True, what="a process noise in m/s^2")
+    p.add_argument("--q-horizontal", type=accel, default=None, metavar="M/S2", help="horizontal process noise (m/s^2)")
+    p.add_argument("--q-vertical", type=accel, default=None, metavar="M/S2", help="local-up process noise (m/s^2)")
+    p.add_argument("--v-max", type=number(float, 0, 3000, lo_open=True, what="a speed in m/s"), default=None,
+                   metavar="M/S", help="two-point initiation speed limit (m/s)")
+    p.add_argument("--max-unseen", type=number(float, 0, 86400, lo_open=True, what="a time in seconds"), default=None,
+                   metavar="S", help="delete a track unseen this long (s)")
+    p.add_argument("--out", required=True, type=output_file(), help="track log CSV to write")
     p.set_defaults(run=run)
 
 
@@ -57,11 +67,12 @@ def run(args: argparse.Namespace) -> int:
                        ("v_max", "v_max_mps"), ("max_unseen", "max_unseen_s")):
         v = getattr(args, flag)
         if v is not None:
-            if not (v > 0):
-                raise InputError(f"--{flag.replace('_', '-')} {v}: expected a positive number")
             kw[name] = v
     params = TrackerParams.from_table(kw, f"{args.tracker}: tracker" if args.tracker else "tracker")
     sensors = read_sensors(args.sensors) if args.sensors else None
+    if sensors is not None and len(sensors) == 0:
+        raise InputError(f"{args.sensors}: no [[sensor]] table: expected at least one sensor "
+                         "(index 0, 1, ... as in the plot log's sensor column)")
     if sensors is None and args.mode != "military":
         raise InputError(f"--mode {args.mode}: needs --sensors (owners, latencies and fusion parameters); "
                          "without it every sensor is military")
@@ -73,9 +84,17 @@ def run(args: argparse.Namespace) -> int:
     grids = load_grids(args.grids, sensors) if args.grids else None
     if args.output_every:
         t0 = np.floor(plots.time_s.min() / args.output_every) * args.output_every
+        span = plots.time_s.max() - t0
+        if span / args.output_every >= MAX_OUTPUT_TIMES:
+            raise InputError(f"--output-every {args.output_every:g}: {span / args.output_every:,.0f} output times over "
+                             f"the plot log's {span:,.0f} s: expected at most {MAX_OUTPUT_TIMES:,} "
+                             f"(an interval >= {span / MAX_OUTPUT_TIMES:.3g} s)")
         out_times = np.arange(t0, plots.time_s.max() + 1e-9, args.output_every)
     else:
         out_times = np.unique(plots.time_s)
+    from scenarios.warmup import announce_compile
+
+    announce_compile("track")
     warmup()  # compile / load the kernels before timing
     if sensors is None:
         res = track(plots, None, params, out_times=out_times)

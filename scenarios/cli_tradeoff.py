@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli_args import number, output_dir
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("tradeoff", help="Monte Carlo trade-off: networks x pictures x interceptor options (main job)",
@@ -12,19 +14,23 @@ def add_parser(sub) -> None:
     p.add_argument("--scenario", default=None, help="embedded scenario name or .toml (default: peru)")
     p.add_argument("--study", default=None, help="study TOML file ([study] table); flags override it")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--days", type=int, default=None, help="simulated days per network")
-    g.add_argument("--flights", type=int, default=None,
+    g.add_argument("--days", type=number(int, 1, what="a number of days"), default=None,
+                   help="simulated days per network")
+    g.add_argument("--flights", type=number(int, 1, what="a number of drug flights"), default=None,
                    help="target number of drug flights (days = flights / expected flights per day; default 2000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default 1)")
     p.add_argument("--networks", default=None, help="comma-separated networks (default: peru,peru-public-record)")
     p.add_argument("--modes", default=None, help="comma-separated pictures (default: non_integrated,integrated)")
     p.add_argument("--options", default=None, help="comma-separated option ids (default: all of the scenario's)")
     e = p.add_mutually_exclusive_group()
-    e.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = in-process)")
+    e.add_argument("--workers", type=number(int, 1, what="a number of worker processes"), default=None,
+                   help="local worker processes (default: all cores; 1 = in-process)")
     e.add_argument("--scheduler", default=None, help="Dask scheduler tcp://HOST:PORT, or 'local' for a loopback LocalCluster")
-    p.add_argument("--chunk-days", type=int, default=None, help="days per chunk (default 8; results do not depend on it)")
+    p.add_argument("--chunk-days", type=number(int, 1, what="a number of days"), default=None,
+                   help="days per chunk (default 8; results do not depend on it)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    p.add_argument("--out", default="airbridge-tradeoff", help="output directory (default: ./airbridge-tradeoff)")
+    p.add_argument("--out", default="airbridge-tradeoff", type=output_dir,
+                   help="output directory (default: ./airbridge-tradeoff)")
     p.set_defaults(run=run)
     r = sub.add_parser("report", help="re-render the report of a trade-off study from its store",
                        description="Re-render report.md/html, figures, results.csv and summary.csv from DIR/study.sqlite.")
@@ -140,18 +146,32 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from radar.errors import InputError
+    import os
+
+    from scenarios import budget
     from scenarios.report import format_ranking, render
     from scenarios.study import run_study, validate_spec
+    from scenarios.uncertainty import cycle_check
+    from scenarios.warmup import announce_compile
 
     spec, label = build_spec(args)
-    validate_spec(spec, label)
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers {args.workers}: must be >= 1")
+    ctx = validate_spec(spec, label)
+    if args.days is not None or args.flights is not None:  # what chose the number of days
+        what = f"--days {args.days}" if args.days is not None else f"--flights {args.flights}"
+    else:
+        what = f"{args.study}: days = {spec.days}" if args.study else f"the default study ({spec.days} days)"
+    if args.workers is not None:
+        budget.check_workers(args.workers)
+    workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
+    budget.check_study(what, spec.days, spec.chunk_days, expected_drug_flights_per_day(ctx.scenario),
+                       len(spec.networks), len(ctx.options), len(spec.modes), workers, args.out,
+                       local_workers=not args.scheduler)
     t0 = time.perf_counter()
     out = Path(args.out)
+    announce_compile("study")
     print(f"study: {len(spec.networks)} networks x {len(spec.modes)} pictures x "
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
+    print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line())
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
     summary = render(out)
     print(format_ranking(summary["scores"]))
@@ -159,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
+    print(summary["cycles"].method_line())
+    _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
           f"in {time.perf_counter() - t0:.1f} s")
@@ -172,5 +194,15 @@ def run_report(args: argparse.Namespace) -> int:
 
     summary = render(Path(args.dir))
     print(format_ranking(summary["scores"]))
+    _warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0
+
+
+def _warn_intervals(summary) -> None:
+    """The study's interval warning (too few outage cycles), on stderr after the intervals it qualifies."""
+    import sys
+
+    warning = summary["cycles"].warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)

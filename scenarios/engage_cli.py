@@ -1,8 +1,8 @@
 """``airbridge simulate ... --engage [--options ...] [--modes ...]``: the simulated days played out.
 
-Registered into ``scenarios.cli_simulate`` through its hooks (``EXTRA_ARGUMENTS`` and
-``EXTRA_STEPS``).  Imports only argparse at module level; NumPy, Matplotlib, the tracker
-and the engagement model load inside :func:`engage_step`.
+Called by ``scenarios.cli_simulate`` (its flags and its step inside the staged output directory).
+Imports only argparse at module level; NumPy, Matplotlib, the tracker and the engagement model
+load inside :func:`engage_step`.
 
 Outputs (inside the simulate output directory, staged: complete or absent):
 
@@ -17,7 +17,7 @@ Outputs (inside the simulate output directory, staged: complete or absent):
   their suspect tracks, and each option's scrambles, intercepts and identifications.
 * ``engagement_map.png`` -- intercept points (by outcome) and escape points (where
   unidentified flights landed or left Peru), with the options' bases.
-* a table per option x mode printed and appended to ``summary.txt``.
+* a table per option x mode, in ``summary.txt`` and in what ``simulate`` prints.
 """
 from __future__ import annotations
 
@@ -66,24 +66,28 @@ def parse_options(cfg, text):
     return options
 
 
-def engage_step(args, res, ctx, stage) -> list[str]:
-    """EXTRA_STEPS hook of ``airbridge simulate``: returns the summary lines."""
-    if not getattr(args, "engage", False):
-        return []
-    from pathlib import Path
-
-    from radar.errors import InputError
-    from radar.fileio import atomic_write
-    from scenarios.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
+def engage_plan(args, ctx):
+    """``(interceptor config, options, modes)`` of ``--engage`` (None without it); checks the flags."""
+    if not args.engage:
+        return None
     from scenarios.interceptors import load_interceptor_config
 
     cfg = load_interceptor_config(ctx.scenario)
-    options = parse_options(cfg, args.options)
-    modes = parse_modes(args.modes)
-    try:
-        import tracker.pictures  # noqa: F401
-    except ModuleNotFoundError as exc:  # the tracker's pictures (issue 4) are not in this build
-        raise InputError(f"--engage: the tracker's pictures are unavailable ({exc.name}): expected tracker.pictures") from None
+    return cfg, parse_options(cfg, args.options), parse_modes(args.modes)
+
+
+def engage_step(plan, args, res, stage) -> list[str]:
+    """The ``--engage`` step of ``airbridge simulate`` (``plan`` from :func:`engage_plan`): writes its files
+    into ``stage`` and returns the summary lines (``simulate`` prints them with the rest of the summary);
+    nothing without ``--engage``."""
+    if plan is None:
+        return []
+    from pathlib import Path
+
+    from radar.fileio import atomic_write
+    from scenarios.engagement import OutcomeTable, build_pictures, evaluate_day, write_csv
+
+    cfg, options, modes = plan
     stage = Path(stage)
     tables = []
     for day in res.days:
@@ -99,7 +103,6 @@ def engage_step(args, res, ctx, stage) -> list[str]:
     lines = summary_lines(table, options, modes)
     lines.append("wrote engagements.csv, engagement_map.png, "
                  + ", ".join(f"engagement_timeline_day{d.day}.png" for d in res.days))
-    print("\n".join(lines))
     return lines
 
 

@@ -12,10 +12,14 @@ import numpy as np
 
 from scenarios.scores import OUTCOMES, compute_scores, paired_deltas, table
 from scenarios.study import RESULT_COLUMNS, load_results
+from scenarios.uncertainty import study_bootstrap
 
 SUMMARY_HEADER = ("network,mode,option,flights,identified,p_identified,p_identified_lo95,p_identified_hi95,"
                   "p_any_intercept,det_to_id_median_min,det_to_id_p90_min,identified_per_30d,false_scrambles_per_30d,"
-                  "flight_hours,cost_per_identified_usd,yearly_cost_usd,aircraft_for_3_5b")
+                  "flight_hours,cost_per_identified_usd,yearly_cost_usd,aircraft_for_3_5b,p_identified_wilson_lo95,"
+                  "p_identified_wilson_hi95,p_any_intercept_lo95,p_any_intercept_hi95,identified_per_30d_lo95,"
+                  "identified_per_30d_hi95,false_scrambles_per_30d_lo95,false_scrambles_per_30d_hi95,"
+                  "cost_per_identified_usd_lo95,cost_per_identified_usd_hi95,yearly_cost_usd_lo95,yearly_cost_usd_hi95")
 
 
 def _f(v, fmt="{:.4f}"):
@@ -52,8 +56,10 @@ def render(out_dir: Path, log=print) -> dict:
     scn = load_scenario(spec.scenario)
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options))
-    scores = compute_scores(res, days_per_network, buys_for_options(options))
-    deltas = paired_deltas(res) if {"integrated", "non_integrated"} <= set(spec.modes) else []
+    # intervals: circular block bootstrap over the stored days, blocks >= one outage cycle
+    cycles, boot = study_bootstrap(scn, spec.networks, [r[1] for r in day_rows], spec.seed)
+    scores = compute_scores(res, days_per_network, buys_for_options(options), boot)
+    deltas = paired_deltas(res, boot=boot) if {"integrated", "non_integrated"} <= set(spec.modes) else []
     from radar.terrain import load_dem
 
     dem = load_dem(scn.terrain.dem)
@@ -85,10 +91,11 @@ def render(out_dir: Path, log=print) -> dict:
         from scenarios.scores import how_identified, how_identified_markdown
 
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, extra=how_identified_markdown(how_identified(res, days_per_network)))
+                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)))
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
-    return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta}
+    return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
+            "cycles": cycles}
 
 
 def _write_results_csv(path: Path, rows) -> None:
@@ -120,7 +127,13 @@ def _write_summary(path: Path, scores) -> None:
                                _f(s.det_to_id_median_min, "{:.1f}"), _f(s.det_to_id_p90_min, "{:.1f}"),
                                _f(s.identified_per_30d, "{:.2f}"), _f(s.false_scrambles_per_30d, "{:.2f}"),
                                _f(s.flight_hours, "{:.1f}"), _f(s.cost_per_identified_usd, "{:.0f}"),
-                               _f(s.yearly_cost_usd, "{:.0f}"), _f(s.aircraft_for_3_5b, "{:.1f}")]) + "\n")
+                               _f(s.yearly_cost_usd, "{:.0f}"), _f(s.aircraft_for_3_5b, "{:.1f}"),
+                               _f(s.p_identified_wilson_lo), _f(s.p_identified_wilson_hi), _f(s.p_any_intercept_lo),
+                               _f(s.p_any_intercept_hi), _f(s.identified_per_30d_lo, "{:.2f}"),
+                               _f(s.identified_per_30d_hi, "{:.2f}"), _f(s.false_scrambles_per_30d_lo, "{:.2f}"),
+                               _f(s.false_scrambles_per_30d_hi, "{:.2f}"), _f(s.cost_per_identified_lo, "{:.0f}"),
+                               _f(s.cost_per_identified_hi, "{:.0f}"), _f(s.yearly_cost_lo, "{:.0f}"),
+                               _f(s.yearly_cost_hi, "{:.0f}")]) + "\n")
 
 
 def ranked(scores):
@@ -203,7 +216,7 @@ def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_
         if ys:
             ax.errorbar(p, ys, xerr=[lo, hi], fmt="o", color=colors[ci % len(colors)], label=f"{net} / {mode}")
     ax.set_yticks(ticks, labels, fontsize=7)
-    ax.set_xlabel("P(identified airborne), % with 95 % CI")
+    ax.set_xlabel("P(identified airborne), % with 95 % CI (block bootstrap over days)")
     ax.set_title(f"Ranking — {spec.days} days, seed {spec.seed}; {terrain_label}", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.savefig(figs / "ranking.png")
@@ -308,8 +321,10 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
 
 
 def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
-              extra: str = "") -> str:
+              cycles, extra: str = "") -> str:
     lines = ["# airbridge trade-off study", ""]
+    if cycles.warning():
+        lines += [f"**Warning: {cycles.warning()}.**", ""]
     if not complete:
         lines += [f"**INCOMPLETE RUN** — {meta.get('chunks_done')} chunks stored; resume with `airbridge tradeoff "
                   f"--resume --out DIR`. Figures below cover only the stored days.", ""]
@@ -324,20 +339,24 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
               f"{spec.false_plot_window_km:g} km of targets (0 = everywhere)",
               f"- executor: {meta.get('executor', '?')}, workers {meta.get('workers', '?')}, wall {meta.get('wall_s', '?')} s",
               "- every difference is paired: the same flights, plots and engagement draws feed every picture and option.",
+              f"- {cycles.method_line()}; {cycles.span_line()}.",
               "", "## Ranking", "", "```", format_ranking(scores), "```", ""]
     if deltas:
         lines += ["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
-                  "| network | option | flights | Δ (pp) | 95 % CI (pp) |", "|---|---|---:|---:|---|"]
+                  "| network | option | flights | Δ (pp) | 95 % CI (pp, paired block bootstrap) |",
+                  "|---|---|---:|---:|---|"]
         for d in deltas:
             lines.append(f"| {d.network} | {d.option} | {d.flights} | {100 * d.delta:+.2f} | "
                          f"[{100 * d.lo:+.2f}, {100 * d.hi:+.2f}] |")
         lines += ["", "A Δ whose interval contains 0 is a null result: integration made no measurable difference "
                   "to identification for that option on that network.", ""]
-    lines += ["## Costs", "", "| network | mode | option | flight hours | cost per identified | yearly cost | "
+    lines += ["## Costs", "", "| network | mode | option | flight hours | cost per identified [95 % CI] | yearly cost | "
               "aircraft US$3.5B buys |", "|---|---|---|---:|---:|---:|---:|"]
     for s in ranked(scores):
+        ci = ("" if math.isnan(s.cost_per_identified_lo) else
+              f" [{_money(s.cost_per_identified_lo)}, {_money(s.cost_per_identified_hi)}]")
         lines.append(f"| {s.network} | {s.mode} | {s.option} | {s.flight_hours:,.0f} | "
-                     f"{_money(s.cost_per_identified_usd)} | {_money(s.yearly_cost_usd)} | "
+                     f"{_money(s.cost_per_identified_usd)}{ci} | {_money(s.yearly_cost_usd)} | "
                      f"{_f(s.aircraft_for_3_5b, '{:.0f}') or '—'} |")
     lines += ["", extra + "## Figures", ""]
     for path, caption in figs:

@@ -154,7 +154,7 @@ def day_options(spec: StudySpec):
     if spec.background_window_km >= 0:
         window = (spec.background_window_km * 1e3, spec.background_window_min * 60.0)
     feeds = FeedOptions()
-    if spec.false_plot_window_km > 0 and hasattr(feeds, "false_plot_window_m"):
+    if spec.false_plot_window_km > 0:
         import dataclasses
 
         feeds = dataclasses.replace(feeds, false_plot_window_m=spec.false_plot_window_km * 1e3)
@@ -368,14 +368,20 @@ class Store:
 
 # ------------------------------------------------------------------------------------------
 class Progress:
-    """Days done, rate and ETA on stderr, only when stderr is a terminal."""
+    """Days done, rate and time left, on stderr: a bar redrawn in place on a terminal, otherwise (a log,
+    a pipe) one line each time another tenth of the days is done."""
 
     def __init__(self, total_days: int, done_days: int = 0, enabled: bool | None = None):
         self.total = total_days
         self.done = done_days
         self.start_done = done_days
         self.t0 = time.perf_counter()
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.enabled = True if enabled is None else enabled
+        self.tty = sys.stderr.isatty()
+        self.tenths = self._tenths()
+
+    def _tenths(self) -> int:
+        return (10 * self.done) // max(1, self.total)
 
     def update(self, days: int) -> None:
         self.done += days
@@ -384,14 +390,19 @@ class Progress:
         el = time.perf_counter() - self.t0
         rate = (self.done - self.start_done) / el if el > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-        width = 30
-        fill = int(width * self.done / max(1, self.total))
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} days  "
-                         f"{rate:.1f} days/s  ETA {eta:4.0f} s ")
+        if self.tty:
+            width = 30
+            fill = int(width * self.done / max(1, self.total))
+            sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total} days  "
+                             f"{rate:.1f} days/s  ETA {eta:4.0f} s ")
+        elif self._tenths() > self.tenths:
+            self.tenths = self._tenths()
+            sys.stderr.write(f"study: {self.done}/{self.total} days ({100 * self.done / max(1, self.total):.0f} %), "
+                             f"{rate:.1f} days/s, about {eta:.0f} s left\n")
         sys.stderr.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self.enabled and self.tty:
             sys.stderr.write("\n")
 
 
@@ -490,7 +501,6 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     todo = [c for c in spec.chunks() if c[0] not in done]
     if max_chunks is not None:
         todo = todo[:max_chunks]
-    prog = Progress(spec.days, spec.days - sum(d1 - d0 for d0, d1 in todo), progress)
     workers = workers or os.cpu_count() or 1
     # Warm every Numba cache in the parent before any worker starts, so workers load compiled
     # kernels from the on-disk cache instead of each compiling them: one real network-day of this
@@ -533,6 +543,7 @@ def run_study(spec: StudySpec, out: Path, workers: int = 0, scheduler: str | Non
     # Test hook: pause after each stored chunk so interruption tests can hit a run mid-way
     # (a real study's chunks take seconds; the tests' tiny ones take milliseconds).
     pause_s = float(os.environ.get("AIRBRIDGE_TEST_CHUNK_PAUSE_S", "0") or 0)
+    prog = Progress(spec.days, spec.days - sum(d1 - d0 for d0, d1 in todo), progress)  # after the warm-up
     t_start = time.perf_counter()
     peak_rss = 0.0
     try:

@@ -1,15 +1,40 @@
-"""Explicit Numba warm-up: compile (or load from the on-disk cache) every kernel once.
+"""Explicit Numba warm-up, and the notice printed when kernels are about to compile.
 
 The CLI calls :func:`warmup` before timing-sensitive work and benches call it before timing,
-so first-call compilation never pollutes a measurement.  Each package contributes a
-``warmup()``; modules that are not installed yet are skipped.
+so first-call compilation never pollutes a measurement.  Each package contributes a ``warmup()``.
+
+With an empty (or stale) kernel cache the first command compiles for minutes before it shows
+anything; :func:`announce_compile` says so on stderr first, from a cheap look at the cache
+(:func:`radar._jit.fresh_modules`).
 """
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 
 WARMUPS = ("radar.coverage", "radar.feeds", "tracker.tracker")
+
+#: compile time (s) of each kernel module with an empty cache, measured on the 2-core development
+#: machine (the whole study pipeline: 127 s in one process); modules whose kernels all compile
+#: inside their callers (tracker._kernels.kalman) are counted with them
+COMPILE_S = {
+    "radar._kernels.geometry": 2, "radar._kernels.geodesy": 1, "radar.measurement": 1, "radar.plotlog": 1,
+    "radar._kernels.feeds": 22, "scenarios._traffic_kernels": 7, "scenarios._engage_kernels": 10,
+    "tracker._kernels.core": 80, "tracker._kernels.assign": 3,
+}
+_SIMULATE = ("radar._kernels.geometry", "radar._kernels.geodesy", "radar.measurement", "radar.plotlog",
+             "radar._kernels.feeds", "scenarios._traffic_kernels")
+_TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.core", "tracker._kernels.assign")
+#: the kernel modules each kind of run calls
+RUN_KERNELS = {
+    "simulate": _SIMULATE,
+    "track": _TRACK,
+    "engage": _SIMULATE + _TRACK[2:] + ("scenarios._engage_kernels",),
+    "study": tuple(COMPILE_S),
+}
+#: a notice is printed only when at least this much compiling is expected (s)
+NOTICE_FROM_S = 10.0
 
 
 def warmup(verbose: bool = False, skip: tuple = ()) -> float:
@@ -18,16 +43,38 @@ def warmup(verbose: bool = False, skip: tuple = ()) -> float:
     for name in WARMUPS:
         if name in skip:
             continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        fn = getattr(module, "warmup", None)
-        if fn is not None:
-            t = time.perf_counter()
-            fn()
-            if verbose:
-                print(f"warm-up {name}: {time.perf_counter() - t:.2f} s")
+        t = time.perf_counter()
+        importlib.import_module(name).warmup()
+        if verbose:
+            print(f"warm-up {name}: {time.perf_counter() - t:.2f} s")
     return time.perf_counter() - t0
+
+
+def compile_notice(kind: str) -> str | None:
+    """The line to print before a run of ``kind`` (a key of :data:`RUN_KERNELS`) whose kernels will
+    compile first, or None when they are cached (or when the cache cannot be inspected)."""
+    from radar import _jit
+
+    modules = RUN_KERNELS[kind]
+    for name in modules:
+        importlib.import_module(name)
+    if not _jit.CACHE:
+        cold, tail = modules, " (AIRBRIDGE_NUMBA_CACHE=0: every run compiles them)"
+    else:
+        fresh = _jit.fresh_modules()
+        if fresh is None:
+            return None
+        cold, tail = [m for m in modules if m not in fresh], "; later runs start in seconds"
+    seconds = sum(COMPILE_S[m] for m in cold)
+    if seconds < NOTICE_FROM_S:
+        return None
+    about = f"{max(1, round(seconds / 60))} min" if seconds >= 90 else f"{10 * round(seconds / 10):.0f} s"
+    once = " once" if _jit.CACHE else ""
+    return f"airbridge: compiling kernels{once}, about {about}{tail}"
+
+
+def announce_compile(kind: str) -> None:
+    """Print :func:`compile_notice` to stderr (nothing with a warm cache)."""
+    line = compile_notice(kind)
+    if line:
+        print(line, file=sys.stderr, flush=True)

@@ -37,8 +37,10 @@ def test_a_value_starting_with_a_minus_is_never_taken_for_an_option(value, capsy
         except SystemExit:
             err = capsys.readouterr().err
             assert "expected one argument" not in err, (argv, err)
-            # what argparse may still say: a type, a choice, or a required argument of the subcommand
-            assert any(s in err for s in ("invalid", "required", "unrecognized")), (argv, err)
+            # what may still be said: the option's own range or type ("--x 'value': expected ..."), a choice,
+            # or a required argument of the subcommand -- always naming the option with this value
+            assert err.count("\n") == 1, (argv, err)
+            assert f"{option} {value!r}" in err or f"{option} {value}:" in err or any(s in err for s in ("invalid", "required", "unrecognized")), (argv, err)
             continue
         if action.type is None and action.choices is None:
             assert getattr(args, action.dest) == value, argv

@@ -1,52 +1,11 @@
-"""``airbridge simulate --engage``: outputs, summary and bad input (exit 2, nothing written).
-
-Until the tracker's ``tracker.pictures`` is importable, the CLI plumbing is exercised with a
-stand-in picture builder (plots of one truth target -> one track, a new track after a 60 s
-gap); the stand-in is installed only for these tests and says so.
-"""
-import importlib.util
+"""``airbridge simulate --engage``: outputs, summary and bad input (exit 2, nothing written)."""
 import sys
-import types
 
 import numpy as np
 import pytest
 
-HAVE_TRACKER = importlib.util.find_spec("tracker.pictures") is not None
 
-
-def _standin_build_picture(plots, sensors, mode, seed, day, params=None, grids=None, **kw):
-    from scenarios.engagement import PictureArrays
-
-    owner_mil = np.array([s.owner == "military" for s in sensors.sensors])
-    keep = (plots.truth >= 0) & np.isfinite(plots.x_m)
-    if mode == "military":
-        keep &= owner_mil[plots.sensor]
-    idx = np.flatnonzero(keep)
-    idx = idx[np.lexsort((plots.time_s[idx], plots.truth[idx]))]
-    t, tr = plots.time_s[idx], plots.truth[idx]
-    new = np.r_[True, (tr[1:] != tr[:-1]) | (np.diff(t) > 60.0)]
-    track = np.cumsum(new)
-    x, y, z = plots.x_m[idx], plots.y_m[idx], plots.z_m[idx]
-    vx, vy, vz = (np.zeros(idx.size) for _ in range(3))
-    for i in range(1, idx.size):
-        if not new[i]:
-            dt = max(t[i] - t[i - 1], 1e-3)
-            vx[i], vy[i], vz[i] = (x[i] - x[i - 1]) / dt, (y[i] - y[i - 1]) / dt, (z[i] - z[i - 1]) / dt
-    return PictureArrays(time_s=t, track=track.astype(np.int64), x_m=x, y_m=y, z_m=z, vx_mps=vx, vy_mps=vy,
-                         vz_mps=vz, pos_sigma_m=np.full(idx.size, 500.0), status=np.ones(idx.size, np.int8),
-                         squawk=plots.squawk[idx].astype(np.int64), mode=mode)
-
-
-@pytest.fixture
-def pictures(monkeypatch):
-    if not HAVE_TRACKER:
-        mod = types.ModuleType("tracker.pictures")
-        mod.build_picture = _standin_build_picture
-        monkeypatch.setitem(sys.modules, "tracker.pictures", mod)
-    return HAVE_TRACKER
-
-
-def test_simulate_engage_writes_outputs(cli, tmp_path, pictures):
+def test_simulate_engage_writes_outputs(cli, tmp_path):
     out = tmp_path / "run"
     code, stdout, err = cli("simulate", "--days", "2", "--seed", "1", "--no-map", "--engage",
                             "--options", "a29_forward,f16_la_joya", "--modes", "military,integrated", "--out", out)
@@ -69,7 +28,9 @@ def test_simulate_engage_writes_outputs(cli, tmp_path, pictures):
     assert (out / "engagement_timeline_day0.png").stat().st_size > 10_000
     assert (out / "engagement_timeline_day1.png").stat().st_size > 10_000
     assert (out / "engagement_map.png").stat().st_size > 10_000
-    assert "engagement outcomes per option x mode" in stdout
+    # printed once (the step returns its lines; simulate prints the summary once)
+    assert stdout.count("engagement outcomes per option x mode") == 1
+    assert stdout.count("wrote engagements.csv") == 1
     assert "engagement outcomes per option x mode" in (out / "summary.txt").read_text()
     print(stdout[stdout.index("engagement outcomes"):])
 
@@ -118,7 +79,7 @@ def check_identified_rows_against_truth(out):
     (["--modes", "fused"], "--modes 'fused'"),
     (["--options", "nope"], "option 'nope' is unknown"),
 ])
-def test_bad_flags_exit_2(cli, tmp_path, pictures, args, needle):
+def test_bad_flags_exit_2(cli, tmp_path, args, needle):
     out = tmp_path / "bad"
     code, stdout, err = cli("simulate", "--days", "1", "--no-map", "--no-background", "--engage", *args, "--out", out)
     assert code == 2
@@ -143,7 +104,7 @@ def test_bad_flags_exit_2(cli, tmp_path, pictures, args, needle):
     ('[innocent_traffic]\nflights_per_day = 1\nzones = [ { id = "far", lat = 40.0, lon = 10.0, radius_km = 50, '
      'weight = 1 } ]\n', "innocent_traffic.zones[0] 'far' at (40, 10) with radius 50 km lies outside the DEM"),
 ])
-def test_bad_scenario_exit_2(cli, tmp_path, pictures, toml, needle):
+def test_bad_scenario_exit_2(cli, tmp_path, toml, needle):
     scen = tmp_path / "s.toml"
     scen.write_text('extends = "peru"\n' + toml)
     out = tmp_path / "bad"
@@ -155,12 +116,7 @@ def test_bad_scenario_exit_2(cli, tmp_path, pictures, toml, needle):
 
 
 _CLI_DETERMINISM = """
-import importlib.util, sys, types
-sys.path.insert(0, {tests!r})
-if importlib.util.find_spec("tracker.pictures") is None:
-    import test_engagement_cli as T
-    mod = types.ModuleType("tracker.pictures"); mod.build_picture = T._standin_build_picture
-    sys.modules["tracker.pictures"] = mod
+import sys
 from scenarios.cli import main
 sys.exit(main(["simulate", "--days", "1", "--seed", "4", "--no-map", "--engage", "--modes", "military,integrated",
                "--out", {out!r}]))
@@ -170,12 +126,11 @@ sys.exit(main(["simulate", "--days", "1", "--seed", "4", "--no-map", "--engage",
 def test_cli_engagements_identical_with_1_and_2_threads(tmp_path):
     import os
     import subprocess
-    from pathlib import Path
 
     texts = []
     for n in ("1", "2"):
         out = tmp_path / f"t{n}"
-        code = _CLI_DETERMINISM.format(tests=str(Path(__file__).parent), out=str(out))
+        code = _CLI_DETERMINISM.format(out=str(out))
         r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, NUMBA_NUM_THREADS=n),
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr[-2000:]

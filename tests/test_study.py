@@ -76,7 +76,6 @@ def test_bad_start_method_is_one_line_and_leaves_no_store(tmp_path):
 
 
 def test_dask_local_cluster_gives_identical_rows(reference, tmp_path):
-    pytest.importorskip("distributed")
     _, ref_rows = reference
     r = run_cli_subprocess("tradeoff", *SMALL, "--scheduler", "local", "--out", tmp_path / "dask")
     assert r.returncode == 0, r.stderr
@@ -147,6 +146,11 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
     code, stdout, err = cli("report", out)
     assert code == 0, err
     assert (out / "report.md").exists() and "P(identified airborne)" in (out / "report.md").read_text()
+    # 4 days are far too few outage cycles for the intervals: the report and stderr say so
+    warning = ("intervals unreliable: the study spans 0.1 outage cycles of fap_tps70_pucallpa (80-day mean up/down "
+               "cycle); run >= 240 days")
+    assert warning in err and warning in (out / "report.md").read_text()
+    assert "circular block bootstrap over whole days" in (out / "report.md").read_text()
 
 
 @pytest.mark.parametrize("args,message", [

@@ -123,6 +123,8 @@ def test_import_out_under_a_file_or_onto_a_directory(cli, tmp_path, out):
     np.zeros((1201, 1201), ">i2").tofile(tile)
     (tmp_path / "file").write_text("not a directory")
     (tmp_path / "dir.npz").mkdir()
+    before = sorted(tmp_path.rglob("*"))
     code, stdout, err = cli("terrain", "import", tile, "--out", tmp_path / out)
-    assert code == 2 and err.startswith(f"airbridge: error: --out {tmp_path / out}: ")
-    assert "expected a .npz file path in a directory" in err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+    assert code == 2 and err.startswith(f"airbridge terrain import: error: --out {tmp_path / out}: ")
+    assert err.count("\n") == 1 and ("not a directory" in err or "is a directory" in err)

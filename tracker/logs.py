@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radar.errors import InputError
+from radar.errors import InputError, shown
 from radar.plotlog import _read_table, _write_table
 
 TRACK_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")
@@ -51,13 +51,13 @@ def _read(path, required, what):
         bad = ~np.isfinite(v)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {float(v[i])!r}: expected a finite number")
+            raise InputError(f"{path}: line {line_nos[i]}, column {name}: value {shown(v[i])}: expected a finite number")
     idcol = required[1]
     v = data[:, cols[idcol]]
     bad = v != np.round(v)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{path}: line {line_nos[i]}, column {idcol}: value {float(v[i])!r}: expected an integer id")
+        raise InputError(f"{path}: line {line_nos[i]}, column {idcol}: value {shown(v[i])}: expected an integer id")
     return {name: data[:, cols[name]] for name in header}, line_nos
 
 

@@ -104,8 +104,9 @@ class TrackerParams:
             kw[key] = value
         try:
             return cls(**kw)
-        except InputError as exc:
-            raise InputError(f"{where}: {exc}") from None
+        except InputError as exc:  # "tracker.key = ...: ..." -> "where.key = ...: ..."
+            msg = str(exc)
+            raise InputError(f"{where}.{msg[len('tracker.'):]}" if msg.startswith("tracker.") else f"{where}: {msg}") from None
 
     def with_(self, **kw) -> "TrackerParams":
         return replace(self, **kw)

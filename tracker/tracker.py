@@ -77,10 +77,16 @@ def load_grids(source, sensors) -> Grids:
     """Geometry grids from ``grids.npz`` (path or mapping): ``lat`` (descending), ``lon`` (ascending) and
     ``min_visible_msl__<site_id>__<type>`` per sensor.  Sensors without a grid get -1 (no visibility test)."""
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        expected = "expected the grids.npz of 'airbridge coverage' (lat, lon, min_visible_msl__*)"
         try:
-            data = dict(np.load(source))
+            with open(source, "rb") as fh:
+                if fh.read(4) != b"PK\x03\x04":  # an .npz is a zip archive
+                    raise InputError(f"{source}: not an .npz file: {expected}")
+            data = dict(np.load(source, allow_pickle=False))
         except (OSError, ValueError) as exc:
-            raise InputError(f"{source}: cannot read geometry grids ({exc}); expected an .npz with lat, lon, min_visible_msl__*") from None
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"{source}: cannot read geometry grids ({exc}): {expected}") from None
         name = str(source)
     else:
         data = dict(source)
