@@ -288,14 +288,16 @@ def paired_deltas(res: dict, a: str = "integrated", b: str = "non_integrated",
 
 
 def buys_for_options(options) -> dict[str, float]:
-    """Aircraft US$3.5B buys for options whose aircraft are new fighters (package cost known)."""
+    """Aircraft US$3.5B buys for options whose aircraft are new fighters (package cost known), each with the
+    option's pods bought outside the package (a pod per aircraft)."""
     out = {}
     for opt in options:
         types = {d.type for d in opt.detachments}
         if len(types) == 1:
             t = next(iter(types))
             if not t.in_service and t.package_cost_usd and t.package_cost_usd > 0 and t.max_speed_mps > 340:
-                out[opt.id] = BUDGET_USD / t.package_cost_usd
+                pod = getattr(opt, "pod_cost_usd", 0.0) / max(opt.aircraft, 1)
+                out[opt.id] = BUDGET_USD / (t.package_cost_usd + pod)
     return out
 
 

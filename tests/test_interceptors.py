@@ -114,6 +114,10 @@ def test_pod_variant_and_crews():
     assert pod.detachments[0].eo_ir == "pod" and pod.detachments[0].id_range_m == (8e3, 3e3)
     assert pod.pod_cost_usd == pytest.approx(24 * 1.5e6)
     assert "gripen_ef + litening" in pod.describe()
+    from scenarios.scores import buys_for_options
+    buys = buys_for_options([pod, cfg.options["gripen_la_joya"]])
+    assert buys["gripen_la_joya"] == pytest.approx(3.5e9 / 146e6)
+    assert buys["gripen_la_joya_pod"] == pytest.approx(3.5e9 / (146e6 + 1.5e6))      # the pods come out of the budget
     nopod = cfg.options["f16_no_pod"].detachments[0]
     assert nopod.eo_ir == "none" and nopod.id_range_m == (0.0, 0.0)
     assert (nopod.crews, nopod.alert_seats) == (36, 12)          # 36 crews / 3 per seat -> 6 pairs
