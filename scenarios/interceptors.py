@@ -1,6 +1,7 @@
 """Interceptor types, bases, detachments, options and engagement constants (frozen, validated once).
 
-Read from the scenario's ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+Read from the scenario's ``[[interceptors]]``, ``[interceptor_additions]``,
+``[[interceptor_sensors]]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``, ``[basing]``,
 ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]`` and
 ``[[options]]`` (``reference/domain.md`` sec. 3-5 explain the values).  SI units inside:
 speeds m/s, distances m, times s, costs US$.
@@ -30,7 +31,10 @@ Choices made here (documented knobs, not tuned):
   posture (never more than are ready that day); crews = aircraft x ``crews_per_aircraft``
   (per type in ``[interceptor_additions]``) unless the detachment gives ``crews``.  A seat
   vacated by a launch is refilled after the standby delay; other ready aircraft launch at
-  the standby delay.
+  the standby delay.  Turnaround per type (``[interceptor_additions].<type>.turnaround_h``),
+  else ``[engagement].turnaround_h``.
+* **End-game window:** Phases III, III-A, IV, Phase V's authorisation delay and V of
+  ``[procedure]`` (30 min in the data).
 """
 from __future__ import annotations
 
