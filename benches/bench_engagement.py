@@ -3,8 +3,8 @@
 Workload: synthetic days of straight, constant-velocity drug flights over eastern Peru,
 200 a day, with two pictures per day ("military": tracks that start late and end early;
 "integrated": tracks over the whole flight), through all eight default options.  The
-full run is 10,000 flights x 8 options x 2 modes (budget: <= 60 s single-threaded, DESIGN
-sec. 9) with AIRBRIDGE_BENCH_FULL=1; quick mode (the default, AIRBRIDGE_BENCH_QUICK=1) runs 1,000 flights.
+full run is 10,000 flights x 8 options x 2 pictures (budget: <= 60 s single-threaded,
+README Performance) with AIRBRIDGE_BENCH_FULL=1; quick mode (the default, AIRBRIDGE_BENCH_QUICK=1) runs 1,000 flights.
 
 Each engagement is played against the true aircraft (sensor dwells every 10 s, the search
 pattern on stale tracks), so the work grows with sortie length, not only with the flights.
@@ -24,11 +24,11 @@ import pytest
 from benches.conftest import QUICK, report
 from tests.tolerances import M, S, assert_close
 from radar.frame import Frame
-from scenarios.config import load_scenario
-from scenarios.engage_truth import peru_mask, truth_arrays
-from scenarios.engagement import (StraightFlight, associate, classify, engage, evaluate, option_arrays, row_state,
-                                  synthetic_inputs)
-from scenarios.interceptors import load_interceptor_config
+from scenarios.config.interceptors import load_interceptor_config
+from scenarios.config.scenario import load_scenario
+from scenarios.engagement.engagement import associate, classify, engage, evaluate, option_arrays, row_state
+from scenarios.engagement.truth import peru_mask, truth_arrays
+from tests.oracles import StraightFlight, synthetic_inputs
 
 FLIGHTS_PER_DAY = 200
 N_FLIGHTS = 1_000 if QUICK else 10_000
@@ -79,8 +79,8 @@ def test_engagement_study(setup, benchmark):
     rows = benchmark.pedantic(run, rounds=1, iterations=1)
     dt = time.perf_counter() - t0
     n = len(days) * FLIGHTS_PER_DAY
-    report(f"engagement: {n} flights x {len(options)} options x 2 modes = {n * len(options) * 2} evaluations "
-           f"in {dt:.2f} s ({n * len(options) * 2 / dt:,.0f} flight-option-modes/s; {rows} records); "
+    report(f"engagement: {n} flights x {len(options)} options x 2 pictures = {n * len(options) * 2} evaluations "
+           f"in {dt:.2f} s ({n * len(options) * 2 / dt:,.0f} flight-option-pictures/s; {rows} records); "
            f"projected 10,000 flights: {dt * 10_000 / n:.1f} s (budget 60 s)")
     assert rows >= n * len(options) * 2
 

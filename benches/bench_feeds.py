@@ -3,13 +3,13 @@
 Workload: N cooperative flights (the background-traffic generator, chunks of 1,000 flights on the
 same day with different seeds; transponders on, so the SSR/IFF paths run too) over the default
 ``peru`` network with every radar forced up (14 sensors).  Sizes: 1,000 and 10,000 flights
-(budget DESIGN §9: <= 10 s warm for 10,000); quick mode (AIRBRIDGE_BENCH_QUICK=1, the default)
+(budget: <= 10 s warm for 10,000, README Performance); quick mode (AIRBRIDGE_BENCH_QUICK=1, the default)
 runs 200 and 1,000.
 
 Stages printed: trajectories (generation), pre-pass (visible intervals), plots (the scan kernel),
 false plots (one day, every primary radar), sort, Cartesian conversion (x, y, z, covariance).
 
-Baseline in the same run: :func:`radar.feeds_numpy.target_plots` -- the same detection model
+Baseline in the same run: :func:`tests.oracles.target_plots` -- the same detection model
 written the obvious vectorised NumPy way (all revolutions of every (flight, radar) pair in range,
 no pre-pass).  It runs on the first 1,000 flights at most; for larger N its time is scaled by
 N / 1,000 and labelled as extrapolated.  Both produce the same plots (tests/test_feeds_model.py).
@@ -31,7 +31,7 @@ BASELINE_MAX = 200 if QUICK else 1_000
 @pytest.fixture(scope="module")
 def ctx():
     from radar.feeds import warmup
-    from scenarios.day import prepare
+    from scenarios.simulation.day import prepare
 
     warmup()
     return prepare("peru", "peru")
@@ -39,8 +39,8 @@ def ctx():
 
 def _flights(ctx, n):
     from radar.feeds import Targets
-    from scenarios.trajectory import FlightTable, Trajectories
-    from scenarios.traffic import generate_background
+    from scenarios.flights.trajectory import FlightTable, Trajectories
+    from scenarios.flights.traffic import generate_background
 
     cfg = dataclasses.replace(ctx.traffic, flights_per_day=1e9)
     trs, tabs = [], []
@@ -52,7 +52,7 @@ def _flights(ctx, n):
         tr, tab, _uid = generate_background(c, ctx.terrain, 100 + chunk, 0)
         k = min(len(tab), left)
         idx = np.arange(k)
-        from scenarios.day import _take_trajectories
+        from scenarios.simulation.day import _take_trajectories
 
         trs.append(_take_trajectories(tr, idx))
         tabs.append(tab.take(idx))
@@ -73,7 +73,7 @@ def _ours(ctx, traj, tg):
 
 
 def _numpy(ctx, traj, tg):
-    from radar import feeds_numpy as ref
+    from tests import oracles as ref
     from radar.feeds import FeedOptions, scan_phases
     from radar.frame import EARTH_RADIUS_M, REFRACTION_K
     from radar.rng import stream_key
@@ -104,7 +104,7 @@ def test_bench_plot_generation(benchmark, ctx, n):
            f"| total {total:.2f} s; {target} target plots, {len(plots) - target} false, {st.intervals} intervals")
     # baseline: same model in plain NumPy, on at most BASELINE_MAX flights
     m = min(n, BASELINE_MAX)
-    from scenarios.day import _take_trajectories
+    from scenarios.simulation.day import _take_trajectories
 
     sub = _take_trajectories(traj, np.arange(m))
     tgs = dataclasses.replace(tg, uid=tg.uid[:m], rcs_m2=tg.rcs_m2[:m], transponder_on=tg.transponder_on[:m],
@@ -125,6 +125,6 @@ def test_bench_plot_generation(benchmark, ctx, n):
     report(f"feeds n={n}: target plots ours {t_ours_targets:.2f} s (pre-pass + kernel) vs NumPy {t_np_n:.1f} s{label}: "
            f"{t_np_n / t_ours_targets:.0f}x; plots on {m} flights: ours {n_ours}, NumPy {n_np} (no pre-pass)")
     if not QUICK and n >= 10_000:
-        report(f"budget: 10,000 flights in {total:.2f} s warm (DESIGN §9: <= 10 s)")
+        report(f"budget: 10,000 flights in {total:.2f} s warm (budget <= 10 s)")
     # ours must beat the baseline (ratio, not absolute time)
     assert t_np_n / t_ours_targets > 5.0

@@ -184,7 +184,7 @@ def test_geometry_all_default_radars_peru_30arcsec(benchmark, scenario_and_dem):
 @pytest.fixture(scope="module")
 def scenario_and_dem():
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
+    from scenarios.config.scenario import load_scenario
 
     step = 1 / 60 if QUICK else 1 / 120
     dem = load_dem().crop(-18.6, 0.2, -81.6, -68.4).resample(step)

@@ -37,10 +37,12 @@ POOLED_COVERAGE = 0.85
 
 def _study_scores(spec, out):
     """The scores and Δ a study's report gives (the render path without the files)."""
-    from scenarios.config import load_scenario
-    from scenarios.scores import compute_scores, paired_deltas, table
-    from scenarios.study import RESULT_COLUMNS, load_results, run_study
-    from scenarios.uncertainty import study_bootstrap
+    from scenarios.config.scenario import load_scenario
+    from scenarios.study.scores import compute_scores, paired_deltas, table
+    from scenarios.study.runner import run_study
+    from scenarios.study.spec import RESULT_COLUMNS
+    from scenarios.study.store import load_results
+    from scenarios.study.uncertainty import study_bootstrap
 
     store = run_study(spec, out, workers=2, progress=False)
     _, rows, day_rows = load_results(store)
@@ -53,7 +55,7 @@ def _study_scores(spec, out):
 
 @pytest.mark.skipif(QUICK, reason="5 studies of 417 days: run with AIRBRIDGE_BENCH_FULL=1")
 def test_intervals_cover_the_cross_seed_mean(tmp_path):
-    from scenarios.study import StudySpec
+    from scenarios.study.spec import StudySpec
     from scenarios.warmup import warmup
 
     warmup()
@@ -65,7 +67,7 @@ def test_intervals_cover_the_cross_seed_mean(tmp_path):
     report(f"{len(SEEDS)} studies x {DAYS} days in {time.perf_counter() - t0:.0f} s")
     failures = []
     pooled = []
-    scores = [{(s.mode, s.option): s for s in sc} for sc, _ in per_seed]
+    scores = [{(s.picture, s.option): s for s in sc} for sc, _ in per_seed]
     for key in scores[0]:
         for point, lo, hi, each in RATES:
             est = np.array([getattr(s[key], point) for s in scores])
@@ -96,9 +98,9 @@ def test_intervals_cover_the_cross_seed_mean(tmp_path):
 
 def test_bootstrap_cost_at_the_default_study_size(benchmark):
     """Draw the weights and score 417 days x 32 network/picture/option combinations (~64,000 rows)."""
-    from scenarios.scores import compute_scores, paired_deltas, table
-    from scenarios.study import RESULT_COLUMNS
-    from scenarios.uncertainty import DayBootstrap
+    from scenarios.study.scores import compute_scores, paired_deltas, table
+    from scenarios.study.spec import RESULT_COLUMNS
+    from scenarios.study.uncertainty import DayBootstrap
 
     rng = np.random.default_rng(0)
     rows = []

@@ -1,7 +1,7 @@
 """The whole pipeline: days/s and flights/s with time per stage (feeds, pictures, engagements, store).
 
-Budgets (DESIGN §9): the default study (~2,000 flights, 2 networks, 2 pictures, 8 options) <= 60 s
-on 2 cores; 10,000 flights x 2 modes x 8 options <= 5 min with peak RSS <= 2 GB.  Quick mode runs
+Budgets (README, Performance): the default study (~2,000 flights, 2 networks, 2 pictures, 8 options) <= 60 s
+on 2 cores; 10,000 flights x 2 pictures x 8 options <= 5 min with peak RSS <= 2 GB.  Quick mode runs
 a few days and prints the extrapolation; AIRBRIDGE_BENCH_FULL=1 runs the default study itself.
 """
 from __future__ import annotations
@@ -27,7 +27,8 @@ def _stage_totals(store):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pipeline_throughput(tmp_path, workers):
-    from scenarios.study import StudySpec, run_study
+    from scenarios.study.runner import run_study
+    from scenarios.study.spec import StudySpec
     from scenarios.warmup import warmup
 
     warmup()

@@ -10,7 +10,7 @@ scan, confirm after 3 hits, delete after 3 misses, two-point initiation (v_max 3
 
 Sizes (targets, false plots per scan, area side): (200, 50, 800 km), (1,000, 200, 800 km),
 (5,000, 1,000, 1,789 km) -- the last keeps the density of the second (5x the area).
-Budgets (DESIGN §9), printed as ratios: CV >= 1,000,000 plots/s at 1,000 targets and >= 100x
+Budgets (README, Performance), printed as ratios: CV >= 1,000,000 plots/s at 1,000 targets and >= 100x
 the baseline at 200; IMM >= 300,000 plots/s; per-plot cost at 5,000 <= 2x that at 200; one
 drug flight's picture <= 1 ms.
 """
@@ -175,7 +175,7 @@ BASELINE_DURATION = 40.0 if QUICK else 120.0
 
 
 def _scenario(n, nf, area, duration, seed=11):
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tests.tracker_synthetic import SyntheticRadar, scenario
 
     return scenario(n, duration, area, seed=seed, radars=(SyntheticRadar(false_per_scan=nf, sigma_m=150.0),))
 
@@ -288,7 +288,7 @@ def test_drug_flight_picture_time():
     """One drug flight's picture (a few hundred plots, one radar, clutter) in <= 1 ms (tracking only)."""
     from radar._jit import set_threads
     from tracker.params import TrackerParams
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tests.tracker_synthetic import SyntheticRadar, scenario
     from tracker.tracker import track
 
     set_threads(1)
@@ -302,7 +302,7 @@ def test_drug_flight_picture_time():
 
 
 # ---------------------------------------------------------------------------------------------
-# Real simulated study days: the pictures of scenarios.study (polar 2D / SSR + Mode C plots, mostly civil)
+# Real simulated study days: the pictures of scenarios.study.runner (polar 2D / SSR + Mode C plots, mostly civil)
 # ---------------------------------------------------------------------------------------------
 REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("peru", 1, 6),
                                            ("peru-public-record", 1, 2), ("peru", 4, 0)]
@@ -310,17 +310,18 @@ REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("pe
 
 @pytest.mark.parametrize("net_seed_day", REAL_DAYS, ids=lambda v: f"{v[0]}-s{v[1]}-d{v[2]}")
 def test_real_day_pictures_throughput(net_seed_day):
-    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per mode.
+    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per picture.
 
-    The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.build_pictures):
-    budget (DESIGN §9, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per mode.
+    The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.engagement.build_pictures):
+    budget (README Performance, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per picture.
     Reported: median over rounds of the warm wall time of build_picture (Python wrapping included) and of
     the tracker kernels alone (``stats['tracking_s']``).
     """
     from radar._jit import set_threads
-    from scenarios.engagement import planned_codes_of
-    from scenarios.day import simulate_day
-    from scenarios.study import StudySpec, day_options, validate_spec
+    from scenarios.engagement.engagement import planned_codes_of
+    from scenarios.simulation.day import simulate_day
+    from scenarios.study.runner import day_options
+    from scenarios.study.spec import StudySpec, validate_spec
     from tracker.pictures import build_picture
 
     set_threads(1)
@@ -333,15 +334,15 @@ def test_real_day_pictures_throughput(net_seed_day):
     n = len(day.plots)
     polar = int(np.sum(np.isfinite(day.plots.range_m) & ~np.isfinite(day.plots.elevation_rad)))
     rounds = 3 if QUICK else 7
-    for mode in ("non_integrated", "integrated"):
-        build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)  # warm
+    for picture in ("non_integrated", "integrated"):
+        build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)  # warm
         walls, kern = [], []
         for _ in range(rounds):
             t0 = time.perf_counter()
-            pic = build_picture(day.plots, day.sensors, mode, seed, day.day, planned_squawks=planned)
+            pic = build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)
             walls.append(time.perf_counter() - t0)
             kern.append(pic.stats["tracking_s"])
         w, k = float(np.median(walls)), float(np.median(kern))
-        print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {mode}: "
+        print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {picture}: "
               f"{w * 1e3:.1f} ms = {n / w:,.0f} plots/s (kernels {k * 1e3:.1f} ms = {n / k:,.0f} plots/s)")
         assert k > 0 and np.isfinite(w)

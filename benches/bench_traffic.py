@@ -1,8 +1,8 @@
 """The traffic generators' kernels against the obvious NumPy/SciPy versions of the same thing.
 
-* ``Router.max_terrain`` (one Numba loop, :func:`scenarios._traffic_kernels.max_terrain_gc`) vs
-  ``Router.max_terrain_numpy`` (densify + sample + skip in NumPy), on random legs over the embedded DEM.
-* ``near_drug_spans`` (:func:`scenarios._traffic_kernels.near_spans`) vs a k-d tree over all 30 s samples
+* ``Router.max_terrain`` (one Numba loop, :func:`scenarios.flights._kernels.max_terrain_gc`) vs
+  ``tests.oracles.max_terrain_numpy`` (densify + sample + skip in NumPy), on random legs over the embedded DEM.
+* ``near_drug_spans`` (:func:`scenarios.flights._kernels.near_spans`) vs a k-d tree over all 30 s samples
   (SciPy ``cKDTree.query_ball_point``), on a default day's background and drug flights.
 
 Each pair must agree (checked here too, as in the tests: to 1e-6 m in height, 1e-6 s in time; they are
@@ -21,13 +21,14 @@ from tests.tolerances import M, S, assert_close
 
 @pytest.fixture(scope="module")
 def ctx():
-    from scenarios.day import prepare
+    from scenarios.simulation.day import prepare
 
     return prepare("peru", "peru")
 
 
 def test_bench_max_terrain(ctx):
-    from scenarios.threat import Router
+    from scenarios.flights.threat import Router
+    from tests.oracles import max_terrain_numpy
 
     r = Router(ctx.terrain)
     rng = np.random.default_rng(2)
@@ -38,7 +39,7 @@ def test_bench_max_terrain(ctx):
     t0 = time.perf_counter()
     ours = [r.max_terrain(*leg) for leg in legs]
     t1 = time.perf_counter()
-    base = [r.max_terrain_numpy(*leg) for leg in legs]
+    base = [max_terrain_numpy(r, *leg) for leg in legs]
     t2 = time.perf_counter()
     assert_close(ours, base, atol=M)  # m
     report(f"max_terrain, {n} random legs: Numba {1e6 * (t1 - t0) / n:.0f} us/leg vs NumPy {1e6 * (t2 - t1) / n:.0f} "
@@ -47,10 +48,11 @@ def test_bench_max_terrain(ctx):
 
 
 def test_bench_near_drug_spans(ctx):
-    from scenarios.threat import generate_drug_flights
+    from scenarios.flights.threat import generate_drug_flights
     import scipy.spatial  # noqa: F401 (imported before timing: the baseline's time is its work, not the import)
 
-    from scenarios.traffic import generate_background, near_drug_spans, near_drug_spans_reference
+    from scenarios.flights.traffic import generate_background, near_drug_spans
+    from tests.oracles import near_drug_spans_reference
 
     days = (2,) if QUICK else (2, 5, 6)
     t_ours = t_base = 0.0

@@ -1,7 +1,7 @@
 """Benchmarks: pytest-benchmark, JIT warmed before timing, ours vs an in-run baseline.
 
 Quick mode (default; ``AIRBRIDGE_BENCH_QUICK=1``) shrinks sizes and rounds so the suite
-finishes in minutes; ``AIRBRIDGE_BENCH_FULL=1`` runs the DESIGN §9 sizes.  Budgets are
+finishes in minutes; ``AIRBRIDGE_BENCH_FULL=1`` runs the full sizes (README, Performance).  Budgets are
 checked as ratios against the in-run baseline.
 """
 import os
@@ -9,7 +9,7 @@ import os
 import pytest
 
 # Quick mode is the default (CI and a newcomer's `pytest`); AIRBRIDGE_BENCH_FULL=1 runs the
-# full sizes of DESIGN §9.  Every bench module reads AIRBRIDGE_BENCH_QUICK.
+# full sizes of the README's Performance table.  Every bench module reads AIRBRIDGE_BENCH_QUICK.
 if os.environ.get("AIRBRIDGE_BENCH_FULL", "0").strip() not in ("", "0", "false", "no"):
     os.environ["AIRBRIDGE_BENCH_QUICK"] = "0"
 else:

@@ -1,4 +1,4 @@
-"""Physical constants and unit factors: the one place they are written.
+"""Physical constants, unit factors and the names every layer shares: the one place they are written.
 
 Every module (public layers and Numba kernels alike) imports these names instead of
 writing the numbers again.  Kernels may import this module: it imports nothing, and
@@ -68,3 +68,10 @@ KMH_MPS = 1.0 / 3.6
 KM_M = 1000.0
 #: hour (s)
 HOUR_S = 3600.0
+
+# ---------------------------------------------------------------------------------------------
+# Names every layer shares
+#: the three air pictures (one word for them in code, flags, files and reports): ``military`` (the
+#: military radars' own tracker), ``non_integrated`` (plus the civil centres' tracks cross-told with
+#: a delay), ``integrated`` (every radar's plots in one tracker); see ``tracker.pictures``
+PICTURES = ("military", "non_integrated", "integrated")

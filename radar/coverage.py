@@ -1,4 +1,4 @@
-"""Per-radar coverage geometry and the coverage study (DESIGN §3).
+"""Per-radar coverage geometry and the coverage study.
 
 Three things are kept apart, so that the feeds can compute their own Pd without double
 counting:
@@ -25,7 +25,7 @@ from radar.errors import InputError
 from radar.terrain import Dem
 from radar.types import Radar
 
-#: ray and sample spacing as a fraction of the smallest cell dimension (DESIGN: <= 0.5 cell)
+#: ray and sample spacing as a fraction of the smallest cell dimension (at most half a cell)
 SAMPLE_FRACTION = 0.5
 SITE_GROUND_WARN_M = 100.0
 

@@ -1,6 +1,6 @@
 """The coverage study: where can a low flyer pass unseen, per picture, target class and altitude.
 
-Pictures (DESIGN §3, §5):
+Pictures (:data:`radar.constants.PICTURES`; :mod:`tracker.pictures`):
 
 * ``military`` - military radars only;
 * ``non_integrated`` - military radars, plus civil radars counted only through the manual
@@ -31,9 +31,8 @@ import numpy as np
 
 from radar import geo
 from radar.coverage import Geometry
-from radar.constants import EARTH_RADIUS_M
+from radar.constants import EARTH_RADIUS_M, PICTURES
 
-PICTURES = ("military", "non_integrated", "integrated")
 TARGETS = ("noncooperative", "cooperative")
 
 

@@ -1,4 +1,4 @@
-"""Synthetic radar feeds: what every radar of a network reports for a day's trajectories (DESIGN §4).
+"""Synthetic radar feeds: what every radar of a network reports for a day's trajectories.
 
 Public layer over :mod:`radar._kernels.feeds`:
 

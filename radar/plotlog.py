@@ -1,4 +1,4 @@
-"""Plots in memory (:class:`Plots`) and the plot-log CSV files (DESIGN §8).
+"""Plots in memory (:class:`Plots`) and the plot-log CSV files (``docs/file-formats.md``).
 
 Two log flavours share one reader:
 
@@ -366,7 +366,7 @@ def _write_table(path, names, columns, decimals) -> None:
 
 
 def write_cartesian_log(path, plots: Plots) -> None:
-    """Write a Cartesian plot log (DESIGN §8): time %.6f s, metres %.3f, covariance %.6f m^2.
+    """Write a Cartesian plot log (``docs/file-formats.md``): time %.6f s, metres %.3f, covariance %.6f m^2.
 
     ``sigma_m`` is sqrt(trace(cov) / 3) (informative; the full covariance overrides it).  Rows
     are written in the order given; empty fields for NaN.  Rounding is half-to-even of the
@@ -381,7 +381,7 @@ def write_cartesian_log(path, plots: Plots) -> None:
 
 
 def write_polar_log(path, plots: Plots) -> None:
-    """Write a polar plot log (DESIGN §8): range %.3f m, azimuth/elevation %.6f degrees (elevation empty for 2D)."""
+    """Write a polar plot log (``docs/file-formats.md``): range %.3f m, azimuth/elevation %.6f degrees (elevation empty for 2D)."""
     names = list(POLAR_REQUIRED) + ["dims", "mode_c_m", "squawk", "truth", "scan"]
     cols = [plots.time_s, plots.sensor, plots.range_m, np.degrees(np.mod(plots.azimuth_rad, 2 * np.pi)),
             np.degrees(plots.elevation_rad), plots.dims, plots.mode_c_m, plots.squawk, plots.truth, plots.scan]

@@ -14,9 +14,9 @@ Key derivation (fixed; changing it changes every result):
   two 64-bit words of ``generate_state(2, uint64)`` form the Philox key
   (Philox's counter starts at 0).
 
-Stream ids (fixed, DESIGN §2): threat 1, traffic 2, outages 3, detection 4,
+Stream ids (fixed; ``docs/architecture.md``): threat 1, traffic 2, outages 3, detection 4,
 false_alarms 5, cross_tell 6, engagement 7, innocent_traffic 8.  Engagement draws are keyed by
-option (pass it in ``extra``), never by fusion mode.
+option (pass it in ``extra``), never by picture.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ written by ``airbridge simulate`` (and by tests/benches) and read by
 ``airbridge track``.  Degrees appear only in the file; inside, everything is SI
 (m, s, rad).
 
-File layout (DESIGN §8)::
+File layout (``docs/file-formats.md``)::
 
     [frame]
     origin_lat = -9.2
@@ -47,7 +47,7 @@ File layout (DESIGN §8)::
 
 Defaults of ``[fusion.*]`` come from ``peru_defaults.toml`` ``[radar.fusion.*]``
 (4 s digital latency; cross-tell probability 0.5, median 300 s clipped to
-120-900 s, 3 km position sigma) and DESIGN §5 (every 300 s, 10 km separation,
+120-900 s, 3 km position sigma) and the picture model of :mod:`tracker.pictures` (every 300 s, 10 km separation,
 cued sigma_v 80 m/s).  ``latency_log_sigma`` (0.5, so that 120-900 s is about
 +-2 sigma) and ``delay_s`` are placeholders.
 """
@@ -129,7 +129,7 @@ class Sensor:
 
 @dataclass(frozen=True)
 class FusionParams:
-    """How civil data reaches the military picture (DESIGN §5)."""
+    """How civil data reaches the military picture (:mod:`tracker.pictures`)."""
 
     integrated_latency_s: float = 4.0
     """Digital civil -> military latency in the integrated picture (s) [peru_defaults radar.fusion.integrated]."""
@@ -147,7 +147,7 @@ class FusionParams:
     latency_log_sigma: float = 0.5
     """Standard deviation of ln(delay) (placeholder: 120-900 s is about +-2 sigma around 300 s)."""
     update_interval_s: float = 300.0
-    """A civil track is considered for cross-tell every this many seconds (DESIGN §5)."""
+    """A civil track is considered for cross-tell every this many seconds."""
     position_sigma_m: float = 3000.0
     """Position standard deviation of a cross-told report (m) [radar.fusion.non_integrated]."""
     separation_m: float = 10000.0

@@ -1,9 +1,9 @@
 """Radar types and radar instances (one sensor at one site) as frozen, validated data in SI units.
 
-The scenario loader (:mod:`scenarios.config`) builds these from TOML, converting
+The scenario loader (:mod:`scenarios.config.scenario`) builds these from TOML, converting
 km, degrees and feet once.  Kernels get arrays via :func:`radars_to_arrays`.
 
-Detection model (DESIGN §4), Swerling 1 in closed form::
+Detection model, Swerling 1 in closed form::
 
     SNR_ref = ln(Pfa) / ln(Pd_ref) - 1            (Pd = Pfa ** (1 / (1 + SNR)))
     SNR(R, sigma) = SNR_ref * (sigma / sigma_ref) * (R_ref / R) ** 4
@@ -98,7 +98,7 @@ class Radar:
     """One sensor: a radar type at a site, as a network deploys it.
 
     ``ground_elevation_m`` is the site's stated ground (MSL); the antenna height used for
-    masking is ``max(ground_elevation_m, DEM at the site) + antenna_agl_m`` (DESIGN §3).
+    masking is ``max(ground_elevation_m, DEM at the site) + antenna_agl_m``.
     ``availability`` is the long-run up fraction; ``mean_up_days``/``mean_down_days`` drive
     the two-state outage Markov chain.
     """

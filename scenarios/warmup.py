@@ -20,17 +20,17 @@ WARMUPS = ("radar.coverage", "radar.feeds", "tracker.tracker")
 #: inside their callers (tracker._kernels.kalman) are counted with them
 COMPILE_S = {
     "radar._kernels.geometry": 2, "radar._kernels.geodesy": 1, "radar.measurement": 1, "radar.plotlog": 1,
-    "radar._kernels.feeds": 22, "scenarios._traffic_kernels": 7, "scenarios._engage_kernels": 10,
+    "radar._kernels.feeds": 22, "scenarios.flights._kernels": 7, "scenarios.engagement._kernels": 10,
     "tracker._kernels.core": 80, "tracker._kernels.assign": 3,
 }
 _SIMULATE = ("radar._kernels.geometry", "radar._kernels.geodesy", "radar.measurement", "radar.plotlog",
-             "radar._kernels.feeds", "scenarios._traffic_kernels")
+             "radar._kernels.feeds", "scenarios.flights._kernels")
 _TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.core", "tracker._kernels.assign")
 #: the kernel modules each kind of run calls
 RUN_KERNELS = {
     "simulate": _SIMULATE,
     "track": _TRACK,
-    "engage": _SIMULATE + _TRACK[2:] + ("scenarios._engage_kernels",),
+    "engage": _SIMULATE + _TRACK[2:] + ("scenarios.engagement._kernels",),
     "study": tuple(COMPILE_S),
 }
 #: a notice is printed only when at least this much compiling is expected (s)

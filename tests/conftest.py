@@ -32,7 +32,7 @@ def run_cli_subprocess(*args, env=None, timeout=600):
 
 @pytest.fixture(scope="session")
 def scenario():
-    from scenarios.config import load_scenario
+    from scenarios.config.scenario import load_scenario
 
     return load_scenario("peru")
 

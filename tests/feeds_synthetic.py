@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from radar.types import Radar, RadarType
-from scenarios.trajectory import PHASE_CRUISE, TrajectoryBuilder
+from scenarios.flights.trajectory import PHASE_CRUISE, TrajectoryBuilder
 
 TPS70 = RadarType(id="AN_TPS_70", kind="PSR_3D", scan_period_s=10.0, instrumented_range_m=444e3,
                   elevation_min_rad=math.radians(-2), elevation_max_rad=math.radians(20), sigma_range_m=150.0,

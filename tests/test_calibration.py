@@ -16,8 +16,9 @@ def test_puerto_maldonado_tps70_history():
     from radar.coverage import compute_geometry
     from radar.feeds import FeedOptions, Targets, generate_plots
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
-    from scenarios.threat import TerrainSampler, generate_drug_flights, load_threat
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.threat import load_threat
+    from scenarios.flights.threat import TerrainSampler, generate_drug_flights
 
     sc = load_scenario("peru")
     pm = next(r for r in sc.network("peru").radars if r.site_id == "fap_tps70_puerto_maldonado")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from radar.errors import InputError
-from scenarios import budget
+from scenarios.study import budget
 from scenarios.cli import main, resume_command
 
 TINY_STUDY = ["--days", "3", "--networks", "peru", "--options", "a29_forward", "--seed", "5", "--chunk-days", "1",
@@ -30,7 +30,7 @@ def inputs(tmp_path_factory):
     from radar.plotlog import write_cartesian_log
     from radar.sensorfile import write_sensors
     from tracker.logs import write_track_log, write_truth_log
-    from tracker.synthetic import SyntheticRadar, scenario
+    from tracker_synthetic import SyntheticRadar, scenario
 
     d = tmp_path_factory.mktemp("inputs")
     mil = SyntheticRadar(x_m=0.0, y_m=-50e3, false_per_scan=1.0, cover_x_m=(0.0, np.inf))
@@ -162,7 +162,7 @@ def test_a_study_file_asking_too_much_is_named(capsys, tmp_path):
 def test_study_budget_with_given_memory_and_disk(tmp_path):
     """The limits follow the machine: the default study fits in 4 GB; 100,000 days do not, and the
     message says how many would (the memory bound)."""
-    kw = dict(chunk_days=8, flights_per_day=4.8, networks=2, options=8, modes=2, workers=2, out=tmp_path)
+    kw = dict(chunk_days=8, flights_per_day=4.8, networks=2, options=8, pictures=2, workers=2, out=tmp_path)
     budget.check_study("--days 417", 417, memory=4e9, disk=1e11, **kw)
     with pytest.raises(InputError) as e:
         budget.check_study("--days 100000", 100_000, memory=4e9, disk=1e11, **kw)
@@ -301,7 +301,7 @@ def test_fresh_modules_reads_the_cache(tmp_path):
 
 
 def test_study_progress_without_a_terminal(capsys):
-    from scenarios.study import Progress
+    from scenarios.study.runner import Progress
 
     p = Progress(417, 0)
     assert not p.tty

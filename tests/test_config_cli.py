@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli_subprocess
-from scenarios.config import BUILTIN_NETWORKS, load_scenario
+from scenarios.config.scenario import BUILTIN_NETWORKS, load_scenario
 
 
 def test_every_embedded_network_validates(scenario, dem):

@@ -4,8 +4,8 @@ one line naming the file (exit 2), and nothing ends in a traceback.
 The embedded scenario (data files concatenated into one complete scenario TOML) is mutated 1,000 times with a
 seeded generator: lines deleted, duplicated or swapped; numbers turned into strings, negatives, 0, NaN, inf or
 1e300; values replaced by tables, arrays or booleans; table headers turned into arrays of tables; keys misspelt
-or invented.  For every mutation the validate path (:func:`scenarios.cli_scenario.validate`) and the loaders
-``simulate`` runs before its first day (:func:`scenarios.day.prepare` up to the geometry, and the interceptor
+or invented.  For every mutation the validate path (:func:`scenarios.cli.scenario.validate`) and the loaders
+``simulate`` runs before its first day (:func:`scenarios.simulation.day.prepare` up to the geometry, and the interceptor
 options of ``--engage``) must agree; accepted mutations that change the threat or the traffic also generate
 their day-0 flights.  A seeded sample runs the real ``airbridge simulate --days 1``.  Run with ``-s`` to see
 the outcome counts.
@@ -181,10 +181,10 @@ def _outcome(call):
 
 @pytest.fixture(scope="module")
 def baseline():
-    from scenarios.config import load_scenario
-    from scenarios.interceptors import load_interceptor_config
-    from scenarios.threat import load_threat
-    from scenarios.traffic import load_traffic
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.interceptors import load_interceptor_config
+    from scenarios.config.threat import load_threat
+    from scenarios.config.traffic import load_traffic
 
     scn = load_scenario("peru")
     return {"threat": dataclasses.replace(load_threat(scn), file=""),
@@ -195,9 +195,9 @@ def baseline():
 
 def test_concatenated_embedded_text_is_the_embedded_scenario(tmp_path, baseline):
     """The fuzzing starts from a file that loads to exactly the embedded scenario."""
-    from scenarios.config import load_scenario
-    from scenarios.threat import load_threat
-    from scenarios.traffic import load_traffic
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.threat import load_threat
+    from scenarios.config.traffic import load_traffic
 
     p = tmp_path / "peru_full.toml"
     p.write_text(embedded_text())
@@ -211,9 +211,9 @@ def test_concatenated_embedded_text_is_the_embedded_scenario(tmp_path, baseline)
 def _simulate_loaders(path: str):
     """What ``airbridge simulate --days 1 [--engage]`` loads before its first day: prepare() up to the geometry
     (scenario, network, DEM, threat, traffic, DEM checks), the fusion parameters of sensors.toml, the options."""
-    from scenarios.config import fusion_params, load_scenario
-    from scenarios.day import load_inputs
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import fusion_params, load_scenario
+    from scenarios.config.inputs import load_inputs
+    from scenarios.config.interceptors import load_interceptor_config
 
     scn = load_scenario(path)
     scn.network("peru")
@@ -224,9 +224,9 @@ def _simulate_loaders(path: str):
 
 
 def test_fuzzed_scenarios_validate_and_simulate_agree(tmp_path, baseline):
-    from scenarios.cli_scenario import validate
-    from scenarios.threat import TerrainSampler, generate_drug_flights
-    from scenarios.traffic import generate_background
+    from scenarios.cli.scenario import validate
+    from scenarios.flights.threat import TerrainSampler, generate_drug_flights
+    from scenarios.flights.traffic import generate_background
 
     counts = collections.Counter()
     by_kind = collections.defaultdict(collections.Counter)
@@ -290,7 +290,7 @@ def _run_simulate_cli(sample, tmp_path):
     import io
 
     from scenarios.cli import main
-    from scenarios.cli_scenario import validate
+    from scenarios.cli.scenario import validate
 
     outcomes = collections.Counter()
     for path in sample:

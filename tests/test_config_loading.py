@@ -12,9 +12,10 @@ import pytest
 
 from conftest import run_cli_subprocess
 from radar.errors import InputError
-from scenarios import config, interceptors, threat
-from scenarios.config import _embedded_raw, build_scenario, load_scenario
-from scenarios.schema import Table, show
+from scenarios.config import interceptors, threat
+from scenarios.config import scenario as config
+from scenarios.config.scenario import _embedded_raw, build_scenario, load_scenario
+from scenarios.config.schema import Table, show
 
 GARBAGE = bytes(range(256)) * 8 + b"\xff\xfe\x00[[[\x80"
 
@@ -253,8 +254,8 @@ def test_user_scenario_loads_to_the_embedded_values(tmp_path):
     scn = load_scenario(str(p))
     ref = load_scenario("peru")
     assert scn.radar_types == ref.radar_types and scn.networks == ref.networks and scn.frame == ref.frame
-    from scenarios.config import fusion_params
-    from scenarios.threat import load_threat
+    from scenarios.config.scenario import fusion_params
+    from scenarios.config.threat import load_threat
 
     assert fusion_params(scn) == fusion_params(ref)
     assert fusion_params(ref).latency_min_s == 120.0 and fusion_params(ref).latency_max_s == 900.0

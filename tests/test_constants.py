@@ -26,7 +26,7 @@ def test_mean_radius_and_the_four_thirds_earth():
     # IUGG mean radius R1 = (2a + b) / 3 = 6371008.77 m, written to 0.1 m
     assert abs((2 * c.WGS84_A + c.WGS84_B) / 3 - c.EARTH_RADIUS_M) < 0.05
     assert c.EQUIVALENT_RADIUS_M == c.REFRACTION_K * c.EARTH_RADIUS_M
-    # the radio horizon rule of thumb d_km = 4.12 sqrt(h_m) (DESIGN flat-terrain check): sqrt(2 k R 1 m)
+    # the radio horizon rule of thumb d_km = 4.12 sqrt(h_m) (the flat-terrain check): sqrt(2 k R 1 m)
     assert math.sqrt(2 * c.EQUIVALENT_RADIUS_M) / 1e3 == pytest.approx(4.12, abs=0.005)
 
 

@@ -1,4 +1,4 @@
-"""Classification, pairing of modes, determinism and the worked example of domain.md sec. 3.6."""
+"""Classification, pairing of pictures, determinism and the worked example of domain.md sec. 3.6."""
 import dataclasses
 import io
 import math
@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from radar.frame import Frame
-from scenarios import _engage_kernels as K
-from scenarios.config import load_scenario
-from scenarios.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, StraightFlight, classify, evaluate,
-                                  option_arrays, synthetic_inputs, write_csv)
-from scenarios.interceptors import Detachment, Option, load_interceptor_config
+from scenarios.engagement import _kernels as K
+from scenarios.config.scenario import load_scenario
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import (ENG_NAMES, PICTURE_COLUMNS, PictureArrays, classify, evaluate, option_arrays,
+                                             write_csv)
+from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 
 FRAME = Frame()
 CFG = load_interceptor_config(load_scenario("peru"))
@@ -30,7 +31,7 @@ class TruthlessPicture:
         self._pic = pic
 
     def __getattr__(self, name):
-        if name in PICTURE_COLUMNS or name in ("mode", "vz_mps"):
+        if name in PICTURE_COLUMNS or name in ("name", "vz_mps"):
             return getattr(self._pic, name)
         raise AssertionError(f"engagement read {name!r} from the picture: truth is withheld")
 
@@ -86,8 +87,8 @@ def test_decisions_never_read_truth():
     assert np.all(np.isnan(eng_b.t_contact)) and np.all(np.isfinite(eng_a.t_contact))
 
 
-def test_modes_share_engagement_draws():
-    # draws are keyed by (seed, day, option): no mode argument exists
+def test_pictures_share_engagement_draws():
+    # draws are keyed by (seed, day, option): no picture argument exists
     opt = CFG.options["gripen_qra_puerto_maldonado"]
     a = option_arrays(opt, FRAME, CFG.params, seed=9, day=3)
     b = option_arrays(opt, FRAME, CFG.params, seed=9, day=3)
@@ -98,7 +99,7 @@ def test_modes_share_engagement_draws():
     assert option_arrays(CFG.options["gripen_la_joya"], FRAME, CFG.params, seed=9, day=3).key != a.key
     # the same picture under two mode names gives identical records apart from the mode
     pic, truth, codes = synthetic_inputs(_flights(), FRAME)
-    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, mode="integrated")}, truth, codes,
+    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, name="integrated")}, truth, codes,
                    [opt], CFG.params, FRAME, seed=9, day=3)
     rows = list(out.rows())
     mil = [r[:3] + r[4:] for r in rows if r[3] == "military"]
@@ -114,7 +115,7 @@ def test_a_picture_plays_the_same_whatever_other_pictures_are_evaluated():
                          t1=15 * 3600.0 + 5400, t_land=15 * 3600.0 + 5400)] + _flights()
     hidden = [dataclasses.replace(fl[0], track_t0=1e9, track_t1=0.0)] + fl[1:]     # no rows for the first
     mil, truth, codes = synthetic_inputs(hidden, FRAME)
-    itg, _, _ = synthetic_inputs(fl, FRAME, mode="integrated")
+    itg, _, _ = synthetic_inputs(fl, FRAME, picture="integrated")
     opt = [CFG.options["f16_qra_puerto_maldonado"], CFG.options["gripen_la_joya"]]
     alone = evaluate({"military": mil}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
     both = evaluate({"military": mil, "integrated": itg}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
@@ -142,9 +143,10 @@ _DETERMINISM = textwrap.dedent("""
     import io, sys
     import numpy as np
     from radar.frame import Frame
-    from scenarios.config import load_scenario
-    from scenarios.engagement import StraightFlight, evaluate, synthetic_inputs, write_csv
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import load_scenario
+    from oracles import StraightFlight, synthetic_inputs
+    from scenarios.engagement.engagement import evaluate, write_csv
+    from scenarios.config.interceptors import load_interceptor_config
     cfg = load_interceptor_config(load_scenario("peru"))
     frame = Frame()
     rng = np.random.default_rng(2)
@@ -163,7 +165,9 @@ _DETERMINISM = textwrap.dedent("""
 def test_same_seed_same_csv_with_1_and_2_threads():
     outs = []
     for n in ("1", "2"):
-        env = dict(os.environ, NUMBA_NUM_THREADS=n)
+        # the child imports the oracles from this directory
+        path = os.pathsep.join(p for p in (os.path.dirname(__file__), os.environ.get("PYTHONPATH")) if p)
+        env = dict(os.environ, NUMBA_NUM_THREADS=n, PYTHONPATH=path)
         r = subprocess.run([sys.executable, "-c", _DETERMINISM], env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         outs.append(r.stdout)

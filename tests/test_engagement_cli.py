@@ -8,7 +8,7 @@ import pytest
 def test_simulate_engage_writes_outputs(cli, tmp_path):
     out = tmp_path / "run"
     code, stdout, err = cli("simulate", "--days", "2", "--seed", "1", "--no-map", "--engage",
-                            "--options", "a29_forward,f16_la_joya", "--modes", "military,integrated", "--out", out)
+                            "--options", "a29_forward,f16_la_joya", "--pictures", "military,integrated", "--out", out)
     assert code == 0, err
     lines = (out / "engagements.csv").read_text().splitlines()
     assert lines[0].startswith("day,flight,option,mode,outcome")
@@ -16,7 +16,7 @@ def test_simulate_engage_writes_outputs(cli, tmp_path):
     header = (out / "flights.csv").read_text().splitlines()
     kind = header[0].split(",").index("kind")
     n_drug = sum(1 for r in header[1:] if r.split(",")[kind] == "drug")
-    # one row per drug flight x option x mode (+ false scrambles)
+    # one row per drug flight x option x picture (+ false scrambles; the picture is the column mode)
     real = [r for r in rows if r[4] != "false_scramble"]
     assert len(real) == 2 * 2 * n_drug and n_drug > 0
     assert {r[2] for r in rows} <= {"a29_forward", "f16_la_joya"} and {r[3] for r in rows} <= {"military", "integrated"}
@@ -29,9 +29,9 @@ def test_simulate_engage_writes_outputs(cli, tmp_path):
     assert (out / "engagement_timeline_day1.png").stat().st_size > 10_000
     assert (out / "engagement_map.png").stat().st_size > 10_000
     # printed once (the step returns its lines; simulate prints the summary once)
-    assert stdout.count("engagement outcomes per option x mode") == 1
+    assert stdout.count("engagement outcomes per option x picture") == 1
     assert stdout.count("wrote engagements.csv") == 1
-    assert "engagement outcomes per option x mode" in (out / "summary.txt").read_text()
+    assert "engagement outcomes per option x picture" in (out / "summary.txt").read_text()
     print(stdout[stdout.index("engagement outcomes"):])
 
 
@@ -41,8 +41,8 @@ def check_identified_rows_against_truth(out):
     import csv
 
     from radar import geo
-    from scenarios.config import load_scenario
-    from scenarios.interceptors import load_interceptor_config
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.interceptors import load_interceptor_config
 
     cfg = load_interceptor_config(load_scenario("peru"))
     eo_day, eo_night = cfg.pods["litening"].id_day_m, cfg.pods["litening"].id_night_m
@@ -76,7 +76,7 @@ def check_identified_rows_against_truth(out):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--modes", "fused"], "--modes 'fused'"),
+    (["--pictures", "fused"], "--pictures 'fused'"),
     (["--options", "nope"], "option 'nope' is unknown"),
 ])
 def test_bad_flags_exit_2(cli, tmp_path, args, needle):

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from radar.frame import Frame
-from scenarios import _engage_kernels as K
-from scenarios.config import load_scenario
-from scenarios.engage_truth import peru_mask, truth_arrays
-from scenarios.engagement import (StraightFlight, associate, classify, engage, evaluate, option_arrays, row_state,
-                                  synthetic_inputs)
-from scenarios.interceptors import Detachment, Option, load_interceptor_config
+from scenarios.engagement import _kernels as K
+from scenarios.config.scenario import load_scenario
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.engagement.engagement import associate, classify, engage, evaluate, option_arrays, row_state
+from scenarios.engagement.truth import peru_mask, truth_arrays
+from scenarios.config.interceptors import Detachment, Option, load_interceptor_config
 from tolerances import M, S, assert_close
 
 FRAME = Frame()
@@ -326,7 +326,7 @@ def test_no_identification_over_bolivia():
     # an inbound flight met over Bolivia (west-bound, 250 km east of Puerto Maldonado): the A-29 holds
     # at the border; the identification clock starts only once the aircraft is over Peru
     from radar import geo
-    from scenarios.engagement import plane_to_geodetic
+    from scenarios.engagement.truth import plane_to_geodetic
 
     option = one_option("a29", alert="turboprop_strip_alert")
     f = StraightFlight(x0=PM_XY[0] + 2.5e5, y0=PM_XY[1], vx=-70.0, vy=0.0, t0=DAY, t1=DAY + 9000.0,
@@ -353,7 +353,7 @@ def test_no_identification_over_bolivia():
 def test_python_oracle_runs_no_compiled_code():
     import types
 
-    from scenarios.engagement import _pure_python
+    from scenarios.engagement.engagement import _pure_python
 
     fn = _pure_python(K, "engage_option")
     assert isinstance(fn, types.FunctionType)
@@ -400,7 +400,7 @@ def test_alert_depth_three_formations_exhaust_a_small_detachment_not_a_large_one
     # three formations (one aircraft each here) 30 km apart, suspect at the same time, 150 km west of La Joya's
     # fighters: a detachment of 2 holds one alert pair and has nothing for the third; 24 aircraft with
     # 30 crews hold five pairs: all three launch from alert
-    from scenarios.interceptors import alert_seats
+    from scenarios.config.interceptors import alert_seats
 
     la = CFG.bases["la_joya"]
     lj = FRAME.geodetic_to_enu(la.lat_deg, la.lon_deg, la.elevation_m)[:2]

@@ -29,7 +29,7 @@ def test_logs_identical_with_one_and_two_threads(tmp_path):
 
 
 def test_days_in_any_order_give_the_same_day():
-    from scenarios.day import DayOptions, prepare, simulate_day
+    from scenarios.simulation.day import DayOptions, prepare, simulate_day
 
     ctx = prepare("peru", "peru")
     names = tuple(r.name for r in ctx.radars)
@@ -49,7 +49,7 @@ def test_shared_traffic_gives_the_same_day_on_every_network():
     """simulate_traffic once + simulate_day(traffic=...) per network == simulate_day alone (study windows on)."""
     from radar.errors import InputError
     from radar.feeds import FeedOptions
-    from scenarios.day import DayOptions, prepare, simulate_day, simulate_traffic
+    from scenarios.simulation.day import DayOptions, prepare, simulate_day, simulate_traffic
 
     opts = DayOptions(background_window=(50e3, 1800.0), feeds=FeedOptions(false_plot_window_m=100e3))
     ctxs = [prepare("peru", "peru"), prepare("peru", "peru-public-record")]

@@ -1,5 +1,5 @@
 """Radar feed model: Swerling-1 Pd, detection rates, scan timing, SSR/IFF, 2D plots, false plots,
-and the Numba kernels against their NumPy oracle (radar.feeds_numpy)."""
+and the Numba kernels against their NumPy oracle (tests/oracles.py)."""
 from __future__ import annotations
 
 import math
@@ -9,12 +9,12 @@ import pytest
 from scipy import stats
 
 from radar import feeds
-from radar import feeds_numpy as ref
+import oracles as ref
 from radar._kernels import feeds as K
 from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.measurement import _geodetic_to_polar, convert_polar
 from radar.rng import stream_key
-from scenarios.trajectory import evaluate_geodetic
+from scenarios.flights.trajectory import evaluate_geodetic
 from feeds_synthetic import (RSM, SITE, STAR, TPS70, destination, flat_geometry, radar, straight_flights,
                                    tangential_flights)
 from tolerances import M, RAD, assert_close
@@ -30,7 +30,7 @@ def targets(n, rcs=1.0, xpdr=False, squawk=4721):
 
 # ------------------------------------------------------------------------------------------
 def test_pd_closed_form_tps70():
-    # DESIGN §4: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
+    # the detection model of radar.types: SNR_ref = ln(1e-6)/ln(0.8) - 1 = 60.9 (17.8 dB); R(Pd 0.5) ~ 308 km, R(Pd 0.9) ~ 190 km on 1 m^2
     assert TPS70.snr_ref == pytest.approx(60.91, abs=0.01)
     assert 10 * math.log10(TPS70.snr_ref) == pytest.approx(17.85, abs=0.01)
     assert TPS70.range_for_pd(0.5) == pytest.approx(308e3, abs=1.5e3)
@@ -243,7 +243,7 @@ def test_hash_kernel_matches_numpy_and_is_uniform():
 def test_false_plots_counts_and_one_over_r_density():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     window = (0.0, 86400.0)
     plots, st = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
@@ -272,7 +272,7 @@ def test_false_plots_counts_and_one_over_r_density():
 def test_false_plots_only_in_visible_region_and_window_option():
     r = radar()
     geom = flat_geometry([r], half_deg=4.5, invisible_west=True)
-    from scenarios.trajectory import empty_trajectories
+    from scenarios.flights.trajectory import empty_trajectories
 
     plots, _ = feeds.generate_plots(empty_trajectories(), targets(0), [r], geom, 8, 0, up=[True],
                                     window=(0.0, 86400.0), convert=False)
@@ -301,7 +301,7 @@ def test_eval_kernel_matches_numpy_and_velocity_is_derivative():
     # lat, lon (rad), h (m), velocity (m/s), phase: linear interpolation in both, NaN outside the flight
     for x, y, tol in zip(a, b, (RAD, RAD, M, M, 0)):
         assert_close(x, y, atol=tol)
-    from scenarios.trajectory import evaluate
+    from scenarios.flights.trajectory import evaluate
     from radar.frame import Frame
 
     fr = Frame()

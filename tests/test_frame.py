@@ -46,7 +46,7 @@ def test_enu_matches_pyproj_topocentric(points):
 
 
 def test_far_from_origin_z_is_not_altitude():
-    # DESIGN §3: ~1,100 km from the origin a 300 m target has z of about -95 km
+    # ~1,100 km from the origin a 300 m target has z of about -95 km
     f = Frame()
     p = f.geodetic_to_enu(-9.2, -75.0 + 10.05, 300.0)
     d = math.hypot(p[0], p[1])
@@ -65,7 +65,7 @@ def test_local_to_frame_rotation_is_orthonormal_and_consistent():
 
 
 def test_horizon_formula_reference_value():
-    # d_km = 4.12 (sqrt(10) + sqrt(150)) = 63.5 km (DESIGN §3)
+    # d_km = 4.12 (sqrt(10) + sqrt(150)) = 63.5 km
     assert fr.horizon_range_m(10.0, 150.0) / 1e3 == pytest.approx(63.5, rel=0.005)
 
 

@@ -9,13 +9,15 @@ import pytest
 from radar import geo
 from radar.errors import InputError
 from radar.frame import Frame
-from scenarios.config import build_scenario, load_scenario
-from scenarios.engagement import StraightFlight, evaluate, synthetic_inputs
-from scenarios.innocent import generate_innocent, load_innocent
-from scenarios.interceptors import load_interceptor_config
-from scenarios.scores import how_identified, table
-from scenarios.study import RESULT_COLUMNS
-from scenarios.trajectory import KIND_INNOCENT, PHASE_CRUISE
+from oracles import StraightFlight, synthetic_inputs
+from scenarios.config.innocent import load_innocent
+from scenarios.config.interceptors import load_interceptor_config
+from scenarios.config.scenario import build_scenario, load_scenario
+from scenarios.engagement.engagement import evaluate
+from scenarios.flights.innocent import generate_innocent
+from scenarios.flights.trajectory import KIND_INNOCENT, PHASE_CRUISE
+from scenarios.study.scores import how_identified, table
+from scenarios.study.spec import RESULT_COLUMNS
 
 PERU = load_scenario("peru")
 FRAME = Frame()
@@ -61,7 +63,7 @@ def test_generation_follows_the_placeholders():
 
 
 def test_innocent_traffic_does_not_change_the_other_flights():
-    from scenarios.day import prepare, simulate_traffic
+    from scenarios.simulation.day import prepare, simulate_traffic
 
     ctx = prepare("peru", "peru")
     with_inn = simulate_traffic(ctx, seed=2, day=1)
@@ -81,7 +83,7 @@ def test_an_intercepted_innocent_aircraft_is_counted_per_option_and_picture():
     ga = StraightFlight(x0=x - 8e4, y0=y, vx=-60.0, vy=0.0, t0=10 * 3600.0, t1=10 * 3600.0 + 5400, is_drug=False,
                         kind=2)
     pic, truth, codes = synthetic_inputs([ga], FRAME)
-    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, mode="integrated")}, truth, codes,
+    out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, name="integrated")}, truth, codes,
                    [CFG.options["a29_forward"]], CFG.params, FRAME, seed=1, day=0)
     assert list(out.column("outcome")) == ["false_scramble"] * 2
     assert list(out.column("kind")) == ["innocent"] * 2 and list(out.column("flight")) == ["0", "0"]
@@ -92,7 +94,7 @@ def test_an_intercepted_innocent_aircraft_is_counted_per_option_and_picture():
     cols = list(out.HEADER)
     res_rows = [("peru", 0, i) + tuple(r[cols.index(c)] for c in RESULT_COLUMNS[3:]) for i, r in enumerate(rows)]
     res = table(res_rows, RESULT_COLUMNS)
-    how = {h.mode: h for h in how_identified(res, {"peru": 30})}
+    how = {h.picture: h for h in how_identified(res, {"peru": 30})}
     for mode in ("military", "integrated"):
         assert how[mode].innocent_scrambles_per_30d == 1.0 and how[mode].innocent_intercepts_per_30d == 1.0
         assert how[mode].innocent_identified_per_30d == 1.0

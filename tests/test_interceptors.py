@@ -5,8 +5,8 @@ import math
 import pytest
 
 from radar.errors import InputError
-from scenarios.config import build_scenario, load_scenario
-from scenarios.interceptors import load_interceptor_config
+from scenarios.config.scenario import build_scenario, load_scenario
+from scenarios.config.interceptors import load_interceptor_config
 
 PERU = load_scenario("peru")
 
@@ -114,7 +114,7 @@ def test_pod_variant_and_crews():
     assert pod.detachments[0].eo_ir == "pod" and pod.detachments[0].id_range_m == (8e3, 3e3)
     assert pod.pod_cost_usd == pytest.approx(24 * 1.5e6)
     assert "gripen_ef + litening" in pod.describe()
-    from scenarios.scores import buys_for_options
+    from scenarios.study.scores import buys_for_options
     buys = buys_for_options([pod, cfg.options["gripen_la_joya"]])
     assert buys["gripen_la_joya"] == pytest.approx(3.5e9 / 146e6)
     assert buys["gripen_la_joya_pod"] == pytest.approx(3.5e9 / (146e6 + 1.5e6))      # the pods come out of the budget

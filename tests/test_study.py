@@ -48,7 +48,7 @@ def test_in_process_run_is_complete_and_reported(reference):
         assert (out / name).exists(), name
     summary = (out / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("network,mode,option,flights,identified,p_identified")
-    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 modes x 2 options
+    assert len(summary) == 1 + 1 * 2 * 2  # 1 network x 2 pictures x 2 options
     # the results export has every stored row
     assert len((out / "results.csv").read_text().splitlines()) == 1 + len(rows)
 
@@ -155,7 +155,7 @@ def test_report_rerenders_from_the_store(reference, cli, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--networks", "atlantis"], "network 'atlantis' is unknown"),
-    (["--modes", "telepathy"], "mode 'telepathy' is unknown"),
+    (["--modes", "telepathy"], "picture 'telepathy' is unknown"),
     (["--options", "zeppelin"], "option 'zeppelin' is unknown"),
     (["--days", "0"], "--days 0"),
     (["--days", "-3"], "--days -3"),
@@ -186,9 +186,11 @@ def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch
     tracker's warm-up to a spawned helper, which succeeds, and still completes its day-0 run; with a
     warm cache it starts no helper."""
     import radar._jit as jit
-    from scenarios import study
+    from scenarios.study import runner as study
 
-    spec = study.StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
+    from scenarios.study.spec import StudySpec
+
+    spec = StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
     study.warm_pipeline(spec)  # every kernel loaded (or compiled) in this process from here on
     started = []
     real = study._start_tracker_compile

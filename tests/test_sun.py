@@ -3,7 +3,7 @@ import datetime as dt
 
 import numpy as np
 
-from scenarios.sun import is_night, solar_coordinates, sun_elevation_deg
+from scenarios.engagement.sun import is_night, solar_coordinates, sun_elevation_deg
 
 
 def _unix(*args):

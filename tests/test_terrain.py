@@ -100,7 +100,7 @@ def test_bad_dem_inputs(tmp_path):
 
 
 def test_canopy_adds_to_masking_surface_except_near_sites(dem):
-    from scenarios.config import TerrainOptions
+    from scenarios.config.scenario import TerrainOptions
 
     opts = TerrainOptions(canopy_height_m=25.0, canopy_applies_below_msl_m=1000.0, site_clearing_radius_m=20e3)
     surf = dem.masking_surface(opts, [(-12.6136, -69.2286)])

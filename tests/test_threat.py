@@ -10,10 +10,10 @@ import pytest
 
 from radar.errors import InputError
 from radar.terrain import Dem
-from scenarios.config import _embedded_raw, build_scenario
-from scenarios.threat import (EARTH_R, TerrainSampler, check_dem_covers, climb_limited_profile,
-                              generate_drug_flights, load_threat)
-from scenarios.trajectory import PHASE_GROUND, PHASE_INBOUND, PHASE_OUTBOUND, evaluate_geodetic, path_length_m
+from scenarios.config.scenario import _embedded_raw, build_scenario
+from scenarios.config.threat import EARTH_R, check_dem_covers, load_threat
+from scenarios.flights.threat import TerrainSampler, climb_limited_profile, generate_drug_flights
+from scenarios.flights.trajectory import PHASE_GROUND, PHASE_INBOUND, PHASE_OUTBOUND, evaluate_geodetic, path_length_m
 from tolerances import M, assert_close
 
 
@@ -234,10 +234,11 @@ def test_max_terrain_kernel_matches_numpy_oracle():
     comes from the same scalar libm calls in both; the skip test compares cumulative lengths the two agree
     on to ~1e-9 m, so the test checks that no sample lies within 1 mm of a skip boundary (a decision
     there could go either way)."""
-    from scenarios.trajectory import densify
+    from scenarios.flights.trajectory import densify
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
-    from scenarios.threat import Router, TerrainSampler
+    from scenarios.config.scenario import load_scenario
+    from oracles import max_terrain_numpy
+    from scenarios.flights.threat import Router, TerrainSampler
 
     sc = load_scenario("peru")
     r = Router(TerrainSampler(load_dem(sc.terrain.dem), sc.terrain))
@@ -255,6 +256,6 @@ def test_max_terrain_kernel_matches_numpy_oracle():
             s = path_length_m(*densify([la1, la2], [lo1, lo2], r.sample_m)[:2])
             assert min(np.abs(s - skip).min(), np.abs(s - (s[-1] - skip)).min()) > 1e-3  # m
         got.append(r.max_terrain(la1, lo1, la2, lo2, skip))
-        want.append(r.max_terrain_numpy(la1, lo1, la2, lo2, skip))
+        want.append(max_terrain_numpy(r, la1, lo1, la2, lo2, skip))
     assert np.isinf(want).any() and np.count_nonzero(np.array(want) > 500.0) > 100
     assert_close(got, want, atol=M)  # m

@@ -10,7 +10,7 @@ import pytest
 from radar.plotlog import write_cartesian_log, write_polar_log
 from radar.sensorfile import write_sensors
 from tracker.logs import read_track_log, write_truth_log
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 
 
 def _airbridge(*args, threads=None):
@@ -48,23 +48,25 @@ def test_track_and_score(files):
     assert "gospa_mean=" in s.stdout and "id_switches=" in s.stdout
 
 
-@pytest.mark.parametrize("mode", ["military", "non_integrated", "integrated"])
-def test_modes_byte_identical_with_1_and_2_threads(files, mode):
+@pytest.mark.parametrize("picture", ["military", "non_integrated", "integrated"])
+def test_pictures_byte_identical_with_1_and_2_threads(files, picture):
     d, _ = files
     outs = []
     for threads in (1, 2):
-        out = d / f"t_{mode}_{threads}.csv"
-        p = _airbridge("track", "--plots", str(d / "plots.csv"), "--sensors", str(d / "sensors.toml"), "--mode", mode,
+        out = d / f"t_{picture}_{threads}.csv"
+        p = _airbridge("track", "--plots", str(d / "plots.csv"), "--sensors", str(d / "sensors.toml"), "--picture", picture,
                        "--seed", "5", "--output-every", "10", "--out", str(out), threads=threads)
         assert p.returncode == 0, p.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and len(outs[0]) > 100
 
 
-def test_mode_without_sensors_exits_2(files):
+def test_picture_without_sensors_exits_2(files):
+    """(Through the old flag --mode, an alias of --picture.)"""
     d, _ = files
     p = _airbridge("track", "--plots", str(d / "plots.csv"), "--mode", "integrated", "--out", str(d / "x.csv"))
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and not (d / "x.csv").exists()
+    assert "--picture integrated: needs --sensors" in p.stderr
 
 
 def test_polar_log_with_sensors(files, tmp_path):

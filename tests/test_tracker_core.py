@@ -8,7 +8,7 @@ from radar.measurement import enu_to_polar
 from radar.plotlog import Plots
 from radar.sensorfile import Sensor, SensorTable
 from tracker.params import TrackerParams
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 from tracker.tracker import track
 
 

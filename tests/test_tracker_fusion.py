@@ -10,7 +10,7 @@ track (tracker._kernels.core, counted misses).
 import numpy as np
 
 from tracker.pictures import build_picture
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 
 
 def _fusion_scenario(seed: int = 3):

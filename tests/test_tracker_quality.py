@@ -16,7 +16,7 @@ import pytest
 from tracker.metrics import evaluate
 from tracker.params import TrackerParams
 from tracker.pictures import build_picture
-from tracker.synthetic import SyntheticRadar, scenario
+from tracker_synthetic import SyntheticRadar, scenario
 from tracker.tracker import track
 
 
@@ -60,13 +60,13 @@ def _gap_scenario(seed):
 def test_integrated_holds_gap_target_earlier_and_longer(seed):
     sc = _gap_scenario(seed)
     held, first = {}, {}
-    for mode in ("military", "non_integrated", "integrated"):
-        pic = build_picture(sc.plots, sc.sensors, mode, seed=seed)
+    for picture in ("military", "non_integrated", "integrated"):
+        pic = build_picture(sc.plots, sc.sensors, picture, seed=seed)
         # "held": a confirmed or cued track within 10 km (cued positions carry a 3 km cross-tell error)
         s = evaluate(sc.truth.time_s, sc.truth.target, sc.truth.pos, pic.time_s, pic.track, pic.state, c=10e3,
                      max_age_s=30.0)
-        held[mode] = float(s.held_fraction[0])
-        first[mode] = float(np.nan_to_num(s.time_to_track_s[0], nan=np.inf))
+        held[picture] = float(s.held_fraction[0])
+        first[picture] = float(np.nan_to_num(s.time_to_track_s[0], nan=np.inf))
     print(seed, held, first)
     assert first["integrated"] < first["non_integrated"] and held["integrated"] > held["non_integrated"]
     assert held["non_integrated"] >= held["military"] and first["non_integrated"] <= first["military"]

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from radar.errors import InputError
-from scenarios.config import _embedded_raw, build_scenario
-from scenarios.traffic import (generate_background, load_traffic, near_drug_flights, near_drug_spans,
-                               near_drug_spans_reference)
-from scenarios.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
+from scenarios.config.scenario import _embedded_raw, build_scenario
+from scenarios.config.traffic import load_traffic
+from oracles import near_drug_spans_reference
+from scenarios.flights.traffic import generate_background, near_drug_flights, near_drug_spans
+from scenarios.flights.trajectory import PHASE_CRUISE, TrajectoryBuilder, path_length_m
 from tolerances import S, assert_close
 
 
@@ -28,7 +29,7 @@ def cfg():
 
 def test_background_day(cfg):
     from radar.terrain import load_dem
-    from scenarios.threat import TerrainSampler
+    from scenarios.flights.threat import TerrainSampler
 
     terrain = TerrainSampler(load_dem())
     counts = []
@@ -101,8 +102,9 @@ def test_near_drug_flights_kernel_matches_oracle(day):
     compared exactly: the chord lengths agree to ~1e-9 m, so only a sample within that of the distance
     could flip, and it would show as a 30 s step (the sample grid), not hide inside the tolerance."""
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
-    from scenarios.threat import TerrainSampler, generate_drug_flights, load_threat
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.threat import load_threat
+    from scenarios.flights.threat import TerrainSampler, generate_drug_flights
 
     sc = load_scenario("peru")
     dem = load_dem(sc.terrain.dem)
@@ -122,9 +124,9 @@ def test_near_drug_flights_kernel_matches_oracle(day):
 def test_clip_trajectories_same_path_inside_nothing_outside():
     from radar._kernels.feeds import eval_many
     from radar.terrain import load_dem
-    from scenarios.config import load_scenario
-    from scenarios.threat import TerrainSampler
-    from scenarios.trajectory import clip_trajectories
+    from scenarios.config.scenario import load_scenario
+    from scenarios.flights.threat import TerrainSampler
+    from scenarios.flights.trajectory import clip_trajectories
 
     sc = load_scenario("peru")
     terrain = TerrainSampler(load_dem(sc.terrain.dem), sc.terrain)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from scenarios.scores import compute_scores, paired_deltas, wilson
-from scenarios.uncertainty import (DayBootstrap, block_weights, cycle_check, fixed_b_critical_value,
+from scenarios.study.scores import compute_scores, paired_deltas, wilson
+from scenarios.study.uncertainty import (DayBootstrap, block_weights, cycle_check, fixed_b_critical_value,
                                    outage_cycle_days, ratio_interval)
 
 
@@ -141,8 +141,8 @@ def test_outage_cycle_is_mean_up_plus_mean_down():
 
 
 def test_cycle_check_of_the_default_networks():
-    from scenarios.cli_tradeoff import build_spec
-    from scenarios.config import load_scenario
+    from scenarios.cli.tradeoff import build_spec
+    from scenarios.config.scenario import load_scenario
 
     scn = load_scenario("peru")
     long = cycle_check(scn, ("peru", "peru-public-record"), 417)
@@ -152,7 +152,7 @@ def test_cycle_check_of_the_default_networks():
     # --flights 300 is a 63-day study: it must warn
     import argparse
 
-    args = argparse.Namespace(study=None, scenario=None, networks=None, modes=None, options=None, seed=None,
+    args = argparse.Namespace(study=None, scenario=None, networks=None, pictures=None, options=None, seed=None,
                               chunk_days=None, days=None, flights=300)
     spec, _ = build_spec(args)
     short = cycle_check(scn, spec.networks, spec.days)
@@ -166,8 +166,8 @@ def test_cycle_check_of_the_default_networks():
 # scores
 def _res(days, rows):
     """A results dict like scenarios.scores.table gives, from (network, mode, option, day, flight, outcome)."""
-    from scenarios.scores import table
-    from scenarios.study import RESULT_COLUMNS
+    from scenarios.study.scores import table
+    from scenarios.study.spec import RESULT_COLUMNS
 
     full = []
     for net, mode, opt, day, flight, outcome in rows:
@@ -192,7 +192,7 @@ def test_paired_delta_resamples_both_pictures_on_the_same_days():
             rows.append(("peru", "integrated", "x", d, f"f{f}", "identified_airborne" if extra else base))
     res = _res(range(200), rows)
     boot = DayBootstrap.draw(range(200), 10, seed=1)
-    scores = {s.mode: s for s in compute_scores(res, {"peru": 200}, {}, boot)}
+    scores = {s.picture: s for s in compute_scores(res, {"peru": 200}, {}, boot)}
     (delta,) = paired_deltas(res, boot=boot)
     ni = scores["non_integrated"]
     assert ni.p_identified_hi - ni.p_identified_lo > 0.3                       # the arms swing with the days

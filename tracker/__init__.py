@@ -1,4 +1,4 @@
-"""Multi-target tracker (DESIGN §5): filters, association, track management, fusion modes, metrics.
+"""Multi-target tracker: filters, association, track management, the three pictures, metrics.
 
 Public entry points: :func:`tracker.tracker.track` (one tracker over a plot sequence),
 :func:`tracker.pictures.build_picture` (military / non_integrated / integrated pictures),

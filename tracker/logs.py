@@ -1,4 +1,4 @@
-"""Track logs and truth logs (DESIGN §8) -- CSV in, CSV out, validated with file/line/column errors.
+"""Track logs and truth logs (``docs/file-formats.md``) -- CSV in, CSV out, validated with file/line/column errors.
 
 * Track log: ``time_s,track,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps`` (+ ``status``: 1 confirmed, 2 cued).
 * Truth log: ``time_s,target,x_m,y_m,z_m`` (airborne phases only).

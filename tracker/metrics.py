@@ -12,7 +12,7 @@ times.  Assignment by SciPy's ``linear_sum_assignment`` on min(d, c)^p (a pair a
 exactly what leaving both unassigned costs); the brute-force enumeration in
 tests/test_metrics.py is the oracle.
 
-Alignment for a track log (DESIGN §8): at each truth time t, each track contributes its
+Alignment for a track log (``docs/file-formats.md``): at each truth time t, each track contributes its
 latest row at or before t if at most ``max_age_s`` (30 s) old, predicted linearly to t.
 """
 from __future__ import annotations
@@ -112,7 +112,7 @@ def evaluate(truth_time, truth_target, truth_pos, track_time, track_id, track_st
     """Score a track log against truth (both as row arrays); see the module docstring.
 
     ``first_plot_time``: optional mapping target -> time of its first plot (time to track is then
-    measured from it, as DESIGN §5 says; otherwise from the target's first truth time).
+    measured from it; otherwise from the target's first truth time).
     NEES (position, 3 dof, mean over held samples) needs ``track_cov`` (rows of xx, xy, xz, yy, yz, zz).
     """
     truth_time = np.asarray(truth_time, float)

@@ -12,7 +12,7 @@ from radar.errors import InputError
 
 @dataclass(frozen=True)
 class TrackerParams:
-    """Settings of the multi-target tracker (DESIGN §5).
+    """Settings of the multi-target tracker.
 
     Defaults suit light aircraft (50-120 m/s) as well as airliners: two-point initiation
     accepts up to ``v_max_mps`` = 300 m/s.  The process noise values are engineering choices

@@ -1,4 +1,4 @@
-"""The three military air pictures (DESIGN §5): ``military``, ``non_integrated``, ``integrated``.
+"""The three military air pictures (:data:`radar.constants.PICTURES`): ``military``, ``non_integrated``, ``integrated``.
 
 * ``military`` -- one tracker on the military radars' plots, each plot processed when it
   arrives (plot time + the sensor's link latency).
@@ -37,10 +37,10 @@ import numpy as np
 from radar.errors import InputError
 from radar.plotlog import Plots
 from radar.rng import stream
+from radar.constants import PICTURES
 from tracker.params import TrackerParams
 from tracker.tracker import Grids, TrackRows, track
 
-MODES = ("military", "non_integrated", "integrated")
 #: ids of cued tracks start here (military tracker ids are 0, 1, 2, ...)
 CUED_ID_BASE = 1_000_000
 STATUS_CONFIRMED = 1
@@ -59,7 +59,7 @@ class Picture:
     None means every row is as fresh as its time (the trackers' own rows).
     """
 
-    mode: str
+    name: str
     time_s: np.ndarray
     track: np.ndarray
     x_m: np.ndarray
@@ -97,22 +97,22 @@ class Picture:
         return ids, self.status[rows], st
 
 
-def _picture_from_rows(mode: str, rows: TrackRows, status: np.ndarray | None = None, stats=None) -> Picture:
+def _picture_from_rows(name: str, rows: TrackRows, status: np.ndarray | None = None, stats=None) -> Picture:
     c = rows.pos_cov
-    return Picture(mode=mode, time_s=rows.time_s, track=rows.track, x_m=rows.state[:, 0], y_m=rows.state[:, 1],
+    return Picture(name=name, time_s=rows.time_s, track=rows.track, x_m=rows.state[:, 0], y_m=rows.state[:, 1],
                    z_m=rows.state[:, 2], vx_mps=rows.state[:, 3], vy_mps=rows.state[:, 4], vz_mps=rows.state[:, 5],
                    pos_cov=c, pos_sigma_m=np.sqrt(np.maximum(c[:, 0] + c[:, 3] + c[:, 5], 0.0) / 3.0),
                    status=(np.full(len(rows), STATUS_CONFIRMED, np.int8) if status is None else status),
                    squawk=rows.squawk, sensors=rows.sensors, stats=stats or {})
 
 
-def _concat(mode, parts, stats) -> Picture:
+def _concat(name, parts, stats) -> Picture:
     keys = ["time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "pos_cov", "pos_sigma_m", "status",
             "squawk", "sensors", "t_obs_s"]
     cols = {k: np.concatenate([getattr(p, k) if k != "t_obs_s" or p.t_obs_s is not None else p.time_s
                                for p in parts]) for k in keys}
     order = np.lexsort((cols["track"], cols["time_s"]))
-    return Picture(mode=mode, stats=stats, **{k: v[order] for k, v in cols.items()})
+    return Picture(name=name, stats=stats, **{k: v[order] for k, v in cols.items()})
 
 
 def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, out_times=None):
@@ -126,10 +126,10 @@ def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, o
     return track(plots, sensors, params, emit_on_update=True, proc_time_s=proc, grids=grids, window_s=window_s)
 
 
-def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, params: TrackerParams | None = None,
+def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, params: TrackerParams | None = None,
                   grids: Grids | None = None, *, planned_squawks=None, output_every_s: float | None = None,
                   cued_row_interval_s: float = 10.0, out_times=None) -> Picture:
-    """The military picture of ``mode`` from ``plots`` (see the module docstring).
+    """The military picture ``picture`` (one of :data:`radar.types.PICTURES`) from ``plots`` (see the module docstring).
 
     ``planned_squawks``: Mode 3/A codes with a flight plan (non_integrated: squawking civil tracks
     with one of these codes are not cross-told).  None means every code is planned (only
@@ -138,25 +138,25 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
     ``output_every_s``: a regular grid instead; neither: a row after each update of a confirmed track.
     ``stats['tracking_s']`` is the time spent in the tracker kernels (no I/O, no compilation).
     """
-    if mode not in MODES:
-        raise InputError(f"mode = {mode!r}: expected one of {', '.join(MODES)}")
+    if picture not in PICTURES:
+        raise InputError(f"picture = {picture!r}: expected one of {', '.join(PICTURES)}")
     if sensors is None:
-        raise InputError(f"mode {mode}: a sensors file is needed (owners, latencies, fusion parameters)")
+        raise InputError(f"picture {picture}: a sensors file is needed (owners, latencies, fusion parameters)")
     params = params or TrackerParams()
     arr = sensors.to_arrays()
     fus = sensors.fusion
     military = arr.owner[plots.sensor] == 0 if len(plots) else np.zeros(0, bool)
     lat = arr.latency_s[plots.sensor] if len(plots) else np.zeros(0)
-    if mode in ("military", "non_integrated"):
+    if picture in ("military", "non_integrated"):
         mil_plots = plots.take(np.flatnonzero(military))
         res = _run(mil_plots, sensors, params, mil_plots.time_s + arr.latency_s[mil_plots.sensor], grids, output_every_s,
                    None, out_times)
-        mil_pic = _picture_from_rows(mode, res.rows, stats={"military_plots": len(mil_plots),
+        mil_pic = _picture_from_rows(picture, res.rows, stats={"military_plots": len(mil_plots),
                                                              "military_confirmed_tracks": res.confirmed_tracks,
                                                              "confirmed_tracks": res.confirmed_tracks,
                                                              "dropped_late": res.n_dropped_late,
                                                              "tracking_s": res.tracking_s})
-        if mode == "military":
+        if picture == "military":
             return mil_pic
         civ_plots = plots.take(np.flatnonzero(~military))
         cres = _run(civ_plots, sensors, params, civ_plots.time_s + arr.latency_s[civ_plots.sensor], grids, None, None)
@@ -167,13 +167,13 @@ def build_picture(plots: Plots, sensors, mode: str, seed: int, day: int = 0, par
         stats = dict(mil_pic.stats)
         stats["tracking_s"] = res.tracking_s + cres.tracking_s + (_time.perf_counter() - t0)
         stats.update({"civil_plots": len(civ_plots), "civil_confirmed_tracks": cres.confirmed_tracks}, **ct_stats)
-        return _concat(mode, [mil_pic, cued], stats)
+        return _concat(picture, [mil_pic, cued], stats)
     # integrated
     arrival = plots.time_s + lat + np.where(military, 0.0, fus.integrated_latency_s)
     proc = np.maximum(arrival, plots.time_s + fus.integrated_delay_s)
     window = max(float(np.max(lat, initial=0.0)), fus.integrated_latency_s) + 1.0
     res = _run(plots, sensors, params, proc, grids, output_every_s, window, out_times)
-    return _picture_from_rows(mode, res.rows, stats={"plots": len(plots), "confirmed_tracks": res.confirmed_tracks,
+    return _picture_from_rows(picture, res.rows, stats={"plots": len(plots), "confirmed_tracks": res.confirmed_tracks,
                                                      "dropped_late": res.n_dropped_late, "tracking_s": res.tracking_s})
 
 
@@ -203,7 +203,7 @@ class _Rows:
 
 def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float):
     """Cued rows (a Picture with status 2) from the civil track rows."""
-    empty = Picture(mode="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
+    empty = Picture(name="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
                     y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
                     pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
                     squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), t_obs_s=np.zeros(0))
@@ -309,7 +309,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
         return empty, stats
     st = np.array(out_state)
     cov = np.array(out_cov)
-    return Picture(mode="non_integrated", time_s=np.array(out_t), track=np.array(out_id, np.int64), x_m=st[:, 0],
+    return Picture(name="non_integrated", time_s=np.array(out_t), track=np.array(out_id, np.int64), x_m=st[:, 0],
                    y_m=st[:, 1], z_m=st[:, 2], vx_mps=st[:, 3], vy_mps=st[:, 4], vz_mps=st[:, 5], pos_cov=cov,
                    pos_sigma_m=np.sqrt(cov[:, 0]), status=np.full(len(out_t), STATUS_CUED, np.int8),
                    squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64),

@@ -11,7 +11,7 @@ Random numbers are counter-based: every draw is ``hash(key0, key1, a, b, c, j)``
 stream key (from :func:`radar.rng.stream_key`) and integer coordinates (flight uid, radar
 key, revolution, draw index), so no draw depends on the order tasks run in or on the
 thread count.  The hash is SplitMix64's finaliser chained over the words (a bijection per
-step with full avalanche); :func:`radar.feeds_numpy.hash_uniform` is the NumPy twin.
+step with full avalanche); ``tests/oracles.py`` holds the NumPy twin.
 
 The measurement model (4/3 Earth: what a radar measures of a target, and plots back to
 positions) is :mod:`radar._kernels.measurement`; grid sampling (geometry grids, terrain) is
@@ -855,7 +855,7 @@ def gather_plots(order, time_s, sensor, range_m, az, el, dims, mode_c, squawk, t
 def slope_envelope(h, ds, climb_grad, descent_grad):
     """In place: h[i] = max(h[i], h[i+1] - climb_grad ds[i]) backwards, then
     h[i] = max(h[i], h[i-1] - descent_grad ds[i-1]) forwards (the two passes of
-    :func:`scenarios.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
+    :func:`scenarios.flights.threat.climb_limited_profile`; ``max(a, b)`` as Python's: a unless b > a)."""
     n = h.size
     for i in range(n - 2, -1, -1):
         x = h[i + 1] - climb_grad * ds[i]

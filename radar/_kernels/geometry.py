@@ -1,6 +1,6 @@
 """Terrain masking with 4/3-Earth refraction: the per-radar geometry grid.
 
-Equivalent flat-Earth model (DESIGN §3): a point at ground distance d and height h has
+Equivalent flat-Earth model: a point at ground distance d and height h has
 apparent height h' = h - d^2 / (2 k R).  It is visible from an antenna at h_ant iff
 
     (h' - h_ant) / d >= S_max(d) = max_{d' < d} (terrain'(d') - h_ant) / d'

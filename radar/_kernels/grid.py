@@ -4,7 +4,7 @@ Two arithmetic forms, each the twin of a public function and kept bit-identical 
 
 * nested, ``(1 - u) ((1 - w) z00 + w z01) + u ((1 - w) z10 + w z11)`` (:func:`bilinear`): the radar
   geometry grids (:func:`grid_bilinear`, the feeds' visibility tests, whose NumPy oracle is in
-  :mod:`radar.feeds_numpy`; the terrain-masking sweep of :mod:`radar._kernels.geometry`);
+  the NumPy oracle in ``tests/oracles.py``; the terrain-masking sweep of :mod:`radar._kernels.geometry`);
 * expanded, ``(1 - u)(1 - w) z00 + (1 - u) w z01 + u (1 - w) z10 + u w z11`` (:func:`dem_sample_one`): the
   terrain elevation, the arithmetic of :meth:`radar.terrain.Dem.sample`.
 
