@@ -15,7 +15,7 @@ Key derivation (fixed; changing it changes every result):
   (Philox's counter starts at 0).
 
 Stream ids (fixed; ``docs/architecture.md``): threat 1, traffic 2, outages 3, detection 4,
-false_alarms 5, cross_tell 6, engagement 7.  Engagement draws are keyed by
+false_alarms 5, cross_tell 6, engagement 7, innocent_traffic 8.  Engagement draws are keyed by
 option (pass it in ``extra``), never by picture.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ STREAMS: dict[str, int] = {
     "false_alarms": 5,
     "cross_tell": 6,
     "engagement": 7,
+    "innocent_traffic": 8,
 }
 
 _MASK = (1 << 64) - 1

@@ -49,7 +49,7 @@ DOC_KEYS = {
     "interceptors[]": interceptors.INTERCEPTOR_DOC, "basing.bases[]": interceptors.BASE_DOC,
     "basing.airports[]": interceptors.BASE_DOC, "engagement": interceptors.ENGAGEMENT_DOC,
     "procedure": interceptors.PROCEDURE_DOC, "procedure.phases[]": interceptors.PHASE_DOC,
-    "identification": ("visual_id_registration_range_m",), "alert": ("detachment_setup_h",),
+    "alert": ("detachment_setup_h",),
     "procurement.what_3_5b_buys[]": ("basis",),
 }
 DOC_TABLES = config.DOC_SECTIONS + ("radar.model", "procurement.fighter_program", "procurement.subsonic_program")

@@ -37,7 +37,7 @@ class TruthlessPicture:
 
 
 def _flights():
-    base = dict(vx=70.0, vy=0.0, t0=15 * 3600.0, t1=15 * 3600.0 + 5400, t_land=15 * 3600.0 + 5400)
+    base = dict(vx=-70.0, vy=0.0, t0=15 * 3600.0, t1=15 * 3600.0 + 5400, t_land=15 * 3600.0 + 5400)  # west: in Peru
     return [
         StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1], **base),                                   # drug, silent
         StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1] + 5e4, squawk=4521, flight_plan=True, is_drug=False, **base),
@@ -66,34 +66,37 @@ def test_cued_tracks_count_and_tentative_do_not():
         assert classify(pic, codes, 300.0).track.size == n
 
 
-def test_classification_and_engagement_never_read_truth():
+def test_decisions_never_read_truth():
+    # the picture is read only through its picture columns; truth plays what happens (contact, ID),
+    # never what is decided: replacing the truth by nonsense changes no decision of the first sortie
     pic, truth, codes = synthetic_inputs(_flights(), FRAME)
     details = {}
     out = evaluate({"military": TruthlessPicture(pic)}, truth, codes, [CFG.options["a29_forward"]], CFG.params,
                    FRAME, seed=5, day=0, details=details)
     eng_a = details[("a29_forward", "military")][0]
-    # replacing every truth input by nonsense leaves the engagements (the causal part) unchanged
+    assert sorted(out.column("outcome")) == ["identified_airborne", "identified_airborne"]
     fake = dataclasses.replace(truth, position_enu=lambda t: np.full((3, np.size(t), 3), np.nan),
                                t_land=truth.t_land * 0, is_drug=~truth.is_drug)
     details_b = {}
     evaluate({"military": TruthlessPicture(pic)}, fake, codes, [CFG.options["a29_forward"]], CFG.params,
              FRAME, seed=5, day=0, details=details_b)
     eng_b = details_b[("a29_forward", "military")][0]
-    for name in ("code", "slot", "t_air", "t_contact", "t_id", "hours"):
+    for name in ("t_order", "slot", "t_air"):
         np.testing.assert_array_equal(getattr(eng_a, name), getattr(eng_b, name))
-    assert sorted(out.column("outcome")) == ["identified_airborne", "identified_airborne"]
+    # ... while what happened did change: no real aircraft to meet
+    assert np.all(np.isnan(eng_b.t_contact)) and np.all(np.isfinite(eng_a.t_contact))
 
 
 def test_pictures_share_engagement_draws():
-    # draws are keyed by (seed, day, option): no mode argument exists, and the prefix of the
-    # search uniforms does not depend on how many are drawn (the busiest mode sets the count)
+    # draws are keyed by (seed, day, option): no picture argument exists
     opt = CFG.options["gripen_qra_puerto_maldonado"]
-    a = option_arrays(opt, FRAME, CFG.params, seed=9, day=3, n_uniforms=1024)
-    b = option_arrays(opt, FRAME, CFG.params, seed=9, day=3, n_uniforms=5000)
+    a = option_arrays(opt, FRAME, CFG.params, seed=9, day=3)
+    b = option_arrays(opt, FRAME, CFG.params, seed=9, day=3)
     np.testing.assert_array_equal(a.slot_ready, b.slot_ready)
-    np.testing.assert_array_equal(a.u_search, b.u_search[:1024])
-    c = option_arrays(opt, FRAME, CFG.params, seed=9, day=4, n_uniforms=1024)
-    assert not np.array_equal(a.u_search, c.u_search)
+    assert a.key == b.key
+    c = option_arrays(opt, FRAME, CFG.params, seed=9, day=4)
+    assert a.key != c.key
+    assert option_arrays(CFG.options["gripen_la_joya"], FRAME, CFG.params, seed=9, day=3).key != a.key
     # the same picture under two mode names gives identical records apart from the mode
     pic, truth, codes = synthetic_inputs(_flights(), FRAME)
     out = evaluate({"military": pic, "integrated": dataclasses.replace(pic, name="integrated")}, truth, codes,
@@ -104,16 +107,36 @@ def test_pictures_share_engagement_draws():
     assert mil == itg and len(mil) >= 2
 
 
-def test_sortie_availability_draws():
+def test_a_picture_plays_the_same_whatever_other_pictures_are_evaluated():
+    # the sensor draws are keyed by the aircraft's index in the day and the dwell's time, never by which
+    # flights some picture happens to engage: the military rows are the same alone or with a picture that
+    # also tracks a fourth aircraft
+    fl = [StraightFlight(x0=PM_XY[0] - 2e5, y0=PM_XY[1] + 1e5, vx=-70.0, vy=0.0, t0=15 * 3600.0,
+                         t1=15 * 3600.0 + 5400, t_land=15 * 3600.0 + 5400)] + _flights()
+    hidden = [dataclasses.replace(fl[0], track_t0=1e9, track_t1=0.0)] + fl[1:]     # no rows for the first
+    mil, truth, codes = synthetic_inputs(hidden, FRAME)
+    itg, _, _ = synthetic_inputs(fl, FRAME, picture="integrated")
+    opt = [CFG.options["f16_qra_puerto_maldonado"], CFG.options["gripen_la_joya"]]
+    alone = evaluate({"military": mil}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
+    both = evaluate({"military": mil, "integrated": itg}, truth, codes, opt, CFG.params, FRAME, seed=4, day=0)
+    text = lambda table: [repr(r) for r in table.rows() if r[3] == "military"]  # noqa: E731  (NaN == NaN in text)
+    assert text(alone) == text(both) and len(text(alone)) >= 6
+    assert any("radar" in r for r in text(alone))            # the radar's draws were used
+
+
+def test_sortie_availability_draws_and_alert_seats():
     # 24 Gripens x 0.7 availability: the number ready over many days is Binomial(24, 0.7)
     opt = CFG.options["gripen_la_joya"]
-    ready = np.array([option_arrays(opt, FRAME, CFG.params, seed=1, day=d, n_uniforms=1).slot_ready.sum()
-                      for d in range(400)])
+    ready = np.array([option_arrays(opt, FRAME, CFG.params, seed=1, day=d).slot_ready.sum() for d in range(400)])
     assert abs(ready.mean() - 24 * 0.7) < 4 * math.sqrt(24 * 0.7 * 0.3 / 400)
-    arr = option_arrays(opt, FRAME, CFG.params, seed=1, day=0, n_uniforms=1)
-    delays = arr.slot_delay[arr.slot_ready == 1]
-    assert np.sum(delays == CFG.postures_s["fighter_alert"]) == 2          # the alert pair
-    assert np.all(delays[2:] == CFG.postures_s["fighter_standby"])
+    # alert depth: 24 aircraft, 30 crews, 3 crews per seat round the clock -> 5 pairs (10 seats); 12 F-16s -> 2 pairs
+    det = opt.detachments[0]
+    assert (det.crews, det.alert_seats) == (30, 10)
+    assert CFG.options["f16_la_joya"].detachments[0].alert_seats == 4
+    assert CFG.options["a29_forward"].detachments[0].alert_seats == 2        # at least one pair
+    for d in range(20):
+        arr = option_arrays(opt, FRAME, CFG.params, seed=1, day=d)
+        assert arr.det_seats[0] == min(10, arr.slot_ready.sum())
 
 
 _DETERMINISM = textwrap.dedent("""
@@ -178,7 +201,7 @@ def _c210(lead_s=0.0):
 def _option(type_id, base, alert):
     typ = dataclasses.replace(CFG.types[type_id], sortie_availability=1.0)   # the aircraft is on alert
     det = Detachment(type=typ, base=CFG.bases[base], aircraft=2, alert=alert, alert_delay_s=CFG.postures_s[alert],
-                     standby_delay_s=CFG.postures_s["fighter_standby"])
+                     standby_delay_s=CFG.postures_s["fighter_standby"], pod=typ.pod, crews=2, alert_seats=2)
     return Option(id=f"{type_id}@{base}", detachments=(det,))
 
 
@@ -188,40 +211,48 @@ def _play(option, lead_s=0.0):
     details = {}
     out = evaluate({"military": pic}, truth, codes, [option], CFG.params, FRAME, seed=1, day=0, details=details)
     eng = details[(option.id, "military")][0]
-    return out.column("outcome")[0], eng, f
+    return out, eng, f
 
 
-def _timeline(label, eng, f, outcome):
+def _timeline(label, out, eng, f):
     clock = lambda t: "   --   " if not np.isfinite(t) else f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"  # noqa: E731
     print(f"\n{label}")
     for name, t in (("track (first update)", eng.t_first[0]), ("suspect", eng.t_suspect[0]),
                     ("scramble order", eng.t_order[0]), ("airborne", eng.t_air[0]),
-                    ("intercept", eng.t_contact[0]), ("identified", eng.t_id[0]), ("target at border", f.t_border_out)):
+                    ("contact", eng.t_contact[0]), ("identified", eng.t_id[0]), ("target at border", f.t_border_out)):
         print(f"  {name:22s} {clock(t)} local")
-    where = f"intercept {(eng.x[0] - PM_XY[0]) / 1e3:+.0f} km east of Puerto Maldonado; " if np.isfinite(eng.x[0]) else ""
-    print(f"  {where}engagement {ENG_NAMES[int(eng.code[0])]}, {eng.hours[0]:.2f} flight hours -> outcome {outcome}")
+    if np.isfinite(eng.t_contact[0]):
+        print(f"  contact by {out.column('contact_sensor')[0]} at {eng.contact_range[0] / 1e3:.1f} km from the aircraft, "
+              f"the interceptor {(eng.x[0] - PM_XY[0]) / 1e3:+.0f} km east of Puerto Maldonado")
+    if np.isfinite(eng.t_id[0]):
+        print(f"  identified by {out.column('id_sensor')[0]} at ({out.column('id_lat')[0]:.3f}, "
+              f"{out.column('id_lon')[0]:.3f}), {(eng.id_x[0] - PM_XY[0]) / 1e3:+.0f} km east of Puerto Maldonado; "
+              f"end-game: {out.column('endgame')[0]}")
+    print(f"  engagement {ENG_NAMES[int(eng.code[0])]}, {eng.hours[0]:.2f} flight hours -> outcome "
+          f"{out.column('outcome')[0]} ({out.column('leg')[0]} leg)")
 
 
 def test_worked_example_a29_forward_vs_f16_la_joya():
     a29 = _option("a29", "puerto_maldonado", "turboprop_strip_alert")
     f16 = _option("f16_blk70", "la_joya", "fighter_alert")
     out_a, eng_a, f = _play(a29)
-    _timeline("A-29 on strip alert at Puerto Maldonado (TPS-70 track only):", eng_a, f, out_a)
-    assert out_a == "identified_airborne"
-    # the A-29 meets the target within a few minutes of take-off, a few tens of km from the base
+    _timeline("A-29 on strip alert at Puerto Maldonado (TPS-70 track only):", out_a, eng_a, f)
+    assert out_a.column("outcome")[0] == "identified_airborne" and out_a.column("leg")[0] == "outbound"
+    # the A-29 meets the target within a few minutes of take-off, a few tens of km from the base, with its turret
     assert eng_a.t_contact[0] - eng_a.t_air[0] < 5 * 60
     assert abs(eng_a.x[0] - PM_XY[0]) < 40e3
+    assert out_a.column("contact_sensor")[0] == "eo_ir" and out_a.column("id_sensor")[0] == "eo_ir"
     assert eng_a.t_id[0] < f.t_border_out
     out_f, eng_f, _ = _play(f16)
-    _timeline("F-16 Block 70 on alert at La Joya (TPS-70 track only):", eng_f, f, out_f)
-    assert out_f == "missed_too_late"      # it reaches the lost track's area after the target left Peru
+    _timeline("F-16 Block 70 on alert at La Joya (TPS-70 track only):", out_f, eng_f, f)
+    assert out_f.column("outcome")[0] != "identified_airborne"
     # cue lead needed: find the smallest lead (1-min steps) that lets the F-16 identify it airborne
     leads = np.arange(0, 91, 1) * 60.0
-    ok = [_play(f16, lead)[0] == "identified_airborne" for lead in leads]
+    ok = [_play(f16, lead)[0].column("outcome")[0] == "identified_airborne" for lead in leads]
     assert any(ok)
     need = leads[int(np.argmax(ok))]
     out_c, eng_c, fc = _play(f16, need)
-    _timeline(f"F-16 at La Joya, cued {need / 60:.0f} min before the TPS-70 detection:", eng_c, fc, out_c)
+    _timeline(f"F-16 at La Joya, cued {need / 60:.0f} min before the TPS-70 detection:", out_c, eng_c, fc)
     print(f"\n  minimum cue lead for the F-16: {need / 60:.0f} min (dossier: 'more than ~25 min', which omits the "
           f"5 min classification, 5 min decision and the {CFG.types['f16_blk70'].min_escort_mps * 3.6:.0f} km/h "
           f"escort stretch of Phases I-II)")
@@ -240,26 +271,26 @@ def test_false_track_scramble_is_counted_and_costed():
     assert sorted(outcome) == ["false_scramble", "identified_airborne"]
     k = outcome.index("false_scramble")
     assert out.column("flight")[k] == "" and out.column("false_scramble")[k] == 1
+    assert out.column("kind")[k] == "" and out.column("contact_sensor")[k] == "none"   # nothing there to meet
     assert out.column("flight_hours")[k] > 0 and out.column("cost_usd")[k] == pytest.approx(
         out.column("flight_hours")[k] * CFG.types["a29"].cpfh_usd)
 
 
-def test_ground_leg_opportunity():
-    # inbound flight lands near Puerto Maldonado 1,400 s after its first track update, 100 s before the
-    # QRA F-16 is airborne; the F-16 flies to the dead-reckoned point, searches and finds it on the strip (a very
-    # long acquisition range makes the search near-instant: this test is about the leg accounting)
+def test_a_target_that_landed_is_not_found_on_the_strip():
+    # an inbound flight lands near Puerto Maldonado 1,400 s after its first track update, 100 s before the
+    # QRA F-16 is airborne: its sensors never see it in the air, and the search stops at the landing
     t0 = 15 * 3600.0
-    f = StraightFlight(x0=PM_XY[0] + 1e5, y0=PM_XY[1] + 5e3, vx=-70.0, vy=0.0, t0=t0, t1=t0 + 1400.0,
+    f = StraightFlight(x0=PM_XY[0] - 1e5, y0=PM_XY[1] + 5e3, vx=70.0, vy=0.0, t0=t0, t1=t0 + 1400.0,
                        t_land=t0 + 1400.0, t_takeoff=t0 + 1400.0 + 720.0, t_border_out=t0 + 9000.0)
-    typ = dataclasses.replace(CFG.types["f16_blk70"], sortie_availability=1.0, acq_day_m=5e6, acq_night_m=5e6)
-    opt = Option(id="f16_pm", detachments=(Detachment(type=typ, base=PM, aircraft=1, alert="qra",
-                                                      alert_delay_s=900.0, standby_delay_s=3600.0),))
+    typ = dataclasses.replace(CFG.types["f16_blk70"], sortie_availability=1.0)
+    opt = Option(id="f16_pm", detachments=(Detachment(type=typ, base=PM, aircraft=1, alert="qra", alert_delay_s=900.0,
+                                                      standby_delay_s=3600.0, pod=typ.pod, crews=6, alert_seats=2),))
     pic, truth, codes = synthetic_inputs([f], FRAME)
     details = {}
     out = evaluate({"military": pic}, truth, codes, [opt], CFG.params, FRAME, seed=3, day=0, details=details)
     eng = details[(opt.id, "military")][0]
-    assert eng.searched[0] == 1 and f.t_land < eng.t_contact[0] < f.t_takeoff
-    assert (out.column("outcome")[0], out.column("leg")[0]) == ("intercepted_late", "ground")
+    assert np.isnan(eng.t_contact[0]) and eng.code[0] == K.ENG_TOO_LATE
+    assert (out.column("outcome")[0], out.column("leg")[0]) == ("missed_too_late", "inbound")
 
 
 def test_a_track_flying_a_filed_plan_is_not_suspect():

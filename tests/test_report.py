@@ -95,6 +95,7 @@ def test_report_html_parses_and_every_image_exists(study):
 
 def test_report_html_keeps_the_tables_and_the_list(study):
     text = (study / "report.html").read_text()
-    assert text.count("<table>") == 2  # paired deltas and costs
+    assert text.count("<table>") == 3  # paired deltas, costs, how identifications happened
+    assert "<h2>How identifications happened</h2>" in text
     assert "<ul>\n<li>scenario <code>peru</code>, seed 5, 2 days per network" in text
     assert "<th>network</th>" in text and "<pre><code>" in text  # the ranking stays preformatted

@@ -6,7 +6,7 @@ from radar.rng import STREAMS, stream, stream_key
 
 def test_fixed_stream_ids():
     assert STREAMS == {"threat": 1, "traffic": 2, "outages": 3, "detection": 4, "false_alarms": 5, "cross_tell": 6,
-                       "engagement": 7}
+                       "engagement": 7, "innocent_traffic": 8}
 
 
 def test_same_key_same_numbers_and_names_equal_ids():

@@ -70,3 +70,26 @@ def test_integrated_holds_gap_target_earlier_and_longer(seed):
     print(seed, held, first)
     assert first["integrated"] < first["non_integrated"] and held["integrated"] > held["non_integrated"]
     assert held["non_integrated"] >= held["military"] and first["non_integrated"] <= first["military"]
+
+
+def test_cued_rows_carry_the_observation_time_of_their_report():
+    # non_integrated: a cross-told report is re-written every 10 s; each row says when the civil radar saw the
+    # aircraft (an opportunity time, a multiple of the 300 s update interval), at least the 120 s minimum
+    # relay delay earlier, and its position is that report moved on by its velocity
+    sc = _gap_scenario(3)
+    pic = build_picture(sc.plots, sc.sensors, "non_integrated", seed=3)
+    cued = pic.status == 2
+    assert cued.sum() > 10
+    obs = pic.t_obs_s[cued]
+    fus = sc.sensors.fusion
+    assert np.all(obs <= pic.time_s[cued] - fus.latency_min_s + 1e-9)
+    np.testing.assert_allclose(obs / fus.update_interval_s, np.round(obs / fus.update_interval_s), atol=1e-9)
+    # the confirmed rows are as fresh as their time; the military picture has no reports to age
+    np.testing.assert_array_equal(pic.t_obs_s[~cued], pic.time_s[~cued])
+    assert build_picture(sc.plots, sc.sensors, "military", seed=3).t_obs_s is None
+    # one report, many rows: the rows of one report share its observation time and lie on one straight line
+    k = np.flatnonzero(cued)
+    same = obs == obs[0]
+    x, t = pic.x_m[k][same], pic.time_s[k][same]
+    if same.sum() >= 3:
+        np.testing.assert_allclose(np.diff(x) / np.diff(t), pic.vx_mps[k][same][1:], rtol=1e-9, atol=1e-9)

@@ -57,6 +57,9 @@ class Picture:
     ``sensors``: bitmask of the sensor indices that fed the track (for cued tracks, the civil track's).
     ``sigma_v_m``: vertical standard deviation (m) along the local up; a track fed by 2D plots only has its
     height held, not observed, and says so with a sigma of a kilometre or more.
+    ``t_obs_s``: when the row's information was observed -- for a cued row the civil radar's
+    observation time of the cross-told report (the row is that report predicted to ``time_s``);
+    None means every row is as fresh as its time (the trackers' own rows).
     """
 
     name: str
@@ -75,6 +78,7 @@ class Picture:
     sensors: np.ndarray
     sigma_v_m: np.ndarray
     stats: dict = field(default_factory=dict)
+    t_obs_s: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.time_s.shape[0])
@@ -108,8 +112,9 @@ def _picture_from_rows(name: str, rows: TrackRows, status: np.ndarray | None = N
 
 def _concat(name, parts, stats) -> Picture:
     keys = ["time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "pos_cov", "pos_sigma_m", "status",
-            "squawk", "sensors", "sigma_v_m"]
-    cols = {k: np.concatenate([getattr(p, k) for p in parts]) for k in keys}
+            "squawk", "sensors", "sigma_v_m", "t_obs_s"]
+    cols = {k: np.concatenate([getattr(p, k) if k != "t_obs_s" or p.t_obs_s is not None else p.time_s
+                               for p in parts]) for k in keys}
     order = np.lexsort((cols["track"], cols["time_s"]))
     return Picture(name=name, stats=stats, **{k: v[order] for k, v in cols.items()})
 
@@ -214,7 +219,8 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     empty = Picture(name="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
                     y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
                     pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
-                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0))
+                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0),
+                    t_obs_s=np.zeros(0))
     stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0,
              "cross_tell_on_plan": 0}
     if len(civ) == 0:
@@ -304,7 +310,8 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
             cued_id[r[2]] = next_cued
             next_cued += 1
     stats["cued_tracks"] = len(cued_id)
-    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_sv = [], [], [], [], [], [], []
+    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_sv, out_obs = [], [], [], [], [], [], [], []
+    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_obs = [], [], [], [], [], [], []
     sp2 = fus.position_sigma_m ** 2
     sv2 = fus.cued_sigma_v_mps ** 2
     for cid, reps in by_civil.items():
@@ -328,6 +335,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                 out_sens.append(sens)
                 # the civil track's vertical sigma when it was told (a held height stays marked as held)
                 out_sv.append(np.sqrt(max(var, var_v)))
+                out_obs.append(t_obs)
                 tt += row_dt
     if not out_t:
         return empty, stats
@@ -337,4 +345,4 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                    y_m=st[:, 1], z_m=st[:, 2], vx_mps=st[:, 3], vy_mps=st[:, 4], vz_mps=st[:, 5], pos_cov=cov,
                    pos_sigma_m=np.sqrt(cov[:, 0]), status=np.full(len(out_t), STATUS_CUED, np.int8),
                    squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64),
-                   sigma_v_m=np.array(out_sv)), stats
+                   sigma_v_m=np.array(out_sv), t_obs_s=np.array(out_obs, float)), stats

@@ -8,8 +8,12 @@ at module level; NumPy, Matplotlib, the tracker and the engagement model load in
 Outputs (inside the simulate output directory, staged: complete or absent):
 
 * ``engagements.csv`` -- one row per drug flight x option x picture (its best leg) and one per
-  false scramble; header ``day,flight,option,mode,outcome,leg,...`` (the picture is the column
-  ``mode``; times in s since the scenario epoch).
+  scramble on anything else (``kind`` cooperative, innocent, or empty for a false track);
+  header ``day,flight,option,mode,outcome,leg,...`` (the picture is the column ``mode``; times
+  in s since the scenario epoch): when and by which sensor contact and identification happened
+  (``t_contact_s``, ``contact_sensor``, ``contact_true_range_m``, ``t_id_s``, ``id_sensor``),
+  where the interceptor was (``intercept_*`` at contact, ``id_*`` at identification),
+  ``night``, ``leg``, ``endgame``, and whether the flight was identified on each leg.
 * ``engagement_timeline_day<D>.png`` -- per picture: the day's drug flights (airborne legs),
   their suspect tracks, and each option's scrambles, intercepts and identifications.
 * ``engagement_map.png`` -- intercept points (by outcome) and escape points (where

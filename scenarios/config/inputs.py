@@ -25,6 +25,9 @@ def load_inputs(scenario, dem=None):
         label = "--dem"
     threat = load_threat(scenario)
     check_dem_covers(threat, dem, label)
+    from scenarios.config import innocent
+
+    innocent.check_dem_covers(innocent.load_innocent(scenario), dem, label)
     lat_min, lat_max, lon_min, lon_max = dem.bounds
     for net in scenario.networks.values():
         for r in net.radars:

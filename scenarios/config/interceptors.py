@@ -1,6 +1,7 @@
 """Interceptor types, bases, detachments, options and engagement constants (frozen, validated once).
 
-Read from the scenario's ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
+Read from the scenario's ``[[interceptors]]``, ``[interceptor_additions]``,
+``[[interceptor_sensors]]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``, ``[basing]``,
 ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]`` and
 ``[[options]]`` (``reference/domain.md`` sec. 3-5 explain the values).  SI units inside:
 speeds m/s, distances m, times s, costs US$.
@@ -10,19 +11,30 @@ Choices made here (documented knobs, not tuned):
 * **Intercept radius on a common basis:** ``[interceptor_additions].<type>.intercept_radius_km``
   (two tanks, subsonic cruise, 10 min low, 20 min reserve); falls back to ``combat_radius_km``.
   Endurance likewise from the additions, falling back to the type's ``endurance_h``.
-* **Own-sensor acquisition range** against a small low target: the radar's look-down range
-  (``radar_detect_1m2_lookdown_km``) and, for types with an ``eo_ir`` or ``irst`` entry, the
-  EO/IR ranges of ``[identification]`` (day 8 km, night 3 km).  Day range = max(radar, EO/IR
-  day), night = max(radar, EO/IR night).  Types with neither have range 0 ("none").
-* **EO/IR for identification at night:** only types with ``eo_ir`` or ``irst``
-  (``naked_eye_night_id_possible = false``).
+* **Own sensors** (played against the true target by the engagement kernel): the look-down
+  radar's range on the reference RCS (``radar_detect_1m2_lookdown_km``), scaled by
+  ``[airborne_sensors].low_level_clutter_factor`` and the target's RCS^(1/4), Swerling 1 per
+  dwell; an IRST (``[[interceptor_sensors]].irst_detect_km``) cues day and night but never
+  identifies; an EO/IR turret (``eo_ir = "turret"``, ranges of ``[identification]``) or a
+  targeting pod (``[[pods]]``) identifies by day and by night; eyes detect by day within
+  ``visual_detect_km_day`` and identify at ``visual_id_registration_range_m`` (the Phase I
+  station).  A pod is an attribute of a detachment (``pod = "<id>"`` or ``"none"``; default
+  the type's fit) with its cost; a pod on a type that cannot carry one is refused.
+* **Night identification** only by a pod or turret (``naked_eye_night_id_possible = false``).
 * **Sortie availability:** in-service types (with ``fleet_total``) use
   ``sortie_availability_current_fleet`` (0.45), candidates ``..._new_fleet`` (0.7); an
   ``[interceptor_additions].<type>.sortie_availability`` overrides.
 * **Alert postures:** ``qra``, ``fighter_alert``, ``fighter_standby``,
   ``turboprop_strip_alert`` -> ``[alert]`` ``<posture>_airborne_min`` (or ``..._min_peru``).
-  The first ``alert_pair`` (2) ready aircraft of a detachment hold the posture; the others are
-  on standby (``fighter_standby_airborne_min``).
+* **Alert depth** (``[alert_depth]``): a detachment holds ``alert_seats`` =
+  ``alert_pair x max(1, floor(crews / (alert_pair x crews_per_alert_seat)))`` aircraft at its
+  posture (never more than are ready that day); crews = aircraft x ``crews_per_aircraft``
+  (per type in ``[interceptor_additions]``) unless the detachment gives ``crews``.  A seat
+  vacated by a launch is refilled after the standby delay; other ready aircraft launch at
+  the standby delay.  Turnaround per type (``[interceptor_additions].<type>.turnaround_h``),
+  else ``[engagement].turnaround_h``.
+* **End-game window:** Phases III, III-A, IV, Phase V's authorisation delay and V of
+  ``[procedure]`` (30 min in the data).
 """
 from __future__ import annotations
 
@@ -37,6 +49,19 @@ POSTURES = ("qra", "fighter_alert", "fighter_standby", "turboprop_strip_alert")
 
 
 @dataclass(frozen=True)
+class Pod:
+    """A targeting pod (``[[pods]]``): identification ranges (m) by day and night, cost per pod (US$)."""
+
+    id: str
+    name: str
+    id_day_m: float
+    id_night_m: float
+    unit_cost_usd: float
+    source: str = "unspecified"
+    confidence: str = "unspecified"
+
+
+@dataclass(frozen=True)
 class InterceptorType:
     """One aircraft type (SI units).
 
@@ -44,9 +69,14 @@ class InterceptorType:
         identification uses min_escort (the slowest comfortable shadowing speed).
     climb_mps: climb rate (m/s).  endurance_s: sortie endurance (s).
     intercept_radius_m: radius on the common basis (m).
-    acq_day_m / acq_night_m: own-sensor acquisition range against a small low target (m), 0 = none.
-    acq_radar_m: the radar's look-down part of it (m).  has_eoir: EO/IR usable for night ID.
+    radar_m: look-down detection range on the reference RCS (m, before the clutter factor), 0 = no radar.
+    irst_m: IRST detection range on a small low target (m), 0 = none (cues, never identifies).
+    eo_ir: the type's EO/IR fit, "pod" | "turret" | "none"; pod: the fitted pod (None without).
+    eo_id_day_m / eo_id_night_m: a turret's identification ranges (m); pods carry their own.
+    pod_capable: can carry a targeting pod.  pod_in_package: the fitted pod's cost is in the package.
     sortie_availability: probability that an assigned aircraft is flyable on a given day.
+    crews_per_aircraft: crews a detachment of this type has per aircraft (alert depth).
+    turnaround_s: after landing, unavailable for this long (NaN: the scenario's turnaround).
     runway_min_m: runway the type needs (m).  cpfh_usd: cost per flight hour.
     unit_cost_usd / package_cost_usd: flyaway and package cost per aircraft.
     """
@@ -59,11 +89,17 @@ class InterceptorType:
     climb_mps: float
     endurance_s: float
     intercept_radius_m: float
-    acq_radar_m: float
-    acq_day_m: float
-    acq_night_m: float
-    has_eoir: bool
+    radar_m: float
+    irst_m: float
+    eo_ir: str
+    pod: Pod | None
+    eo_id_day_m: float
+    eo_id_night_m: float
+    pod_capable: bool
+    pod_in_package: bool
     sortie_availability: float
+    crews_per_aircraft: float
+    turnaround_s: float
     runway_min_m: float
     cpfh_usd: float
     unit_cost_usd: float
@@ -71,6 +107,8 @@ class InterceptorType:
     in_service: bool
     source: str = "unspecified"
     confidence: str = "unspecified"
+    sensor_source: str = "unspecified"
+    sensor_confidence: str = "unspecified"
 
 
 @dataclass(frozen=True)
@@ -90,7 +128,10 @@ class Base:
 class Detachment:
     """``aircraft`` of ``type`` at ``base`` holding ``alert`` posture.
 
-    alert_delay_s: order -> airborne for the alert pair; standby_delay_s: for the others.
+    alert_delay_s: order -> airborne from an alert seat; standby_delay_s: for the other ready
+    aircraft, and the time to refill a vacated alert seat.
+    pod: the detachment's targeting pod (None: none); crews: crews of the detachment;
+    alert_seats: aircraft it can hold at the posture round the clock (before today's readiness).
     """
 
     type: InterceptorType
@@ -99,6 +140,32 @@ class Detachment:
     alert: str
     alert_delay_s: float
     standby_delay_s: float
+    pod: Pod | None = None
+    crews: int = 0
+    alert_seats: int = 2
+
+    @property
+    def eo_ir(self) -> str:
+        """The identifying EO/IR sensor: "pod", "turret" or "none"."""
+        if self.pod is not None:
+            return "pod"
+        return "turret" if self.type.eo_ir == "turret" else "none"
+
+    @property
+    def id_range_m(self) -> tuple[float, float]:
+        """EO/IR identification ranges (day, night) in m; (0, 0) without a pod or turret."""
+        if self.pod is not None:
+            return self.pod.id_day_m, self.pod.id_night_m
+        if self.type.eo_ir == "turret":
+            return self.type.eo_id_day_m, self.type.eo_id_night_m
+        return 0.0, 0.0
+
+    @property
+    def pod_cost_usd(self) -> float:
+        """Cost of the detachment's pods outside the aircraft package (one per aircraft)."""
+        if self.pod is None or (self.type.pod_in_package and self.type.pod is self.pod):
+            return 0.0
+        return self.aircraft * self.pod.unit_cost_usd
 
 
 @dataclass(frozen=True)
@@ -112,8 +179,14 @@ class Option:
     def aircraft(self) -> int:
         return sum(d.aircraft for d in self.detachments)
 
+    @property
+    def pod_cost_usd(self) -> float:
+        """Pods bought for this option beyond the aircraft packages (US$)."""
+        return float(sum(d.pod_cost_usd for d in self.detachments))
+
     def describe(self) -> str:
-        return "; ".join(f"{d.aircraft} x {d.type.id} at {d.base.id} ({d.alert})" for d in self.detachments)
+        return "; ".join(f"{d.aircraft} x {d.type.id}{' + ' + d.pod.id if d.pod else ''} at {d.base.id} ({d.alert})"
+                         for d in self.detachments)
 
 
 @dataclass(frozen=True)
@@ -122,13 +195,20 @@ class EngagementParams:
 
     classify_s: a track without a planned Mode 3/A code for this long becomes suspect.
     decision_delay_s: command decision, suspect -> scramble order.
-    turnaround_s: aircraft unavailable for this long after landing.
-    search_after_track_age_s: own-sensor search once the latest track update is older than this.
+    turnaround_s: aircraft unavailable for this long after landing (a type may give its own).
+    search_after_track_age_s: a track whose latest observation is older than this is stale; on
+        arrival at its dead-reckoned point the interceptor flies the search pattern.
     reserve_s: bingo reserve (time home + reserve must fit in the endurance).
     phase_i_s / phase_ii_s: Law 30339 Phase I (approach to station) and II (read registration).
-    alert_pair: aircraft per detachment that hold the alert posture.
-    association_radius_m: truth association gate (after the fact only).
-    search_sigma_factor / search_drift_factor: A = pi (k_s sigma + k_d v_t dt)^2.
+    endgame_s: Phases III, III-A, IV, the authorisation delay and V after identification: the
+        time an identified drug flight must stay with the interceptor over Peru for the whole
+        procedure to be completed (the end-game window).
+    alert_pair: aircraft per alert pair.  crews_per_alert_seat: crews that hold one alert seat
+        round the clock.  crews_per_aircraft: default crews per aircraft of a detachment.
+    association_radius_m: truth association gate (after the fact, and to know which real
+        aircraft the interceptor can meet).
+    search_sigma_factor / search_drift_factor: retask gate k_s (sigma_i + sigma_j) + k_d v dt.
+    search_spacing_ranges: expanding-square track spacing in nominal sensor ranges.
     abort_persist_s: in flight, an infeasible PIP (outrun or beyond bingo) aborts the sortie
         only after persisting this long (one noisy track update does not).
     retask_min_m: smallest gate for retasking an airborne interceptor from a stale track to a
@@ -136,6 +216,11 @@ class EngagementParams:
     plan_match_m / plan_velocity_tolerance: a track matches a filed flight plan within this horizontal
         distance of the plan's position, its velocity within this fraction of the plan's speed (+ 20 m/s)
         of the plan's (:mod:`tracker.plans`; placeholders).
+    dwell_s: every interceptor sensor looks once per dwell (the kernel's time step).
+    radar_ref_rcs_m2 / radar_pd_ref / radar_pfa: the look-down range is where a single dwell has
+        Pd = radar_pd_ref on radar_ref_rcs_m2 at false-alarm probability radar_pfa (Swerling 1).
+    clutter_factor: look-down range multiplier against a low, slow target.
+    visual_detect_m: eyes' detection range by day.  visual_id_m: reading a registration by eye.
     """
 
     classify_s: float = 300.0
@@ -145,19 +230,31 @@ class EngagementParams:
     reserve_s: float = 1200.0
     phase_i_s: float = 180.0
     phase_ii_s: float = 180.0
+    endgame_s: float = 1800.0
     alert_pair: int = 2
+    crews_per_alert_seat: float = 3.0
+    crews_per_aircraft: float = 1.25
     association_radius_m: float = 2000.0
     search_sigma_factor: float = 3.0
     search_drift_factor: float = 0.5
+    search_spacing_ranges: float = 2.0
     abort_persist_s: float = 60.0
     retask_min_m: float = 10_000.0
     plan_match_m: float = 5000.0  # tracker.plans.PLAN_MATCH_M
     plan_velocity_tolerance: float = 0.3  # tracker.plans.PLAN_VELOCITY_TOLERANCE
+    dwell_s: float = 10.0
+    radar_ref_rcs_m2: float = 1.0
+    radar_pd_ref: float = 0.5
+    radar_pfa: float = 1e-6
+    clutter_factor: float = 0.8
+    visual_detect_m: float = 5000.0
+    visual_id_m: float = 300.0
 
 
 @dataclass(frozen=True)
 class InterceptorConfig:
     types: dict[str, InterceptorType]
+    pods: dict[str, Pod]
     bases: dict[str, Base]
     options: dict[str, Option]
     params: EngagementParams
@@ -185,39 +282,55 @@ def load_interceptor_config(scenario) -> InterceptorConfig:
 
 #: keys each table reads, and the dossier values kept there for reference (not read by the model)
 INTERCEPTOR_KEYS = ("id", "name", "cruise_tas_kmh", "max_speed_kmh", "min_escort_kmh", "endurance_h", "intercept_radius_km",
-                    "combat_radius_km", "radar_detect_1m2_lookdown_km", "eo_ir", "irst", "fleet_total",
-                    "sortie_availability", "climb_m_s", "runway_min_m", "cpfh_usd", "unit_flyaway_musd",
+                    "combat_radius_km", "radar", "radar_detect_1m2_lookdown_km", "fleet_total", "sortie_availability",
+                    "crews_per_aircraft", "turnaround_h", "climb_m_s", "runway_min_m", "cpfh_usd", "unit_flyaway_musd",
                     "package_musd_per_aircraft")
 INTERCEPTOR_DOC = ("status", "max_mach", "approach_speed_kmh", "service_ceiling_m", "intercept_radius_km_with_tanks",
-                   "ferry_range_km", "radar", "gun", "missiles", "cpfh_usd_recent_estimate", "delivery_months",
+                   "ferry_range_km", "eo_ir", "irst", "gun", "missiles", "cpfh_usd_recent_estimate", "delivery_months",
                    "stall_kmh", "range_km", "fleet_available_est", "base")
+ADDITION_KEYS = ("endurance_h", "intercept_radius_km", "sortie_availability", "crews_per_aircraft", "turnaround_h")
+SENSOR_KEYS = ("type", "eo_ir", "pod", "pod_in_package", "pod_capable", "irst_detect_km")
+EO_IR_KINDS = ("pod", "turret", "none")
+POD_KEYS = ("id", "name", "id_range_km_day", "id_range_km_night", "unit_cost_musd")
 BASE_KEYS, BASE_DOC = ("id", "name", "lat", "lon", "elevation_m", "runway_m", "enabled"), ("units", "aircraft")
 ENGAGEMENT_KEYS = ("classify_s", "command_decision_delay_min", "turnaround_h", "search_after_track_age_s",
-                   "bingo_reserve_min", "alert_pair", "association_radius_km", "search_sigma_factor",
-                   "search_drift_factor", "abort_persist_s", "retask_min_km")
-ENGAGEMENT_DOC = ("guidance", "search_acquisition", "escort_penalty", "night", "outcome_precedence")
+                   "bingo_reserve_min", "association_radius_km", "search_sigma_factor", "search_drift_factor",
+                   "search_spacing_ranges", "abort_persist_s", "retask_min_km", "flight_plan_match_km",
+                   "flight_plan_velocity_tolerance")
+ENGAGEMENT_DOC = ("guidance", "search_pattern", "contact", "search_acquisition", "escort_penalty", "night",
+                  "outcome_precedence")
+SENSORS_KEYS = ("dwell_s", "radar_reference_rcs_m2", "radar_pd_at_range", "radar_pfa", "low_level_clutter_factor",
+                "visual_detect_km_day")
+ALERT_DEPTH_KEYS = ("alert_pair", "crews_per_aircraft", "crews_per_alert_seat")
 PROCEDURE_DOC = ("law", "regulation", "executing_command", "recording_required", "lethal_force_allowed_national",
                  "lethal_force_allowed_with_us_support")
-PHASE_DOC = ("seq", "name", "station_distance_m", "requires_declaration_hostile", "authorisation_delay_min",
-             "heliborne_response_h")
+PHASE_DOC = ("seq", "name", "station_distance_m", "requires_declaration_hostile", "heliborne_response_h")
+#: the phases after identification whose durations make the end-game window (with Phase V's authorisation delay)
+ENDGAME_PHASES = ("phase_III_breakaway_or_continue", "phase_IIIA_intervention", "phase_IV_persuasion",
+                  "phase_V_neutralisation")
 #: most aircraft of one detachment or one purchase
 MAX_AIRCRAFT = 1000
 
 
+def _optional_table(root: Table, name: str) -> Table:
+    return root.table(name) if root.has(name) else Table({}, root.file, name)
+
+
 def build_interceptor_config(root: Table) -> InterceptorConfig:
-    ident = root.table("identification") if root.has("identification") else Table({}, root.file, "identification")
-    ident.check_keys(("eo_ir_id_range_km_day", "eo_ir_id_range_km_night", "naked_eye_night_id_possible"),
-                     ("visual_id_registration_range_m",))
+    ident = _optional_table(root, "identification")
+    ident.check_keys(("eo_ir_id_range_km_day", "eo_ir_id_range_km_night", "naked_eye_night_id_possible",
+                      "visual_id_registration_range_m"))
     if ident.bool("naked_eye_night_id_possible", False):
         raise ident.fail("naked_eye_night_id_possible", True, "only false is modelled (night identification needs "
-                         "an eo_ir or irst fit)")
+                         "an EO/IR pod or turret)")
     alert = root.table("alert")
     postures = _postures(alert)
-    types = _types(root, ident, alert)
-    bases = _bases(root)
     params = _params(root)
-    options = _options(root, types, bases, postures, params)
-    return InterceptorConfig(types=types, bases=bases, options=options, params=params, postures_s=postures,
+    pods = _pods(root, ident)
+    types = _types(root, ident, alert, pods, params)
+    bases = _bases(root)
+    options = _options(root, types, bases, postures, params, pods)
+    return InterceptorConfig(types=types, pods=pods, bases=bases, options=options, params=params, postures_s=postures,
                              budget_buys=_budget_buys(root, types))
 
 
@@ -256,12 +369,43 @@ def _postures(alert: Table) -> dict[str, float]:
     return out
 
 
-def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType]:
+def _pods(root: Table, ident: Table) -> dict[str, Pod]:
+    """``[[pods]]``: targeting pods (identification ranges default to ``[identification]``'s EO/IR ranges)."""
+    day, night = _eo_ranges(ident)
+    pods: dict[str, Pod] = {}
+    for t in root.tables("pods", []):
+        t.check_keys(POD_KEYS)
+        pid = t.str("id")
+        if pid in pods or pid == "none":
+            raise t.fail("id", pid, "duplicate pod id" if pid in pods else "'none' is reserved (no pod)")
+        src, conf = t.provenance()
+        pods[pid] = Pod(id=pid, name=t.str("name", pid),
+                        id_day_m=1000.0 * t.float("id_range_km_day", day / 1000.0, min_exclusive=0, max=100, what="km"),
+                        id_night_m=1000.0 * t.float("id_range_km_night", night / 1000.0, min_exclusive=0, max=100,
+                                                    what="km"),
+                        unit_cost_usd=1e6 * t.float("unit_cost_musd", min=0, max=1000, what="million US$"),
+                        source=src, confidence=conf)
+    return pods
+
+
+def _eo_ranges(ident: Table) -> tuple[float, float]:
+    """EO/IR identification ranges (day, night) of ``[identification]`` (m): a range must be > 0."""
+    return (1000.0 * ident.float("eo_ir_id_range_km_day", 8.0, min_exclusive=0, max=100, what="km"),
+            1000.0 * ident.float("eo_ir_id_range_km_night", 3.0, min_exclusive=0, max=100, what="km"))
+
+
+def _types(root: Table, ident: Table, alert: Table, pods, params) -> dict[str, InterceptorType]:
     additions = root.table("interceptor_additions") if root.has("interceptor_additions") else None
-    eo_day = 1000.0 * ident.float("eo_ir_id_range_km_day", 8.0, min=0, max=100, what="km")
-    eo_night = 1000.0 * ident.float("eo_ir_id_range_km_night", 3.0, min=0, max=100, what="km")
+    eo_day, eo_night = _eo_ranges(ident)
     avail_current = alert.float("sortie_availability_current_fleet", 0.45, min=0, max=1)
     avail_new = alert.float("sortie_availability_new_fleet", 0.7, min=0, max=1)
+    sensors: dict[str, Table] = {}
+    for t in root.tables("interceptor_sensors", []):
+        t.check_keys(SENSOR_KEYS)
+        tid = t.str("type")
+        if tid in sensors:
+            raise t.fail("type", tid, "duplicate: one [[interceptor_sensors]] entry per type")
+        sensors[tid] = t
     types: dict[str, InterceptorType] = {}
     for t in root.tables("interceptors"):
         tid = t.str("id")
@@ -272,7 +416,8 @@ def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType
             add = additions.data[tid]
             if not isinstance(add, dict):
                 raise additions.fail(tid, add, "must be an inline table such as { endurance_h = 2.0, intercept_radius_km = 750 }")
-        defaults = (eo_day, eo_night, avail_current, avail_new)
+            Table(add, additions.file, additions.key(tid)).check_keys(ADDITION_KEYS)
+        defaults = (eo_day, eo_night, avail_current, avail_new, sensors.get(tid), pods, params)
         types[tid] = _interceptor_type(Table({**t.data, **add}, t.file, t.path), *defaults)
         if any(k in t.data for k in add):  # the values the additions replace must be valid too
             _interceptor_type(Table({**add, **t.data}, t.file, t.path), *defaults)
@@ -280,11 +425,15 @@ def _types(root: Table, ident: Table, alert: Table) -> dict[str, InterceptorType
         raise root.fail("interceptors", [], "must define at least one interceptor type")
     if additions is not None:
         additions.check_keys(types)
+    for tid, t in sensors.items():
+        if tid not in types:
+            raise t.fail("type", tid, "unknown aircraft type: expected one of " + ", ".join(types))
     return types
 
 
-def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: float, avail_new: float) -> InterceptorType:
-    """One ``[[interceptors]]`` entry (with its ``[interceptor_additions]``) -> :class:`InterceptorType`."""
+def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: float, avail_new: float,
+                      sensors: Table | None, pods, params) -> InterceptorType:
+    """One ``[[interceptors]]`` entry (with its ``[interceptor_additions]`` and ``[[interceptor_sensors]]``)."""
     t.check_keys(INTERCEPTOR_KEYS, INTERCEPTOR_DOC)
     data = t.data
     tid = t.str("id")
@@ -302,23 +451,50 @@ def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: f
         radius = 1000.0 * t.float("combat_radius_km", min_exclusive=0, max=5000, what="km")
     if t.has("intercept_radius_km"):  # the common basis wins over combat_radius_km
         radius = 1000.0 * t.float("intercept_radius_km", min_exclusive=0, max=5000, what="km")
-    radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0, max=500, what="km")
-    has_eoir = bool(t.str("eo_ir", None)) or bool(t.str("irst", None))  # descriptions of the EO/IR or IRST fit
+    # the radar: a look-down range > 0, or none (range 0 with radar = "none" or no radar named)
+    no_radar = str(t.data.get("radar", "none")).strip().lower() in ("none", "")
+    radar = 1000.0 * t.float("radar_detect_1m2_lookdown_km", 0.0, min=0 if no_radar else None,
+                             min_exclusive=None if no_radar else 0, max=500, what="km")
+    if no_radar and radar > 0:
+        raise t.fail("radar_detect_1m2_lookdown_km", data["radar_detect_1m2_lookdown_km"],
+                     "must be 0 when radar = \"none\"")
     in_service = t.has("fleet_total")
     if in_service:
         t.int("fleet_total", min=0, max=MAX_AIRCRAFT)
     availability = t.float("sortie_availability", avail_current if in_service else avail_new, min=0, max=1)
+    s = sensors if sensors is not None else Table({}, t.file, f"interceptor_sensors[{tid}]")
+    eo_ir = s.str("eo_ir", "none", choices=EO_IR_KINDS)
+    pod_capable = s.bool("pod_capable", False)
+    pod = None
+    if s.has("pod"):
+        pid = s.str("pod")
+        if pid != "none":
+            if pid not in pods:
+                raise s.fail("pod", pid, "unknown pod: expected one of [[pods]] " + ", ".join(pods) + " or \"none\"")
+            if not pod_capable:
+                raise s.fail("pod", pid, f"the {tid} cannot carry a pod (pod_capable = false)")
+            if eo_ir != "pod":
+                raise s.fail("pod", pid, f"needs eo_ir = \"pod\" (it is {eo_ir!r})")
+            pod = pods[pid]
+    if eo_ir == "pod" and pod is None:
+        raise s.fail("eo_ir", eo_ir, "names no pod: give pod = \"<id>\" of [[pods]]")
+    irst = 1000.0 * s.float("irst_detect_km", min_exclusive=0, max=500, what="km") if s.has("irst_detect_km") else 0.0
+    ssrc, sconf = s.provenance()
     return InterceptorType(
         id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
         climb_mps=t.float("climb_m_s", min_exclusive=0, max=400, what="m/s"), endurance_s=endurance,
-        intercept_radius_m=radius, acq_radar_m=radar,
-        acq_day_m=max(radar, eo_day if has_eoir else 0.0), acq_night_m=max(radar, eo_night if has_eoir else 0.0),
-        has_eoir=has_eoir, sortie_availability=availability,
+        intercept_radius_m=radius, radar_m=radar, irst_m=irst, eo_ir=eo_ir, pod=pod,
+        eo_id_day_m=eo_day, eo_id_night_m=eo_night, pod_capable=pod_capable,
+        pod_in_package=s.bool("pod_in_package", False) and pod is not None,
+        sortie_availability=availability,
+        crews_per_aircraft=t.float("crews_per_aircraft", params.crews_per_aircraft, min_exclusive=0, max=20,
+                                   what="crews per aircraft"),
+        turnaround_s=3600.0 * t.float("turnaround_h", min=0, max=240, what="hours") if t.has("turnaround_h") else math.nan,
         runway_min_m=t.float("runway_min_m", 0.0, min=0, max=10_000, what="metres"),
         cpfh_usd=t.float("cpfh_usd", min=0, max=1e6, what="US$ per flight hour"),
         unit_cost_usd=1e6 * _optional(t, "unit_flyaway_musd", 10_000, "million US$"),
         package_cost_usd=1e6 * _optional(t, "package_musd_per_aircraft", 10_000, "million US$"),
-        in_service=in_service, source=src, confidence=conf)
+        in_service=in_service, source=src, confidence=conf, sensor_source=ssrc, sensor_confidence=sconf)
 
 
 def _optional(t: Table, key: str, max: float, what: str, positive: bool = False) -> float:
@@ -347,17 +523,26 @@ def _bases(root: Table) -> dict[str, Base]:
 
 
 def _params(root: Table) -> EngagementParams:
-    e = root.table("engagement") if root.has("engagement") else Table({}, root.file, "engagement")
+    e = _optional_table(root, "engagement")
     e.check_keys(ENGAGEMENT_KEYS, ENGAGEMENT_DOC)
+    sens = _optional_table(root, "airborne_sensors")
+    sens.check_keys(SENSORS_KEYS)
+    depth = _optional_table(root, "alert_depth")
+    depth.check_keys(ALERT_DEPTH_KEYS)
+    ident = _optional_table(root, "identification")
     phases = {}
+    auth_s = 0.0
     if root.has("procedure"):
         proc = root.table("procedure")
         proc.check_keys(("phases",), PROCEDURE_DOC)
         for p in proc.tables("phases", []):
-            p.check_keys(("id", "duration_min"), PHASE_DOC)
+            p.check_keys(("id", "duration_min", "authorisation_delay_min"), PHASE_DOC)
             if p.has("duration_min"):
                 phases[p.str("id")] = 60.0 * p.float("duration_min", min=0, max=1440, what="minutes")
+            if p.has("authorisation_delay_min"):
+                auth_s += 60.0 * p.float("authorisation_delay_min", min=0, max=1440, what="minutes")
     d = EngagementParams()
+    endgame = sum(phases[k] for k in ENDGAME_PHASES if k in phases) + auth_s if phases else d.endgame_s
     return EngagementParams(
         classify_s=e.float("classify_s", d.classify_s, min=0, max=86400, what="seconds"),
         decision_delay_s=60.0 * e.float("command_decision_delay_min", d.decision_delay_s / 60, min=0, max=1440,
@@ -368,19 +553,35 @@ def _params(root: Table) -> EngagementParams:
         reserve_s=60.0 * e.float("bingo_reserve_min", d.reserve_s / 60, min=0, max=1440, what="minutes"),
         phase_i_s=phases.get("phase_I_approach", d.phase_i_s),
         phase_ii_s=phases.get("phase_II_identify", d.phase_ii_s),
-        alert_pair=e.int("alert_pair", d.alert_pair, min=0, max=MAX_AIRCRAFT),
+        endgame_s=endgame,
+        alert_pair=depth.int("alert_pair", d.alert_pair, min=1, max=MAX_AIRCRAFT),
+        crews_per_alert_seat=depth.float("crews_per_alert_seat", d.crews_per_alert_seat, min_exclusive=0, max=100,
+                                         what="crews"),
+        crews_per_aircraft=depth.float("crews_per_aircraft", d.crews_per_aircraft, min_exclusive=0, max=20,
+                                       what="crews per aircraft"),
         association_radius_m=1000.0 * e.float("association_radius_km", d.association_radius_m / 1000, min_exclusive=0,
                                               max=1000, what="km"),
         search_sigma_factor=e.float("search_sigma_factor", d.search_sigma_factor, min_exclusive=0, max=100),
         search_drift_factor=e.float("search_drift_factor", d.search_drift_factor, min=0, max=100),
+        search_spacing_ranges=e.float("search_spacing_ranges", d.search_spacing_ranges, min_exclusive=0, max=10,
+                                      what="nominal sensor ranges"),
         abort_persist_s=e.float("abort_persist_s", d.abort_persist_s, min=0, max=86400, what="seconds"),
         retask_min_m=1000.0 * e.float("retask_min_km", d.retask_min_m / 1000, min=0, max=1000, what="km"),
         plan_match_m=1000.0 * e.float("flight_plan_match_km", d.plan_match_m / 1000, min=0, max=1000, what="km"),
         plan_velocity_tolerance=e.float("flight_plan_velocity_tolerance", d.plan_velocity_tolerance, min=0, max=100),
+        dwell_s=sens.float("dwell_s", d.dwell_s, min=1, max=120, what="seconds"),
+        radar_ref_rcs_m2=sens.float("radar_reference_rcs_m2", d.radar_ref_rcs_m2, min_exclusive=0, max=1000, what="m^2"),
+        radar_pd_ref=sens.float("radar_pd_at_range", d.radar_pd_ref, min_exclusive=0, max=0.99),
+        radar_pfa=sens.float("radar_pfa", d.radar_pfa, min_exclusive=0, max=0.1),
+        clutter_factor=sens.float("low_level_clutter_factor", d.clutter_factor, min_exclusive=0, max=1),
+        visual_detect_m=1000.0 * sens.float("visual_detect_km_day", d.visual_detect_m / 1000, min_exclusive=0, max=50,
+                                            what="km"),
+        visual_id_m=ident.float("visual_id_registration_range_m", d.visual_id_m, min_exclusive=0, max=10_000,
+                                what="metres"),
     )
 
 
-def _options(root: Table, types, bases, postures, params) -> dict[str, Option]:
+def _options(root: Table, types, bases, postures, params, pods) -> dict[str, Option]:
     options: dict[str, Option] = {}
     if not root.has("options"):
         return options
@@ -389,19 +590,27 @@ def _options(root: Table, types, bases, postures, params) -> dict[str, Option]:
         options_id = t.str("id")
         if options_id in options:
             raise t.fail("id", options_id, "duplicate option id")
-        options[options_id] = build_option(t, types, bases, postures)
+        options[options_id] = build_option(t, types, bases, postures, params, pods)
     return options
 
 
-def build_option(t: Table, types, bases, postures) -> Option:
+def alert_seats(crews: int, params: EngagementParams) -> int:
+    """Aircraft a detachment with ``crews`` crews holds at its alert posture round the clock:
+    ``alert_pair x max(1, floor(crews / (alert_pair x crews_per_alert_seat)))`` (at least one pair)."""
+    pair = params.alert_pair
+    return pair * max(1, int(math.floor(crews / (pair * params.crews_per_alert_seat) + 1e-9)))
+
+
+def build_option(t: Table, types, bases, postures, params: EngagementParams | None = None, pods=None) -> Option:
     """One ``[[options]]`` entry -> :class:`Option` (every field validated)."""
-    oid = t.str("id")
+    params = params or EngagementParams()
+    pods = pods or {}
     dets = t.tables("detachments", None) if t.has("detachments") else []
     if not dets:
         raise t.fail("detachments", t.data.get("detachments", []), "must list at least one detachment {type, base, aircraft, alert}")
     out = []
     for d in dets:
-        d.check_keys(("type", "base", "aircraft", "alert"))
+        d.check_keys(("type", "base", "aircraft", "alert", "pod", "crews"))
         tid = d.str("type")
         if tid not in types:
             raise d.fail("type", tid, "unknown aircraft type: expected one of " + ", ".join(types))
@@ -416,7 +625,19 @@ def build_option(t: Table, types, bases, postures) -> Option:
         typ = types[tid]
         if math.isfinite(base.runway_m) and base.runway_m < typ.runway_min_m:
             raise d.fail("base", bid, f"runway {base.runway_m:.0f} m is shorter than the {tid}'s {typ.runway_min_m:.0f} m")
+        pod = typ.pod
+        if d.has("pod"):
+            pid = d.str("pod")
+            if pid == "none":
+                pod = None
+            elif pid not in pods:
+                raise d.fail("pod", pid, "unknown pod: expected one of [[pods]] " + ", ".join(pods) + " or \"none\"")
+            elif not typ.pod_capable:
+                raise d.fail("pod", pid, f"the {tid} cannot carry a pod (pod_capable = false in [[interceptor_sensors]])")
+            else:
+                pod = pods[pid]
+        crews = d.int("crews", int(math.floor(n * typ.crews_per_aircraft + 1e-9)), min=1, max=100 * MAX_AIRCRAFT)
         standby = max(postures.get("fighter_standby", postures[posture]), postures[posture])
         out.append(Detachment(type=typ, base=base, aircraft=n, alert=posture, alert_delay_s=postures[posture],
-                              standby_delay_s=standby))
-    return Option(id=oid, detachments=tuple(out))
+                              standby_delay_s=standby, pod=pod, crews=crews, alert_seats=alert_seats(crews, params)))
+    return Option(id=t.str("id"), detachments=tuple(out))

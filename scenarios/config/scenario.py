@@ -10,8 +10,9 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 ``[radar]`` (types, sites, fusion), ``[radar_type_additions]``, ``[[thales_network]]``,
 ``[networks]``.  Sections read by later stages through :meth:`Scenario.table`:
 ``[threat]``, ``[threat_timing]`` (:mod:`scenarios.config.threat`), ``[traffic_background]``
-(:mod:`scenarios.config.traffic`), ``[[interceptors]]``, ``[interceptor_additions]``, ``[basing]``,
-``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
+(:mod:`scenarios.config.traffic`), ``[innocent_traffic]`` (:mod:`scenarios.config.innocent`), ``[[interceptors]]``,
+``[interceptor_additions]``, ``[interceptor_sensors]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``,
+``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
 ``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
@@ -196,6 +197,8 @@ SECTIONS = {
     "interceptors": "interceptors", "interceptor_additions": "interceptors", "basing": "interceptors",
     "alert": "interceptors", "identification": "interceptors", "procurement": "interceptors",
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
+    "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
+    "alert_depth": "interceptors", "innocent_traffic": "innocent",
     "tracker": "tracker.params",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
@@ -242,8 +245,11 @@ def check_sections(scn: Scenario) -> None:
     from scenarios.config.threat import load_threat
     from scenarios.config.traffic import load_traffic
 
+    from scenarios.config.innocent import load_innocent
+
     load_threat(scn)
     load_traffic(scn)
+    load_innocent(scn)
     load_interceptor_config(scn)
     fusion_params(scn)
     root = scn.root()

@@ -1,14 +1,22 @@
 """Numba kernels of the engagement model: PIP solution and one option's day of scrambles.
 
 Plain contiguous arrays in SI units (m, s, m/s); status codes instead of exceptions; no
-globals (every threshold is an argument).  The public layer is
-:mod:`scenarios.engagement.engagement`; the slow oracle is the same functions' ``.py_func``
-(plain Python) and the closed forms in ``tests/test_engagement_kinematics.py``.
+globals but constants (every threshold is an argument).  The public layer is
+:mod:`scenarios.engagement.engagement`; the slow oracle is the same functions' ``.py_func`` (plain
+Python) and the closed forms in ``tests/test_engagement_kinematics.py``.
+
+The rule: everything the defender *decides* comes from the picture rows (the choice of
+base, guidance, when a track is stale, where and how to search); everything that *happens*
+is played against the true target (``tr_*``: its position every ``tr_dt`` seconds): the
+interceptor's sensors look at the true target once per dwell, identification needs the
+true target within the identifying sensor's range, over Peru, for the Phase I + II time.
 
 Geometry: horizontal motion in the scenario ENU tangent plane (x east, y north).  Over
 1,000 km the plane's scale error is < 1 % (the tangent plane stretches distances by
 ~(d/R)^2/6 ... (d/R)^2/2), far below the uncertainty of the cruise speeds used; heights
-come from the geodetic conversion done by the public layer, never from z.
+come from the geodetic conversion done by the public layer, never from z.  Sensor ranges
+are horizontal: the interceptor flies at the track's height (the PIP climb term), and at
+identification it is at the target's level.
 """
 from __future__ import annotations
 
@@ -22,11 +30,37 @@ from radar.constants import HOUR_S
 # outcome codes of one engagement (one scramble decision on one suspect track)
 ENG_NO_AIRCRAFT = 0      # no ready aircraft free at the order time
 ENG_OUT_OF_RANGE = 1     # no PIP inside radius / endurance (at the order, or on a later re-solve)
-ENG_LOST_TRACK = 2       # arrived on a stale track, own-sensor search failed before bingo
-ENG_IDENTIFIED = 3       # contact and Phase I + II completed before bingo
-ENG_NO_ID_NIGHT = 4      # contact at night without EO/IR: no identification possible
+ENG_LOST_TRACK = 2       # no contact before bingo (guidance on the track, then the search pattern)
+ENG_IDENTIFIED = 3       # contact and Phase I + II completed against the true target over Peru
+ENG_NO_ID_NIGHT = 4      # contact, but night and no pod/turret: nothing could read the registration
 ENG_BINGO_BEFORE_ID = 5  # contact, but bingo came before Phase II ended
 ENG_RETASKED = 6         # its track went stale and the airborne interceptor was retasked to a re-acquired track
+ENG_TOO_LATE = 7         # no contact, and the true target landed or left Peru first
+ENG_TARGET_GONE = 8      # contact, but the true target landed or left Peru before Phase II ended
+
+# contact / identification sensors
+SENSOR_NONE, SENSOR_RADAR, SENSOR_EO_IR, SENSOR_VISUAL = 0, 1, 2, 3
+# end-game after identifying a drug flight (the Law 30339 procedure beyond Phase II)
+END_NONE = 0             # not identified, or not a drug flight (an innocent aircraft: break away)
+END_PHASE_V = 1          # the interceptor stayed with it over Peru through Phases III..V (the full window)
+END_STRIP = 2            # it landed first, the interceptor with it: the strip is located, the ground raid cued
+END_LEFT_PERU = 3        # it left Peru before the window closed (hand-off to Bolivia)
+END_BINGO = 4            # the interceptor had to go home first
+
+# columns of the float outputs (out_f) and of the integer outputs (out_i)
+F_T_AIR, F_T_CONTACT, F_C_RANGE, F_CX, F_CY, F_T_ID, F_ID_X, F_ID_Y, F_HOURS, F_T_SEARCH, F_T_END = range(11)
+N_F = 11
+I_CODE, I_SLOT, I_C_SENSOR, I_ID_SENSOR, I_NIGHT, I_SEARCHED, I_RETASK_OF, I_ENDGAME = range(8)
+N_I = 8
+
+# scalar parameters (prm)
+P_PHASE12, P_ENDGAME, P_RESERVE, P_SEARCH_AGE, P_TURNAROUND, P_K_SIGMA, P_K_DRIFT, P_ABORT, P_RETASK_MIN, \
+    P_DWELL, P_SPACING, P_VIS_DET, P_VIS_ID, P_SNR_REF, P_LN_PFA, P_REF_RCS, P_KEY0, P_KEY1 = range(18)
+N_P = 18
+
+# sortie modes
+_GUIDE, _SEARCH, _CLOSE, _ENDGAME = 0, 1, 2, 3
+_M32 = 0xFFFFFFFF
 
 
 @kernel
@@ -66,7 +100,7 @@ def pip_time(dx, dy, vx, vy, vi):
 def _latest_row(row_t, first, end, t):
     """Index of the last row of [first, end) with row_t <= t (first if none)."""
     lo = first
-    hi = end  # invariant: rows < lo have t <= t (except possibly first), rows >= hi have t > t
+    hi = end
     while lo < hi:
         mid = (lo + hi) // 2
         if row_t[mid] <= t:
@@ -100,329 +134,556 @@ def _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, cli
 
 
 @kernel
-def _fly(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night, first, end,
-         t_start, px, py, ph, t_air, bx, by, vi, climb, endurance, acq_day, acq_night, eoir, escort, u,
-         phase12_s, reserve_s, search_age_s, k_sigma, k_drift, abort_persist_s,
-         path_t, path_x, path_y, path_ax, path_ay):
-    """One sortie from (px, py, ph) at t_start on the rows [first, end) of a track.
+def _mix32(x):
+    """A 32-bit integer hash (lowbias32); the same in Numba (int64 wraps) and CPython (masked)."""
+    x = int(x) & _M32
+    x = ((x ^ (x >> 16)) * 0x7FEB352D) & _M32
+    x = ((x ^ (x >> 15)) * 0x846CA68B) & _M32
+    return x ^ (x >> 16)
 
-    PIP guidance re-solved at every update; own-sensor search on a stale track; Phase I + II
-    after contact; bingo.  Records the aircraft's path: at row r (visited), its position at
-    path_t[r] and the aim point it then flew toward at vi (for retasking later).
 
-    Returns (code, t_contact, t_id, cx, cy, t_done, searched, t_search, k) where (cx, cy) is
-    where the sortie ends its work (contact / ID / search point / abort point) at t_done.
+@kernel
+def uniform(key0, key1, a, b, c):
+    """A counter-based uniform in (0, 1) keyed by (key0, key1) and the counters (a, b, c)."""
+    h = _mix32(key0 ^ 0x9E3779B9)
+    h = _mix32(h ^ key1)
+    h = _mix32(h ^ (a & _M32))
+    h = _mix32(h ^ (b & _M32) ^ ((b >> 32) & _M32) * 0x85EBCA6B)
+    h = _mix32(h ^ (c & _M32))
+    return (h + 0.5) / 4294967296.0
+
+
+@kernel
+def truth_at(tr_off, tr_t0, tr_dt, tr_x, tr_y, f, t):
+    """True position of flight f at t (linear between its samples): (x, y, airborne, sample index)."""
+    if f < 0:
+        return math.nan, math.nan, False, -1
+    a = tr_off[f]
+    n = tr_off[f + 1] - a
+    u = (t - tr_t0[f]) / tr_dt
+    if not (u >= 0.0) or n < 1:
+        return math.nan, math.nan, False, -1
+    j = int(math.floor(u))
+    if j >= n - 1:
+        if j == n - 1 and u == j:
+            x = tr_x[a + j]
+            y = tr_y[a + j]
+            return x, y, math.isfinite(x), a + j
+        return math.nan, math.nan, False, -1
+    w = u - j
+    x0 = tr_x[a + j]
+    x1 = tr_x[a + j + 1]
+    if not (math.isfinite(x0) and math.isfinite(x1)):
+        return math.nan, math.nan, False, -1
+    return x0 + w * (x1 - x0), tr_y[a + j] + w * (tr_y[a + j + 1] - tr_y[a + j]), True, a + j
+
+
+@kernel
+def in_mask(mask, m_x0, m_y0, m_cell, x, y):
+    """True where (x, y) falls in a cell of the mask marked 1 (outside the grid: False)."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    i = int(math.floor((y - m_y0) / m_cell))
+    j = int(math.floor((x - m_x0) / m_cell))
+    if i < 0 or j < 0 or i >= mask.shape[0] or j >= mask.shape[1]:
+        return False
+    return mask[i, j] != 0
+
+
+@kernel
+def detect(r, night, rcs, radar_m, irst_m, eo_day, eo_night, vis_m, snr_ref, ln_pfa, ref_rcs, u):
+    """The sensor that sees a target at horizontal range r this dwell (SENSOR_*; 0 none).
+
+    Radar: R = radar_m (look-down range on ref_rcs, clutter included) x (rcs / ref_rcs)^(1/4)
+    is where a dwell has Pd = Pd_ref; Swerling 1: Pd(r) = Pfa^(1 / (1 + SNR)), SNR = SNR_ref
+    (R / r)^4, drawn with the uniform u.  IRST and EO/IR: inside their range (EO/IR at night
+    with its night range).  Eyes: by day within vis_m.
     """
+    if radar_m > 0.0 and rcs > 0.0:
+        rd = radar_m * (rcs / ref_rcs) ** 0.25
+        if r <= 4.0 * rd:
+            q = rd / r if r > 0.0 else 1e6
+            snr = snr_ref * q * q * q * q
+            if u < math.exp(ln_pfa / (1.0 + snr)):
+                return SENSOR_RADAR
+    if irst_m > 0.0 and r <= irst_m:
+        return SENSOR_EO_IR
+    eo = eo_night if night else eo_day
+    if eo > 0.0 and r <= eo:
+        return SENSOR_EO_IR
+    if (not night) and r <= vis_m:
+        return SENSOR_VISUAL
+    return SENSOR_NONE
+
+
+@kernel
+def square_leg(n, spacing):
+    """Leg n (0, 1, ...) of the expanding square: (length, direction index 0..3, turning left from the first).
+
+    Lengths S, S, 2S, 2S, 3S, 3S, ...; direction n mod 4 (0 along the reported heading, 1 its
+    left, 2 back, 3 right)."""
+    return spacing * (n // 2 + 1), n % 4
+
+
+@kernel
+def _move_toward(px, py, gx, gy, step):
+    """Move from (px, py) toward (gx, gy) by at most step: (x, y, reached)."""
+    gap = math.hypot(gx - px, gy - py)
+    if gap <= step:
+        return gx, gy, True
+    return px + (gx - px) * step / gap, py + (gy - py) * step / gap, False
+
+
+@kernel
+def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
+         tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
+         mask, m_x0, m_y0, m_cell,
+         t_start, px, py, ph, t_air, bx, by, vi, climb, endurance, radar_m, irst_m, eo_day, eo_night, escort,
+         prm, path_t, path_x, path_y, n_path, j, out_f, out_i):
+    """One sortie from (px, py, ph) at t_start on the rows [first, end) of a track whose true
+    aircraft is flight f (-1: none).  Writes engagement j's outputs (except slot, t_air, hours,
+    retask) and returns (t_done, x_done, y_done, n_path): where and when its work ends.
+
+    Every dwell (prm[P_DWELL] s): fuel check; the sensors against the true target (until
+    contact); then one step of the current mode:
+
+    * guidance: PIP on the latest row extrapolated to now; on arrival at the aim point of a
+      track whose latest observation is older than the search age, the search begins;
+    * search: an expanding square around the dead-reckoned point (the latest report moved
+      on by its velocity), first leg along the reported heading; back to guidance when a fresh
+      report arrives; over when the true target lands or leaves Peru (ENG_TOO_LATE);
+    * contact: close on the true target to the Phase I station (visual ID range); the
+      identification clock runs while it is inside the identifying sensor's range (pod or
+      turret, by day also the eyes at the station), both over Peru; it needs Phases I + II x
+      max(1, v_min_escort / v_target); the interceptor holds at the border rather than
+      following over Bolivia;
+    * after identifying a drug flight, the end-game: stay with it until the procedure's window
+      (prm[P_ENDGAME]) closes, it lands (strip located), it leaves Peru, or bingo; an innocent
+      aircraft is broken away from at once.
+    """
+    dt = prm[P_DWELL]
+    reserve = prm[P_RESERVE]
+    search_age = prm[P_SEARCH_AGE]
+    vis_id = prm[P_VIS_ID]
+    station = 0.5 * vis_id
     t = t_start
     k = _latest_row(row_t, first, end, t)
+    mode = _GUIDE
     code = -1
-    t_done = t
-    cx = px
-    cy = py
-    t_contact = math.nan
-    t_id = math.nan
-    searched = 0
-    t_search = math.nan
+    bad_since = math.nan
     prev_ok = False
     pax = px
     pay = py
-    bad_since = math.nan
+    searched = 0
+    t_search = math.nan
+    sq_n = -1          # search leg (-1: heading to the centre)
+    sq_gx = 0.0        # current search waypoint relative to the centre
+    sq_gy = 0.0
+    sq_ux = 0.0        # search axes (along the reported heading, and its left)
+    sq_uy = 1.0
+    spacing = 0.0
+    clock = 0.0
+    need = 0.0
+    t_id = math.nan
+    night_blocked = False
+    rcs = tr_rcs[f] if f >= 0 else 0.0
+    t_exit = tr_exit[f] if f >= 0 else math.inf
+    cap = path_t.shape[0]
+    step = vi * dt
     while True:
-        tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, climb)
-        dist_a = math.hypot(ax - bx, ay - by)
-        t_next = row_t[k + 1] if k + 1 < end else math.inf
-        feasible = math.isfinite(tau) and (t + tau - t_air) + dist_a / vi + reserve_s <= endurance
-        if not feasible:
-            # an infeasible re-solve (target outrunning, or beyond bingo) aborts the sortie only when
-            # it persists for abort_persist_s, or at once when fuel says go home now; meanwhile hold
-            # course on the last feasible aim point (no contact is declared on an infeasible solution)
-            home_now = (t - t_air) + math.hypot(px - bx, py - by) / vi + reserve_s >= endurance
-            if math.isnan(bad_since):
-                bad_since = t
-            if home_now or (not prev_ok) or (not math.isfinite(t_next)) or t - bad_since >= abort_persist_s:
-                code = ENG_OUT_OF_RANGE
-                t_done = t
-                cx = px
-                cy = py
-                break
-            path_t[k] = t
-            path_x[k] = px
-            path_y[k] = py
-            path_ax[k] = pax
-            path_ay[k] = pay
-            gap = math.hypot(pax - px, pay - py)
-            step = vi * (t_next - t)
-            if gap <= step:
-                px = pax
-                py = pay
+        if n_path < cap:
+            path_t[n_path] = t
+            path_x[n_path] = px
+            path_y[n_path] = py
+            n_path += 1
+        # ---- the true target now
+        tx, ty, airborne, si = truth_at(tr_off, tr_t0, tr_dt, tr_x, tr_y, f, t)
+        night_t = tr_night[si] != 0 if si >= 0 else row_night[k] != 0
+        gone = f >= 0 and ((not airborne) or t > t_exit)
+        # ---- fuel
+        home = math.hypot(px - bx, py - by) / vi
+        if (t - t_air) + home + reserve >= endurance:
+            if mode == _GUIDE or mode == _SEARCH:
+                code = ENG_LOST_TRACK
+            elif mode == _CLOSE:
+                code = ENG_NO_ID_NIGHT if night_blocked else ENG_BINGO_BEFORE_ID
             else:
-                px += (pax - px) * step / gap
-                py += (pay - py) * step / gap
-            t = t_next
-            k += 1
-            continue
-        bad_since = math.nan
-        prev_ok = True
-        pax = ax
-        pay = ay
-        path_t[k] = t
-        path_x[k] = px
-        path_y[k] = py
-        path_ax[k] = ax
-        path_ay[k] = ay
-        t_c = t + tau
-        if t_c <= t_next:
-            if t_c - row_t[k] <= search_age_s:
-                t_contact = t_c
-            else:
-                # stale track: own-sensor search centred on the dead-reckoned point,
-                # P(acquire by s) = 1 - exp(-2 R v_i s / A), A = pi (k_s sigma + k_d v_t dt)^2
-                searched = 1
-                t_search = t_c
-                vt = math.hypot(row_vx[k], row_vy[k])
-                radius = k_sigma * row_sigma[k] + k_drift * vt * (t_c - row_t[k])
-                area = math.pi * radius * radius
-                acq = acq_night if row_night[k] != 0 else acq_day
-                t_bingo = t_air + endurance - reserve_s - dist_a / vi
-                if acq <= 0.0:
-                    code = ENG_LOST_TRACK       # nothing to search with: straight home
-                    t_done = t_c
-                else:
-                    rate = 2.0 * acq * vi / area if area > 0.0 else math.inf
-                    t_found = t_c - math.log1p(-u) / rate
-                    if t_found > t_bingo:
-                        code = ENG_LOST_TRACK
-                        t_done = t_bingo if t_bingo > t_c else t_c
-                    else:
-                        t_contact = t_found
-            cx = ax
-            cy = ay
+                out_i[j, I_ENDGAME] = END_BINGO
             break
-        # fly toward the aim point until the next update, then re-solve on it
-        frac = (t_next - t) / tau
-        px += (ax - px) * frac
-        py += (ay - py) * frac
-        dh = row_h[k] - ph
-        step = climb * (t_next - t)
-        if abs(dh) <= step:
-            ph = row_h[k]
-        else:
-            ph += step if dh > 0 else -step
-        t = t_next
-        k += 1
-    if code < 0:
-        # ---- contact: Law 30339 Phase I + II, stretched by max(1, v_min_escort / v_target)
-        vt = math.hypot(row_vx[k], row_vy[k])
-        if vt < 1.0:
-            vt = 1.0
-        factor = escort / vt
-        if factor < 1.0:
-            factor = 1.0
-        if row_night[k] != 0 and eoir == 0:
-            code = ENG_NO_ID_NIGHT
-            t_done = t_contact
-        else:
-            t_i = t_contact + phase12_s * factor
-            ix = cx + row_vx[k] * (t_i - t_contact)
-            iy = cy + row_vy[k] * (t_i - t_contact)
-            if (t_i - t_air) + math.hypot(ix - bx, iy - by) / vi + reserve_s <= endurance:
-                code = ENG_IDENTIFIED
-                t_id = t_i
-                t_done = t_i
+        # ---- the sensors against the true target, until contact
+        if (mode == _GUIDE or mode == _SEARCH) and airborne and not gone:
+            r = math.hypot(tx - px, ty - py)
+            # keyed by the aircraft's index in the day and the dwell's time: the same draw for the same event
+            # in every picture, whichever other flights are engaged
+            u = uniform(int(prm[P_KEY0]), int(prm[P_KEY1]), tr_uid[f], int(math.floor(t / dt + 0.5)), SENSOR_RADAR)
+            s = detect(r, night_t, rcs, radar_m, irst_m, eo_day, eo_night, prm[P_VIS_DET], prm[P_SNR_REF],
+                       prm[P_LN_PFA], prm[P_REF_RCS], u)
+            if s != SENSOR_NONE:
+                mode = _CLOSE
+                out_f[j, F_T_CONTACT] = t
+                out_f[j, F_C_RANGE] = r
+                out_f[j, F_CX] = px
+                out_f[j, F_CY] = py
+                out_i[j, I_C_SENSOR] = s
+                out_i[j, I_NIGHT] = 1 if night_t else 0
+                # Phases I + II, stretched when the target is slower than the interceptor's escort speed
+                a = tr_off[f]
+                q = si - a
+                vt = 1.0
+                if q >= 0 and si + 1 < tr_off[f + 1] and math.isfinite(tr_x[si + 1]):
+                    vt = math.hypot(tr_x[si + 1] - tr_x[si], tr_y[si + 1] - tr_y[si]) / tr_dt
+                if vt < 1.0:
+                    vt = 1.0
+                fac = escort / vt
+                if fac < 1.0:
+                    fac = 1.0
+                need = prm[P_PHASE12] * fac
+        if (mode == _GUIDE or mode == _SEARCH) and gone:
+            code = ENG_TOO_LATE
+            break
+        # ---- contact: close on the true target (its position at the end of the dwell), identify
+        if mode == _CLOSE or mode == _ENDGAME:
+            t1 = t + dt
+            tx1, ty1, ok1, si1 = truth_at(tr_off, tr_t0, tr_dt, tr_x, tr_y, f, t1)
+            if mode == _ENDGAME:
+                if not ok1:
+                    out_i[j, I_ENDGAME] = END_STRIP      # it landed with the interceptor overhead
+                    break
+                if t1 > t_exit or not in_mask(mask, m_x0, m_y0, m_cell, tx1, ty1):
+                    out_i[j, I_ENDGAME] = END_LEFT_PERU
+                    break
+            elif not ok1 or t1 > t_exit:
+                code = ENG_NO_ID_NIGHT if night_blocked else ENG_TARGET_GONE
+                break
+            # to the station (half the visual ID range: Phase II closes slowly to read), never closer
+            d0 = math.hypot(tx1 - px, ty1 - py)
+            if d0 > station:
+                w = (d0 - station) / d0
+                nx, ny, _ = _move_toward(px, py, px + (tx1 - px) * w, py + (ty1 - py) * w, step)
             else:
-                code = ENG_BINGO_BEFORE_ID
-                t_b = t_air + endurance - reserve_s - math.hypot(cx - bx, cy - by) / vi
-                t_done = t_b if t_b > t_contact else t_contact
-    return code, t_contact, t_id, cx, cy, t_done, searched, t_search, k
+                nx = px
+                ny = py
+            peru_t = in_mask(mask, m_x0, m_y0, m_cell, tx1, ty1)
+            if peru_t or in_mask(mask, m_x0, m_y0, m_cell, nx, ny):
+                px = nx               # over Bolivia the interceptor holds at the border
+                py = ny
+            t = t1
+            if mode == _ENDGAME:
+                if t >= t_id + prm[P_ENDGAME] - 1e-9:
+                    out_i[j, I_ENDGAME] = END_PHASE_V
+                    break
+                continue
+            night1 = tr_night[si1] != 0
+            d = math.hypot(tx1 - px, ty1 - py)
+            idr = eo_night if night1 else (eo_day if eo_day > vis_id else vis_id)
+            night_blocked = idr <= 0.0
+            if idr > 0.0 and d <= idr and peru_t and in_mask(mask, m_x0, m_y0, m_cell, px, py):
+                clock += dt
+                if clock >= need - 1e-9:
+                    t_id = t
+                    out_f[j, F_T_ID] = t_id
+                    out_f[j, F_ID_X] = px
+                    out_f[j, F_ID_Y] = py
+                    out_i[j, I_NIGHT] = 1 if night1 else 0
+                    out_i[j, I_ID_SENSOR] = SENSOR_EO_IR if (night1 or eo_day > vis_id) else SENSOR_VISUAL
+                    code = ENG_IDENTIFIED
+                    if tr_drug[f] == 0:
+                        break         # an innocent aircraft: Phase III, break away
+                    mode = _ENDGAME
+            continue
+        # ---- the picture: guidance or search
+        while k + 1 < end and row_t[k + 1] <= t:
+            k += 1
+        age = t - row_tobs[k]
+        if mode == _SEARCH and age <= search_age:
+            mode = _GUIDE         # a fresh report: back to the PIP
+        if mode == _GUIDE:
+            tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k, t, px, py, ph, vi, climb)
+            dist_a = math.hypot(ax - bx, ay - by)
+            k_last = k + 1 >= end
+            feasible = math.isfinite(tau) and (t + tau - t_air) + dist_a / vi + reserve <= endurance
+            if not feasible:
+                # an infeasible re-solve (target outrunning, or beyond bingo) aborts the sortie only when
+                # it persists for abort_persist_s; meanwhile hold course on the last feasible aim point
+                if math.isnan(bad_since):
+                    bad_since = t
+                if (not prev_ok) or k_last or t - bad_since >= prm[P_ABORT]:
+                    code = ENG_OUT_OF_RANGE
+                    break
+                px, py, _ = _move_toward(px, py, pax, pay, step)
+                t += dt
+                continue
+            bad_since = math.nan
+            prev_ok = True
+            pax = ax
+            pay = ay
+            dh = row_h[k] - ph
+            if abs(dh) <= climb * dt:
+                ph = row_h[k]
+            else:
+                ph += climb * dt if dh > 0 else -climb * dt
+            if tau <= dt and age > search_age:
+                # on the dead-reckoned point of a stale track: the search begins
+                mode = _SEARCH
+                if searched == 0:
+                    searched = 1
+                    t_search = t + tau
+                vx = row_vx[k]
+                vy = row_vy[k]
+                vn = math.hypot(vx, vy)
+                if vn >= 1.0:
+                    sq_ux = vx / vn
+                    sq_uy = vy / vn
+                else:
+                    sq_ux = 0.0
+                    sq_uy = 1.0
+                night_k = row_night[k] != 0
+                nominal = radar_m if radar_m > irst_m else irst_m
+                eo = eo_night if night_k else eo_day
+                if eo > nominal:
+                    nominal = eo
+                if (not night_k) and prm[P_VIS_DET] > nominal:
+                    nominal = prm[P_VIS_DET]
+                if nominal <= 0.0:
+                    code = ENG_LOST_TRACK    # nothing to search with: straight home
+                    px = ax
+                    py = ay
+                    t += tau
+                    break
+                spacing = prm[P_SPACING] * nominal
+                sq_n = -1
+                sq_gx = 0.0
+                sq_gy = 0.0
+            px, py, _ = _move_toward(px, py, ax, ay, step)
+            t += dt
+            continue
+        # mode == _SEARCH: fly the square relative to the moving dead-reckoned point
+        dtk = t + dt - row_t[k]
+        cx = row_x[k] + row_vx[k] * dtk
+        cy = row_y[k] + row_vy[k] * dtk
+        remaining = step
+        for _ in range(8):
+            gx = cx + sq_gx * sq_ux - sq_gy * sq_uy
+            gy = cy + sq_gx * sq_uy + sq_gy * sq_ux
+            gap = math.hypot(gx - px, gy - py)
+            if gap > remaining:
+                px += (gx - px) * remaining / gap
+                py += (gy - py) * remaining / gap
+                break
+            px = gx
+            py = gy
+            remaining -= gap
+            sq_n += 1
+            length, dirn = square_leg(sq_n, spacing)
+            if dirn == 0:
+                sq_gx += length
+            elif dirn == 1:
+                sq_gy += length
+            elif dirn == 2:
+                sq_gx -= length
+            else:
+                sq_gy -= length
+        t += dt
+    out_i[j, I_CODE] = code
+    out_i[j, I_SEARCHED] = searched
+    out_f[j, F_T_SEARCH] = t_search
+    out_f[j, F_T_END] = t
+    return t, px, py, n_path
 
 
 @kernel
-def _position_at(path_t, path_x, path_y, path_ax, path_ay, first, end, t, vi, sx, sy):
-    """Aircraft position of a recorded sortie at time t (straight legs at vi toward each aim point)."""
-    r = -1
-    for q in range(first, end):
-        if path_t[q] <= t:       # NaN (never visited) compares False
-            r = q
-    if r < 0:
+def _position_at(path_t, path_x, path_y, lo, hi, t, sx, sy):
+    """Aircraft position of a recorded sortie (samples [lo, hi)) at time t (linear between samples)."""
+    if hi <= lo or not (path_t[lo] <= t):
         return sx, sy
-    gx = path_ax[r]
-    gy = path_ay[r]
-    gap = math.hypot(gx - path_x[r], gy - path_y[r])
-    step = vi * (t - path_t[r])
-    if gap <= step or gap == 0.0:
-        return gx, gy
-    return path_x[r] + (gx - path_x[r]) * step / gap, path_y[r] + (gy - path_y[r]) * step / gap
+    a = lo
+    b = hi
+    while b - a > 1:
+        m = (a + b) // 2
+        if path_t[m] <= t:
+            a = m
+        else:
+            b = m
+    if a + 1 >= hi or path_t[a + 1] <= path_t[a]:
+        return path_x[a], path_y[a]
+    w = (t - path_t[a]) / (path_t[a + 1] - path_t[a])
+    return path_x[a] + w * (path_x[a + 1] - path_x[a]), path_y[a] + w * (path_y[a + 1] - path_y[a])
 
 
 @kernel
-def engage_option(row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night,
-                  eng_first, eng_end, eng_t_order,
+def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night,
+                  eng_first, eng_end, eng_t_order, eng_flight,
+                  tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
+                  mask, m_x0, m_y0, m_cell,
                   det_x, det_y, det_h, det_v, det_climb, det_endurance, det_radius,
-                  det_acq_day, det_acq_night, det_eoir, det_escort,
-                  slot_det, slot_delay, slot_ready, u_search,
-                  phase12_s, reserve_s, search_age_s, turnaround_s, k_sigma, k_drift, abort_persist_s,
-                  retask_min_m,
-                  out_code, out_slot, out_t_air, out_t_contact, out_t_id, out_x, out_y, out_hours, out_searched,
-                  out_t_search, out_retask_of):
+                  det_radar, det_irst, det_eo_day, det_eo_night, det_escort,
+                  det_alert_delay, det_standby_delay, det_turnaround, det_seats,
+                  slot_det, slot_ready, prm, path_cap, out_f, out_i):
     """Play one option's scrambles over one picture, in order of the scramble orders.
 
-    Picture rows (sorted by track, then time): row_t (s), row_x/y (m), row_h (height MSL, m),
+    Picture rows (sorted by track, then time): row_t (s), row_tobs (observation time of the
+    report, s; a cross-told row is written long after it), row_x/y (m), row_h (height MSL, m),
     row_vx/vy (m/s), row_sigma (position sigma, m), row_night (1 = sun < -6 deg there).
     Engagement j covers rows [eng_first[j], eng_end[j]) of one suspect track, ordered at
-    eng_t_order[j] (non-decreasing).  Aircraft slots share the pools: slot s belongs to
-    detachment slot_det[s], is ready today if slot_ready[s], launches slot_delay[s] after the
-    order, and is busy until its landing + turnaround.  u_search[n] is the uniform of the
-    n-th sortie leg (engagement draws, keyed by option and never by picture).
+    eng_t_order[j] (non-decreasing); eng_flight[j] is the true aircraft there (-1 none), known
+    to the physics only (``tr_*``: samples every tr_dt from tr_t0[f], rows tr_off[f]..; NaN
+    when not airborne; tr_night; tr_rcs; tr_drug; tr_exit: when it leaves Peru for good;
+    tr_uid: its index in the day, which keys its sensor draws).
+    mask (m_x0, m_y0, m_cell): cells of the scenario plane inside Peru.
+
+    Pools: slot s belongs to detachment slot_det[s] and is ready today if slot_ready[s]; it is
+    busy from the order until landing + det_turnaround.  Detachment d holds det_seats[d] alert
+    seats: a launch from a filled seat (while a free ready aircraft sits in it) takes
+    det_alert_delay, any other free ready aircraft det_standby_delay; a seat vacated by a launch is
+    filled again det_standby_delay later.  The choice of base uses only rows at or before the
+    order; guidance at time t only rows at or before t.
 
     Retasking (a re-acquired track is not a new target): when track j is ordered while an
-    earlier sortie is still working a track that has gone stale (no update for search_age_s)
-    without contact, and j's estimate lies within max(retask_min_m, k_sigma (sigma_i + sigma_j)
-    + k_drift v_i dt) of that track's dead-reckoned position, the airborne interceptor is
-    retasked to j from where it is (same fuel clock) instead of launching another aircraft;
-    the earlier engagement ends as ENG_RETASKED with its hours moved to j.
+    earlier sortie is still working a track that has gone stale (no observation for the search
+    age) without contact, and j's estimate lies within max(retask_min_m, k_sigma (sigma_i +
+    sigma_j) + k_drift v_i dt) of that track's dead-reckoned position, the airborne interceptor
+    is retasked to j from where it is (same fuel clock); the earlier engagement ends as
+    ENG_RETASKED with its hours moved to j.
 
-    Causality: the choice of base uses only rows at or before the order; guidance at time t
-    uses only rows at or before t.  The intercept radius (a planning figure) gates the choice
-    of base; in flight only fuel counts: a re-solved PIP beyond bingo (or none at all) aborts
-    the sortie once it has persisted abort_persist_s, so one noisy update does not.
-
-    Outputs per engagement: code (ENG_*), slot (-1 if none launched), airborne, contact and
-    identification times (NaN when absent), contact position, flight hours, searched flag,
-    the time the search began (arrival on the dead-reckoned point; NaN without search) and
-    the engagement it was retasked from (-1: a new launch).
+    Outputs per engagement: out_f (F_* columns; NaN when absent) and out_i (I_* columns).
     """
     n_slots = slot_det.shape[0]
     n_eng = eng_first.shape[0]
-    n_rows = row_t.shape[0]
+    n_det = det_x.shape[0]
     busy_until = np.full(n_slots, -math.inf)
+    seat_off = np.zeros(n_det + 1, np.int64)
+    for d in range(n_det):
+        seat_off[d + 1] = seat_off[d] + det_seats[d]
+    seat_refill = np.full(seat_off[n_det], -math.inf)
     t_done_of = np.full(n_eng, math.nan)
-    path_t = np.full(n_rows, math.nan)
-    path_x = np.zeros(n_rows)
-    path_y = np.zeros(n_rows)
-    path_ax = np.zeros(n_rows)
-    path_ay = np.zeros(n_rows)
-    n_draw = 0
+    path_lo = np.zeros(n_eng, np.int64)
+    path_hi = np.zeros(n_eng, np.int64)
+    cap = n_eng * path_cap + 1
+    path_t = np.empty(cap)
+    path_x = np.empty(cap)
+    path_y = np.empty(cap)
+    n_path = 0
+    search_age = prm[P_SEARCH_AGE]
     for j in range(n_eng):
+        for c in range(N_F):
+            out_f[j, c] = math.nan
+        for c in range(N_I):
+            out_i[j, c] = 0
+        out_f[j, F_HOURS] = 0.0
+        out_i[j, I_CODE] = -1
+        out_i[j, I_SLOT] = -1
+        out_i[j, I_RETASK_OF] = -1
         first = eng_first[j]
         end = eng_end[j]
         t_order = eng_t_order[j]
-        out_code[j] = -1
-        out_slot[j] = -1
-        out_t_air[j] = math.nan
-        out_t_contact[j] = math.nan
-        out_t_id[j] = math.nan
-        out_x[j] = math.nan
-        out_y[j] = math.nan
-        out_hours[j] = 0.0
-        out_searched[j] = 0
-        out_t_search[j] = math.nan
-        out_retask_of[j] = -1
+        f = eng_flight[j]
         k0 = _latest_row(row_t, first, end, t_order)
+        out_i[j, I_NIGHT] = row_night[k0]
         ex = row_x[k0] + row_vx[k0] * (t_order - row_t[k0])
         ey = row_y[k0] + row_vy[k0] * (t_order - row_t[k0])
         # ---- retask an airborne interceptor whose track went stale near this one?
         best_i = -1
         best_gap = math.inf
         for i in range(j):
-            if out_slot[i] < 0 or out_code[i] == ENG_RETASKED or not (t_done_of[i] > t_order):
+            if out_i[i, I_SLOT] < 0 or out_i[i, I_CODE] == ENG_RETASKED or not (t_done_of[i] > t_order):
                 continue
-            if out_t_contact[i] <= t_order:     # already in contact (NaN compares False)
+            if out_f[i, F_T_CONTACT] <= t_order:     # already in contact (NaN compares False)
                 continue
-            kl = eng_end[i] - 1
-            if row_t[kl] >= t_order - search_age_s:   # its track is still alive: a different target
-                continue
+            kl = _latest_row(row_t, eng_first[i], eng_end[i], t_order)
+            if row_tobs[kl] >= t_order - search_age:
+                continue                              # its track is still observed: a different target
             dt = t_order - row_t[kl]
             dx = row_x[kl] + row_vx[kl] * dt - ex
             dy = row_y[kl] + row_vy[kl] * dt - ey
-            gate = k_sigma * (row_sigma[kl] + row_sigma[k0]) + k_drift * math.hypot(row_vx[kl], row_vy[kl]) * dt
-            if gate < retask_min_m:
-                gate = retask_min_m
+            gate = prm[P_K_SIGMA] * (row_sigma[kl] + row_sigma[k0]) + prm[P_K_DRIFT] * math.hypot(
+                row_vx[kl], row_vy[kl]) * dt
+            if gate < prm[P_RETASK_MIN]:
+                gate = prm[P_RETASK_MIN]
             gap = math.hypot(dx, dy)
             if gap <= gate and gap < best_gap:
                 best_gap = gap
                 best_i = i
         if best_i >= 0:
             i = best_i
-            s = out_slot[i]
+            s = out_i[i, I_SLOT]
             d = slot_det[s]
-            px, py = _position_at(path_t, path_x, path_y, path_ax, path_ay, eng_first[i], eng_end[i], t_order,
-                                  det_v[d], det_x[d], det_y[d])
-            t_air = out_t_air[i]
+            px, py = _position_at(path_t, path_x, path_y, path_lo[i], path_hi[i], t_order, det_x[d], det_y[d])
+            t_air = out_f[i, F_T_AIR]
             # the retasked aircraft may still be on the ground (ordered, not yet airborne)
             t_start = t_order if t_order > t_air else t_air
             h_start = row_h[k0] if t_order > t_air else det_h[d]
-            u = u_search[n_draw % u_search.shape[0]]
-            n_draw += 1
-            code, t_contact, t_id, cx, cy, t_done, searched, t_search, k = _fly(
-                row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night, first, end,
-                t_start, px, py, h_start, t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
-                det_acq_day[d], det_acq_night[d], det_eoir[d], det_escort[d], u,
-                phase12_s, reserve_s, search_age_s, k_sigma, k_drift, abort_persist_s,
-                path_t, path_x, path_y, path_ax, path_ay)
             # the earlier engagement ends here; its hours move to this one
-            out_code[i] = ENG_RETASKED
-            out_t_contact[i] = math.nan
-            out_t_id[i] = math.nan
-            out_x[i] = math.nan
-            out_y[i] = math.nan
-            out_hours[i] = 0.0
+            for c in range(N_F):
+                if c != F_T_AIR:
+                    out_f[i, c] = math.nan
+            out_f[i, F_HOURS] = 0.0
+            out_i[i, I_CODE] = ENG_RETASKED
+            out_i[i, I_C_SENSOR] = 0
+            out_i[i, I_ID_SENSOR] = 0
+            out_i[i, I_ENDGAME] = 0
             t_done_of[i] = t_order
-            out_retask_of[j] = i
+            out_i[j, I_RETASK_OF] = i
         else:
-            # ---- choose the slot giving the earliest predicted intercept (rows <= t_order only)
+            # ---- choose the detachment giving the earliest predicted intercept (rows <= t_order only)
             any_free = False
-            best_s = -1
+            best_d = -1
             best_tc = math.inf
-            for s in range(n_slots):
-                if slot_ready[s] == 0 or busy_until[s] > t_order:
+            best_alert = False
+            for d in range(n_det):
+                n_free = 0
+                for s in range(n_slots):
+                    if slot_det[s] == d and slot_ready[s] != 0 and busy_until[s] <= t_order:
+                        n_free += 1
+                if n_free == 0:
                     continue
                 any_free = True
-                d = slot_det[s]
-                t_air = t_order + slot_delay[s]
+                n_filled = 0
+                for p in range(seat_off[d], seat_off[d + 1]):
+                    if seat_refill[p] <= t_order:
+                        n_filled += 1
+                from_alert = n_filled > 0
+                t_air = t_order + (det_alert_delay[d] if from_alert else det_standby_delay[d])
                 tau, ax, ay = _solve(row_t, row_x, row_y, row_h, row_vx, row_vy, k0, t_air,
                                      det_x[d], det_y[d], det_h[d], det_v[d], det_climb[d])
                 if not math.isfinite(tau):
                     continue
                 dist = math.hypot(ax - det_x[d], ay - det_y[d])
-                if dist > det_radius[d] or tau + dist / det_v[d] + reserve_s > det_endurance[d]:
+                if dist > det_radius[d] or tau + dist / det_v[d] + prm[P_RESERVE] > det_endurance[d]:
                     continue
                 if t_air + tau < best_tc:
                     best_tc = t_air + tau
-                    best_s = s
-            if best_s < 0:
-                out_code[j] = ENG_OUT_OF_RANGE if any_free else ENG_NO_AIRCRAFT
+                    best_d = d
+                    best_alert = from_alert
+            if best_d < 0:
+                out_i[j, I_CODE] = ENG_OUT_OF_RANGE if any_free else ENG_NO_AIRCRAFT
                 continue
-            s = best_s
-            d = slot_det[s]
-            t_air = t_order + slot_delay[s]
-            u = u_search[n_draw % u_search.shape[0]]
-            n_draw += 1
-            code, t_contact, t_id, cx, cy, t_done, searched, t_search, k = _fly(
-                row_t, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night, first, end,
-                t_air, det_x[d], det_y[d], det_h[d], t_air, det_x[d], det_y[d], det_v[d], det_climb[d],
-                det_endurance[d], det_acq_day[d], det_acq_night[d], det_eoir[d], det_escort[d], u,
-                phase12_s, reserve_s, search_age_s, k_sigma, k_drift, abort_persist_s,
-                path_t, path_x, path_y, path_ax, path_ay)
-        vi = det_v[d]
-        bx = det_x[d]
-        by = det_y[d]
-        out_code[j] = code
-        out_slot[j] = s
-        out_t_air[j] = t_air
-        out_t_contact[j] = t_contact
-        out_t_id[j] = t_id
-        out_searched[j] = searched
-        out_t_search[j] = t_search
-        if math.isfinite(t_contact):
-            out_x[j] = cx
-            out_y[j] = cy
-        # where the work ends: the ID point moves with the target during Phases I-II
-        ex_ = cx
-        ey_ = cy
-        if code == ENG_IDENTIFIED:
-            ex_ = cx + row_vx[k] * (t_id - t_contact)
-            ey_ = cy + row_vy[k] * (t_id - t_contact)
-        t_home = t_done + math.hypot(ex_ - bx, ey_ - by) / vi
-        out_hours[j] = (t_home - t_air) / HOUR_S
+            d = best_d
+            s = -1
+            for q in range(n_slots):
+                if slot_det[q] == d and slot_ready[q] != 0 and busy_until[q] <= t_order:
+                    s = q
+                    break
+            if best_alert:
+                for p in range(seat_off[d], seat_off[d + 1]):
+                    if seat_refill[p] <= t_order:
+                        seat_refill[p] = t_order + det_standby_delay[d]
+                        break
+            t_air = t_order + (det_alert_delay[d] if best_alert else det_standby_delay[d])
+            t_start = t_air
+            px = det_x[d]
+            py = det_y[d]
+            h_start = det_h[d]
+        out_i[j, I_SLOT] = s
+        out_f[j, F_T_AIR] = t_air
+        path_lo[j] = n_path
+        t_done, x_done, y_done, n_path = _fly(
+            row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
+            tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid, mask, m_x0, m_y0, m_cell,
+            t_start, px, py, h_start, t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
+            det_radar[d], det_irst[d], det_eo_day[d], det_eo_night[d], det_escort[d],
+            prm, path_t, path_x, path_y, n_path, j, out_f, out_i)
+        path_hi[j] = n_path
+        t_home = t_done + math.hypot(x_done - det_x[d], y_done - det_y[d]) / det_v[d]
+        out_f[j, F_HOURS] = (t_home - t_air) / HOUR_S
         t_done_of[j] = t_done
-        busy_until[s] = t_home + turnaround_s
+        busy_until[s] = t_home + det_turnaround[d]

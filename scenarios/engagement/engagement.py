@@ -1,5 +1,9 @@
 """The engagement model: from a military air picture to scrambles, intercepts and outcomes.
 
+The rule: everything the defender **decides** comes from the picture (classification,
+scramble, guidance, where to search); everything that **happens** (contact, identification,
+the end-game) is played against the **true** aircraft.
+
 Pipeline for one simulated day, one option, one picture (military, non_integrated or integrated):
 
 1. **Classification on the picture alone** (:func:`classify`): a confirmed or cued track
@@ -9,34 +13,37 @@ Pipeline for one simulated day, one option, one picture (military, non_integrate
    speed (:mod:`tracker.plans`; an airliner whose transponder no radar hears).  A
    code that matches no plan counts as no reply ("squawks an unplanned code").
    Only picture columns are read (``time_s, track, x/y/z, vx/vy, pos_sigma_m, status,
-   squawk, sigma_v_m``) plus the flight-plan code list, which operators hold; never truth.
+   squawk``, and ``sigma_v_m`` and ``t_obs_s`` when present) plus the flight-plan code list
+   and the filed plans, which operators hold; never truth.
 2. **Scramble** ``command_decision_delay`` after the suspect call -- or, when an airborne
    interceptor is still working a nearby track that went stale (a re-acquired target, not a
-   new one), retask it -- from the detachment
-   whose free, ready aircraft gives the earliest predicted intercept (on the track
-   estimate at the order time), inside the intercept radius and endurance.  Bases hold
-   finite pools: aircraft x sortie availability (drawn per day), the first
-   ``alert_pair`` at the posture's delay, the rest on standby; each sortie keeps its
-   aircraft until landing + turnaround, so simultaneous flights compete.  One aircraft
-   per scramble.
-3. **Guidance, search, identification, bingo** in :func:`scenarios.engagement._kernels.engage_option`.
-4. **Truth afterwards only** (:func:`score_flights`): each engaged track is associated
-   with the flight nearest to it (gate max(2 km, 3 sigma of the track row), majority of
-   the track's first, suspect and last rows; horizontally for rows whose height is held,
-   not observed -- a drug flight seen by a 2D radar alone is still matched); outcomes per
-   leg (inbound, ground, outbound) and the flight's best leg by the precedence of
-   :data:`OUTCOMES` (best first).  A false scramble names the flight truth matched to its
-   track (a cooperative airliner, innocent traffic), empty when none (clutter).
+   new one), retask it -- from the detachment whose free, ready aircraft gives the earliest
+   predicted intercept (on the track estimate at the order time), inside the intercept
+   radius and endurance.  Bases hold finite pools: aircraft x sortie availability (drawn
+   per day), alert seats from the detachment's aircraft and crews (alert depth), the rest on
+   standby; each sortie keeps its aircraft until landing + turnaround.  One aircraft per
+   scramble.
+3. **Guidance, search, contact, identification, end-game, bingo** in
+   :func:`scenarios.engagement._kernels.engage_option`: guidance and the search pattern follow
+   the picture; the interceptor's sensors look at the true aircraft every dwell.
+4. **Truth** says which real aircraft each suspect track is (:func:`associate`: gate
+   max(2 km, 3 sigma of the track row), majority of the track's first, suspect and last
+   rows; horizontally for rows whose height is held, not observed -- a drug flight seen by a
+   2D radar alone is still matched) -- for the physics, and afterwards for the scores
+   (:func:`score_flights`); a false scramble names the aircraft truth matched to its track
+   (a cooperative airliner, innocent traffic), empty when none (clutter).  Outcomes
+   per leg (inbound, loaded outbound) and the flight's best leg by the precedence of
+   :data:`OUTCOMES` (best first); innocent aircraft scrambled on are counted.
 
-Engagement draws (aircraft readiness, search uniforms) come from the ``engagement``
-stream keyed by ``(seed, day, crc32(option id))`` -- never by picture -- so the pictures are
-compared on identical draws (the n-th launch of the day uses the n-th uniform).
+Engagement draws (aircraft readiness; the radar's Swerling-1 draw per dwell, keyed by the true
+aircraft and the dwell's time) come from the ``engagement`` stream keyed by ``(seed, day,
+crc32(option id))`` -- never by picture -- so the pictures are compared on identical draws.
 """
 from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,6 +51,9 @@ from radar.errors import InputError
 from radar.rng import stream
 from scenarios.config.interceptors import EngagementParams, Option
 from scenarios.engagement.sun import NIGHT_SUN_ELEVATION_DEG, sun_elevation_deg
+# FlightTruth and the day adapter live in the truth module; their names stay importable from here
+from scenarios.engagement.truth import (FlightTruth, PeruMask, TruthArrays, flight_truth_from_day, peru_mask,
+                                        plane_to_geodetic, plans_from_day, truth_arrays)
 
 OUTCOMES = ("identified_airborne", "intercepted_late", "missed_lost_track", "missed_out_of_range",
             "missed_too_late", "no_aircraft_available", "missed_no_track", "missed_no_detection")
@@ -51,9 +61,12 @@ RANK = {name: i for i, name in enumerate(OUTCOMES)}  # lower = better
 FALSE_SCRAMBLE = "false_scramble"
 LEGS = ("inbound", "ground", "outbound")
 PICTURE_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk",
-                   "sigma_v_m")
+                   "sigma_v_m", "t_obs_s")
 ENG_NAMES = {0: "no_aircraft", 1: "out_of_range", 2: "lost_track", 3: "identified", 4: "no_id_night", 5: "bingo_before_id",
-             6: "retasked"}
+             6: "retasked", 7: "too_late", 8: "target_gone"}
+SENSOR_NAMES = ("none", "radar", "eo_ir", "visual")
+ENDGAME_NAMES = ("", "phase_v_window", "followed_to_strip", "left_peru", "bingo")
+KIND_NAMES = ("drug", "cooperative", "innocent")
 
 
 # ------------------------------------------------------------------------------------------
@@ -75,6 +88,7 @@ class PictureArrays:
     name: str = "military"
     sigma_v_m: np.ndarray | None = None
     """Vertical standard deviation of each row (m); None: heights observed."""
+    t_obs_s: np.ndarray | None = None   # observation time of each row (None: the row time)
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,13 @@ def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m:
 # ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OptionArrays:
-    """An option's detachments and aircraft slots as kernel arrays (one day's readiness drawn)."""
+    """An option's detachments and aircraft slots as kernel arrays (one day's readiness drawn).
+
+    det_radar: look-down radar range on the reference RCS with the clutter factor (m); det_irst,
+    det_eo_day / det_eo_night: IRST and identifying EO/IR (pod or turret) ranges (m), 0 = none;
+    det_seats: alert seats held today (min(alert seats, ready aircraft)); key: the option's
+    counter-based draw key (two 32-bit words).
+    """
 
     det_x: np.ndarray
     det_y: np.ndarray
@@ -154,15 +174,19 @@ class OptionArrays:
     det_climb: np.ndarray
     det_endurance: np.ndarray
     det_radius: np.ndarray
-    det_acq_day: np.ndarray
-    det_acq_night: np.ndarray
-    det_eoir: np.ndarray
+    det_radar: np.ndarray
+    det_irst: np.ndarray
+    det_eo_day: np.ndarray
+    det_eo_night: np.ndarray
     det_escort: np.ndarray
     det_cpfh: np.ndarray
+    det_alert_delay: np.ndarray
+    det_standby_delay: np.ndarray
+    det_turnaround: np.ndarray
+    det_seats: np.ndarray
     slot_det: np.ndarray
-    slot_delay: np.ndarray
     slot_ready: np.ndarray
-    u_search: np.ndarray
+    key: tuple[int, int]
 
 
 def option_key(option_id: str) -> int:
@@ -170,45 +194,44 @@ def option_key(option_id: str) -> int:
     return zlib.crc32(option_id.encode("utf-8"))
 
 
-def option_arrays(option: Option, frame, params: EngagementParams, seed: int, day: int, n_uniforms: int) -> OptionArrays:
+def option_arrays(option: Option, frame, params: EngagementParams, seed: int, day: int) -> OptionArrays:
     """Kernel arrays of ``option`` with the day's draws from stream (seed, day, engagement, option).
 
-    Draw order (fixed): one uniform per aircraft (ready iff u < sortie availability), then
-    ``n_uniforms`` search uniforms.  Numbers do not depend on the picture.
+    Draw order (fixed): one uniform per aircraft (ready iff u < sortie availability); the key of
+    the per-dwell sensor draws is the stream's key.  Nothing depends on the picture.
     """
+    from radar.rng import stream_key
+
     dets = option.detachments
-    static = _option_static(option, frame)
-    elev = static["det_h"]
+    static = _option_static(option, frame, params)
     rng = stream(seed, day, "engagement", option_key(option.id))
     n_air = sum(d.aircraft for d in dets)
     u_ready = rng.random(n_air)
-    u_search = rng.random(max(int(n_uniforms), 1))
-    slot_det, slot_delay, slot_ready = [], [], []
+    slot_det, slot_ready = [], []
+    seats = np.zeros(len(dets), np.int64)
     i = 0
     for di, d in enumerate(dets):
-        n_ready_seen = 0
+        n_ready = 0
         for _ in range(d.aircraft):
             ready = u_ready[i] < d.type.sortie_availability
             i += 1
             slot_det.append(di)
             slot_ready.append(1 if ready else 0)
-            if ready:
-                slot_delay.append(d.alert_delay_s if n_ready_seen < params.alert_pair else d.standby_delay_s)
-                n_ready_seen += 1
-            else:
-                slot_delay.append(d.standby_delay_s)
-    return OptionArrays(
-        **static, slot_det=np.array(slot_det, dtype=np.int64), slot_delay=np.array(slot_delay, dtype=float),
-        slot_ready=np.array(slot_ready, dtype=np.int8), u_search=u_search)
+            n_ready += int(ready)
+        seats[di] = min(d.alert_seats, n_ready)
+    words = stream_key(seed, day, "engagement", option_key(option.id))
+    key = (int(words[0]) & 0xFFFFFFFF, int(words[1]) & 0xFFFFFFFF)
+    return OptionArrays(**static, det_seats=seats, slot_det=np.array(slot_det, dtype=np.int64),
+                        slot_ready=np.array(slot_ready, dtype=np.int8), key=key)
 
 
 _STATIC: dict = {}
 
 
-def _option_static(option: Option, frame) -> dict:
-    """The detachment arrays of an option (no draws): the same every day, built once per (option, frame)
-    (speed: a study asked for them 16 times a day).  Shared: the kernels only read them."""
-    key = (option, frame.origin_ecef.tobytes())
+def _option_static(option: Option, frame, params: EngagementParams) -> dict:
+    """The detachment arrays of an option (no draws): the same every day, built once per (option, frame,
+    params) (speed: a study asked for them 16 times a day).  Shared: the kernels only read them."""
+    key = (option, frame.origin_ecef.tobytes(), params)
     out = _STATIC.get(key)
     if out is None:
         dets = option.detachments
@@ -219,9 +242,14 @@ def _option_static(option: Option, frame) -> dict:
         f = lambda attr: np.array([getattr(d.type, attr) for d in dets], dtype=float)  # noqa: E731
         out = dict(det_x=np.ascontiguousarray(enu[:, 0]), det_y=np.ascontiguousarray(enu[:, 1]), det_h=elev,
                    det_v=f("cruise_mps"), det_climb=f("climb_mps"), det_endurance=f("endurance_s"),
-                   det_radius=f("intercept_radius_m"), det_acq_day=f("acq_day_m"), det_acq_night=f("acq_night_m"),
-                   det_eoir=np.array([1 if d.type.has_eoir else 0 for d in dets], dtype=np.int8),
-                   det_escort=f("min_escort_mps"), det_cpfh=f("cpfh_usd"))
+                   det_radius=f("intercept_radius_m"), det_radar=f("radar_m") * params.clutter_factor,
+                   det_irst=f("irst_m"), det_eo_day=np.array([d.id_range_m[0] for d in dets], float),
+                   det_eo_night=np.array([d.id_range_m[1] for d in dets], float),
+                   det_escort=f("min_escort_mps"), det_cpfh=f("cpfh_usd"),
+                   det_alert_delay=np.array([d.alert_delay_s for d in dets], float),
+                   det_standby_delay=np.array([d.standby_delay_s for d in dets], float),
+                   det_turnaround=np.array([d.type.turnaround_s if math.isfinite(d.type.turnaround_s)
+                                            else params.turnaround_s for d in dets], float))
         if len(_STATIC) > 256:
             _STATIC.clear()
         _STATIC[key] = out
@@ -233,6 +261,7 @@ class RowState:
     """Kernel row arrays of a picture's suspect tracks (sorted by track, time)."""
 
     t: np.ndarray
+    tobs: np.ndarray
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
@@ -247,12 +276,16 @@ class RowState:
 
 
 def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
-    """Geodetic height and the night flag (sun < -6 deg at the track position) of each suspect row."""
+    """Geodetic height and the night flag (sun < -6 deg at the track position) of each suspect row;
+    the observation time of each row (a cross-told report's, else the row time)."""
     r = suspects.rows
     x = np.ascontiguousarray(np.asarray(picture.x_m, float)[r])
     y = np.ascontiguousarray(np.asarray(picture.y_m, float)[r])
     z = np.asarray(picture.z_m, float)[r]
     t = np.ascontiguousarray(np.asarray(picture.time_s, float)[r])
+    t_obs = getattr(picture, "t_obs_s", None)
+    tobs = t.copy() if t_obs is None else np.ascontiguousarray(np.asarray(t_obs, float)[r])
+    tobs = np.where(np.isfinite(tobs), np.minimum(tobs, t), t)
     if r.size:
         lat, lon, h = frame.enu_to_geodetic(np.stack([x, y, z], axis=-1))
         epoch = frame.epoch.timestamp()
@@ -262,7 +295,7 @@ def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
         night = np.zeros(0, np.int8)
     # a track row without a velocity (NaN) is taken as stationary, without a sigma as 3 km (a cross-tell)
     sv = getattr(picture, "sigma_v_m", None)
-    return RowState(t=t, x=x, y=y, z=z, h=np.ascontiguousarray(h, dtype=float),
+    return RowState(t=t, tobs=np.ascontiguousarray(tobs), x=x, y=y, z=z, h=np.ascontiguousarray(h, dtype=float),
                     vx=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vx_mps, float)[r], nan=0.0)),
                     vy=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vy_mps, float)[r], nan=0.0)),
                     sigma=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.pos_sigma_m, float)[r], nan=3000.0)),
@@ -272,7 +305,15 @@ def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
 
 @dataclass(frozen=True)
 class Engagements:
-    """Per suspect track of one (option, picture): the kernel outputs (order = scramble order)."""
+    """Per suspect track of one (option, picture): the kernel outputs (order = scramble order).
+
+    code (ENG_*), slot and detachment (-1: none launched), times (s; NaN when absent): t_air,
+    t_contact, t_id, t_search (the search pattern began; NaN: none), t_done (the sortie's work
+    ended); contact_sensor / id_sensor (index into SENSOR_NAMES), contact_range (true range at
+    contact, m), (x, y) the interceptor at contact, (id_x, id_y) at identification; night (1:
+    night at the target at identification, else at contact, else on the picture at the order);
+    endgame (index into ENDGAME_NAMES); flight (the true aircraft's index in the day, -1 none).
+    """
 
     track: np.ndarray
     t_first: np.ndarray
@@ -291,9 +332,18 @@ class Engagements:
     hours: np.ndarray
     cost_usd: np.ndarray
     searched: np.ndarray
-    t_search: np.ndarray  # arrival on the dead-reckoned point of a stale track (NaN: no search)
+    t_search: np.ndarray
     retask_of: np.ndarray  # engagement (index in this table) whose airborne interceptor was retasked here, -1 none
     source: np.ndarray   # index of each engagement's track in the SuspectTracks
+    contact_sensor: np.ndarray = None
+    contact_range: np.ndarray = None
+    id_sensor: np.ndarray = None
+    id_x: np.ndarray = None
+    id_y: np.ndarray = None
+    night: np.ndarray = None
+    endgame: np.ndarray = None
+    t_done: np.ndarray = None
+    flight: np.ndarray = None
 
 
 def _pure_python(module, name):
@@ -309,9 +359,45 @@ def _pure_python(module, name):
     return g[name]
 
 
+def kernel_params(params: EngagementParams, key: tuple[int, int]) -> np.ndarray:
+    """The kernel's scalar parameters (``_engage_kernels.P_*``)."""
+    from scenarios.engagement import _kernels as K
+
+    prm = np.zeros(K.N_P)
+    prm[K.P_PHASE12] = params.phase_i_s + params.phase_ii_s
+    prm[K.P_ENDGAME] = params.endgame_s
+    prm[K.P_RESERVE] = params.reserve_s
+    prm[K.P_SEARCH_AGE] = params.search_after_track_age_s
+    prm[K.P_TURNAROUND] = params.turnaround_s
+    prm[K.P_K_SIGMA] = params.search_sigma_factor
+    prm[K.P_K_DRIFT] = params.search_drift_factor
+    prm[K.P_ABORT] = params.abort_persist_s
+    prm[K.P_RETASK_MIN] = params.retask_min_m
+    prm[K.P_DWELL] = params.dwell_s
+    prm[K.P_SPACING] = params.search_spacing_ranges
+    prm[K.P_VIS_DET] = params.visual_detect_m
+    prm[K.P_VIS_ID] = params.visual_id_m
+    prm[K.P_SNR_REF] = math.log(params.radar_pfa) / math.log(params.radar_pd_ref) - 1.0
+    prm[K.P_LN_PFA] = math.log(params.radar_pfa)
+    prm[K.P_REF_RCS] = params.radar_ref_rcs_m2
+    prm[K.P_KEY0], prm[K.P_KEY1] = float(key[0]), float(key[1])
+    return prm
+
+
+def _no_truth() -> TruthArrays:
+    z = np.zeros(0)
+    return TruthArrays(flights=np.zeros(0, np.int64), off=np.zeros(1, np.int64), t0=z, dt=10.0, x=z, y=z,
+                       night=np.zeros(0, np.uint8), rcs=z, drug=np.zeros(0, np.uint8), exit=z)
+
+
 def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: EngagementParams,
+           truth: TruthArrays | None = None, flight_of: np.ndarray | None = None, mask: PeruMask | None = None,
            python: bool = False) -> Engagements:
-    """Run the engagement kernel (``python=True``: the same code as plain CPython, the oracle)."""
+    """Run the engagement kernel (``python=True``: the same code as plain CPython, the oracle).
+
+    truth / flight_of: the true aircraft of each suspect track (index into the day's flights, -1
+    none; :func:`associate`) and their :class:`TruthArrays`; None: no real aircraft anywhere (no
+    contact ever happens).  mask: where Peru is (None: everywhere)."""
     from scenarios.engagement import _kernels as K
 
     t_order = suspects.t_suspect + params.decision_delay_s
@@ -320,52 +406,44 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     end = np.ascontiguousarray(suspects.end[order])
     t_ord = np.ascontiguousarray(t_order[order])
     n = order.size
-    code = np.zeros(n, np.int8)
-    slot = np.zeros(n, np.int64)
-    out = [np.zeros(n) for _ in range(7)]
-    searched = np.zeros(n, np.int8)
-    retask_of = np.zeros(n, np.int64)
+    truth = truth if truth is not None else _no_truth()
+    day_flight = (np.asarray(flight_of, np.int64)[order] if flight_of is not None else np.full(n, -1, np.int64))
+    local = np.ascontiguousarray(truth.local(day_flight) if n else np.zeros(0, np.int64))
+    if mask is None:
+        m_arr, m_x0, m_y0, m_cell = np.ones((1, 1), np.uint8), -1e9, -1e9, 2e9
+    else:
+        m_arr, m_x0, m_y0, m_cell = mask.mask, mask.x0, mask.y0, mask.cell
+    prm = kernel_params(params, opt.key)
+    path_cap = int(max(opt.det_endurance.max(initial=0.0), 1.0) / params.dwell_s) + 8
+    out_f = np.zeros((n, K.N_F))
+    out_i = np.zeros((n, K.N_I), np.int64)
     fn = _pure_python(K, "engage_option") if python else K.engage_option
-    fn(rows.t, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
-       first, end, t_ord,
+    fn(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
+       first, end, t_ord, local,
+       truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit, truth.flights,
+       m_arr, m_x0, m_y0, m_cell,
        opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
-       opt.det_acq_day, opt.det_acq_night, opt.det_eoir, opt.det_escort,
-       opt.slot_det, opt.slot_delay, opt.slot_ready, opt.u_search,
-       params.phase_i_s + params.phase_ii_s, params.reserve_s, params.search_after_track_age_s,
-       params.turnaround_s, params.search_sigma_factor, params.search_drift_factor, params.abort_persist_s,
-       params.retask_min_m,
-       code, slot, out[0], out[1], out[2], out[3], out[4], out[5], searched, out[6], retask_of)
+       opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort,
+       opt.det_alert_delay, opt.det_standby_delay, opt.det_turnaround, opt.det_seats,
+       opt.slot_det, opt.slot_ready, prm, path_cap, out_f, out_i)
+    slot = out_i[:, K.I_SLOT]
     det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
-    cost = np.where(det >= 0, out[5] * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
+    hours = out_f[:, K.F_HOURS]
+    cost = np.where(det >= 0, hours * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
+    col = lambda c: np.ascontiguousarray(out_f[:, c])  # noqa: E731
     return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
-                       t_order=t_ord, first=first, end=end, code=code, slot=slot, detachment=det,
-                       t_air=out[0], t_contact=out[1], t_id=out[2], x=out[3], y=out[4], hours=out[5],
-                       cost_usd=cost, searched=searched, t_search=out[6], retask_of=retask_of, source=order)
+                       t_order=t_ord, first=first, end=end, code=out_i[:, K.I_CODE].astype(np.int8), slot=slot,
+                       detachment=det, t_air=col(K.F_T_AIR), t_contact=col(K.F_T_CONTACT), t_id=col(K.F_T_ID),
+                       x=col(K.F_CX), y=col(K.F_CY), hours=col(K.F_HOURS), cost_usd=cost,
+                       searched=out_i[:, K.I_SEARCHED].astype(np.int8), t_search=col(K.F_T_SEARCH),
+                       retask_of=out_i[:, K.I_RETASK_OF], source=order,
+                       contact_sensor=out_i[:, K.I_C_SENSOR].astype(np.int8), contact_range=col(K.F_C_RANGE),
+                       id_sensor=out_i[:, K.I_ID_SENSOR].astype(np.int8), id_x=col(K.F_ID_X), id_y=col(K.F_ID_Y),
+                       night=out_i[:, K.I_NIGHT].astype(np.int8), endgame=out_i[:, K.I_ENDGAME].astype(np.int8),
+                       t_done=col(K.F_T_END), flight=day_flight)
 
 
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FlightTruth:
-    """What scoring needs about the day's flights (truth: used only after the engagement).
-
-    id: flight ids; is_drug: drug flight (else background); leg times (s, NaN if absent):
-    t_border_in (enters Peru), t_land (end of the inbound leg), t_takeoff, t_border_out (end of the
-    outbound leg in Peru).  t_first_plot: first plot of the flight (NaN = never detected);
-    leg_detected: (n, 2) bool, any plot during the inbound / outbound leg.
-    position_enu(t) -> (n_flights, len(t), 3) scenario ENU (NaN when not airborne).
-    """
-
-    id: np.ndarray
-    is_drug: np.ndarray
-    t_border_in: np.ndarray
-    t_land: np.ndarray
-    t_takeoff: np.ndarray
-    t_border_out: np.ndarray
-    t_first_plot: np.ndarray
-    leg_detected: np.ndarray
-    position_enu: object = field(repr=False)
-
-
 def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: float) -> np.ndarray:
     """Flight index (into ``truth``) of each suspect track, -1 if none (false track).
 
@@ -418,7 +496,8 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
 
 @dataclass(frozen=True)
 class OutcomeTable:
-    """Outcome records (struct of arrays; one row per drug flight x option x picture, plus false scrambles).
+    """Outcome records (struct of arrays; one row per drug flight x option x picture, plus one per scramble on
+    anything else: a cooperative or innocent aircraft, or a false track).
 
     The picture is the ``mode`` column: column names are a file format (``engagements.csv``,
     ``results.csv``) and keep their names."""
@@ -426,9 +505,10 @@ class OutcomeTable:
     columns: dict
 
     HEADER = ("day", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s", "t_suspect_s",
-              "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd", "base",
+              "t_scramble_s", "t_airborne_s", "t_contact_s", "t_id_s", "flight_hours", "cost_usd", "base",
               "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
-              "intercept_y_m", "searched")
+              "intercept_y_m", "searched", "contact_sensor", "contact_true_range_m", "id_sensor", "id_x_m", "id_y_m",
+              "id_lat", "id_lon", "night", "endgame", "kind", "identified_inbound", "identified_outbound")
 
     def __len__(self) -> int:
         return len(self.columns["outcome"])
@@ -450,6 +530,8 @@ class OutcomeTable:
 
 
 def _fmt(v):
+    if v is None:
+        return ""
     if isinstance(v, float):
         return "" if math.isnan(v) else f"{v:.3f}"
     return str(v)
@@ -461,16 +543,26 @@ def write_csv(table: OutcomeTable, fh) -> None:
         fh.write(",".join(_fmt(v) for v in r) + "\n")
 
 
+def _outcome_of(code: int) -> str:
+    """Outcome name of one engagement's kernel code (its leg decided by the caller)."""
+    return {0: "no_aircraft_available", 1: "missed_out_of_range", 2: "missed_lost_track", 3: "identified_airborne",
+            4: "intercepted_late", 5: "intercepted_late", 6: "missed_lost_track", 7: "missed_too_late",
+            8: "intercepted_late"}[code]
+
+
 def score_flights(day: int, option: Option, picture: str, eng: Engagements, flight_of: np.ndarray,
                   truth: FlightTruth, frame=None) -> OutcomeTable:
-    """Outcomes per drug flight (best leg by precedence) and one row per false scramble.
+    """Outcomes per drug flight (best leg by precedence) and one row per scramble on anything else.
 
-    Inbound contact made before the target entered Peru counts from the border crossing
-    (the interceptor holds at the border: no identification over Bolivia); Phase I-II then
-    run from there (bingo is not re-checked for the wait -- a simplification).
+    The kernel has already played contact and identification against the true aircraft over
+    Peru; here each engagement gets its leg (inbound until the flight lands, loaded outbound from
+    take-off; by the identification time, else the contact time, else the suspect call) and an
+    outcome name; the flight's row is its best engagement (or a no-track / no-detection miss) and
+    says whether it was identified on each leg.
     """
     cols = {h: [] for h in OutcomeTable.HEADER}
     nan = math.nan
+    kinds = truth.kinds()
 
     def add(**kw):
         for h in OutcomeTable.HEADER:
@@ -478,54 +570,42 @@ def score_flights(day: int, option: Option, picture: str, eng: Engagements, flig
 
     det_base = [d.base.id for d in option.detachments]
     det_type = [d.type.id for d in option.detachments]
+
+    def engagement_fields(j):
+        d = eng.detachment[j]
+        identified = int(eng.code[j]) == 3
+        return dict(t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
+                    t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
+                    t_contact_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]) if identified else nan,
+                    base=det_base[d] if d >= 0 else "", interceptor=det_type[d] if d >= 0 else "",
+                    track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
+                    searched=int(eng.searched[j]), contact_sensor=SENSOR_NAMES[int(eng.contact_sensor[j])],
+                    contact_true_range_m=float(eng.contact_range[j]),
+                    id_sensor=SENSOR_NAMES[int(eng.id_sensor[j])] if identified else "none",
+                    id_x_m=float(eng.id_x[j]) if identified else nan, id_y_m=float(eng.id_y[j]) if identified else nan,
+                    night=int(eng.night[j]) if d >= 0 else None, endgame=ENDGAME_NAMES[int(eng.endgame[j])])
+
     per_flight: dict[int, list] = {}
     for j in range(eng.track.size):
         f = int(flight_of[j])
         if f >= 0 and truth.is_drug[f]:
             per_flight.setdefault(f, []).append(j)
         elif eng.slot[j] >= 0:
-            add(day=day, flight=str(truth.id[f]) if f >= 0 else "", option=option.id, mode=picture, outcome=FALSE_SCRAMBLE,
-                leg="", t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
-                t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
-                t_intercept_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]),
-                flight_hours=float(eng.hours[j]), cost_usd=float(eng.cost_usd[j]),
-                base=det_base[eng.detachment[j]], interceptor=det_type[eng.detachment[j]], false_scramble=1,
-                track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
-                searched=int(eng.searched[j]))
+            add(day=day, flight=str(truth.id[f]) if f >= 0 else "", option=option.id, mode=picture,
+                outcome=FALSE_SCRAMBLE, leg="", flight_hours=float(eng.hours[j]), cost_usd=float(eng.cost_usd[j]),
+                false_scramble=1, kind=KIND_NAMES[int(kinds[f])] if f >= 0 else "", identified_inbound=0,
+                identified_outbound=0, **engagement_fields(j))
     for f in np.flatnonzero(truth.is_drug):
-        cands = []  # (rank, leg, j)
-        land, takeoff, out_t = truth.t_land[f], truth.t_takeoff[f], truth.t_border_out[f]
-        b_in = truth.t_border_in[f]
-        contact_of, id_of = {}, {}
+        cands = []  # (rank, leg, j, name, leg)
+        land, takeoff = truth.t_land[f], truth.t_takeoff[f]
+        ident_leg = [0, 0]
         for j in per_flight.get(int(f), []):
-            inbound = not (eng.t_suspect[j] >= takeoff)  # NaN-safe: no takeoff -> inbound
-            leg = "inbound" if inbound else "outbound"
-            end_air = land if inbound else out_t
-            if not math.isfinite(end_air):
-                end_air = math.inf
             c = int(eng.code[j])
-            if c == 0:
-                name = "no_aircraft_available"
-            elif c == 1:
-                name = "missed_out_of_range"
-            elif c == 6:
-                name = "missed_lost_track"   # its track was lost; the interceptor moved to a re-acquired track
-            elif c == 2:
-                # the search began only after the target had landed / left Peru: too late, not lost
-                name = "missed_too_late" if eng.t_search[j] > end_air else "missed_lost_track"
-            else:
-                tc, tid = eng.t_contact[j], eng.t_id[j]
-                if inbound and math.isfinite(b_in) and tc < b_in:
-                    tid, tc = tid + (b_in - tc), b_in        # hold at the border, then Phases I-II
-                contact_of[j], id_of[j] = tc, tid
-                if c == 3 and tid <= end_air:
-                    name = "identified_airborne"
-                elif tc <= end_air:
-                    name = "intercepted_late"
-                elif inbound and math.isfinite(land) and tc < takeoff:
-                    name, leg = "intercepted_late", "ground"
-                else:
-                    name = "missed_too_late"
+            t_ref = eng.t_id[j] if c == 3 else (eng.t_contact[j] if math.isfinite(eng.t_contact[j]) else eng.t_suspect[j])
+            leg = "outbound" if t_ref >= takeoff else "inbound"     # NaN-safe: no take-off -> inbound
+            name = _outcome_of(c)
+            if c == 3:
+                ident_leg[0 if leg == "inbound" else 1] = 1
             cands.append((RANK[name], LEGS.index(leg), j, name, leg))
         for li, leg in ((0, "inbound"), (1, "outbound")):
             if (leg == "outbound" and not math.isfinite(takeoff)) or (leg == "inbound" and not math.isfinite(land)):
@@ -535,31 +615,37 @@ def score_flights(day: int, option: Option, picture: str, eng: Engagements, flig
         cands.sort(key=lambda c: (c[0], c[1], c[2]))
         _, _, j, name, leg = cands[0]
         js = per_flight.get(int(f), [])
-        hours = float(sum(eng.hours[k] for k in js))
-        cost = float(sum(eng.cost_usd[k] for k in js))
         row = dict(day=day, flight=str(truth.id[f]), option=option.id, mode=picture, outcome=name, leg=leg,
-                   t_first_plot_s=float(truth.t_first_plot[f]), flight_hours=hours, cost_usd=cost, false_scramble=0,
-                   base="", interceptor="", track=-1, searched=0)
+                   t_first_plot_s=float(truth.t_first_plot[f]), flight_hours=float(sum(eng.hours[k] for k in js)),
+                   cost_usd=float(sum(eng.cost_usd[k] for k in js)), false_scramble=0, base="", interceptor="",
+                   track=-1, searched=0, contact_sensor="none", id_sensor="none", night=None, endgame="", kind="drug",
+                   identified_inbound=ident_leg[0], identified_outbound=ident_leg[1])
         if j >= 0:
-            d = eng.detachment[j]
-            row.update(t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
-                       t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
-                       t_intercept_s=float(contact_of.get(j, eng.t_contact[j])),
-                       t_id_s=float(id_of.get(j, eng.t_id[j])) if name == "identified_airborne" else nan,
-                       base=det_base[d] if d >= 0 else "", interceptor=det_type[d] if d >= 0 else "",
-                       track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
-                       searched=int(eng.searched[j]))
+            row.update(engagement_fields(j))
         add(**row)
-    x = np.asarray(cols["intercept_x_m"], float)
-    y = np.asarray(cols["intercept_y_m"], float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if frame is not None and ok.any():
-        lat, lon, _ = frame.enu_to_geodetic(np.column_stack([x[ok], y[ok], np.zeros(ok.sum())]))
-        la = np.full(x.size, nan)
-        lo = np.full(x.size, nan)
+    table = OutcomeTable(cols)
+    if frame is not None:
+        add_geodetic(table, frame)
+    return table
+
+
+_GEODETIC = (("intercept_x_m", "intercept_y_m", "intercept_lat", "intercept_lon"), ("id_x_m", "id_y_m", "id_lat", "id_lon"))
+
+
+def add_geodetic(table: OutcomeTable, frame) -> None:
+    """Fill the lat/lon columns of the interceptor positions (in place; one conversion for the whole table)."""
+    cols = table.columns
+    xs = np.concatenate([np.asarray(cols[a], float) for a, _, _, _ in _GEODETIC])
+    ys = np.concatenate([np.asarray(cols[b], float) for _, b, _, _ in _GEODETIC])
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    la = np.full(xs.size, math.nan)
+    lo = np.full(xs.size, math.nan)
+    if ok.any():
+        lat, lon = plane_to_geodetic(frame, xs[ok], ys[ok])
         la[ok], lo[ok] = np.round(lat, 5), np.round(lon, 5)
-        cols["intercept_lat"], cols["intercept_lon"] = [float(v) for v in la], [float(v) for v in lo]
-    return OutcomeTable(cols)
+    n = len(table)
+    for k, (_, _, las, los) in enumerate(_GEODETIC):
+        cols[las], cols[los] = la[k * n:(k + 1) * n].tolist(), lo[k * n:(k + 1) * n].tolist()
 
 
 # ------------------------------------------------------------------------------------------
@@ -572,106 +658,45 @@ def planned_codes_of(squawk, transponder_on, flight_plan_filed) -> np.ndarray:
 
 def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Option], params: EngagementParams,
              frame, seed: int, day: int, python: bool = False, details: dict | None = None,
-             plans=None) -> OutcomeTable:
+             border: bool = True, plans=None) -> OutcomeTable:
     """All options x pictures of one day -> outcome records.
 
     ``details`` (optional dict) receives ``(option id, picture) -> (Engagements, flight_of, RowState)``
-    for plots and timelines.  ``plans``: the filed flight plans the operators hold
-    (:class:`tracker.plans.FlightPlans`; None: classification by codes only).
+    for plots and timelines.  ``border``: no identification outside Peru's outline (False: the
+    whole plane counts as Peru; for synthetic cases far from any border).  ``plans``: the filed
+    flight plans the operators hold (:class:`tracker.plans.FlightPlans`; None: classification by
+    codes only).
     """
     if not options:
         raise InputError("--options: empty: expected at least one interceptor option")
     prepared = {}
+    engaged = []
     for picture, pic in pictures.items():
         sus = classify(pic, planned_codes, params.classify_s, plans, params.plan_match_m,
                        params.plan_velocity_tolerance)
         rows = row_state(pic, sus, frame)
-        # truth, after the fact: which flight each suspect track was (independent of the option)
+        # truth: which real aircraft each suspect track is (for the physics and the scores; no decision reads it)
         flight_of = associate(sus, rows, truth, params.association_radius_m)
         prepared[picture] = (pic, sus, rows, flight_of)
-    n_uniforms = max([1024] + [p[1].track.size for p in prepared.values()])  # >= launches of any picture
+        engaged.append(flight_of)
+    tr = truth_arrays(truth, np.concatenate(engaged) if engaged else np.zeros(0, np.int64), frame)
+    mask = peru_mask(frame) if border else None
     parts = []
     for option in options:
-        opt = option_arrays(option, frame, params, seed, day, n_uniforms)
+        opt = option_arrays(option, frame, params, seed, day)
         for picture, (pic, sus, rows, flight_of_sus) in prepared.items():
-            eng = engage(rows, sus, opt, params, python=python)
-            flight_of = flight_of_sus[eng.source]
+            eng = engage(rows, sus, opt, params, tr, flight_of_sus, mask, python=python)
+            flight_of = eng.flight
             if details is not None:
                 details[(option.id, picture)] = (eng, flight_of, rows)
-            parts.append(score_flights(day, option, picture, eng, flight_of, truth, frame))
-    return OutcomeTable.concat(parts)
+            parts.append(score_flights(day, option, picture, eng, flight_of, truth))
+    table = OutcomeTable.concat(parts)
+    add_geodetic(table, frame)
+    return table
 
 
 # ------------------------------------------------------------------------------------------
 # Adapter to the feeds' simulated day (scenarios.simulation.day.Day)
-def flight_truth_from_day(day) -> FlightTruth:
-    """:class:`FlightTruth` of a :class:`scenarios.simulation.day.Day` (flights, trajectories, plots' truth column)."""
-    from radar.frame import geodetic_to_ecef
-    from scenarios.flights.trajectory import AIRBORNE_PHASES, evaluate_many
-
-    fl = day.flights
-    n = len(fl)
-    plots = day.plots
-    pt = np.asarray(plots.truth, np.int64)
-    ptime = np.asarray(plots.time_s, float)
-    real = pt >= 0
-    t_first = np.full(n, np.nan)
-    if real.any():
-        first = np.full(n, np.inf)
-        np.minimum.at(first, pt[real], ptime[real])
-        t_first = np.where(np.isfinite(first), first, np.nan)
-    land = np.asarray(fl.t_land, float)
-    takeoff = np.asarray(fl.t_takeoff, float)
-    leg = np.zeros((n, 2), bool)
-    if real.any():
-        f = pt[real]
-        tt = ptime[real]
-        inb = ~(tt >= np.nan_to_num(land[f], nan=np.inf))
-        outb = tt >= np.nan_to_num(takeoff[f], nan=np.inf)
-        leg[f[inb], 0] = True
-        leg[f[outb], 1] = True
-    traj = day.trajectories
-    frame = day.frame
-
-    def position_enu(times):
-        times = np.asarray(times, float)
-        out = np.full((n, times.size, 3), np.nan)
-        if n == 0 or times.size == 0:
-            return out
-        ff = np.repeat(np.arange(n, dtype=np.int64), times.size)
-        tt = np.tile(times, n)
-        lat, lon, h, _v, ph = evaluate_many(traj, ff, tt)
-        ok = np.isin(ph, AIRBORNE_PHASES) & np.isfinite(lat)
-        enu = np.full((ff.size, 3), np.nan)
-        if ok.any():
-            enu[ok] = frame.ecef_to_enu(geodetic_to_ecef(np.degrees(lat[ok]), np.degrees(lon[ok]), h[ok]))
-        return enu.reshape(n, times.size, 3)
-
-    return FlightTruth(id=np.asarray(fl.id), is_drug=np.asarray(fl.is_drug, bool),
-                       t_border_in=np.asarray(fl.t_border_in, float), t_land=land, t_takeoff=takeoff,
-                       t_border_out=np.asarray(fl.t_border_out, float), t_first_plot=t_first, leg_detected=leg,
-                       position_enu=position_enu)
-
-
-def plans_from_day(day, interval_s: float = 10.0):
-    """The filed flight plans of a simulated day: its background flights with a plan (drug flights file
-    none), which fly them exactly -- their trajectories sampled every ``interval_s`` while airborne."""
-    from tracker.plans import empty_plans, plans_from_samples
-
-    key = ("_flight_plans", float(interval_s))
-    cached = day.__dict__.get(key)
-    if cached is None:
-        filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
-        if filed.size == 0:
-            cached = empty_plans()
-        else:
-            t, f, pos = day.truth(interval_s)
-            keep = np.isin(f, filed)
-            cached = plans_from_samples(t[keep], f[keep], pos[keep])
-        day.__dict__[key] = cached  # built once per day (pictures and classification share them)
-    return cached
-
-
 def build_pictures(day, pictures, seed: int, params: EngagementParams | None = None) -> dict:
     """The tracker's pictures of a simulated day, one per name in ``pictures`` (``tracker.pictures``).
 
@@ -697,3 +722,7 @@ def evaluate_day(day, pictures: dict, options: list[Option], params: EngagementP
     codes = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     return evaluate(pictures, flight_truth_from_day(day), codes, options, params, day.frame, seed, day.day,
                     details=details, plans=plans_from_day(day))
+
+
+__all__ = ["classify", "associate", "engage", "evaluate", "evaluate_day", "score_flights", "write_csv",
+           "FlightTruth", "flight_truth_from_day", "plane_to_geodetic", "plans_from_day"]

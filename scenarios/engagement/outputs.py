@@ -4,26 +4,35 @@ from __future__ import annotations
 
 
 def summary_lines(table, options, pictures) -> list[str]:
-    """Per option x picture: flights, identified airborne, intercepted late, misses by reason, false scrambles, hours."""
+    """Per option x picture: flights, identified airborne (and on each leg), intercepted late, misses by reason,
+    false scrambles, innocent aircraft intercepted, hours, cost."""
     import numpy as np
 
     out = np.asarray(table.column("outcome"), dtype=object)
     opt = np.asarray(table.column("option"), dtype=object)
     picture = np.asarray(table.column("mode"), dtype=object)  # the picture column is named mode
+    kind = np.asarray(table.column("kind"), dtype=object)
+    contact = np.isfinite(np.asarray(table.column("t_contact_s"), dtype=float))
+    id_in = np.asarray(table.column("identified_inbound"), dtype=float) == 1
+    id_out = np.asarray(table.column("identified_outbound"), dtype=float) == 1
     hours = np.asarray(table.column("flight_hours"), dtype=float)
     cost = np.asarray(table.column("cost_usd"), dtype=float)
-    head = (f"{'option':28s} {'picture':15s} {'flights':>7s} {'id_air':>6s} {'late':>5s} {'lost':>5s} {'range':>5s} "
-            f"{'tooLate':>7s} {'noAC':>5s} {'noTrk':>5s} {'noDet':>5s} {'falseScr':>8s} {'hours':>7s} {'cost_kUSD':>9s}")
-    lines = ["engagement outcomes per option x picture (drug flights; best leg each)", head]
+    head = (f"{'option':28s} {'picture':15s} {'flights':>7s} {'id_air':>6s} {'in':>3s} {'out':>3s} {'late':>5s} "
+            f"{'lost':>5s} {'range':>5s} {'tooLate':>7s} {'noAC':>5s} {'noTrk':>5s} {'noDet':>5s} {'falseScr':>8s} "
+            f"{'innoc':>5s} {'hours':>7s} {'cost_kUSD':>9s}")
+    lines = ["engagement outcomes per option x picture (drug flights; best leg each; in/out: identified on the inbound /"
+             " loaded outbound leg; innoc: innocent aircraft intercepted)", head]
     for o in options:
         for m in pictures:
             sel = (opt == o.id) & (picture == m)
             fl = sel & (out != "false_scramble")
             c = lambda name: int(np.sum(fl & (out == name)))  # noqa: E731
             lines.append(f"{o.id:28s} {m:15s} {int(fl.sum()):7d} {c('identified_airborne'):6d} "
+                         f"{int(np.sum(fl & id_in)):3d} {int(np.sum(fl & id_out)):3d} "
                          f"{c('intercepted_late'):5d} {c('missed_lost_track'):5d} {c('missed_out_of_range'):5d} "
                          f"{c('missed_too_late'):7d} {c('no_aircraft_available'):5d} {c('missed_no_track'):5d} "
                          f"{c('missed_no_detection'):5d} {int(np.sum(sel & (out == 'false_scramble'))):8d} "
+                         f"{int(np.sum(sel & (kind == 'innocent') & contact)):5d} "
                          f"{np.nansum(hours[sel]):7.1f} {np.nansum(cost[sel]) / 1e3:9.0f}")
     return lines
 
@@ -47,7 +56,7 @@ def plot_timeline(path, day, table, details, options, pictures) -> None:
     fig, axes = plt.subplots(len(pictures), 1, figsize=(12, 1.2 + (0.35 * max(len(drug), 1) + 0.6) * len(pictures)),
                              squeeze=False, sharex=True, dpi=100)
     col = {h: np.asarray(table.column(h), dtype=object) for h in ("flight", "option", "mode", "outcome")}
-    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_intercept_s", "t_id_s")}
+    num = {h: np.asarray(table.column(h), dtype=float) for h in ("t_airborne_s", "t_contact_s", "t_id_s")}
     for ax, m in zip(axes[:, 0], pictures):
         for i, f in enumerate(drug):
             for a, b in ((fl.t_depart[f], fl.t_land[f]), (fl.t_takeoff[f], fl.t_end[f])):
@@ -69,7 +78,7 @@ def plot_timeline(path, day, table, details, options, pictures) -> None:
                 dy = 0.12 * (k - len(options) / 2)
                 c = colors(k % 10)
                 ax.plot(hrs(num["t_airborne_s"][r]), y + dy, "^", color=c, ms=5, zorder=4)
-                ax.plot(hrs(num["t_intercept_s"][r]), y + dy, "x", color=c, ms=6, zorder=4)
+                ax.plot(hrs(num["t_contact_s"][r]), y + dy, "x", color=c, ms=6, zorder=4)
                 ax.plot(hrs(num["t_id_s"][r]), y + dy, "*", color=c, ms=8, zorder=4)
         ax.set_yticks([-1] + list(range(len(drug))), ["false"] + [str(fl.id[f]) for f in drug], fontsize=7)
         ax.set_ylim(-1.7, max(len(drug), 1) - 0.3)

@@ -300,7 +300,9 @@ def truth_samples(traj: Trajectories, frame: Frame, interval_s: float = 10.0):
 
 
 # ------------------------------------------------------------------------------------------
-KIND_DRUG, KIND_BACKGROUND = 0, 1
+KIND_DRUG, KIND_BACKGROUND, KIND_INNOCENT = 0, 1, 2
+#: ``kind`` as written in flights.csv (background = cooperative traffic; innocent = non-cooperative general aviation)
+KIND_NAMES = ("drug", "background", "innocent")
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,7 @@ class FlightTable:
     """
 
     id: np.ndarray  # str, e.g. "d3-f1-a2" / "d3-bg17"
-    kind: np.ndarray  # int8: 0 drug, 1 background
+    kind: np.ndarray  # int8: 0 drug, 1 background (cooperative), 2 innocent (non-cooperative general aviation)
     aircraft: np.ndarray  # str: aircraft type id
     formation: np.ndarray  # int32: formation index within the day (-1 background)
     departure_zone: np.ndarray  # str (drug) / origin airport (background)
@@ -349,6 +351,10 @@ class FlightTable:
     def is_drug(self) -> np.ndarray:
         return self.kind == KIND_DRUG
 
+    @property
+    def is_innocent(self) -> np.ndarray:
+        return self.kind == KIND_INNOCENT
+
     @staticmethod
     def from_rows(rows: list[dict]) -> "FlightTable":
         types = dict(kind=np.int8, formation=np.int32, refuel=bool, transponder_on=bool, squawk=np.int32,
@@ -377,7 +383,7 @@ class FlightTable:
 
         def fmt(c, v):
             if c == "kind":
-                return "drug" if v == KIND_DRUG else "background"
+                return KIND_NAMES[int(v)]
             if isinstance(v, (bool, np.bool_)):
                 return "1" if v else "0"
             if isinstance(v, (float, np.floating)):

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # annotations only: these load with the day's context, not wi
     from scenarios.config.scenario import Network, Scenario
     from scenarios.config.threat import ThreatConfig
     from scenarios.config.traffic import TrafficConfig
+    from scenarios.config.innocent import InnocentConfig
     from scenarios.flights.threat import TerrainSampler
 
 
@@ -48,7 +49,8 @@ if TYPE_CHECKING:  # annotations only: these load with the day's context, not wi
 class DayOptions:
     """What a day contains.
 
-    background: generate the background cooperative traffic.
+    background: generate the background traffic: cooperative airliners and innocent (non-cooperative) general
+        aviation (``[innocent_traffic]``); False: drug flights only.
     background_window: study option (distance_m, time_s): keep only the background flights that come
         within distance_m of an airborne drug flight at instants less than time_s apart
         (:func:`scenarios.flights.traffic.near_drug_spans`), and only from time_s before the first such instant to
@@ -91,6 +93,8 @@ class DayContext:
     sensors: SensorTable
     #: the radars as kernel arrays, with their geometry grids
     arrays: RadarArrays
+    #: the innocent-traffic model (None: none)
+    innocent: InnocentConfig | None = None
 
 
 def sensor_table(scenario, radars, geometry):
@@ -121,6 +125,7 @@ def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) 
     """Load (if names are given) and precompute what every day of a study shares."""
     from radar.coverage import compute_geometry
     from scenarios.config.inputs import load_inputs
+    from scenarios.config.innocent import load_innocent
     from scenarios.config.scenario import load_scenario
     from scenarios.flights.threat import TerrainSampler
 
@@ -133,7 +138,8 @@ def prepare(scenario, network_name: str | None = None, dem=None, geometry=None) 
         geometry = compute_geometry(radars, dem, scenario.terrain, scenario.coverage)
     terrain = TerrainSampler(dem, scenario.terrain)
     return DayContext(scenario, network, radars, dem, geometry, threat, traffic, terrain,
-                      sensor_table(scenario, radars, geometry), radar_arrays(radars, geometry))
+                      sensor_table(scenario, radars, geometry), radar_arrays(radars, geometry),
+                      load_innocent(scenario))
 
 
 @dataclass
@@ -168,7 +174,7 @@ class DayTraffic:
     :func:`simulate_traffic`, pass to :func:`simulate_day` for every network of a study.
 
     ``flights`` rows, ``trajectories`` and ``uids`` (the keys of each flight's detection draws) share one
-    index: drug flights first, then the background flights kept.  ``background`` and
+    index: drug flights first, then the background flights kept, then the innocent flights.  ``background`` and
     ``background_window`` record the :class:`DayOptions` it was built with (checked on reuse).
     """
 
@@ -219,6 +225,14 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
         trajs.append(btraj)
         tables.append(btab)
         uids.append(buid)
+    if options.background and ctx.innocent is not None and ctx.innocent.flights_per_day > 0:
+        # innocent (non-cooperative) general aviation: all of it, whatever the background window keeps
+        from scenarios.flights.innocent import generate_innocent
+
+        itraj, itab, iuid = generate_innocent(ctx.innocent, ctx.terrain, seed, day)
+        trajs.append(itraj)
+        tables.append(itab)
+        uids.append(iuid)
     traj = Trajectories.concat(trajs)
     flights = FlightTable.concat(tables)
     return DayTraffic(int(seed), int(day), flights, traj, np.concatenate(uids), bool(options.background),

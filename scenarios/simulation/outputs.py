@@ -97,7 +97,8 @@ def summary_text(res: SimulationResult, ctx, cover_min) -> str:
     n_drug = int(res.flights.is_drug.sum())
     lines.append(f"days {', '.join(str(d.day) for d in res.days)}; seed {res.days[0].seed}; network {ctx.network.name}; "
                  f"{ctx.dem.label or 'imported DEM'}")
-    lines.append(f"flights: {n_drug} drug, {len(res.flights) - n_drug} background; plots: {len(p)} "
+    n_inn = int(res.flights.is_innocent.sum())
+    lines.append(f"flights: {n_drug} drug, {len(res.flights) - n_drug - n_inn} background, {n_inn} innocent; plots: {len(p)} "
                  f"({int((p.truth < 0).sum())} false)")
     lines.append("")
     lines.append(f"{'sensor':<42} {'owner':<8} {'up':>4} {'plots':>8} {'flights':>7} {'drug':>5} {'false':>7}")

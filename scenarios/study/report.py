@@ -90,8 +90,10 @@ def render(out_dir: Path, log=print) -> dict:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        from scenarios.study.scores import how_identified, how_identified_markdown
+
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, cycles)
+                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)))
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
@@ -321,7 +323,7 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
 
 
 def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
-              cycles) -> str:
+              cycles, extra: str = "") -> str:
     lines = ["# airbridge trade-off study", ""]
     if cycles.warning():
         lines += [f"**Warning: {cycles.warning()}.**", ""]
@@ -358,7 +360,7 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
         lines.append(f"| {s.network} | {s.picture} | {s.option} | {s.flight_hours:,.0f} | "
                      f"{_money(s.cost_per_identified_usd)}{ci} | {_money(s.yearly_cost_usd)} | "
                      f"{_f(s.aircraft_for_3_5b, '{:.0f}') or '—'} |")
-    lines += ["", "## Figures", ""]
+    lines += ["", extra + "## Figures", ""]
     for path, caption in figs:
         lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
     return "\n".join(lines) + "\n"

@@ -29,6 +29,9 @@ from scenarios.study.uncertainty import DayBootstrap, interval, ratio_interval
 OUTCOMES = ("identified_airborne", "intercepted_late", "missed_lost_track", "missed_out_of_range", "missed_too_late",
             "no_aircraft_available", "missed_no_track", "missed_no_detection")
 BUDGET_USD = 3.5e9
+#: result columns holding text (the others are numbers, None -> NaN)
+TEXT_COLUMNS = ("network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor", "contact_sensor",
+                "id_sensor", "endgame", "kind")
 
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -95,7 +98,7 @@ def table(rows, columns):
     cols = list(zip(*rows)) if rows else [()] * len(columns)
     out = {}
     for c, v in zip(columns, cols):
-        if c in ("network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"):
+        if c in TEXT_COLUMNS:
             out[c] = np.array(["" if x is None else x for x in v], dtype=object)
         else:
             out[c] = np.array([np.nan if x is None else x for x in v], dtype=float)
@@ -285,12 +288,82 @@ def paired_deltas(res: dict, a: str = "integrated", b: str = "non_integrated",
 
 
 def buys_for_options(options) -> dict[str, float]:
-    """Aircraft US$3.5B buys for options whose aircraft are new fighters (package cost known)."""
+    """Aircraft US$3.5B buys for options whose aircraft are new fighters (package cost known), each with the
+    option's pods bought outside the package (a pod per aircraft)."""
     out = {}
     for opt in options:
         types = {d.type for d in opt.detachments}
         if len(types) == 1:
             t = next(iter(types))
             if not t.in_service and t.package_cost_usd and t.package_cost_usd > 0 and t.max_speed_mps > 340:
-                out[opt.id] = BUDGET_USD / t.package_cost_usd
+                pod = getattr(opt, "pod_cost_usd", 0.0) / max(opt.aircraft, 1)
+                out[opt.id] = BUDGET_USD / (t.package_cost_usd + pod)
     return out
+
+
+@dataclass(frozen=True)
+class HowIdentified:
+    """How the identifications of one network x picture x option happened (rows of the flights' best legs).
+
+    identified: flights identified airborne; by_search: of them, the interceptor had flown the search
+    pattern before contact (else contact came on the track); inbound / outbound: flights identified on the
+    inbound / the loaded outbound leg (a flight may count on both); night: identified at night, by sensor;
+    innocent_scrambles / innocent_intercepts (contact) / innocent_identified per 30 days: innocent aircraft
+    scrambled on, met, identified.
+    """
+
+    network: str
+    picture: str
+    option: str
+    flights: int
+    identified: int
+    by_search: int
+    inbound: int
+    outbound: int
+    night_by_sensor: dict
+    innocent_scrambles_per_30d: float
+    innocent_intercepts_per_30d: float
+    innocent_identified_per_30d: float
+
+
+def how_identified(res: dict, days_per_network: dict) -> list[HowIdentified]:
+    """Shares of the identifications by search vs track, by leg, at night by sensor; innocent intercepts."""
+    out = []
+    eq = Matcher(res)
+    keys = sorted({(n, m, o) for n, m, o in zip(res["network"], res["mode"], res["option"])})
+    contact = np.isfinite(res["t_contact_s"])
+    ident_t = np.isfinite(res["t_id_s"])
+    for net, picture, opt in keys:
+        sel = eq("network", net) & eq("mode", picture) & eq("option", opt)  # the picture column is named mode
+        fl = sel & (res["false_scramble"] != 1)
+        ident = fl & eq("outcome", "identified_airborne")
+        night = ident & (res["night"] == 1)
+        inn = sel & eq("kind", "innocent")
+        days = days_per_network.get(net, 0)
+        per30 = (lambda k: 30.0 * k / days) if days else (lambda k: float("nan"))
+        out.append(HowIdentified(
+            network=net, picture=picture, option=opt, flights=int(fl.sum()), identified=int(ident.sum()),
+            by_search=int((ident & (res["searched"] == 1)).sum()),
+            inbound=int((fl & (res["identified_inbound"] == 1)).sum()),
+            outbound=int((fl & (res["identified_outbound"] == 1)).sum()),
+            night_by_sensor={s: int((night & eq("id_sensor", s)).sum()) for s in ("eo_ir", "visual")},
+            innocent_scrambles_per_30d=per30(int(inn.sum())),
+            innocent_intercepts_per_30d=per30(int((inn & contact).sum())),
+            innocent_identified_per_30d=per30(int((inn & ident_t).sum()))))
+    return out
+
+
+def how_identified_markdown(rows: list[HowIdentified]) -> str:
+    """The report's table of :func:`how_identified`."""
+    pct = lambda k, n: f"{100 * k / n:.0f} %" if n else "—"  # noqa: E731
+    lines = ["## How identifications happened", "",
+             "Every identification below met the true aircraft: contact by the interceptor's own sensor, the "
+             "registration read within the identifying sensor's range over Peru.", "",
+             "| network | picture | option | identified | by search | inbound | loaded outbound | at night (EO/IR) | "
+             "innocent scrambled / met / identified per 30 d |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r.network} | {r.picture} | {r.option} | {r.identified} | {pct(r.by_search, r.identified)} | "
+                     f"{r.inbound} | {r.outbound} | {r.night_by_sensor['eo_ir']} | "
+                     f"{r.innocent_scrambles_per_30d:.1f} / {r.innocent_intercepts_per_30d:.1f} / "
+                     f"{r.innocent_identified_per_30d:.1f} |")
+    return "\n".join(lines) + "\n\n"

@@ -15,15 +15,16 @@ DEFAULT_PICTURES = ("non_integrated", "integrated")
 #: version of the store's tables
 SCHEMA_VERSION = 1
 #: bumped when the simulation changes the rows a spec gives (2: background flights clipped to the window;
-#: 3: co-sited heads' combined plots, held heights of 2D-only tracks, no initiation from 2D plots a track could take)
+#: 3: engagements played against the true aircraft, innocent traffic, alert depth, end-game)
 MODEL_VERSION = 3
-#: one row per drug flight x network x option x picture (its best leg) plus one per false scramble;
+#: one row per drug flight x network x option x picture (its best leg) plus one per scramble on anything else;
 #: the engagement columns are those of scenarios.engagement.engagement.OutcomeTable (minus its day).
 #: A file format: the picture is the column ``mode`` (results.csv, the store), kept for existing files
 RESULT_COLUMNS = ("network", "day", "seq", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s",
-                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_intercept_s", "t_id_s", "flight_hours", "cost_usd",
+                  "t_suspect_s", "t_scramble_s", "t_airborne_s", "t_contact_s", "t_id_s", "flight_hours", "cost_usd",
                   "base", "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
-                  "intercept_y_m", "searched")
+                  "intercept_y_m", "searched", "contact_sensor", "contact_true_range_m", "id_sensor", "id_x_m", "id_y_m",
+                  "id_lat", "id_lon", "night", "endgame", "kind", "identified_inbound", "identified_outbound")
 DAY_COLUMNS = ("network", "day", "drug_flights", "background_flights", "plots", "feeds_s", "pictures_s", "engage_s")
 
 

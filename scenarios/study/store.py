@@ -7,8 +7,9 @@ from pathlib import Path
 
 from scenarios.study.spec import DAY_COLUMNS, RESULT_COLUMNS
 
-_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor"}
-_INT = {"day", "seq", "false_scramble", "track", "searched"}
+_TEXT = {"network", "flight", "option", "mode", "outcome", "leg", "base", "interceptor", "contact_sensor", "id_sensor",
+         "endgame", "kind"}
+_INT = {"day", "seq", "false_scramble", "track", "searched", "night", "identified_inbound", "identified_outbound"}
 
 
 class Store:
