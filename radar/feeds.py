@@ -1,6 +1,8 @@
 """Synthetic radar feeds: what every radar of a network reports for a day's trajectories.
 
-Public layer over :mod:`radar._kernels.feeds`:
+Public layer over the feed kernels (:mod:`radar._kernels.visibility`, :mod:`~radar._kernels.scan`,
+:mod:`~radar._kernels.ordering`, :mod:`~radar._kernels.conversion`; their inputs and outputs are the
+NamedTuples of :mod:`radar._kernels.columns`):
 
 * :func:`outage_states` - per radar, a two-state Markov chain over days (P(up -> down) = 1 /
   mean_up_days, P(down -> up) = 1 / mean_down_days per day; day 0 drawn from the stationary
@@ -254,6 +256,30 @@ def radar_arrays(radars, geometry) -> RadarArrays:
         lon0=math.radians(lon_axis[0]), dlon=math.radians(lon_axis[1] - lon_axis[0]))
 
 
+def kernel_trajectories(traj):
+    """The waypoint tables of ``traj`` as the kernels take them (:class:`radar._kernels.columns.Trajectories`)."""
+    from radar._kernels.columns import Trajectories
+
+    return Trajectories(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
+
+
+def kernel_radars(ra: RadarArrays, t0, up):
+    """The radars of ``ra`` on a day (antenna phases ``t0``, up or down ``up``) as the kernels take them
+    (:class:`radar._kernels.columns.Radars`)."""
+    from radar._kernels.columns import Radars
+
+    return Radars(ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.alt_max, ra.scan,
+                  np.ascontiguousarray(t0, np.float64), ra.kind, ra.iff, ra.key, ra.snr_ref, ra.ref_range, ra.ref_rcs,
+                  ra.pfa, ra.pd_coop, ra.sigma, np.ascontiguousarray(up, np.bool_), ra.false_rate)
+
+
+def kernel_grids(ra: RadarArrays):
+    """The geometry grids of ``ra`` as the kernels take them (:class:`radar._kernels.columns.GeometryGrids`)."""
+    from radar._kernels.columns import GeometryGrids
+
+    return GeometryGrids(ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon)
+
+
 @dataclass(frozen=True)
 class Targets:
     """Per-flight inputs of the feeds (index = trajectory index).
@@ -289,8 +315,7 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     up: bool per radar (default :func:`outage_states`); window: (t_start, t_end) of the false plots
     (default: the trajectories' span).  ``sensor`` = index in ``radars``; ``truth`` = trajectory index.
     """
-    from radar._kernels import feeds as K
-    from radar.plotlog import Plots
+    from radar._kernels.visibility import prepass
 
     options = options or FeedOptions()
     radars = list(radars)
@@ -302,10 +327,11 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     t0 = scan_phases(radars, seed, day)
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "detection"))
     kr = REFRACTION_K * EARTH_RADIUS_M
-    tw = (traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase)
-    tf, tr, ta, tb = K.prepass(*tw, float(options.prepass_step_s), ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid,
-                               ra.range_max, ra.el_min, ra.el_max, ra.alt_max, ra.scan, np.ascontiguousarray(up),
-                               ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M)
+    tw = kernel_trajectories(traj)
+    kra = kernel_radars(ra, t0, up)
+    kgr = kernel_grids(ra)
+    iv = prepass(tw, kra, kgr, float(options.prepass_step_s), kr, EARTH_RADIUS_M)
+    tf, tr, ta, tb = iv.flight, iv.radar, iv.t_a, iv.t_b
     stats.seconds["prepass"] = time.perf_counter() - tick
     tick = time.perf_counter()
     stats.intervals = int(tf.size)
@@ -316,35 +342,34 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     stats.slots = ns
     ws = _workspace_acquire()
     try:
-        return _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns,
+        return _generate(ws, stats, tick, traj, targets, ra, kra, kgr, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns,
                          options, window, seed, day, nr, frame, convert)
     finally:
         _workspace_release(ws)
 
 
-def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns, options,
+def _generate(ws, stats, tick, traj, targets, ra, kra, kgr, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns, options,
               window, seed, day, nr, frame, convert):
     """The scan kernel, false plots, sort and conversion of :func:`generate_plots` (scratch from ``ws``)."""
-    from radar._kernels import feeds as K
+    from radar._kernels import columns as C
+    from radar._kernels import ordering
+    from radar._kernels.scan import scan_plots
     from radar.plotlog import Plots
 
-    o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq = ws.slots(
-        "", ns, ("valid", "time", "range", "az", "el", "dims", "scan", "mode_c", "squawk"))
+    slots = C.Slots(*ws.slots("", ns, C.Slots._fields))
+    o_valid, o_time = slots.valid, slots.time
     nose, beam, tail = options.aspect_db
-    K.scan_plots(tf, tr, ta, tb, slot_start, *tw,
-                 np.ascontiguousarray(targets.uid, np.int64), np.ascontiguousarray(targets.rcs_m2, np.float64),
-                 np.ascontiguousarray(targets.transponder_on, np.bool_), np.ascontiguousarray(targets.squawk, np.int32),
-                 ra.lat, ra.lon, ra.ecef, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.alt_max, ra.scan,
-                 np.ascontiguousarray(t0), ra.kind, ra.iff, ra.key, ra.snr_ref, ra.ref_range, ra.ref_rcs, ra.pfa,
-                 ra.pd_coop, ra.sigma, ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
-                 float(nose), float(beam), float(tail), aspect_norm(options.aspect_db), float(options.mti_notch_mps),
-                 float(options.mode_c_step_m), k0, k1,
-                 o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, o_mc, o_sq)
-    # the valid slots as rows (task by task), not compacted: the sort gathers the columns from the slots
     tf = np.ascontiguousarray(tf, np.int64)
     tr = np.ascontiguousarray(tr, np.int64)
+    tasks = C.ScanTasks(tf, tr, ta, tb, slot_start)
+    tg = C.Targets(np.ascontiguousarray(targets.uid, np.int64), np.ascontiguousarray(targets.rcs_m2, np.float64),
+                   np.ascontiguousarray(targets.transponder_on, np.bool_), np.ascontiguousarray(targets.squawk, np.int32))
+    model = C.ScanModel(kr, EARTH_RADIUS_M, float(nose), float(beam), float(tail), aspect_norm(options.aspect_db),
+                        float(options.mti_notch_mps), float(options.mode_c_step_m), k0, k1)
+    scan_plots(tasks, tw, tg, kra, kgr, model, slots)
+    # the valid slots as rows (task by task), not compacted: the sort gathers the columns from the slots
     counts = np.empty(tf.size, np.int64)
-    K.valid_counts(o_valid, slot_start, counts)
+    ordering.valid_counts(o_valid, slot_start, counts)
     row_start = np.zeros(tf.size + 1, np.int64)
     np.cumsum(counts, out=row_start[1:])
     nt = int(row_start[-1])
@@ -363,7 +388,7 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
             # speed: a false plot is kept only near an airborne target, so only the revolutions that overlap
             # a flight's time span are generated (FeedStats.false_generated counts those)
             spans = _radar_spans(traj, ra, options.false_plot_window_m)
-        fp = _false_plots(ra, up, t0, window, options, seed, day, kr, spans, ws)
+        fp = _false_plots(ra, kra, kgr, window, options, seed, day, kr, spans, ws)
         stats.false_generated = np.bincount(fp["sensor"], minlength=nr).astype(np.int64)
         if options.false_plot_window_m is not None:
             keep = _near_targets(fp, ra, traj, options.false_plot_window_m)
@@ -379,14 +404,13 @@ def _generate(ws, stats, tick, traj, targets, ra, up, t0, k0, k1, kr, tw, tf, tr
     key_time = ws.get("key_time", n, np.float64)
     key_src = ws.get("key_src", n, np.int64)
     key_task = ws.get("key_task", n, np.int64)
-    K.plot_keys(o_valid, slot_start, row_start, o_time, key_time, key_src, key_task)
+    ordering.plot_keys(o_valid, slot_start, row_start, o_time, key_time, key_src, key_task)
     key_time[nt:] = fp["time_s"]
     key_src[nt:] = -1 - np.arange(nf, dtype=np.int64)
     key_task[nt:] = -1
     out = {k: _COLUMNS.empty(n, dt) for k, dt in _OUT_TYPES.items()}
     order = _time_order(key_time, ws)
-    K.gather_slot_plots(order, key_src, key_task, tf, tr, o_time, o_range, o_az, o_el, o_dims, o_mc, o_sq, o_scan,
-                        *(fp[k] for k in PLOT_COLUMN_TYPES), *(out[k] for k in PLOT_COLUMN_TYPES))
+    ordering.gather_slot_plots(order, key_src, key_task, tasks, slots, C.PlotColumns(**fp), C.PlotColumns(**out))
     del order, key_time, key_src, key_task
     _order_ties(out)
     stats.seconds["sort"] = time.perf_counter() - tick
@@ -536,9 +560,9 @@ _OUT_TYPES = dict(PLOT_COLUMN_TYPES, sensor=np.int32, truth=np.int32)
 
 
 def _time_order(t: np.ndarray, ws=None) -> np.ndarray:
-    """``np.argsort(t, kind="stable")`` (parallel bucketed kernel :func:`radar._kernels.feeds.stable_time_order`;
+    """``np.argsort(t, kind="stable")`` (parallel bucketed kernel :func:`radar._kernels.ordering.stable_time_order`;
     NumPy's stable argsort if t holds a NaN).  With a workspace ``ws`` the result is its scratch."""
-    from radar._kernels import feeds as K
+    from radar._kernels import ordering as K
 
     t = np.ascontiguousarray(t, np.float64)
     ws = ws or _Workspace()
@@ -603,23 +627,25 @@ def sort_plots(cols: dict) -> dict:
     dtypes of :data:`PLOT_COLUMN_TYPES`.
 
     Speed: a stable time order by the parallel bucketed kernel, one Numba gather of the ten columns
-    (:func:`radar._kernels.feeds.gather_plots`), then only the groups of equal times (rare) are ordered
+    (:func:`radar._kernels.ordering.gather_plots`), then only the groups of equal times (rare) are ordered
     by (sensor, scan, range)."""
-    from radar._kernels import feeds as K
+    from radar._kernels.columns import PlotColumns
+    from radar._kernels.ordering import gather_plots
 
     names = tuple(PLOT_COLUMN_TYPES)
     src = [np.ascontiguousarray(cols[k], PLOT_COLUMN_TYPES[k]) for k in names]
     order = _time_order(src[0])
     out = [np.empty(order.size, PLOT_COLUMN_TYPES[k]) for k in names]
-    K.gather_plots(np.ascontiguousarray(order, np.int64), *src, *out)
+    gather_plots(np.ascontiguousarray(order, np.int64), PlotColumns(*src), PlotColumns(*out))
     out = dict(zip(names, out))
     _order_ties(out)
     return out
 
 
 def _convert_columns(cols: dict, ra: RadarArrays, frame=None):
-    """(x, y, z, cov (n, 6)) in scenario ENU of polar plot columns (:func:`radar._kernels.feeds.convert_plots`)."""
-    from radar._kernels import feeds as K
+    """(x, y, z, cov (n, 6)) in scenario ENU of polar plot columns (:func:`radar._kernels.conversion.convert_plots`)."""
+    from radar._kernels import columns as C
+    from radar._kernels.conversion import convert_plots
     from radar.frame import Frame
     from radar.measurement import MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M
 
@@ -632,12 +658,12 @@ def _convert_columns(cols: dict, ra: RadarArrays, frame=None):
     sensor = np.asarray(cols["sensor"])
     # int32 (the plot table's) or int64 as given: no conversion copy
     sensor = np.ascontiguousarray(sensor, sensor.dtype if sensor.dtype in (np.int32, np.int64) else np.int64)
-    K.convert_plots(np.ascontiguousarray(cols["range_m"], np.float64), np.ascontiguousarray(cols["azimuth_rad"], np.float64),
-                    np.ascontiguousarray(cols["elevation_rad"], np.float64), np.ascontiguousarray(cols["mode_c_m"], np.float64),
-                    sensor, ra.lat, ra.lon, ra.h_ant, ra.sigma,
-                    np.ascontiguousarray(ra.kind == 0), REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M,
-                    np.ascontiguousarray(frame.origin_ecef, np.float64), np.ascontiguousarray(frame.rotation, np.float64),
-                    MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M, x, y, z, cov)
+    sites = C.Sites(ra.lat, ra.lon, ra.h_ant, ra.sigma, np.ascontiguousarray(ra.kind == 0))
+    conv = C.Conversion(REFRACTION_K * EARTH_RADIUS_M, EARTH_RADIUS_M, np.ascontiguousarray(frame.origin_ecef, np.float64),
+                        np.ascontiguousarray(frame.rotation, np.float64), MODE_C_SIGMA_M, UNKNOWN_HEIGHT_SIGMA_M)
+    convert_plots(np.ascontiguousarray(cols["range_m"], np.float64), np.ascontiguousarray(cols["azimuth_rad"], np.float64),
+                  np.ascontiguousarray(cols["elevation_rad"], np.float64), np.ascontiguousarray(cols["mode_c_m"], np.float64),
+                  sensor, sites, conv, C.Cartesian(x, y, z, cov))
     return x, y, z, cov
 
 
@@ -648,14 +674,16 @@ def convert_to_enu(cols: dict, ra: RadarArrays, frame=None):
     return np.column_stack((x, y, z)), cov
 
 
-def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, day, kr, spans=None, ws=None) -> dict:
-    """False plots of every up primary radar over ``window``; with ``spans`` (per radar, merged (start, end)
-    times), only over the revolutions that overlap one of its spans (+- one revolution) -- the same plots
-    there, since the draws are keyed by (radar, revolution).  Slot scratch from the workspace ``ws``."""
-    from radar._kernels import feeds as K
+def _false_plots(ra: RadarArrays, kra, kgr, window, options: FeedOptions, seed, day, kr, spans=None, ws=None) -> dict:
+    """False plots of every up primary radar over ``window`` (``kra``, ``kgr``: the day's
+    :func:`kernel_radars` and :func:`kernel_grids`); with ``spans`` (per radar, merged (start, end) times), only
+    over the revolutions that overlap one of its spans (+- one revolution) -- the same plots there, since the
+    draws are keyed by (radar, revolution).  Slot scratch from the workspace ``ws``."""
+    from radar._kernels import columns as C
+    from radar._kernels.scan import false_plots
 
-    nr = ra.lat.size
-    active = np.asarray(up, bool) & (ra.false_rate > 0)
+    t0 = kra.t0
+    active = kra.up & (ra.false_rate > 0)
     tasks = []  # (radar, first revolution, last revolution)
     for r in np.nonzero(active)[0]:
         T, p0 = float(ra.scan[r]), float(t0[r])
@@ -685,11 +713,11 @@ def _false_plots(ra: RadarArrays, up, t0, window, options: FeedOptions, seed, da
         "false_", ns, ("valid", "time", "range", "az", "el", "dims", "scan"))
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "false_alarms"))
     if ns:
-        K.false_plots(ra.lat, ra.lon, ra.h_ant, ra.grid, ra.range_max, ra.el_min, ra.el_max, ra.scan,
-                      np.ascontiguousarray(t0, np.float64), ra.kind, ra.key, ra.false_rate, task_r, rev_first, rev_last,
-                      slot_start, ra.gmin, ra.gmax, ra.lat0, ra.dlat, ra.lon0, ra.dlon, kr, EARTH_RADIUS_M,
-                      float(options.false_plot_ceiling_m), m, int(options.false_plot_max_tries), k0, k1,
-                      o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan)
+        # the false plots have no Mode C, code: their slot columns are not written
+        slots = C.Slots(o_valid, o_time, o_range, o_az, o_el, o_dims, o_scan, np.zeros(0), np.zeros(0, np.int32))
+        model = C.FalseModel(kr, EARTH_RADIUS_M, float(options.false_plot_ceiling_m), m,
+                             int(options.false_plot_max_tries), k0, k1)
+        false_plots(kra, kgr, C.FalseTasks(task_r, rev_first, rev_last, slot_start), model, slots)
     # revolutions whose beam passage falls outside the window are dropped (partial first/last turns)
     v = np.nonzero(o_valid)[0]
     v = v[(o_time[v] >= window[0]) & (o_time[v] <= window[1])]
@@ -708,7 +736,7 @@ def _radar_spans(traj, ra: RadarArrays, window_m: float, step_s: float = 60.0) -
     sampled every ``step_s`` (any phase); sample k marks [t_k - step, t_k + step] for radar r when its
     ground distance d_k satisfies d_k - v_max step <= R_inst + window_m + 1 km (v_max: the flight's
     fastest segment), which covers every instant of that step."""
-    from radar._kernels import feeds as K
+    from radar._kernels import trajectory as K
 
     nr = ra.lat.size
     out = [[] for _ in range(nr)]
@@ -768,7 +796,7 @@ def _merged_spans(start, end) -> list:
 
 def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarray:
     """False plots whose ground point lies within ``window_m`` of an airborne target at the plot's time."""
-    from radar._kernels import feeds as K
+    from radar._kernels.trajectory import near_targets
 
     n = fp["time_s"].size
     keep = np.zeros(n, bool)
@@ -782,16 +810,15 @@ def _near_targets(fp: dict, ra: RadarArrays, traj, window_m: float) -> np.ndarra
     plon = lo0 + np.arctan2(np.sin(az) * np.sin(d) * np.cos(la0), np.cos(d) - np.sin(la0) * np.sin(plat))
     start, end = traj.time_span()
     # one kernel over the plots (iteration i writes keep[i]); the flights are few in study settings
-    K.near_targets(np.ascontiguousarray(fp["time_s"], np.float64), np.ascontiguousarray(plat), np.ascontiguousarray(plon),
-                   traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase,
-                   np.ascontiguousarray(start, np.float64), np.ascontiguousarray(end, np.float64), float(window_m),
-                   EARTH_RADIUS_M, keep)
+    near_targets(np.ascontiguousarray(fp["time_s"], np.float64), np.ascontiguousarray(plat), np.ascontiguousarray(plon),
+                 kernel_trajectories(traj), np.ascontiguousarray(start, np.float64), np.ascontiguousarray(end, np.float64),
+                 float(window_m), EARTH_RADIUS_M, keep)
     return keep
 
 
 def warmup() -> None:
     """Compile (or load from cache) the feed kernels on a tiny case."""
-    from radar._kernels import feeds as K
+    from radar._kernels import trajectory as K
 
     offs = np.array([0, 2], np.int64)
     t = np.array([0.0, 100.0])

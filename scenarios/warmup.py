@@ -17,15 +17,20 @@ WARMUPS = ("radar.coverage", "radar.feeds", "tracker.tracker")
 
 #: compile time (s) of each kernel module with an empty cache, measured on the 2-core development
 #: machine (the whole study pipeline: 127 s in one process); modules whose kernels all compile
-#: inside their callers (tracker._kernels.kalman) are counted with them
+#: inside their callers (tracker._kernels.kalman, the tracker loop's role sub-kernels, the feeds' random
+#: draws) are counted with them
 COMPILE_S = {
     "radar._kernels.geometry": 2, "radar._kernels.geodesy": 1, "radar.measurement": 1, "radar.plotlog": 1,
-    "radar._kernels.feeds": 22, "scenarios.flights._kernels": 7, "scenarios.engagement._kernels": 10,
-    "tracker._kernels.core": 80, "tracker._kernels.assign": 3,
+    "radar._kernels.visibility": 5, "radar._kernels.scan": 9, "radar._kernels.ordering": 4,
+    "radar._kernels.conversion": 2, "radar._kernels.trajectory": 2,
+    "scenarios.flights._kernels": 7, "scenarios.engagement._kernels": 10,
+    "tracker._kernels.loop": 95, "tracker._kernels.assign": 3,
 }
-_SIMULATE = ("radar._kernels.geometry", "radar._kernels.geodesy", "radar.measurement", "radar.plotlog",
-             "radar._kernels.feeds", "scenarios.flights._kernels")
-_TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.core", "tracker._kernels.assign")
+_FEEDS = ("radar._kernels.visibility", "radar._kernels.scan", "radar._kernels.ordering", "radar._kernels.conversion",
+          "radar._kernels.trajectory")
+_SIMULATE = ("radar._kernels.geometry", "radar._kernels.geodesy", "radar.measurement", "radar.plotlog") + _FEEDS + (
+    "scenarios.flights._kernels",)
+_TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.loop", "tracker._kernels.assign")
 #: the kernel modules each kind of run calls
 RUN_KERNELS = {
     "simulate": _SIMULATE,

@@ -2,7 +2,7 @@
 checked against, and synthetic inputs.  Not shipped in the package.
 
 * Target plots (:func:`target_plots` and its helpers): the same target-plot model as
-  :func:`radar._kernels.feeds.scan_plots` in plain NumPy -- the oracle of the Numba kernels and the
+  :func:`radar._kernels.scan.scan_plots` in plain NumPy -- the oracle of the Numba kernels and the
   in-run baseline of ``benches/bench_feeds.py``.  Written the obvious vectorised way: for every
   (flight, radar) pair whose straight-line distance ever comes within the instrumented range, every
   antenna revolution over the flight's whole lifetime is solved at once (fixed point on the
@@ -37,7 +37,7 @@ def _mix(x):
 
 
 def hash_u64(k0, k1, a, b, c, j):
-    """NumPy twin of :func:`radar._kernels.feeds.hash_u64` (arrays broadcast)."""
+    """NumPy twin of :func:`radar._kernels.draws.hash_u64` (arrays broadcast)."""
     with np.errstate(over="ignore"):
         u = lambda v: np.asarray(v).astype(np.int64).astype(np.uint64) if np.asarray(v).dtype != np.uint64 else np.asarray(v)
         h = _mix(u(k0) + _G)
@@ -245,7 +245,7 @@ def near_drug_spans_reference(bg, drug, distance_m: float, time_s: float,
     samples, and a Python loop over each background sample's hits within ``distance_m`` (chord)."""
     from scipy.spatial import cKDTree
 
-    from radar._kernels.feeds import eval_many
+    from radar._kernels.trajectory import eval_many
 
     def samples(tr):
         s, e = tr.time_span()

@@ -257,8 +257,8 @@ def test_compile_notice_follows_the_cache(monkeypatch):
     assert warmup.compile_notice("study") is None  # everything cached: silent
     monkeypatch.setattr(_jit, "fresh_modules", lambda: set(warmup.COMPILE_S) - {"radar.plotlog"})
     assert warmup.compile_notice("track") is None  # 1 s of compiling: not worth a line
-    monkeypatch.setattr(_jit, "fresh_modules", lambda: set(warmup.COMPILE_S) - {"tracker._kernels.core"})
-    assert warmup.compile_notice("track") == "airbridge: compiling kernels once, about 80 s; later runs start in seconds"
+    monkeypatch.setattr(_jit, "fresh_modules", lambda: set(warmup.COMPILE_S) - {"tracker._kernels.loop"})
+    assert warmup.compile_notice("track") == "airbridge: compiling kernels once, about 2 min; later runs start in seconds"
     assert warmup.compile_notice("simulate") is None  # the tracker is not part of simulate
     monkeypatch.setattr(_jit, "fresh_modules", lambda: None)  # cannot tell: say nothing
     assert warmup.compile_notice("study") is None

@@ -10,7 +10,7 @@ from scipy import stats
 
 from radar import feeds
 import oracles as ref
-from radar._kernels import feeds as K
+from radar._kernels import draws, ordering, scan, trajectory
 from radar.frame import EARTH_RADIUS_M, REFRACTION_K
 from radar.measurement import _geodetic_to_polar, convert_polar
 from radar.rng import stream_key
@@ -37,7 +37,7 @@ def test_pd_closed_form_tps70():
     assert TPS70.range_for_pd(0.9) == pytest.approx(190e3, abs=1.5e3)
     for pd in (0.5, 0.9, 0.8):
         r = TPS70.range_for_pd(pd)
-        got = K.swerling1_pd(r, 1.0, TPS70.snr_ref, TPS70.ref_range_m, 1.0, TPS70.pfa)
+        got = scan.swerling1_pd(r, 1.0, TPS70.snr_ref, TPS70.ref_range_m, 1.0, TPS70.pfa)
         assert got == pytest.approx(pd, abs=1e-12)
     # the 1/R^4 law: doubling the RCS is a 2^(1/4) range factor at fixed Pd
     assert TPS70.range_for_pd(0.5, 2.0) / TPS70.range_for_pd(0.5, 1.0) == pytest.approx(2 ** 0.25, rel=1e-12)
@@ -92,7 +92,7 @@ def test_mti_notch_and_aspect():
     assert 0.005 * len(p_r) < len(p_t) < 0.04 * len(p_r)
     # aspect gain: mean over psi ~ U(0, pi) is 1, nose < tail < beam
     psi = np.linspace(0, np.pi, 200001)
-    g = np.array([K.aspect_gain(math.cos(x), -5.0, 8.0, 0.0, feeds.aspect_norm((-5.0, 8.0, 0.0))) for x in psi[::100]])
+    g = np.array([scan.aspect_gain(math.cos(x), -5.0, 8.0, 0.0, feeds.aspect_norm((-5.0, 8.0, 0.0))) for x in psi[::100]])
     assert np.trapezoid(g, psi[::100]) / np.pi == pytest.approx(1.0, abs=1e-4)
     assert g[0] < g[-1] < g[len(g) // 2]
 
@@ -230,7 +230,7 @@ def test_kernel_matches_numpy_oracle():
 def test_hash_kernel_matches_numpy_and_is_uniform():
     k0, k1 = (np.uint64(v) for v in stream_key(3, 1, "detection"))
     a = np.arange(20000, dtype=np.int64)
-    got = np.array([K.uniform(k0, k1, int(x), 77, 5, 0) for x in a[:2000]])
+    got = np.array([draws.uniform(k0, k1, int(x), 77, 5, 0) for x in a[:2000]])
     want = ref.hash_uniform(k0, k1, a[:2000], 77, 5, 0)
     # exact on purpose: integer hashing, then (h >> 11 + 0.5) / 2^53, which rounds nowhere
     np.testing.assert_array_equal(got, want)
@@ -299,7 +299,7 @@ def test_eval_kernel_matches_numpy_and_velocity_is_derivative():
     f = rng.integers(0, 20, 500)
     t = rng.uniform(0, 3200, 500)
     a = evaluate_geodetic(traj, f, t)
-    b = K.eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase, f, t)
+    b = trajectory.eval_many(traj.offsets, traj.t_s, traj.lat_rad, traj.lon_rad, traj.h_m, traj.phase, f, t)
     # lat, lon (rad), h (m), velocity (m/s), phase: linear interpolation in both, NaN outside the flight
     for x, y, tol in zip(a, b, (RAD, RAD, M, M, 0)):
         assert_close(x, y, atol=tol)
@@ -389,15 +389,13 @@ def test_plot_order_is_the_stable_lexsort_with_ties():
 
 def test_plot_order_time_kernel_matches_stable_argsort():
     """The bucketed stable time order (any bucket count, clustered and equal times, a NaN -> NumPy fallback)."""
-    from radar._kernels import feeds as K
-
     rng = np.random.default_rng(21)
     t = np.concatenate([rng.uniform(0, 10, 30000), np.full(500, 3.0), rng.uniform(5e4, 5e4 + 1, 3000)])
     t = t[rng.permutation(t.size)]
     want = np.argsort(t, kind="stable")
     for nb, nchunk in ((1, 1), (7, 3), (4096, 16)):
         order = np.empty(t.size, np.int64)
-        ties, ok = K.stable_time_order(t, nb, nchunk, order, np.empty(t.size))
+        ties, ok = ordering.stable_time_order(t, nb, nchunk, order, np.empty(t.size))
         assert ok and ties
         np.testing.assert_array_equal(order, want)
     t[123] = np.nan
@@ -433,20 +431,20 @@ def test_segment_near_finds_the_binary_search_segment():
         for t in times:
             if not (t_wp[a] <= t <= t_wp[b - 1]):
                 continue
-            want = K.segment_of(t_wp, a, b, t)
+            want = trajectory.segment_of(t_wp, a, b, t)
             assert t_wp[want] <= t and (want == b - 2 or t < t_wp[want + 1])
             for g in range(a - 2, b + 2):
-                assert K.segment_near(t_wp, a, b, t, g) == want
+                assert trajectory.segment_near(t_wp, a, b, t, g) == want
 
 
 def test_hash_prefix_gives_the_same_draws():
     k0, k1 = (np.uint64(v) for v in stream_key(8, 2, "detection"))
     for uid, rk, rev in ((0, 1, 2), (12345, 4004991777, 86399), (7, 3, 0)):
-        hp = K.hash_prefix(k0, k1, uid, rk, rev)
+        hp = draws.hash_prefix(k0, k1, uid, rk, rev)
         for j in range(8):
             # exact: integer hashing and an exact conversion to (0, 1)
-            assert K.hash_last(hp, j) == K.hash_u64(k0, k1, uid, rk, rev, j)
-            assert K.uniform_p(hp, j) == ref.hash_uniform(k0, k1, uid, rk, rev, j)
+            assert draws.hash_last(hp, j) == draws.hash_u64(k0, k1, uid, rk, rev, j)
+            assert draws.uniform_p(hp, j) == ref.hash_uniform(k0, k1, uid, rk, rev, j)
 
 
 def test_column_pool_reuses_memory_only_when_nothing_refers_to_it():

@@ -124,14 +124,14 @@ def test_fast_polar_model_and_height_match_radar_measurement():
     from radar.measurement import geodetic_height_k, range_azimuth_jacobian_k
     from radar._jit import kernel
     from radar._kernels.measurement import geodetic_height_up_sincos
-    from tracker._kernels.core import _range_azimuth_jac, sensor_trig
+    from tracker._kernels.measure import range_azimuth_jac, sensor_trig
 
     @kernel
     def ours(pts, strig, org, rot, out):
         H = np.zeros((2, 3))
         up = np.zeros(3)
         for k in range(pts.shape[0]):
-            r, az = _range_azimuth_jac(pts[k, 0], pts[k, 1], pts[k, 2], k % strig.shape[0], strig, org, rot, H)
+            r, az = range_azimuth_jac(pts[k, 0], pts[k, 1], pts[k, 2], k % strig.shape[0], strig, org, rot, H)
             out[k, 0] = r
             out[k, 1] = az
             for a in range(2):

@@ -5,7 +5,7 @@ many short tracks in the ``integrated`` picture (d0-f5-a1: 8 ids, the longest 18
 858 s and 767 s in ``military``) because each batch of a civil radar that never detected the flight counted
 a miss against its track (no geometry grids in the study): the misses reset the confirmation history
 and deleted the track between two military hits.  A miss now counts only for a sensor that has fed the
-track (tracker._kernels.core, counted misses).
+track (tracker._kernels.lifecycle, counted misses).
 """
 import numpy as np
 

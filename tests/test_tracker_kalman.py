@@ -97,18 +97,22 @@ def test_process_noise_is_dwna_per_axis():
         np.testing.assert_allclose(got, ref, rtol=1e-14)
 
 
-def _imm_args(z, R):
+def _imm_plot(z, R):
+    """One Cartesian 3D plot (row 0) as the tracker kernels take it."""
+    from tracker._kernels.tables import PlotColumns
+
     pos = np.asarray(z, float).reshape(1, 3)
     cov = np.array([[R[0, 0], R[0, 1], R[0, 2], R[1, 1], R[1, 2], R[2, 2]]])
-    return dict(j=0, mtype=np.zeros(1, np.int8), pos=pos, cov=cov, prange=np.zeros(1), paz=np.zeros(1),
-                modec=np.full(1, np.nan), ssig=np.ones((1, 3)), ps=np.zeros(1, np.int64), slat=np.zeros(1),
-                slon=np.zeros(1), shant=np.zeros(1), strig=np.zeros((1, 7)), origin_ecef=np.zeros(3), frame_rot=np.eye(3))
+    return PlotColumns(time=np.zeros(1), proc=np.zeros(1), sensor=np.zeros(1, np.int64), mtype=np.zeros(1, np.int8),
+                       pos=pos, cov=cov, range=np.zeros(1), azimuth=np.zeros(1), mode_c=np.full(1, np.nan),
+                       squawk=np.full(1, -1, np.int64), late=np.zeros(1, np.int8), bstart=np.array([0, 1]))
 
 
 def test_imm_matches_filterpy_imm_estimator():
     from filterpy.kalman import IMMEstimator, KalmanFilter
 
-    from tracker._kernels.core import imm_step
+    from tracker._kernels import tables as T
+    from tracker._kernels.imm import imm_step
 
     rng = np.random.default_rng(11)
     dt = 5.0
@@ -138,19 +142,18 @@ def test_imm_matches_filterpy_imm_estimator():
         kf.H = np.hstack((np.eye(3), np.zeros((3, 3))))
         filters.append(kf)
     imm = IMMEstimator(filters, mu0.copy(), M)
-    # the tracker's slot arrays, two slots; slot 1 is the one stepped (slot 0 must stay untouched)
-    xm = np.zeros((2, 3, 6))
-    Pm = np.zeros((2, 3, 6, 6))
-    mu = np.zeros((2, 3))
+    # the tracker's track table, two slots; slot 1 is the one stepped (slot 0 must stay untouched)
+    tab = T.new_track_table(2, True)
+    xm, Pm, mu, x_out, P_out = tab.xm, tab.Pm, tab.mu, tab.x, tab.P
     xm[1] = np.tile(x0, (3, 1))
     Pm[1] = np.tile(P0, (3, 1, 1))
     mu[1] = mu0
-    x_out, P_out = np.zeros((2, 6)), np.zeros((2, 6, 6))
-    work = dict(H=np.zeros((3, 6)), R=np.zeros((3, 3)), y=np.zeros(3), up=np.zeros(3), w=work_buffer(),
-                F=np.zeros((6, 6)), Q=np.zeros((6, 6)), tmp=np.zeros((6, 6)), s_xm=np.zeros((3, 6)),
-                s_Pm=np.zeros((3, 6, 6)), s_mu=np.zeros(3), cbar=np.zeros(3), L=np.zeros(3),
-                imm_x0=np.zeros((3, 6)), imm_P0=np.zeros((3, 6, 6)), imm_om=np.zeros((3, 3)), xk=np.zeros(6),
-                Pk=np.zeros((6, 6)), Hs=np.zeros((2, 3)))
+    params = np.zeros(T.N_PARAMS)
+    params[T.P_QH], params[T.P_QV], params[T.P_OMEGA], params[T.P_IMM_TAU] = q_h, q_v, omega, tau
+    params[T.P_EARTH_R], params[T.P_MODE_C_SIGMA], params[T.P_IMM] = big_r, 30.0, 1.0
+    cfg = T.settings(params)
+    sites = T.Sites(sigma=np.ones((1, 3)), trig=np.zeros((1, 8)), origin_ecef=np.zeros(3), frame_rot=np.eye(3))
+    sc = T.new_scratch()
     truth = x0.copy()
     R = np.diag([150.0 ** 2, 150.0 ** 2, 300.0 ** 2])
     for k in range(300):
@@ -161,13 +164,7 @@ def test_imm_matches_filterpy_imm_estimator():
             f.R = R.copy()
         imm.predict()
         imm.update(z.reshape(3, 1))
-        a = _imm_args(z, R)
-        imm_step(xm, Pm, mu, 1, dt, omega, tau, q_h, q_v, big_r, x_out, P_out, a["j"], a["mtype"], a["pos"],
-                 a["cov"], a["prange"], a["paz"], a["modec"], a["ssig"], a["ps"], a["slat"], a["slon"], a["shant"],
-                 a["strig"], a["origin_ecef"], a["frame_rot"], 30.0, work["H"], work["R"], work["y"], work["up"],
-                 work["w"], work["F"], work["Q"], work["tmp"], work["s_xm"], work["s_Pm"], work["s_mu"], work["cbar"],
-                 work["L"], work["imm_x0"], work["imm_P0"], work["imm_om"], work["xk"], work["Pk"], work["Hs"],
-                 0.0, 0.0, 0.0)
+        imm_step(tab, 1, dt, cfg, _imm_plot(z, R), 0, sites, sc, 0.0, 0.0, 0.0)
         np.testing.assert_allclose(mu[1], imm.mu, rtol=1e-7, atol=1e-12)
         np.testing.assert_allclose(x_out[1], imm.x.ravel(), rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(P_out[1], imm.P, rtol=1e-9, atol=1e-9 * np.abs(imm.P).max())

@@ -122,7 +122,7 @@ def test_near_drug_flights_kernel_matches_oracle(day):
 
 
 def test_clip_trajectories_same_path_inside_nothing_outside():
-    from radar._kernels.feeds import eval_many
+    from radar._kernels.trajectory import eval_many
     from radar.terrain import load_dem
     from scenarios.config.scenario import load_scenario
     from scenarios.flights.threat import TerrainSampler
@@ -158,7 +158,7 @@ def test_clip_trajectories_same_path_inside_nothing_outside():
 def test_arange_kernel_matches_numpy():
     """arange_count / arange_value (the sample instants of the window kernel) against np.arange: the same
     count (ceil of one IEEE division, no rounding choice) and the same instants to 1e-6 s."""
-    from radar._kernels.feeds import arange_count, arange_value
+    from radar._kernels.trajectory import arange_count, arange_value
 
     rng = np.random.default_rng(3)
     for _ in range(300):

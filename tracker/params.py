@@ -132,7 +132,7 @@ class TrackerParams:
         return replace(self, **kw)
 
     def to_array(self, window_s: float, emit_on_update: bool, full_batches: bool) -> np.ndarray:
-        from tracker._kernels import core as k
+        from tracker._kernels import tables as k
 
         p = np.zeros(k.N_PARAMS)
         p[k.P_QH] = self.q_horizontal_mps2

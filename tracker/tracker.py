@@ -1,7 +1,7 @@
 """Public layer of the tracker: plots (+ sensors) in, track rows out.
 
 :func:`track` validates once, orders the plots (arrival order, batches), calls the one
-compiled loop :func:`tracker._kernels.core.run_tracker` and wraps its rows.  No Python
+compiled loop :func:`tracker._kernels.loop.run_tracker` and wraps its rows.  No Python
 loop over plots or tracks.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from radar.errors import InputError
 from radar.plotlog import Plots
 from tracker.params import TrackerParams
 
-#: measurement types inside the kernel
+#: measurement types inside the kernel (tracker._kernels.tables.MT_*)
 MT_CARTESIAN_3D = 0
 MT_CARTESIAN_2D = 1
 MT_POLAR_2D = 2
@@ -176,7 +176,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         :class:`Terrain` or :class:`radar.terrain.Dem`: the floor of held heights (2D-only tracks) and the
         ground their low-level prior stands on; None: sea level.
     """
-    from tracker._kernels import core
+    from tracker._kernels import loop, tables
 
     params = params or TrackerParams()
     n = len(plots)
@@ -202,7 +202,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     order = arrival_order(plots, proc)
     pt_a = np.ascontiguousarray(plots.time_s[order])
     ps_a = np.ascontiguousarray(plots.sensor[order].astype(np.int64))
-    late = core.late_flags(pt_a, float(window_s))
+    late = loop.late_flags(pt_a, float(window_s))
     if sensors is not None and len(sensors):
         arr = sensors.to_arrays()
         scan = arr.scan_period_s
@@ -210,7 +210,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         arr = None
         scan = np.ones(int(ps_a.max()) + 1 if n else 1)
     full = sensors is None
-    bid, nb = core.make_batches(pt_a, ps_a, scan, params.batch_fraction, full)
+    bid, nb = loop.make_batches(pt_a, ps_a, scan, params.batch_fraction, full)
     proc_a = proc[order]
     close = np.full(nb, -np.inf)
     np.maximum.at(close, bid, proc_a)
@@ -225,30 +225,38 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
 
     if arr is not None:
         frame = sensors.frame
-        sens = (True, c(arr.position_enu), c(arr.rotation), c(arr.lat_rad), c(arr.lon_rad), c(arr.antenna_msl_m),
-                c(arr.scan_period_s), c(arr.range_max_m), c(np.where(np.isfinite(arr.sigma), arr.sigma, 0.0)),
-                c(frame.origin_ecef), c(frame.rotation))
+        sens = tables.SensorColumns(
+            present=True, position=c(arr.position_enu), rotation=c(arr.rotation), lat=c(arr.lat_rad),
+            lon=c(arr.lon_rad), antenna_msl=c(arr.antenna_msl_m), scan_period=c(arr.scan_period_s),
+            range_max=c(arr.range_max_m), sigma=c(np.where(np.isfinite(arr.sigma), arr.sigma, 0.0)),
+            origin_ecef=c(frame.origin_ecef), frame_rot=c(frame.rotation))
     else:
         from radar.frame import Frame
 
         frame = Frame()
-        sens = (False, np.zeros((1, 3)), np.eye(3).reshape(1, 3, 3).copy(), np.zeros(1), np.zeros(1), np.zeros(1),
-                np.ones(1), np.full(1, np.inf), np.ones((1, 3)), c(frame.origin_ecef), c(frame.rotation))
+        sens = tables.SensorColumns(
+            present=False, position=np.zeros((1, 3)), rotation=np.eye(3).reshape(1, 3, 3).copy(), lat=np.zeros(1),
+            lon=np.zeros(1), antenna_msl=np.zeros(1), scan_period=np.ones(1), range_max=np.full(1, np.inf),
+            sigma=np.ones((1, 3)), origin_ecef=c(frame.origin_ecef), frame_rot=c(frame.rotation))
     if grids is not None:
-        g = (c(grids.stack), c(grids.sensor_grid, np.int32), grids.lat0, grids.dlat, grids.lon0, grids.dlon)
+        g = tables.GridColumns(c(grids.stack), c(grids.sensor_grid, np.int32), float(grids.lat0), float(grids.dlat),
+                               float(grids.lon0), float(grids.dlon))
     else:
-        g = (np.zeros((0, 1, 1)), np.full(0, -1, dtype=np.int32), 0.0, 1.0, 0.0, 1.0)
+        g = tables.GridColumns(np.zeros((0, 1, 1)), np.full(0, -1, dtype=np.int32), 0.0, 1.0, 0.0, 1.0)
     if terrain is None:
-        tr = (np.zeros((0, 1)), 0.0, 1.0, 0.0, 1.0)
+        tr = tables.TerrainColumns(np.zeros((0, 1)), 0.0, 1.0, 0.0, 1.0)
     else:
         if not isinstance(terrain, Terrain):
             terrain = Terrain.from_dem(terrain)
-        tr = (terrain.grid, terrain.lat0, terrain.dlat, terrain.lon0, terrain.dlon)
+        tr = tables.TerrainColumns(c(terrain.grid), float(terrain.lat0), float(terrain.dlat), float(terrain.lon0),
+                                   float(terrain.dlon))
     out_times = np.zeros(0) if out_times is None else np.unique(np.asarray(out_times, float))
     p = params.to_array(float(window_s), emit_on_update, full)
-    plot_args = (c(plots.time_s[idx]), c(proc[idx]), c(plots.sensor[idx], np.int64), c(mt[idx], np.int8),
-                 c(pos[idx]), c(cov[idx]), c(np.nan_to_num(plots.range_m[idx])), c(np.nan_to_num(plots.azimuth_rad[idx])),
-                 c(plots.mode_c_m[idx]), c(plots.squawk[idx], np.int64), late_sorted, bstart)
+    plot_cols = tables.PlotColumns(
+        time=c(plots.time_s[idx]), proc=c(proc[idx]), sensor=c(plots.sensor[idx], np.int64), mtype=c(mt[idx], np.int8),
+        pos=c(pos[idx]), cov=c(cov[idx]), range=c(np.nan_to_num(plots.range_m[idx])),
+        azimuth=c(np.nan_to_num(plots.azimuth_rad[idx])), mode_c=c(plots.mode_c_m[idx]),
+        squawk=c(plots.squawk[idx], np.int64), late=late_sorted, bstart=bstart)
     # track-table capacity: about three scans' worth of plots (tracks + initiators alive at once); doubled
     # and rerun if it overflows (rare; the time of the failed runs is counted in tracking_s)
     span = float(plots.time_s.max() - plots.time_s.min()) if n else 0.0
@@ -257,34 +265,33 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     wasted = 0.0
     cap_rows = int(max(16, (n + 16) if emit_on_update else 0) + 64 * len(out_times))
     while True:
-        rows_f = np.zeros((cap_rows, 14))
-        rows_i = np.zeros((cap_rows, 4), dtype=np.int64)
-        stats = np.zeros(core.N_STATS)
+        buf = tables.new_rows(cap_rows)
+        stats = np.zeros(tables.N_STATS)
         t0 = _time.perf_counter()
-        status, nrow, nconf = core.run_tracker(*plot_args, *sens, *g, *tr, p, out_times, capacity, rows_f, rows_i, stats)
+        # plain tuples of the bundles' fields: Numba unboxes them faster than NamedTuples (loop.run_tracker)
+        res = loop.run_tracker(tuple(plot_cols), tuple(sens), tuple(g), tuple(tr), p, out_times, capacity, tuple(buf),
+                               stats)
         elapsed = _time.perf_counter() - t0
-        if status == 1:
+        if res.status == 1:
             capacity *= 2
             wasted += elapsed
             continue
-        if nrow > cap_rows:
-            cap_rows = int(nrow)
+        if res.rows_needed > cap_rows:
+            cap_rows = int(res.rows_needed)
             wasted += elapsed
             continue
         break
     elapsed += wasted
-    rows = TrackRows(time_s=rows_f[:nrow, 0].copy(), track=rows_i[:nrow, 0].copy(), state=rows_f[:nrow, 1:7].copy(),
-                     pos_cov=rows_f[:nrow, 7:13].copy(), status=rows_i[:nrow, 1].astype(np.int8),
-                     squawk=rows_i[:nrow, 2].astype(np.int32), sensors=rows_i[:nrow, 3].copy(),
-                     sigma_v_m=rows_f[:nrow, 13].copy())
-    nis = tuple(float(stats[core.S_NIS_SUM_1 + k] / stats[core.S_NIS_N_1 + k]) if stats[core.S_NIS_N_1 + k] else float("nan")
-                for k in range(3))
-    names = ["dropped_late", "updates", "nis_sum_1", "nis_sum_2", "nis_sum_3", "nis_n_1", "nis_n_2", "nis_n_3",
-             "confirmed", "initiated", "plots_used", "misses", "batches", "pairs", "slots_scanned", "candidates", "initiator_candidates",
-             "held_updates", "initiations_blocked", "duplicates_dropped"]
-    return TrackResult(rows=rows, n_plots=n, n_used=int(stats[core.S_PLOTS_USED]),
-                       n_dropped_late=int(stats[core.S_DROPPED_LATE]), confirmed_tracks=int(nconf), tracking_s=elapsed,
-                       nis_mean=nis, stats=dict(zip(names, stats.tolist())))
+    nrow = res.rows_needed
+    rows = TrackRows(time_s=buf.time[:nrow].copy(), track=buf.track[:nrow].copy(), state=buf.state[:nrow].copy(),
+                     pos_cov=buf.pos_cov[:nrow].copy(), status=buf.status[:nrow].astype(np.int8),
+                     squawk=buf.squawk[:nrow].astype(np.int32), sensors=buf.sensors[:nrow].copy(),
+                     sigma_v_m=buf.sigma_v[:nrow].copy())
+    nis = tuple(float(stats[tables.S_NIS_SUM_1 + k] / stats[tables.S_NIS_N_1 + k]) if stats[tables.S_NIS_N_1 + k]
+                else float("nan") for k in range(3))
+    return TrackResult(rows=rows, n_plots=n, n_used=int(stats[tables.S_PLOTS_USED]),
+                       n_dropped_late=int(stats[tables.S_DROPPED_LATE]), confirmed_tracks=int(res.confirmed_ids),
+                       tracking_s=elapsed, nis_mean=nis, stats=dict(zip(tables.STAT_NAMES, stats.tolist())))
 
 
 def warmup() -> None:

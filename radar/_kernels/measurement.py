@@ -1,8 +1,8 @@
 """The radar measurement model inside kernels: polar (range, azimuth, elevation) <-> position, 4/3 Earth.
 
 The one implementation of the model for every kernel that measures or converts plots: the radar
-feeds (plot generation and Cartesian conversion, :mod:`radar._kernels.feeds`), the tracker's
-extended-Kalman updates on (range, azimuth) (:mod:`tracker._kernels.core`) and the scalar kernels
+feeds (plot generation and Cartesian conversion, :mod:`radar._kernels.scan`, :mod:`radar._kernels.conversion`),
+the tracker's extended-Kalman updates on (range, azimuth) (:mod:`tracker._kernels.measure`) and the scalar kernels
 of the public API (:mod:`radar.measurement`, whose vectorised NumPy functions write the same
 equations and serve as the oracle of these kernels in the tests).
 

@@ -21,6 +21,7 @@ identification it is at the target's level.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -47,11 +48,46 @@ END_STRIP = 2            # it landed first, the interceptor with it: the strip i
 END_LEFT_PERU = 3        # it left Peru before the window closed (hand-off to Bolivia)
 END_BINGO = 4            # the interceptor had to go home first
 
-# columns of the float outputs (out_f) and of the integer outputs (out_i)
-F_T_AIR, F_T_CONTACT, F_C_RANGE, F_CX, F_CY, F_T_ID, F_ID_X, F_ID_Y, F_HOURS, F_T_SEARCH, F_T_END = range(11)
-N_F = 11
-I_CODE, I_SLOT, I_C_SENSOR, I_ID_SENSOR, I_NIGHT, I_SEARCHED, I_RETASK_OF, I_ENDGAME = range(8)
-N_I = 8
+
+
+# the kernels' inputs and outputs: NamedTuples of contiguous arrays, one dtype per field (float64 unless said)
+PictureRows = namedtuple("PictureRows", "t tobs x y h vx vy sigma night")
+PictureRows.__doc__ = """The picture's rows of the suspect tracks, sorted by track then time: row time (s), observation
+time of the report (s; a cross-told row is written long after it), x, y (m, scenario ENU), height MSL (m),
+vx, vy (m/s), position sigma (m), night (1 = sun < -6 deg there)."""
+Orders = namedtuple("Orders", "first end t_order flight")
+Orders.__doc__ = """Engagement j covers rows [first[j], end[j]) (int64) of one suspect track, ordered at t_order[j]
+(non-decreasing); flight[j] (int64) is the true aircraft there (index into :class:`Truth`, -1 none), known to
+the physics only."""
+Truth = namedtuple("Truth", "off t0 dt x y night rcs drug exit uid")
+Truth.__doc__ = """The true aircraft: samples of aircraft l are off[l]:off[l + 1] (int64), at t0[l] + i dt (dt a float);
+x, y (m, NaN when not airborne), night (uint8 per sample); per aircraft: rcs (m^2), drug (uint8), exit (when it
+leaves Peru for good, s; inf), uid (int64: its index in the day, which keys its sensor draws)."""
+Mask = namedtuple("Mask", "cells x0 y0 cell")
+Mask.__doc__ = """Cells of the scenario plane inside Peru: cells[i, k] (uint8) covers x in [x0 + k cell, ...), y in
+[y0 + i cell, ...) (floats, m)."""
+Fleet = namedtuple("Fleet", "x y h v climb endurance radius radar irst eo_day eo_night escort alert_delay "
+                            "standby_delay turnaround seats slot_det slot_ready")
+Fleet.__doc__ = """An option's detachments (per detachment: base x, y, h (m), cruise speed v and climb (m/s),
+endurance (s), radius (m), look-down radar, IRST and identifying EO/IR ranges by day and night (m, 0 none), the
+slowest escort speed (m/s), launch delays from an alert seat and otherwise, turnaround (s), alert seats held
+today (int64)) and aircraft slots (slot_det: its detachment (int64); slot_ready: ready today if nonzero)."""
+Path = namedtuple("Path", "t x y")
+Path.__doc__ = """Recorded sortie positions (one sample per dwell)."""
+Outcomes = namedtuple("Outcomes", "t_air t_contact c_range cx cy t_id id_x id_y hours t_search t_end "
+                                  "code slot c_sensor id_sensor night searched retask_of endgame")
+Outcomes.__doc__ = """Outputs per engagement, NaN when absent: airborne, contact (s), range at contact (m), the
+interceptor at contact (m), identified (s), the interceptor there (m), flight hours, search began, its work
+ended (s); int64: ENG_* code, aircraft slot (-1 none), SENSOR_* of the contact and of the identification,
+night (1), searched (1), the engagement whose aircraft was retasked to this one (-1 none), END_*."""
+
+
+def new_outcomes(n: int) -> Outcomes:
+    """Empty :class:`Outcomes` of ``n`` engagements (plain NumPy, for the public layer)."""
+    f = [np.zeros(n) for _ in range(11)]
+    i = [np.zeros(n, np.int64) for _ in range(8)]
+    return Outcomes(*f, *i)
+
 
 # scalar parameters (prm)
 P_PHASE12, P_ENDGAME, P_RESERVE, P_SEARCH_AGE, P_TURNAROUND, P_K_SIGMA, P_K_DRIFT, P_ABORT, P_RETASK_MIN, \
@@ -235,11 +271,7 @@ def _move_toward(px, py, gx, gy, step):
 
 
 @kernel
-def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
-         tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
-         mask, m_x0, m_y0, m_cell,
-         t_start, px, py, ph, t_air, bx, by, vi, climb, endurance, radar_m, irst_m, eo_day, eo_night, escort,
-         prm, path_t, path_x, path_y, n_path, j, out_f, out_i):
+def _fly(rows, truth, mask, fleet, prm, path, out, j, first, end, f, det, t_start, px, py, ph, t_air, n_path):
     """One sortie from (px, py, ph) at t_start on the rows [first, end) of a track whose true
     aircraft is flight f (-1: none).  Writes engagement j's outputs (except slot, t_air, hours,
     retask) and returns (t_done, x_done, y_done, n_path): where and when its work ends.
@@ -260,7 +292,44 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
     * after identifying a drug flight, the end-game: stay with it until the procedure's window
       (prm[P_ENDGAME]) closes, it lands (strip located), it leaves Peru, or bingo; an innocent
       aircraft is broken away from at once.
+
+    The interceptor is detachment det's of ``fleet``; its positions are recorded into ``path`` (from n_path).
     """
+    row_t = rows.t
+    row_tobs = rows.tobs
+    row_x = rows.x
+    row_y = rows.y
+    row_h = rows.h
+    row_vx = rows.vx
+    row_vy = rows.vy
+    row_night = rows.night
+    tr_off = truth.off
+    tr_t0 = truth.t0
+    tr_dt = truth.dt
+    tr_x = truth.x
+    tr_y = truth.y
+    tr_night = truth.night
+    tr_rcs = truth.rcs
+    tr_drug = truth.drug
+    tr_exit = truth.exit
+    tr_uid = truth.uid
+    m_cells = mask.cells
+    m_x0 = mask.x0
+    m_y0 = mask.y0
+    m_cell = mask.cell
+    bx = fleet.x[det]
+    by = fleet.y[det]
+    vi = fleet.v[det]
+    climb = fleet.climb[det]
+    endurance = fleet.endurance[det]
+    radar_m = fleet.radar[det]
+    irst_m = fleet.irst[det]
+    eo_day = fleet.eo_day[det]
+    eo_night = fleet.eo_night[det]
+    escort = fleet.escort[det]
+    path_t = path.t
+    path_x = path.x
+    path_y = path.y
     dt = prm[P_DWELL]
     reserve = prm[P_RESERVE]
     search_age = prm[P_SEARCH_AGE]
@@ -308,7 +377,7 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
             elif mode == _CLOSE:
                 code = ENG_NO_ID_NIGHT if night_blocked else ENG_BINGO_BEFORE_ID
             else:
-                out_i[j, I_ENDGAME] = END_BINGO
+                out.endgame[j] = END_BINGO
             break
         # ---- the sensors against the true target, until contact
         if (mode == _GUIDE or mode == _SEARCH) and airborne and not gone:
@@ -320,12 +389,12 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
                        prm[P_LN_PFA], prm[P_REF_RCS], u)
             if s != SENSOR_NONE:
                 mode = _CLOSE
-                out_f[j, F_T_CONTACT] = t
-                out_f[j, F_C_RANGE] = r
-                out_f[j, F_CX] = px
-                out_f[j, F_CY] = py
-                out_i[j, I_C_SENSOR] = s
-                out_i[j, I_NIGHT] = 1 if night_t else 0
+                out.t_contact[j] = t
+                out.c_range[j] = r
+                out.cx[j] = px
+                out.cy[j] = py
+                out.c_sensor[j] = s
+                out.night[j] = 1 if night_t else 0
                 # Phases I + II, stretched when the target is slower than the interceptor's escort speed
                 a = tr_off[f]
                 q = si - a
@@ -347,10 +416,10 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
             tx1, ty1, ok1, si1 = truth_at(tr_off, tr_t0, tr_dt, tr_x, tr_y, f, t1)
             if mode == _ENDGAME:
                 if not ok1:
-                    out_i[j, I_ENDGAME] = END_STRIP      # it landed with the interceptor overhead
+                    out.endgame[j] = END_STRIP      # it landed with the interceptor overhead
                     break
-                if t1 > t_exit or not in_mask(mask, m_x0, m_y0, m_cell, tx1, ty1):
-                    out_i[j, I_ENDGAME] = END_LEFT_PERU
+                if t1 > t_exit or not in_mask(m_cells, m_x0, m_y0, m_cell, tx1, ty1):
+                    out.endgame[j] = END_LEFT_PERU
                     break
             elif not ok1 or t1 > t_exit:
                 code = ENG_NO_ID_NIGHT if night_blocked else ENG_TARGET_GONE
@@ -363,29 +432,29 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
             else:
                 nx = px
                 ny = py
-            peru_t = in_mask(mask, m_x0, m_y0, m_cell, tx1, ty1)
-            if peru_t or in_mask(mask, m_x0, m_y0, m_cell, nx, ny):
+            peru_t = in_mask(m_cells, m_x0, m_y0, m_cell, tx1, ty1)
+            if peru_t or in_mask(m_cells, m_x0, m_y0, m_cell, nx, ny):
                 px = nx               # over Bolivia the interceptor holds at the border
                 py = ny
             t = t1
             if mode == _ENDGAME:
                 if t >= t_id + prm[P_ENDGAME] - 1e-9:
-                    out_i[j, I_ENDGAME] = END_PHASE_V
+                    out.endgame[j] = END_PHASE_V
                     break
                 continue
             night1 = tr_night[si1] != 0
             d = math.hypot(tx1 - px, ty1 - py)
             idr = eo_night if night1 else (eo_day if eo_day > vis_id else vis_id)
             night_blocked = idr <= 0.0
-            if idr > 0.0 and d <= idr and peru_t and in_mask(mask, m_x0, m_y0, m_cell, px, py):
+            if idr > 0.0 and d <= idr and peru_t and in_mask(m_cells, m_x0, m_y0, m_cell, px, py):
                 clock += dt
                 if clock >= need - 1e-9:
                     t_id = t
-                    out_f[j, F_T_ID] = t_id
-                    out_f[j, F_ID_X] = px
-                    out_f[j, F_ID_Y] = py
-                    out_i[j, I_NIGHT] = 1 if night1 else 0
-                    out_i[j, I_ID_SENSOR] = SENSOR_EO_IR if (night1 or eo_day > vis_id) else SENSOR_VISUAL
+                    out.t_id[j] = t_id
+                    out.id_x[j] = px
+                    out.id_y[j] = py
+                    out.night[j] = 1 if night1 else 0
+                    out.id_sensor[j] = SENSOR_EO_IR if (night1 or eo_day > vis_id) else SENSOR_VISUAL
                     code = ENG_IDENTIFIED
                     if tr_drug[f] == 0:
                         break         # an innocent aircraft: Phase III, break away
@@ -484,10 +553,10 @@ def _fly(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first,
             else:
                 sq_gy -= length
         t += dt
-    out_i[j, I_CODE] = code
-    out_i[j, I_SEARCHED] = searched
-    out_f[j, F_T_SEARCH] = t_search
-    out_f[j, F_T_END] = t
+    out.code[j] = code
+    out.searched[j] = searched
+    out.t_search[j] = t_search
+    out.t_end[j] = t
     return t, px, py, n_path
 
 
@@ -511,42 +580,68 @@ def _position_at(path_t, path_x, path_y, lo, hi, t, sx, sy):
 
 
 @kernel
-def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigma, row_night,
-                  eng_first, eng_end, eng_t_order, eng_flight,
-                  tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid,
-                  mask, m_x0, m_y0, m_cell,
-                  det_x, det_y, det_h, det_v, det_climb, det_endurance, det_radius,
-                  det_radar, det_irst, det_eo_day, det_eo_night, det_escort,
-                  det_alert_delay, det_standby_delay, det_turnaround, det_seats,
-                  slot_det, slot_ready, prm, path_cap, out_f, out_i):
-    """Play one option's scrambles over one picture, in order of the scramble orders.
+def engage_option(rows, orders, truth, mask, fleet, prm, path_cap, out):
+    """Play one option's scrambles (``fleet``) over one picture (``rows``), in order of the scramble ``orders``,
+    against the ``truth`` over Peru (``mask``); outputs per engagement into ``out`` (:class:`PictureRows`,
+    :class:`Fleet`, :class:`Orders`, :class:`Truth`, :class:`Mask`, :class:`Outcomes`); ``path_cap``: samples
+    of a sortie's recorded path.
 
-    Picture rows (sorted by track, then time): row_t (s), row_tobs (observation time of the
-    report, s; a cross-told row is written long after it), row_x/y (m), row_h (height MSL, m),
-    row_vx/vy (m/s), row_sigma (position sigma, m), row_night (1 = sun < -6 deg there).
-    Engagement j covers rows [eng_first[j], eng_end[j]) of one suspect track, ordered at
-    eng_t_order[j] (non-decreasing); eng_flight[j] is the true aircraft there (-1 none), known
-    to the physics only (``tr_*``: samples every tr_dt from tr_t0[f], rows tr_off[f]..; NaN
-    when not airborne; tr_night; tr_rcs; tr_drug; tr_exit: when it leaves Peru for good;
-    tr_uid: its index in the day, which keys its sensor draws).
-    mask (m_x0, m_y0, m_cell): cells of the scenario plane inside Peru.
+    Pools: slot s is busy from the order until landing + turnaround.  A launch from a filled alert seat
+    (while a free ready aircraft sits in it) takes alert_delay, any other free ready aircraft standby_delay;
+    a seat vacated by a launch is filled again standby_delay later.  The choice of base uses only rows at or
+    before the order; guidance at time t only rows at or before t.
 
-    Pools: slot s belongs to detachment slot_det[s] and is ready today if slot_ready[s]; it is
-    busy from the order until landing + det_turnaround.  Detachment d holds det_seats[d] alert
-    seats: a launch from a filled seat (while a free ready aircraft sits in it) takes
-    det_alert_delay, any other free ready aircraft det_standby_delay; a seat vacated by a launch is
-    filled again det_standby_delay later.  The choice of base uses only rows at or before the
-    order; guidance at time t only rows at or before t.
-
-    Retasking (a re-acquired track is not a new target): when track j is ordered while an
-    earlier sortie is still working a track that has gone stale (no observation for the search
-    age) without contact, and j's estimate lies within max(retask_min_m, k_sigma (sigma_i +
-    sigma_j) + k_drift v_i dt) of that track's dead-reckoned position, the airborne interceptor
-    is retasked to j from where it is (same fuel clock); the earlier engagement ends as
-    ENG_RETASKED with its hours moved to j.
-
-    Outputs per engagement: out_f (F_* columns; NaN when absent) and out_i (I_* columns).
+    Retasking (a re-acquired track is not a new target): when track j is ordered while an earlier sortie is
+    still working a track that has gone stale (no observation for the search age) without contact, and j's
+    estimate lies within max(retask_min_m, k_sigma (sigma_i + sigma_j) + k_drift v_i dt) of that track's
+    dead-reckoned position, the airborne interceptor is retasked to j from where it is (same fuel clock); the
+    earlier engagement ends as ENG_RETASKED with its hours moved to j.
     """
+    row_t = rows.t
+    row_tobs = rows.tobs
+    row_x = rows.x
+    row_y = rows.y
+    row_h = rows.h
+    row_vx = rows.vx
+    row_vy = rows.vy
+    row_sigma = rows.sigma
+    row_night = rows.night
+    eng_first = orders.first
+    eng_end = orders.end
+    eng_t_order = orders.t_order
+    eng_flight = orders.flight
+    det_x = fleet.x
+    det_y = fleet.y
+    det_h = fleet.h
+    det_v = fleet.v
+    det_climb = fleet.climb
+    det_endurance = fleet.endurance
+    det_radius = fleet.radius
+    det_alert_delay = fleet.alert_delay
+    det_standby_delay = fleet.standby_delay
+    det_turnaround = fleet.turnaround
+    det_seats = fleet.seats
+    slot_det = fleet.slot_det
+    slot_ready = fleet.slot_ready
+    o_t_air = out.t_air
+    o_t_contact = out.t_contact
+    o_c_range = out.c_range
+    o_cx = out.cx
+    o_cy = out.cy
+    o_t_id = out.t_id
+    o_id_x = out.id_x
+    o_id_y = out.id_y
+    o_hours = out.hours
+    o_t_search = out.t_search
+    o_t_end = out.t_end
+    o_code = out.code
+    o_slot = out.slot
+    o_c_sensor = out.c_sensor
+    o_id_sensor = out.id_sensor
+    o_night = out.night
+    o_searched = out.searched
+    o_retask_of = out.retask_of
+    o_endgame = out.endgame
     n_slots = slot_det.shape[0]
     n_eng = eng_first.shape[0]
     n_det = det_x.shape[0]
@@ -562,32 +657,33 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
     path_t = np.empty(cap)
     path_x = np.empty(cap)
     path_y = np.empty(cap)
+    path = Path(path_t, path_x, path_y)
     n_path = 0
     search_age = prm[P_SEARCH_AGE]
     for j in range(n_eng):
-        for c in range(N_F):
-            out_f[j, c] = math.nan
-        for c in range(N_I):
-            out_i[j, c] = 0
-        out_f[j, F_HOURS] = 0.0
-        out_i[j, I_CODE] = -1
-        out_i[j, I_SLOT] = -1
-        out_i[j, I_RETASK_OF] = -1
+        o_t_air[j] = o_t_contact[j] = o_c_range[j] = o_cx[j] = o_cy[j] = o_t_id[j] = math.nan
+        o_id_x[j] = o_id_y[j] = o_hours[j] = o_t_search[j] = o_t_end[j] = math.nan
+        o_code[j] = o_slot[j] = o_c_sensor[j] = o_id_sensor[j] = o_night[j] = o_searched[j] = 0
+        o_retask_of[j] = o_endgame[j] = 0
+        o_hours[j] = 0.0
+        o_code[j] = -1
+        o_slot[j] = -1
+        o_retask_of[j] = -1
         first = eng_first[j]
         end = eng_end[j]
         t_order = eng_t_order[j]
         f = eng_flight[j]
         k0 = _latest_row(row_t, first, end, t_order)
-        out_i[j, I_NIGHT] = row_night[k0]
+        o_night[j] = row_night[k0]
         ex = row_x[k0] + row_vx[k0] * (t_order - row_t[k0])
         ey = row_y[k0] + row_vy[k0] * (t_order - row_t[k0])
         # ---- retask an airborne interceptor whose track went stale near this one?
         best_i = -1
         best_gap = math.inf
         for i in range(j):
-            if out_i[i, I_SLOT] < 0 or out_i[i, I_CODE] == ENG_RETASKED or not (t_done_of[i] > t_order):
+            if o_slot[i] < 0 or o_code[i] == ENG_RETASKED or not (t_done_of[i] > t_order):
                 continue
-            if out_f[i, F_T_CONTACT] <= t_order:     # already in contact (NaN compares False)
+            if o_t_contact[i] <= t_order:     # already in contact (NaN compares False)
                 continue
             kl = _latest_row(row_t, eng_first[i], eng_end[i], t_order)
             if row_tobs[kl] >= t_order - search_age:
@@ -605,24 +701,23 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
                 best_i = i
         if best_i >= 0:
             i = best_i
-            s = out_i[i, I_SLOT]
+            s = o_slot[i]
             d = slot_det[s]
             px, py = _position_at(path_t, path_x, path_y, path_lo[i], path_hi[i], t_order, det_x[d], det_y[d])
-            t_air = out_f[i, F_T_AIR]
+            t_air = o_t_air[i]
             # the retasked aircraft may still be on the ground (ordered, not yet airborne)
             t_start = t_order if t_order > t_air else t_air
             h_start = row_h[k0] if t_order > t_air else det_h[d]
             # the earlier engagement ends here; its hours move to this one
-            for c in range(N_F):
-                if c != F_T_AIR:
-                    out_f[i, c] = math.nan
-            out_f[i, F_HOURS] = 0.0
-            out_i[i, I_CODE] = ENG_RETASKED
-            out_i[i, I_C_SENSOR] = 0
-            out_i[i, I_ID_SENSOR] = 0
-            out_i[i, I_ENDGAME] = 0
+            o_t_contact[i] = o_c_range[i] = o_cx[i] = o_cy[i] = o_t_id[i] = math.nan
+            o_id_x[i] = o_id_y[i] = o_hours[i] = o_t_search[i] = o_t_end[i] = math.nan
+            o_hours[i] = 0.0
+            o_code[i] = ENG_RETASKED
+            o_c_sensor[i] = 0
+            o_id_sensor[i] = 0
+            o_endgame[i] = 0
             t_done_of[i] = t_order
-            out_i[j, I_RETASK_OF] = i
+            o_retask_of[j] = i
         else:
             # ---- choose the detachment giving the earliest predicted intercept (rows <= t_order only)
             any_free = False
@@ -655,7 +750,7 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
                     best_d = d
                     best_alert = from_alert
             if best_d < 0:
-                out_i[j, I_CODE] = ENG_OUT_OF_RANGE if any_free else ENG_NO_AIRCRAFT
+                o_code[j] = ENG_OUT_OF_RANGE if any_free else ENG_NO_AIRCRAFT
                 continue
             d = best_d
             s = -1
@@ -673,17 +768,13 @@ def engage_option(row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_sigm
             px = det_x[d]
             py = det_y[d]
             h_start = det_h[d]
-        out_i[j, I_SLOT] = s
-        out_f[j, F_T_AIR] = t_air
+        o_slot[j] = s
+        o_t_air[j] = t_air
         path_lo[j] = n_path
-        t_done, x_done, y_done, n_path = _fly(
-            row_t, row_tobs, row_x, row_y, row_h, row_vx, row_vy, row_night, first, end, f,
-            tr_off, tr_t0, tr_dt, tr_x, tr_y, tr_night, tr_rcs, tr_drug, tr_exit, tr_uid, mask, m_x0, m_y0, m_cell,
-            t_start, px, py, h_start, t_air, det_x[d], det_y[d], det_v[d], det_climb[d], det_endurance[d],
-            det_radar[d], det_irst[d], det_eo_day[d], det_eo_night[d], det_escort[d],
-            prm, path_t, path_x, path_y, n_path, j, out_f, out_i)
+        t_done, x_done, y_done, n_path = _fly(rows, truth, mask, fleet, prm, path, out, j, first, end, f, d,
+                                              t_start, px, py, h_start, t_air, n_path)
         path_hi[j] = n_path
         t_home = t_done + math.hypot(x_done - det_x[d], y_done - det_y[d]) / det_v[d]
-        out_f[j, F_HOURS] = (t_home - t_air) / HOUR_S
+        o_hours[j] = (t_home - t_air) / HOUR_S
         t_done_of[j] = t_done
         busy_until[s] = t_home + det_turnaround[d]

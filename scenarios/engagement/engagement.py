@@ -415,32 +415,30 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
         m_arr, m_x0, m_y0, m_cell = mask.mask, mask.x0, mask.y0, mask.cell
     prm = kernel_params(params, opt.key)
     path_cap = int(max(opt.det_endurance.max(initial=0.0), 1.0) / params.dwell_s) + 8
-    out_f = np.zeros((n, K.N_F))
-    out_i = np.zeros((n, K.N_I), np.int64)
+    out = K.new_outcomes(n)
     fn = _pure_python(K, "engage_option") if python else K.engage_option
-    fn(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night,
-       first, end, t_ord, local,
-       truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit, truth.flights,
-       m_arr, m_x0, m_y0, m_cell,
-       opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
-       opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort,
-       opt.det_alert_delay, opt.det_standby_delay, opt.det_turnaround, opt.det_seats,
-       opt.slot_det, opt.slot_ready, prm, path_cap, out_f, out_i)
-    slot = out_i[:, K.I_SLOT]
+    fn(K.PictureRows(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night),
+       K.Orders(first, end, t_ord, local),
+       K.Truth(truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit,
+               truth.flights),
+       K.Mask(m_arr, m_x0, m_y0, m_cell),
+       K.Fleet(opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
+               opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort, opt.det_alert_delay,
+               opt.det_standby_delay, opt.det_turnaround, opt.det_seats, opt.slot_det, opt.slot_ready),
+       prm, path_cap, out)
+    slot = out.slot
     det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
-    hours = out_f[:, K.F_HOURS]
-    cost = np.where(det >= 0, hours * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
-    col = lambda c: np.ascontiguousarray(out_f[:, c])  # noqa: E731
+    cost = np.where(det >= 0, out.hours * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
     return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
-                       t_order=t_ord, first=first, end=end, code=out_i[:, K.I_CODE].astype(np.int8), slot=slot,
-                       detachment=det, t_air=col(K.F_T_AIR), t_contact=col(K.F_T_CONTACT), t_id=col(K.F_T_ID),
-                       x=col(K.F_CX), y=col(K.F_CY), hours=col(K.F_HOURS), cost_usd=cost,
-                       searched=out_i[:, K.I_SEARCHED].astype(np.int8), t_search=col(K.F_T_SEARCH),
-                       retask_of=out_i[:, K.I_RETASK_OF], source=order,
-                       contact_sensor=out_i[:, K.I_C_SENSOR].astype(np.int8), contact_range=col(K.F_C_RANGE),
-                       id_sensor=out_i[:, K.I_ID_SENSOR].astype(np.int8), id_x=col(K.F_ID_X), id_y=col(K.F_ID_Y),
-                       night=out_i[:, K.I_NIGHT].astype(np.int8), endgame=out_i[:, K.I_ENDGAME].astype(np.int8),
-                       t_done=col(K.F_T_END), flight=day_flight)
+                       t_order=t_ord, first=first, end=end, code=out.code.astype(np.int8), slot=slot,
+                       detachment=det, t_air=out.t_air, t_contact=out.t_contact, t_id=out.t_id,
+                       x=out.cx, y=out.cy, hours=out.hours, cost_usd=cost,
+                       searched=out.searched.astype(np.int8), t_search=out.t_search,
+                       retask_of=out.retask_of, source=order,
+                       contact_sensor=out.c_sensor.astype(np.int8), contact_range=out.c_range,
+                       id_sensor=out.id_sensor.astype(np.int8), id_x=out.id_x, id_y=out.id_y,
+                       night=out.night.astype(np.int8), endgame=out.endgame.astype(np.int8),
+                       t_done=out.t_end, flight=day_flight)
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ import math
 import numpy as np
 
 from radar._jit import kernel, prange
-from radar._kernels.feeds import _airborne, _unit_xyz, arange_count, arange_value, eval_state
 # radar's kernels that the flights' public layer calls through this module (trajectory evaluation,
 # terrain sampling, climb-limited profiles): nothing outside radar imports radar._kernels directly
-from radar._kernels.feeds import dem_sample, eval_many, slope_envelope  # noqa: F401
-from radar._kernels.grid import dem_sample_one
+from radar._kernels.grid import dem_sample, dem_sample_one  # noqa: F401
+from radar._kernels.trajectory import airborne, arange_count, arange_value, eval_many, eval_state, slope_envelope  # noqa: F401
+from radar._kernels.trajectory import unit_xyz
 from radar.constants import EARTH_RADIUS_M
 
 
@@ -59,9 +59,9 @@ def _sample_hit(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf, p, radius, 
                 first, dt, dx, maxstep):
     """Is flight f of set b airborne at t and then :func:`_hit` (p, bbuf: scratch)?"""
     ph = eval_state(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, f, t, bbuf)
-    if not _airborne(ph):
+    if not airborne(ph):
         return False
-    _unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
+    unit_xyz(bbuf[0], bbuf[1], radius, p, 0)
     return _hit(p, t, time_s, d2, distance_m, cand, ncand, first, dt, dx, maxstep)
 
 
@@ -111,9 +111,9 @@ def near_spans(b_offsets, b_t, b_lat, b_lon, b_h, b_ph, d_offsets, d_t, d_lat, d
         for i in range(n):
             t = min(arange_value(s, step_s, delta2, i), e)
             ph = eval_state(d_offsets, d_t, d_lat, d_lon, d_h, d_ph, f, t, buf)
-            if _airborne(ph):
+            if airborne(ph):
                 dt[m] = t
-                _unit_xyz(buf[0], buf[1], radius, dx, m)
+                unit_xyz(buf[0], buf[1], radius, dx, m)
                 if m > first[f]:
                     q = math.sqrt((dx[m, 0] - dx[m - 1, 0]) ** 2 + (dx[m, 1] - dx[m - 1, 1]) ** 2
                                   + (dx[m, 2] - dx[m - 1, 2]) ** 2)

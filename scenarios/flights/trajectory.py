@@ -94,7 +94,7 @@ def clip_trajectories(traj: Trajectories, t_lo, t_hi) -> Trajectories:
     """Each flight f restricted to [max(t_lo[f], start), min(t_hi[f], end)] (NaN bounds: unrestricted).
 
     The waypoints strictly inside the interval are kept and new end waypoints are interpolated exactly as
-    :func:`radar._kernels.feeds.eval_state` does (linear in time in lat, lon, h), so the clipped flight
+    :func:`radar._kernels.trajectory.eval_state` does (linear in time in lat, lon, h), so the clipped flight
     evaluates to the original state, to rounding, everywhere inside the interval; the new first waypoint
     takes the phase of the segment it falls on.  An empty interval leaves the flight a single instant.
     """
@@ -213,7 +213,7 @@ def path_length_m(lat_deg, lon_deg) -> np.ndarray:
 def evaluate_geodetic(traj: Trajectories, flight, t_s):
     """Evaluate flights at times (broadcast): (lat_rad, lon_rad, h_m, v_enu_local (...,3), phase).
 
-    Plain NumPy (the oracle of the Numba kernel :func:`radar._kernels.feeds.eval_state`).
+    Plain NumPy (the oracle of the Numba kernel :func:`radar._kernels.trajectory.eval_state`).
     Outside [first, last waypoint] the phase is ``PHASE_NONE`` and the state NaN.
     """
     flight, t = np.broadcast_arrays(np.asarray(flight, np.int64), np.asarray(t_s, float))

@@ -552,7 +552,7 @@ def hold_vertical_k(X, PP, k, u, dz, var_p, var_v, hw):
     T P T^T is P with its vertical rows and columns projected out (P - E P - P E + E P E, E = I - T), so
     the result stays symmetric positive semi-definite.  A (range, azimuth) update whose position Jacobian
     has no component along u then leaves the height and its variance untouched (see
-    :func:`tracker._kernels.core._hold_jacobian`).  ``hw``: scratch (>= 2, >= 6)."""
+    :func:`tracker._kernels.heights.hold_jacobian`).  ``hw``: scratch (>= 2, >= 6)."""
     for a in range(3):
         X[k, a] += dz * u[a]
     vu = X[k, 3] * u[0] + X[k, 4] * u[1] + X[k, 5] * u[2]
