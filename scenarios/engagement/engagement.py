@@ -454,7 +454,8 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     (a low flyer under an airliner is the low-level track's).  A row observed before its time (a cued row:
     a civil report predicted forward, ``tobs < t``) is compared with truth when it was observed, at its position
     taken back along its velocity: the aircraft the civil radar saw, not whichever flight is nearest after
-    minutes of dead reckoning (its gate then spans tens of kilometres).  Truth is consulted here only.
+    minutes of dead reckoning; its gate is that of the report's first row (the least predicted), not one
+    grown over those minutes to tens of kilometres.  Truth is consulted here only.
     """
     from tracker.metrics import HORIZONTAL_SIGMA_M, local_up
 
@@ -486,7 +487,14 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
             along = np.einsum("fmk,mk->fm", diff, u)
             dh = np.linalg.norm(diff - along[..., None] * u[None], axis=-1)
             d_gate = np.where(held[None, :], np.where(np.isnan(dh), np.inf, dh), d)
-    gate = np.maximum(radius_m, 3.0 * rows.sigma[idx])
+    # each row's sigma when its report was freshest: the first row of its track with the same observation time
+    m = rows.t.size
+    fresh = np.ones(m, bool)
+    if m > 1:
+        fresh[1:] = rows.tobs[1:] != rows.tobs[:-1]
+    fresh[sus.first[sus.first < m]] = True
+    first_of = np.maximum.accumulate(np.where(fresh, np.arange(m), 0))
+    gate = np.maximum(radius_m, 3.0 * rows.sigma[first_of[idx]])
     inside = d_gate <= gate[None, :]
     best = np.argmin(np.where(inside, d, np.inf), axis=0)
     hit = np.where(inside[best, np.arange(idx.size)], best, -1).reshape(n, 3)
