@@ -55,7 +55,7 @@ def render(out_dir: Path, log=print) -> dict:
     days_per_network = {}
     for r in day_rows:
         days_per_network[r[0]] = days_per_network.get(r[0], 0) + 1
-    scn = load_scenario(spec.scenario)
+    scn = load_scenario(spec.scenario, spec.overrides)
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options))
     # intervals: circular block bootstrap over the stored days, blocks >= one outage cycle
@@ -93,9 +93,14 @@ def render(out_dir: Path, log=print) -> dict:
         from scenarios.study.scores import how_identified, how_identified_markdown
 
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)))
+                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)),
+                       overrides=scn.overrides)
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
+        if scn.overrides:
+            from scenarios.config.overrides import format_record
+
+            (stage / "overrides.toml").write_text(format_record(scn.overrides, scn.name))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
             "cycles": cycles}
 
@@ -323,7 +328,7 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
 
 
 def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
-              cycles, extra: str = "") -> str:
+              cycles, extra: str = "", overrides=()) -> str:
     lines = ["# airbridge trade-off study", ""]
     if cycles.warning():
         lines += [f"**Warning: {cycles.warning()}.**", ""]
@@ -341,8 +346,9 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
               f"{spec.false_plot_window_km:g} km of targets (0 = everywhere)",
               f"- executor: {meta.get('executor', '?')}, workers {meta.get('workers', '?')}, wall {meta.get('wall_s', '?')} s",
               "- every difference is paired: the same flights, plots and engagement draws feed every picture and option.",
-              f"- {cycles.method_line()}; {cycles.span_line()}.",
-              "", "## Ranking", "", "```", format_ranking(scores), "```", ""]
+              f"- {cycles.method_line()}; {cycles.span_line()}."]
+    lines += _overrides_markdown(overrides)
+    lines += ["", "## Ranking", "", "```", format_ranking(scores), "```", ""]
     if deltas:
         lines += ["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
                   "| network | option | flights | Δ (pp) | 95 % CI (pp, paired block bootstrap) |",
@@ -364,6 +370,19 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
     for path, caption in figs:
         lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
     return "\n".join(lines) + "\n"
+
+
+def _overrides_markdown(overrides) -> list[str]:
+    """The report's list of the scenario's overrides (``--set``, a study file's ``[set]``; none: one line saying so)."""
+    from scenarios.config.overrides import short_value, toml_value
+
+    if not overrides:
+        return ["- scenario values as in the data files (no --set overrides)"]
+    lines = [f"- **{len(overrides)} override(s) of the scenario's values** (--set / a study file's [set]; also in "
+             "overrides.toml):"]
+    for a in overrides:
+        lines.append(f"  - `{a.override.key} = {toml_value(a.override.value)}` (was `{short_value(a.old)}`)")
+    return lines
 
 
 HTML_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
