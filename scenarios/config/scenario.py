@@ -13,7 +13,8 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 (:mod:`scenarios.config.traffic`), ``[innocent_traffic]`` (:mod:`scenarios.config.innocent`), ``[[interceptors]]``,
 ``[interceptor_additions]``, ``[interceptor_sensors]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``,
 ``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
-``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[[life_cycle]]`` (:mod:`scenarios.config.lifecycle`),
+``[tracker]`` (:mod:`tracker.params`).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
@@ -220,7 +221,7 @@ SECTIONS = {
     "alert": "interceptors", "identification": "interceptors", "procurement": "interceptors",
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
     "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
-    "alert_depth": "interceptors", "innocent_traffic": "innocent",
+    "alert_depth": "interceptors", "innocent_traffic": "innocent", "life_cycle": "lifecycle",
     "tracker": "tracker.params",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
@@ -268,11 +269,13 @@ def check_sections(scn: Scenario) -> None:
     from scenarios.config.traffic import load_traffic
 
     from scenarios.config.innocent import load_innocent
+    from scenarios.config.lifecycle import load_life_cycle
 
     load_threat(scn)
     load_traffic(scn)
     load_innocent(scn)
     load_interceptor_config(scn)
+    load_life_cycle(scn)
     fusion_params(scn)
     root = scn.root()
     if root.has("tracker"):

@@ -1,4 +1,5 @@
-"""Study report: results.csv (Parquet with pyarrow), summary.csv, report.md, report.html and PNG figures.
+"""Study report: results.csv (Parquet with pyarrow), summary.csv, lifecycle.csv, report.md, report.html, PNG
+figures, and overrides.toml when the scenario had overrides.
 
 Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 """
@@ -60,7 +61,13 @@ def render(out_dir: Path, log=print) -> dict:
     options = icfg.select(list(spec.options))
     # intervals: circular block bootstrap over the stored days, blocks >= one outage cycle
     cycles, boot = study_bootstrap(scn, spec.networks, [r[1] for r in day_rows], spec.seed)
-    scores = compute_scores(res, days_per_network, buys_for_options(options), boot)
+    buys = buys_for_options(options)
+    scores = compute_scores(res, days_per_network, buys, boot)
+    from scenarios.config.lifecycle import load_life_cycle
+    from scenarios.study import lifecycle
+
+    costs = lifecycle.option_costs(options, load_life_cycle(scn), buys)
+    life_rows = lifecycle.life_cycle_rows(res, days_per_network, costs, boot)
     deltas = paired_deltas(res, boot=boot) if {"integrated", "non_integrated"} <= set(spec.pictures) else []
     from radar.terrain import load_dem
 
@@ -82,6 +89,7 @@ def render(out_dir: Path, log=print) -> dict:
             _write_results_csv(stage / "results.csv", rows)
             parquet = _write_parquet(stage / "results.parquet", rows)
             _write_summary(stage / "summary.csv", scores)
+            lifecycle.write_csv(stage / "lifecycle.csv", life_rows, costs)
             if fut is None:
                 fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
             else:
@@ -93,7 +101,9 @@ def render(out_dir: Path, log=print) -> dict:
         from scenarios.study.scores import how_identified, how_identified_markdown
 
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)),
+                       options, cycles,
+                       extra=lifecycle.markdown(life_rows, costs, [(x.network, x.picture, x.option) for x in ranked(scores)])
+                       + how_identified_markdown(how_identified(res, days_per_network)),
                        overrides=scn.overrides)
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
@@ -102,7 +112,7 @@ def render(out_dir: Path, log=print) -> dict:
 
             (stage / "overrides.toml").write_text(format_record(scn.overrides, scn.name))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
-            "cycles": cycles}
+            "cycles": cycles, "life_cycle": life_rows, "option_costs": costs}
 
 
 def _write_results_csv(path: Path, rows) -> None:
