@@ -303,3 +303,23 @@ def test_tradeoff_records_the_overrides_and_refuses_to_resume_without_them(cli, 
     (out / "overrides.toml").unlink()
     code, stdout, err = cli("report", out)
     assert code == 0 and (out / "overrides.toml").exists()
+
+
+def test_track_sets_tracker_settings(cli, tmp_path):
+    from radar.plotlog import write_cartesian_log
+    from tracker_synthetic import SyntheticRadar, scenario
+
+    sc = scenario(1, 120.0, 100e3, seed=3, radars=(SyntheticRadar(x_m=0.0, y_m=-50e3),))
+    write_cartesian_log(tmp_path / "plots.csv", sc.plots)
+    code, out, err = cli("track", "--plots", tmp_path / "plots.csv", "--out", tmp_path / "t.csv",
+                         "--set", "tracker.confirm_m=4", "--set", "tracker.imm=false")
+    assert code == 0, err
+    assert "override: tracker.confirm_m = 4 (was 3)" in out and "override: tracker.imm = false (was true)" in out
+    code, out, err = cli("track", "--plots", tmp_path / "plots.csv", "--out", tmp_path / "u.csv",
+                         "--set", "tracker.confirm=3")
+    assert code == 2 and "tracker.confirm: unknown key (did you mean tracker.confirm_" in err
+    assert not (tmp_path / "u.csv").exists()
+    code, out, err = cli("track", "--plots", tmp_path / "plots.csv", "--out", tmp_path / "u.csv",
+                         "--set", "tracker.confirm_m=2.5")
+    assert code == 2 and err.count("\n") == 1
+    assert "--set tracker.confirm_m=2.5: tracker.confirm_m = 2.5: expected an integer" in err

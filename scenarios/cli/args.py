@@ -170,10 +170,10 @@ def override(text: str):
 override.__name__ = "override"
 
 
-def add_set_argument(p: argparse.ArgumentParser) -> None:
+def add_set_argument(p: argparse.ArgumentParser,
+                     example: str = "radar.sites.fap_tps70_puerto_maldonado.availability=0.9") -> None:
     """``--set KEY=VALUE`` (repeatable): overrides of the scenario's values, applied in order before it is
     validated (:mod:`scenarios.config.overrides`)."""
     p.add_argument("--set", dest="overrides", action="append", type=override, default=[], metavar="KEY=VALUE",
-                   help="override a scenario value before validation, e.g. "
-                        "radar.sites.fap_tps70_puerto_maldonado.availability=0.9 (a dotted path; arrays of tables "
+                   help=f"override a value before validation, e.g. {example} (a dotted path; arrays of tables "
                         "by id; a TOML value); repeatable, later ones win")
