@@ -1,4 +1,5 @@
 """The study report renders: report.html is well-formed HTML and every figure it shows exists."""
+import csv
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -95,7 +96,39 @@ def test_report_html_parses_and_every_image_exists(study):
 
 def test_report_html_keeps_the_tables_and_the_list(study):
     text = (study / "report.html").read_text()
-    assert text.count("<table>") == 3  # paired deltas, costs, how identifications happened
+    # paired deltas, costs, life-cycle cost (options; per identified flight), how identifications happened
+    assert text.count("<table>") == 5
+    assert "<h2>Life-cycle cost</h2>" in text
     assert "<h2>How identifications happened</h2>" in text
     assert "<ul>\n<li>scenario <code>peru</code>, seed 5, 2 days per network" in text
     assert "<th>network</th>" in text and "<pre><code>" in text  # the ranking stays preformatted
+
+
+def test_report_has_the_life_cycle_table_and_its_arithmetic_holds(study):
+    """lifecycle.csv and the report's life-cycle tables agree with summary.csv: identified per year = identified /
+    2 days x 365; cost per identified = (fixed cost of the 2 days + the sorties' cost) / identified."""
+    md = (study / "report.md").read_text()
+    assert "## Life-cycle cost" in md
+    assert ("| f16_la_joya | 12 | $3.42B | 30 y | $114.0M | $68.4M | 12 | 12 x f16_blk70 at US$285M (package) | "
+            "placeholder |") in md
+    assert "| a29_forward | 12 | $228.0M | 30 y | $7.6M | $4.6M | — | 12 x a29 at US$19M (package) | placeholder |" in md
+    with open(study / "summary.csv") as fh:
+        summary = {(r["network"], r["mode"], r["option"]): r for r in csv.DictReader(fh)}
+    with open(study / "lifecycle.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["network"], r["mode"], r["option"]) for r in rows} == set(summary)
+    checked = 0
+    for r in rows:
+        s = summary[(r["network"], r["mode"], r["option"])]
+        k = int(s["identified"])
+        assert float(r["identified_per_year"]) == pytest.approx(k / 2 * 365, abs=0.05)
+        assert float(r["flying_per_year_usd"]) == pytest.approx(float(s["yearly_cost_usd"]), abs=1)
+        fixed = float(r["acquisition_per_year_usd"]) + float(r["sustainment_per_year_usd"])
+        assert fixed == pytest.approx({"f16_la_joya": 114e6 + 68.4e6, "a29_forward": 7.6e6 + 4.56e6}[r["option"]])
+        if k:
+            flying = float(s["yearly_cost_usd"]) * 2 / 365
+            assert float(r["cost_per_identified_total_usd"]) == pytest.approx((fixed * 2 / 365 + flying) / k, abs=1)
+            lo, hi = float(r["cost_per_identified_total_lo95"]), float(r["cost_per_identified_total_hi95"])
+            assert lo <= float(r["cost_per_identified_total_usd"]) <= hi
+            checked += 1
+    assert checked, "no option identified a flight in the 2 days"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.args import number, output_dir
+from scenarios.cli.args import add_set_argument, number, output_dir
 
 
 def add_parser(sub) -> None:
@@ -12,7 +12,8 @@ def add_parser(sub) -> None:
                                    "interceptor option, how many Bolivia-origin flights are identified airborne, how "
                                    "fast, at what cost. With no arguments: the default study (~2,000 flights).")
     p.add_argument("--scenario", default=None, help="embedded scenario name or .toml (default: peru)")
-    p.add_argument("--study", default=None, help="study TOML file ([study] table); flags override it")
+    p.add_argument("--study", default=None, help="study TOML file ([study] table, [set] overrides); flags override it")
+    add_set_argument(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--days", type=number(int, 1, what="a number of days"), default=None,
                    help="simulated days per network")
@@ -68,6 +69,7 @@ def build_spec(args):
         v = _csv(getattr(args, key), flag)
         if v is not None:
             kw[key] = v
+    overrides = [*kw.pop("overrides", ()), *getattr(args, "overrides", [])]
     if args.seed is not None:
         kw["seed"] = check_seed(args.seed)
     if args.chunk_days is not None:
@@ -85,10 +87,19 @@ def build_spec(args):
         flights = args.flights
     elif "days" not in kw and flights is None:
         flights = 2000
+    scn = None
+    if overrides:
+        from scenarios.config.overrides import normalise
+        from scenarios.config.scenario import load_scenario
+
+        # checked here, where each override still knows where it came from (--set or the study file's [set])
+        overrides = normalise(overrides)
+        scn = load_scenario(kw.get("scenario", base.scenario), overrides)
+        kw["overrides"] = tuple(o.text for o in overrides)
     if flights is not None:
         from scenarios.config.scenario import load_scenario
 
-        scn = load_scenario(kw.get("scenario", base.scenario))
+        scn = scn or load_scenario(kw.get("scenario", base.scenario))
         per_day = expected_drug_flights_per_day(scn)
         kw["days"] = max(1, int(math.ceil(flights / per_day)))
     spec = StudySpec(**{**base.__dict__, **kw})

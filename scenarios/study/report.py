@@ -1,4 +1,5 @@
-"""Study report: results.csv (Parquet with pyarrow), summary.csv, report.md, report.html and PNG figures.
+"""Study report: results.csv (Parquet with pyarrow), summary.csv, lifecycle.csv, report.md, report.html, PNG
+figures, and overrides.toml when the scenario had overrides.
 
 Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 """
@@ -55,12 +56,18 @@ def render(out_dir: Path, log=print) -> dict:
     days_per_network = {}
     for r in day_rows:
         days_per_network[r[0]] = days_per_network.get(r[0], 0) + 1
-    scn = load_scenario(spec.scenario)
+    scn = load_scenario(spec.scenario, spec.overrides)
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options))
     # intervals: circular block bootstrap over the stored days, blocks >= one outage cycle
     cycles, boot = study_bootstrap(scn, spec.networks, [r[1] for r in day_rows], spec.seed)
-    scores = compute_scores(res, days_per_network, buys_for_options(options), boot)
+    buys = buys_for_options(options)
+    scores = compute_scores(res, days_per_network, buys, boot)
+    from scenarios.config.lifecycle import load_life_cycle
+    from scenarios.study import lifecycle
+
+    costs = lifecycle.option_costs(options, load_life_cycle(scn), buys)
+    life_rows = lifecycle.life_cycle_rows(res, days_per_network, costs, boot)
     deltas = paired_deltas(res, boot=boot) if {"integrated", "non_integrated"} <= set(spec.pictures) else []
     from radar.terrain import load_dem
 
@@ -82,6 +89,7 @@ def render(out_dir: Path, log=print) -> dict:
             _write_results_csv(stage / "results.csv", rows)
             parquet = _write_parquet(stage / "results.parquet", rows)
             _write_summary(stage / "summary.csv", scores)
+            lifecycle.write_csv(stage / "lifecycle.csv", life_rows, costs)
             if fut is None:
                 fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
             else:
@@ -93,11 +101,18 @@ def render(out_dir: Path, log=print) -> dict:
         from scenarios.study.scores import how_identified, how_identified_markdown
 
         md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)))
+                       options, cycles,
+                       extra=lifecycle.markdown(life_rows, costs, [(x.network, x.picture, x.option) for x in ranked(scores)])
+                       + how_identified_markdown(how_identified(res, days_per_network)),
+                       overrides=scn.overrides)
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
+        if scn.overrides:
+            from scenarios.config.overrides import format_record
+
+            (stage / "overrides.toml").write_text(format_record(scn.overrides, scn.name))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
-            "cycles": cycles}
+            "cycles": cycles, "life_cycle": life_rows, "option_costs": costs}
 
 
 def _write_results_csv(path: Path, rows) -> None:
@@ -323,7 +338,7 @@ def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, col
 
 
 def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
-              cycles, extra: str = "") -> str:
+              cycles, extra: str = "", overrides=()) -> str:
     lines = ["# airbridge trade-off study", ""]
     if cycles.warning():
         lines += [f"**Warning: {cycles.warning()}.**", ""]
@@ -341,8 +356,9 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
               f"{spec.false_plot_window_km:g} km of targets (0 = everywhere)",
               f"- executor: {meta.get('executor', '?')}, workers {meta.get('workers', '?')}, wall {meta.get('wall_s', '?')} s",
               "- every difference is paired: the same flights, plots and engagement draws feed every picture and option.",
-              f"- {cycles.method_line()}; {cycles.span_line()}.",
-              "", "## Ranking", "", "```", format_ranking(scores), "```", ""]
+              f"- {cycles.method_line()}; {cycles.span_line()}."]
+    lines += _overrides_markdown(overrides)
+    lines += ["", "## Ranking", "", "```", format_ranking(scores), "```", ""]
     if deltas:
         lines += ["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
                   "| network | option | flights | Δ (pp) | 95 % CI (pp, paired block bootstrap) |",
@@ -364,6 +380,19 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
     for path, caption in figs:
         lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
     return "\n".join(lines) + "\n"
+
+
+def _overrides_markdown(overrides) -> list[str]:
+    """The report's list of the scenario's overrides (``--set``, a study file's ``[set]``; none: one line saying so)."""
+    from scenarios.config.overrides import short_value, toml_value
+
+    if not overrides:
+        return ["- scenario values as in the data files (no --set overrides)"]
+    lines = [f"- **{len(overrides)} override(s) of the scenario's values** (--set / a study file's [set]; also in "
+             "overrides.toml):"]
+    for a in overrides:
+        lines.append(f"  - `{a.override.key} = {toml_value(a.override.value)}` (was `{short_value(a.old)}`)")
+    return lines
 
 
 HTML_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
