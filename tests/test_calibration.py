@@ -222,6 +222,7 @@ def test_bad_calibration_data(cli, tmp_path, text, needle):
     (["--radar", "fap_tps70_pucalpa"], "--radar fap_tps70_pucalpa: unknown radar site (did you mean fap_tps70_pucallpa?)"),
     (["--replications", "0"], "--replications 0: expected a number of replications in [1, 1000]"),
     (["--seed", "-1"], "--seed -1: the seed must be an integer"),
+    (["--seed", str(2**63 - 2)], f"--seed {2**63 - 2}: the replications and outage histories use seeds up to SEED+399"),
     (["--out", "c.csv"], "--out c.csv: expected a .toml file name"),
 ])
 def test_bad_calibrate_arguments(cli, tmp_path, args, needle):

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     import time
 
+    from radar.errors import InputError
     from radar.fileio import atomic_write
     from scenarios.config.scenario import EMBEDDED, load_scenario
     from scenarios.config.schema import SEED_MAX, check_seed
@@ -46,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
 
     tick = time.perf_counter()
     check_seed(args.seed)
-    check_seed(args.seed + args.replications - 1 + max(C.CHAINS, args.replications) - 1,
-               f"--seed {args.seed} (+ replications and outage histories, up to {SEED_MAX})")
+    k = max(C.CHAINS, args.replications)  # seeds SEED..SEED+k-1: the replications, then the outage histories
+    if args.seed + k - 1 > SEED_MAX:
+        raise InputError(f"--seed {args.seed}: the replications and outage histories use seeds up to SEED+{k - 1}: "
+                         f"expected a seed <= {SEED_MAX - k + 1}")
     scn = load_scenario(args.scenario)
     ctx = C.prepare(scn, args.radar, args.dem)
     cal = ctx.calibration
