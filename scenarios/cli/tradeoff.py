@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
     g.add_argument("--flights", type=number(int, 1, what="a number of drug flights"), default=None,
                    help="target number of drug flights (days = flights / expected flights per day; default 2000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default 1)")
-    p.add_argument("--networks", default=None, help="comma-separated networks (default: peru,peru-public-record)")
+    p.add_argument("--networks", default=None, help="comma-separated networks (default: the four built-in ones: peru,peru-public-record,peru-pm-civil-psr,peru-vraem-3d)")
     p.add_argument("--pictures", "--modes", dest="pictures", default=None,
                    help="comma-separated pictures (default: non_integrated,integrated; --modes is an alias)")
     p.add_argument("--options", default=None, help="comma-separated option ids (default: all of the scenario's)")

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from radar.errors import InputError
 from radar.constants import PICTURES
 
-DEFAULT_NETWORKS = ("peru", "peru-public-record")
+DEFAULT_NETWORKS = ("peru", "peru-public-record", "peru-pm-civil-psr", "peru-vraem-3d")
 DEFAULT_PICTURES = ("non_integrated", "integrated")
 #: version of the store's tables
 SCHEMA_VERSION = 1
