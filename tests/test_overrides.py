@@ -143,7 +143,7 @@ def test_an_integer_where_a_float_stands_is_fine():
     (f"{PM}.type=3", f"{PM}.type = 3: expected a string"),
     ('innocent_traffic.agl_m_range=["a", "b"]', "expected an array of numbers"),
     ("threat_timing.formations_per_day_mean.x=1",
-     "threat_timing.formations_per_day_mean = 3.0 is a number, not a table: expected a path that ends at "
+     "threat_timing.formations_per_day_mean = 1.31 is a number, not a table: expected a path that ends at "
      "threat_timing.formations_per_day_mean"),
     ("radar.sites=[1]", "radar.sites is an array of tables: expected a path to one of its values (radar.sites.ID.KEY)"),
     ("threat_timing.modes=1", "threat_timing.modes is a table: expected a path to one of its values"),
@@ -254,10 +254,10 @@ def test_study_file_set_then_command_line(tmp_path):
 
     (pm,) = _radar(validate_spec(spec2).scenario, "fap_tps70_puerto_maldonado")
     assert pm.availability == 1.0
-    # --flights turns into days at the overridden traffic (2 formations a day instead of 3)
+    # --flights turns into days at the overridden traffic (2 formations a day instead of the calibrated 1.31)
     spec3, _ = _build(["--study", str(study), "--flights", "100"])
     spec4, _ = _build(["--flights", "100"])
-    assert spec3.days > spec4.days
+    assert spec3.days < spec4.days
 
 
 def test_study_file_bad_set_names_the_file(tmp_path, cli):
