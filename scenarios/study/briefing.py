@@ -86,7 +86,8 @@ def rank_options(scores) -> list[str]:
     for s in scores:
         if s.flights > 0 and not math.isnan(s.p_identified):
             sums.setdefault(s.option, []).append(s.p_identified)
-    return sorted(sums, key=lambda o: (-sum(sums[o]) / len(sums[o]), o))
+    # rounded so that equal means computed in a different order of sums tie (then by id)
+    return sorted(sums, key=lambda o: (-round(sum(sums[o]) / len(sums[o]), 12), o))
 
 
 def mean_p(scores, option: str) -> float:
@@ -162,7 +163,8 @@ def _runner_up_sentence(order, option_deltas, ref, names) -> str:
                "not distinguishable: the interval contains 0")
     n_dist = sum(1 for x in rows if x.distinguishable)
     return (f"Its paired lead over the runner-up, {_name(second, names)}, on the same {d.flights} flights "
-            f"({d.days} days with drug flights) is {pp_ci(d.delta, d.lo, d.hi)} on {_where(d.network, d.picture)}, {verdict}; "
+            f"({d.days} days with drug flights) is {pp_ci(d.delta, d.lo, d.hi)} on {_where(d.network, d.picture)}, "
+            f"{verdict}; "
             f"{n_dist} of the {len(rows)} network × picture intervals {'excludes' if n_dist == 1 else 'exclude'} 0.")
 
 
@@ -187,7 +189,8 @@ def _integration_sentence(spec, deltas, leader) -> str:
             "non-integrated)")
     if incl:
         nets = ", ".join(f"`{d.network}`" for d in incl)
-        text += f"; on {nets} the Δ is {rng(incl)} pp and its interval{'s contain' if len(incl) > 1 else ' contains'} 0"
+        text += (f"; on {nets} the Δ is {rng(incl)} pp and "
+                 f"{'every interval contains' if len(incl) > 1 else 'its interval contains'} 0")
     return text + "."
 
 
@@ -261,6 +264,18 @@ def options_markdown(options, order, costs) -> list[str]:
     return lines + [""]
 
 
+def net_cell(network: str) -> str:
+    """A network in a table (code: the name stays on one line)."""
+    return f"`{network}`"
+
+
+def _matrix(title_cell: str, rows: list[tuple[str, list[str]]], nets: list[str]) -> list[str]:
+    """A table with a row per option and a column per network."""
+    lines = [f"| {title_cell} | " + " | ".join(net_cell(n) for n in nets) + " |", "|---|" + "---:|" * len(nets)]
+    lines += [f"| {head} | " + " | ".join(cells) + " |" for head, cells in rows]
+    return lines + [""]
+
+
 def ranking_matrix_markdown(scores, order, combos, names) -> list[str]:
     """P(identified airborne) [95 % CI] per option (rows, best mean first) and network (columns), a table per
     picture; the best of each column in bold."""
@@ -273,7 +288,7 @@ def ranking_matrix_markdown(scores, order, combos, names) -> list[str]:
     for picture in pictures:
         best = {n: max((s.p_identified for (net, pic, _), s in by_key.items()
                         if net == n and pic == picture and s.flights > 0), default=math.nan) for n in nets}
-        lines += [f"**{picture} picture**", "", "| option | " + " | ".join(nets) + " |", "|---|" + "---:|" * len(nets)]
+        rows = []
         for o in order:
             cells = []
             for n in nets:
@@ -283,64 +298,69 @@ def ranking_matrix_markdown(scores, order, combos, names) -> list[str]:
                     continue
                 text = pct_ci(s.p_identified, s.p_identified_lo, s.p_identified_hi).replace(" %", "")
                 cells.append(f"**{text}**" if s.p_identified >= best[n] else text)
-            lines.append(f"| {option_cell(o, names)} | " + " | ".join(cells) + " |")
-        lines.append("")
+            rows.append((option_cell(o, names), cells))
+        lines += [f"**{picture} picture**", ""] + _matrix("option", rows, nets)
     return lines
 
 
 def ranking_markdown(ranked_scores, names) -> list[str]:
-    lines = ["## All scores", "", "Every network × picture × option, by P(identified airborne).", "","| # | option | network | picture | flights | P(identified airborne) [95 % CI] | P(any intercept) | "
+    lines = ["## All scores", "", "Every network × picture × option, by P(identified airborne).", "",
+             "| # | option | network | picture | flights | P(identified airborne) [95 % CI] | P(any intercept) | "
              "det→ID median / p90 (min) | false scrambles / 30 d | flying cost / identified |",
              "|---:|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for i, s in enumerate(ranked_scores, 1):
         dt = ("—" if math.isnan(s.det_to_id_median_min) else
               f"{s.det_to_id_median_min:.0f} / {s.det_to_id_p90_min:.0f}")
-        lines.append(f"| {i} | {option_cell(s.option, names)} | {s.network} | {s.picture} | {s.flights} | "
+        lines.append(f"| {i} | {option_cell(s.option, names)} | {net_cell(s.network)} | {s.picture} | {s.flights} | "
                      f"{pct_ci(s.p_identified, s.p_identified_lo, s.p_identified_hi)} | {pct(s.p_any_intercept)} | "
                      f"{dt} | {s.false_scrambles_per_30d:.1f} | {money(s.cost_per_identified_usd)} |")
     return lines + [""]
 
 
-def option_deltas_markdown(option_deltas, order, names) -> list[str]:
+def _delta_cell(d) -> str:
+    if d is None:
+        return "—"
+    text = pp_ci(d.delta, d.lo, d.hi).replace(" pp", "")
+    return f"**{text}**" if d.lo > 0 or d.hi < 0 else text
+
+
+def option_deltas_markdown(option_deltas, order, names, combos) -> list[str]:
     """Leader − each other option, a table per picture: a row per option, a column per network."""
     if not option_deltas:
         return []
     leader = option_deltas[0].option_a
-    nets = list(dict.fromkeys(d.network for d in option_deltas))
-    pictures = list(dict.fromkeys(d.picture for d in option_deltas))
+    nets = [n for n in dict.fromkeys(n for n, _ in combos) if any(d.network == n for d in option_deltas)]
+    pictures = [p for p in dict.fromkeys(p for _, p in combos) if any(d.picture == p for d in option_deltas)]
     by_key = {(d.option_b, d.network, d.picture): d for d in option_deltas}
     others = [o for o in order if o != leader and any(k[0] == o for k in by_key)]
     lines = ["## Paired Δ between options, P(identified airborne)", "",
              f"The leader, {option_cell(leader, names)}, minus each other option, in percentage points, on the same "
              "days and flights (every option of a network sees the same flights and air picture; the engagement "
              "draws are each option's own); 95 % interval of the paired day-block bootstrap. **Bold**: the interval "
-             "excludes 0, the two options are distinguishable; otherwise this study cannot order them.", ""]
+             "excludes 0, the two options are distinguishable; otherwise this study cannot order them "
+             "(option_deltas.csv has these rows).", ""]
     for picture in pictures:
-        lines += [f"**{picture} picture**", "", "| leader − option | " + " | ".join(nets) + " |",
-                  "|---|" + "---:|" * len(nets)]
-        for o in others:
-            cells = []
-            for net in nets:
-                d = by_key.get((o, net, picture))
-                text = "—" if d is None else pp_ci(d.delta, d.lo, d.hi).replace(" pp", "")
-                cells.append(f"**{text}**" if d is not None and d.distinguishable else text)
-            lines.append(f"| {option_cell(o, names)} | " + " | ".join(cells) + " |")
-        lines.append("")
+        rows = [(option_cell(o, names), [_delta_cell(by_key.get((o, n, picture))) for n in nets]) for o in others]
+        lines += [f"**{picture} picture**", ""] + _matrix("leader − option", rows, nets)
     return lines
 
 
-def integration_markdown(deltas, names) -> list[str]:
+def integration_markdown(deltas, names, order, combos) -> list[str]:
+    """Δ(integrated − non_integrated) per option (rows, best mean first) and network (columns)."""
     if not deltas:
         return []
-    lines = ["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
-             "| network | option | flights | Δ (pp) | 95 % CI (pp, paired block bootstrap) |",
-             "|---|---|---:|---:|---|"]
-    for d in deltas:
-        lines.append(f"| {d.network} | {option_cell(d.option, names)} | {d.flights} | {100 * d.delta:+.2f} | "
-                     f"[{100 * d.lo:+.2f}, {100 * d.hi:+.2f}] |")
-    lines += ["", "A Δ whose interval contains 0 is a null result: integration made no measurable difference "
-              "to identification for that option on that network.", ""]
-    return lines
+    nets = [n for n in dict.fromkeys(n for n, _ in combos) if any(d.network == n for d in deltas)]
+    nets += sorted({d.network for d in deltas} - set(nets))
+    opts = [o for o in order if any(d.option == o for d in deltas)] + sorted({d.option for d in deltas} - set(order))
+    by_key = {(d.option, d.network): d for d in deltas}
+    flights = {d.network: d.flights for d in deltas}
+    rows = [(option_cell(o, names), [_delta_cell(by_key.get((o, n))) for n in nets]) for o in opts]
+    return (["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
+             "Integrated minus non-integrated picture for each option, in percentage points, on the same flights and "
+             "engagement draws (drug flights per network: " + ", ".join(f"{n} {flights[n]}" for n in nets) + "); 95 % "
+             "interval of the paired day-block bootstrap. **Bold**: the interval excludes 0. A Δ whose interval "
+             "contains 0 is a null result: integration made no measurable difference to identification for that "
+             "option on that network.", ""] + _matrix("option", rows, nets))
 
 
 def outcomes_markdown(outcomes) -> list[str]:
@@ -353,15 +373,23 @@ def outcomes_markdown(outcomes) -> list[str]:
     return lines + [""]
 
 
-def costs_markdown(ranked_scores, names) -> list[str]:
+def grouped(scores, combos, order) -> list:
+    """Scores grouped by network and picture (``combos``' order), options in ``order`` within each."""
+    rank = {o: i for i, o in enumerate(order)}
+    at = {c: i for i, c in enumerate(combos)}
+    return sorted(scores, key=lambda s: (at.get((s.network, s.picture), len(at)), rank.get(s.option, len(rank)),
+                                         s.network, s.picture, s.option))
+
+
+def costs_markdown(grouped_scores, names) -> list[str]:
     lines = ["## Costs (flying hours)", "",
              "The simulated sorties only (flight hours × cost per flight hour, scrambles on anything included); "
              "acquisition and sustainment are in the life-cycle cost below.", "",
              "| network | picture | option | flight hours | flying cost per identified [95 % CI] | flying cost a "
              "year | aircraft US$3.5B buys |", "|---|---|---|---:|---:|---:|---:|"]
-    for s in ranked_scores:
+    for s in grouped_scores:
         buys = "—" if math.isnan(s.aircraft_for_3_5b) else f"{s.aircraft_for_3_5b:.0f}"
-        lines.append(f"| {s.network} | {s.picture} | {option_cell(s.option, names)} | {s.flight_hours:,.0f} | "
+        lines.append(f"| {net_cell(s.network)} | {s.picture} | {option_cell(s.option, names)} | {s.flight_hours:,.0f} | "
                      f"{money_ci(s.cost_per_identified_usd, s.cost_per_identified_lo, s.cost_per_identified_hi)} | "
                      f"{money(s.yearly_cost_usd)} | {buys} |")
     return lines + [""]

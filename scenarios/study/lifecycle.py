@@ -294,7 +294,7 @@ def markdown(rows: list[LifeCycleRow], costs: dict[str, OptionCost], order=None,
             r = by_key[key]
             ident = _ci(r.identified_per_year, r.identified_per_year_lo, r.identified_per_year_hi,
                         lambda v: f"{v:,.0f}")
-            lines.append(f"| {r.network} | {r.picture} | {option(r.option)} | {ident} | {_money(r.flying_per_year_usd)} | "
+            lines.append(f"| `{r.network}` | {r.picture} | {option(r.option)} | {ident} | {_money(r.flying_per_year_usd)} | "
                          f"{_ci(r.cost_per_id_operating_usd, r.cost_per_id_operating_lo, r.cost_per_id_operating_hi)} | "
                          f"{_ci(r.cost_per_id_total_usd, r.cost_per_id_total_lo, r.cost_per_id_total_hi)} |")
     return "\n".join(lines) + "\n\n"

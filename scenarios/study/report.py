@@ -113,12 +113,14 @@ def render(out_dir: Path, log=print, sensitivity=None) -> dict:
         sens_figs = _copy_sensitivity_charts(sens, figs)
         from scenarios.study.scores import how_identified, how_identified_markdown
 
-        order_keys = [(x.network, x.picture, x.option) for x in ranked(scores)]
+        order_keys = [(x.network, x.picture, x.option)
+                      for x in briefing.grouped(scores, report_figures.combos_in_order(scores, spec), order)]
         md = _markdown(meta, spec, scores, day_rows, dict(fig_names), complete, terrain_label, options, cycles,
                        overrides=scn.overrides, summary=summary, names=names, order=order, deltas=deltas,
                        option_deltas=option_deltas, costs=costs,
-                       life=lifecycle.markdown(life_rows, costs, order_keys, names),
-                       how=how_identified_markdown(how_identified(res, days_per_network), names),
+                       life=lifecycle.markdown(life_rows, {o: costs[o] for o in [*order, *costs] if o in costs},
+                                               order_keys, names),
+                       how=how_identified_markdown(how_identified(res, days_per_network), names, order_keys),
                        sensitivity=sens, sensitivity_figs=sens_figs)
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
@@ -227,11 +229,12 @@ def _markdown(meta, spec, scores, day_rows, figs: dict, complete, terrain_label,
     lines += sensitivity_markdown(sensitivity, list(sensitivity_figs))
     lines += briefing.options_markdown(options, list(order), costs or {})
     lines += ["## Ranking", ""] + fig("figures/ranking.png")
-    lines += briefing.ranking_matrix_markdown(scores, list(order), report_figures.combos_in_order(scores, spec), names)
-    lines += briefing.option_deltas_markdown(option_deltas, list(order), names)
-    lines += briefing.integration_markdown(deltas, names) + fig("figures/delta.png")
+    combos = report_figures.combos_in_order(scores, spec)
+    lines += briefing.ranking_matrix_markdown(scores, list(order), combos, names)
+    lines += briefing.option_deltas_markdown(option_deltas, list(order), names, combos)
+    lines += briefing.integration_markdown(deltas, names, list(order), combos) + fig("figures/delta.png")
     lines += briefing.outcomes_markdown(OUTCOMES) + fig("figures/outcomes.png")
-    lines += briefing.costs_markdown(ranked(scores), names)
+    lines += briefing.costs_markdown(briefing.grouped(scores, combos, list(order)), names)
     lines += [life.rstrip("\n"), ""]
     lines += [how.rstrip("\n"), ""]
     lines += ["## Where intercepts happen", ""] + fig("figures/map.png")
@@ -269,6 +272,7 @@ def _overrides_markdown(overrides) -> list[str]:
 
 HTML_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
               "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+              "td[style*=right],td code,th code{white-space:nowrap}"
               "pre{font-size:11px;background:#f6f6f6;padding:8px;overflow-x:auto}img{max-width:100%}"
               "p>em{color:#444}")
 

@@ -429,9 +429,13 @@ def how_identified(res: dict, days_per_network: dict) -> list[HowIdentified]:
     return out
 
 
-def how_identified_markdown(rows: list[HowIdentified], names: dict | None = None) -> str:
-    """The report's table of :func:`how_identified` (``names``: option id -> display name, beside the id)."""
+def how_identified_markdown(rows: list[HowIdentified], names: dict | None = None, order=None) -> str:
+    """The report's table of :func:`how_identified` (``names``: option id -> display name, beside the id;
+    ``order``: (network, picture, option) keys, default the rows' order)."""
     names = names or {}
+    if order is not None:
+        at = {k: i for i, k in enumerate(order)}
+        rows = sorted(rows, key=lambda r: at.get((r.network, r.picture, r.option), len(at)))
     option = lambda oid: f"{names[oid]} (`{oid}`)" if names.get(oid, oid) != oid else oid  # noqa: E731
     pct = lambda k, n: f"{100 * k / n:.0f} %" if n else "—"  # noqa: E731
     lines = ["## How identifications happened", "",
@@ -440,7 +444,7 @@ def how_identified_markdown(rows: list[HowIdentified], names: dict | None = None
              "| network | picture | option | identified | by search | inbound | loaded outbound | at night (EO/IR) | "
              "innocent scrambled / met / identified per 30 d |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r.network} | {r.picture} | {option(r.option)} | {r.identified} | {pct(r.by_search, r.identified)} | "
+        lines.append(f"| `{r.network}` | {r.picture} | {option(r.option)} | {r.identified} | {pct(r.by_search, r.identified)} | "
                      f"{r.inbound} | {r.outbound} | {r.night_by_sensor['eo_ir']} | "
                      f"{r.innocent_scrambles_per_30d:.1f} / {r.innocent_intercepts_per_30d:.1f} / "
                      f"{r.innocent_identified_per_30d:.1f} |")
