@@ -183,7 +183,7 @@ def test_executive_summary_numbers_are_the_studys(study):
     lifecycle.csv (nothing hard-coded: the leader is the best mean over summary.csv's rows)."""
     from fractions import Fraction
 
-    from scenarios.study.lifecycle import _money
+    from scenarios.study.lifecycle import money as _money
 
     md = (study / "report.md").read_text()
     s1, s2, s3, s4, s5 = _summary_sentences(md)

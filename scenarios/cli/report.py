@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli.args import add_sensitivity_argument
+
 
 def add_parser(sub) -> None:
     r = sub.add_parser("report", help="re-render the report of a trade-off study from its store",
@@ -12,17 +14,10 @@ def add_parser(sub) -> None:
     r.set_defaults(run=run)
 
 
-def add_sensitivity_argument(parser) -> None:
-    """``--sensitivity SDIR``: attach the output of ``airbridge sensitivity`` to the report."""
-    parser.add_argument("--sensitivity", default=None, metavar="SDIR",
-                        help="output directory of 'airbridge sensitivity': its top three swings go into the "
-                             "executive summary, its tornado charts into the report")
-
-
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from scenarios.cli.tradeoff import _warn_intervals
+    from scenarios.cli.tradeoff import _print_summary, _warn_intervals
     from scenarios.study.report import format_ranking, render
 
     summary = render(Path(args.dir), sensitivity=args.sensitivity)
@@ -31,12 +26,3 @@ def run(args: argparse.Namespace) -> int:
     _warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0
-
-
-def _print_summary(summary) -> None:
-    """The report's executive summary, as plain text."""
-    from scenarios.study.briefing import plain
-
-    print("executive summary:")
-    for i, sentence in enumerate(summary["executive_summary"], 1):
-        print(f"  {i}. {plain(sentence)}")

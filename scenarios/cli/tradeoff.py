@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.args import add_set_argument, number, output_dir
-from scenarios.cli.report import _print_summary, add_sensitivity_argument
+from scenarios.cli.args import add_sensitivity_argument, add_set_argument, number, output_dir
 
 
 def add_parser(sub) -> None:
@@ -167,3 +166,12 @@ def _warn_intervals(summary) -> None:
     warning = summary["cycles"].warning()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_summary(summary) -> None:
+    """The report's executive summary, as plain text."""
+    from scenarios.study.briefing import plain
+
+    print("executive summary:")
+    for i, sentence in enumerate(summary["executive_summary"], 1):
+        print(f"  {i}. {plain(sentence)}")

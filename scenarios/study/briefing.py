@@ -60,10 +60,10 @@ def pp_ci(d: float, lo: float, hi: float) -> str:
 
 
 def money(v: float) -> str:
-    """US$: "$3.42B", "$1.4M", "$352k", "$14,237"."""
-    from scenarios.study.lifecycle import _money
+    """US$: "$3.42B", "$1.4M", "$352k", "$14,237" (as the life-cycle tables)."""
+    from scenarios.study.lifecycle import money as _usd
 
-    return _money(v)
+    return _usd(v)
 
 
 def money_ci(v: float, lo: float, hi: float) -> str:
@@ -88,11 +88,6 @@ def rank_options(scores) -> list[str]:
             sums.setdefault(s.option, []).append(s.p_identified)
     # rounded so that equal means computed in a different order of sums tie (then by id)
     return sorted(sums, key=lambda o: (-round(sum(sums[o]) / len(sums[o]), 12), o))
-
-
-def mean_p(scores, option: str) -> float:
-    ps = [s.p_identified for s in scores if s.option == option and s.flights > 0]
-    return sum(ps) / len(ps) if ps else math.nan
 
 
 def reference_combo(spec, scores) -> tuple[str, str] | None:
@@ -177,6 +172,7 @@ def _integration_sentence(spec, deltas, leader) -> str:
         return "No flight was seen in both pictures: the study says nothing about integration."
     excl = sorted((d for d in rows if d.lo > 0 or d.hi < 0), key=lambda d: -abs(d.delta))
     incl = [d for d in rows if not (d.lo > 0 or d.hi < 0)]
+
     def rng(ds) -> str:
         lo, hi = f"{100 * min(d.delta for d in ds):+.1f}", f"{100 * max(d.delta for d in ds):+.1f}"
         return lo if lo == hi else f"between {lo} and {hi}"
@@ -201,11 +197,11 @@ def _cost_sentence(life_rows, costs, by_key, leader, ref) -> str:
     if r is None or c is None or s is None or s.identified == 0:
         return f"It identified no flight on {_where(*ref)}, so it has no cost per identified flight there."
     if not math.isfinite(r.cost_per_id_operating_usd):  # sustainment not in the data: flying only
-        text = (f"Each flight it identifies on {_where(*ref)} costs "
+        text = (f"On {_where(*ref)}, each flight it identifies costs "
                 f"{money_ci(s.cost_per_identified_usd, s.cost_per_identified_lo, s.cost_per_identified_hi)} in "
                 "flying hours (its sustainment is not in the data)")
     else:
-        text = (f"Each flight it identifies on {_where(*ref)} costs "
+        text = (f"On {_where(*ref)}, each flight it identifies costs "
                 f"{money_ci(r.cost_per_id_operating_usd, r.cost_per_id_operating_lo, r.cost_per_id_operating_hi)} "
                 "without acquisition (flying and sustainment)")
     if c.acquisition_usd > 0 and math.isfinite(r.cost_per_id_total_usd):
@@ -234,16 +230,19 @@ def _sensitivity_sentence(sensitivity) -> str:
                 f"{sensitivity.metric_label(metric)}: every one-at-a-time swing is 0.")
     parts = [f"{r.display} (swing {sensitivity.format_swing(r.swing, metric)})" for r in top]
     return (f"The largest one-at-a-time sensitivities of {sensitivity.metric_label(metric)} "
-            f"(`airbridge sensitivity`, {sensitivity.source.name}): " + "; ".join(parts) + ".")
+            f"(`airbridge sensitivity` in `{sensitivity.source.name}`): " + "; ".join(parts) + ".")
 
 
-def summary_markdown(sentences, cycles) -> list[str]:
+def summary_markdown(sentences, cycles, ref=None) -> list[str]:
+    """The summary section: the sentences as a numbered list, then how to read them (``ref``: the headline network
+    and picture)."""
     lines = ["## Executive summary", ""]
     lines += [f"{i}. {s}" for i, s in enumerate(sentences, 1)]
+    span = cycles.span_line()
+    where = f"; the headline figures are those of {_where(*ref)}" if ref else ""
     lines += ["", f"*95 % intervals in brackets (block bootstrap over whole days; pp = percentage points). "
-                  f"{cycles.span_line()[0].upper()}{cycles.span_line()[1:]}. The leader has the highest mean "
-                  "P(identified airborne) over the network × picture combinations; the headline figures are "
-                  "those of the study's first network, integrated picture.*", ""]
+                  f"{span[0].upper()}{span[1:]}. The leader has the highest mean P(identified airborne) over the "
+                  f"network × picture combinations{where}.*", ""]
     return lines
 
 

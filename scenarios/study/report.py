@@ -225,7 +225,7 @@ def _markdown(meta, spec, scores, day_rows, figs: dict, complete, terrain_label,
     if not complete:
         lines += [f"**INCOMPLETE RUN** — {meta.get('chunks_done')} chunks stored; resume with `airbridge tradeoff "
                   f"--resume --out DIR`. Figures below cover only the stored days.", ""]
-    lines += briefing.summary_markdown(summary, cycles)
+    lines += briefing.summary_markdown(summary, cycles, briefing.reference_combo(spec, scores))
     lines += sensitivity_markdown(sensitivity, list(sensitivity_figs))
     lines += briefing.options_markdown(options, list(order), costs or {})
     lines += ["## Ranking", ""] + fig("figures/ranking.png")

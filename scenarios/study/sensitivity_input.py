@@ -177,7 +177,7 @@ def sensitivity_markdown(sens: Sensitivity | None, figure_paths: list[tuple[str,
         return lines + [NO_SENSITIVITY, ""]
     lines += [f"From `{sens.source}` ({sens.csv_path.name}): each knob moved alone from its low to its high end, "
               "everything else at the baseline, on the same days and seed; swing = the range of the metric over "
-              "low, baseline and high. The ranking above is one point of this range.", ""]
+              "low, baseline and high. The ranking below is one point of these ranges.", ""]
     for metric in sens.metrics():
         top = sens.top(limit, metric)
         if not top:
