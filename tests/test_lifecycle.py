@@ -100,7 +100,7 @@ def test_cost_per_identified_by_hand():
     assert r.cost_per_id_operating_lo == pytest.approx(25_000) and r.cost_per_id_operating_hi == pytest.approx(31_000)
     text = markdown([r], {"opt": cost})
     assert "## Life-cycle cost" in text
-    assert "| peru | integrated | opt | 365 [" in text and "| $28,000 [" in text and "| $48,000 [" in text
+    assert "| `peru` | integrated | opt | 365 [" in text and "| $28,000 [" in text and "| $48,000 [" in text
 
 
 def test_no_identification_gives_no_cost_per_identification():

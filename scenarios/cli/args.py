@@ -177,3 +177,11 @@ def add_set_argument(p: argparse.ArgumentParser,
     p.add_argument("--set", dest="overrides", action="append", type=override, default=[], metavar="KEY=VALUE",
                    help=f"override a value before validation, e.g. {example} (a dotted path; arrays of tables "
                         "by id; a TOML value); repeatable, later ones win")
+
+
+def add_sensitivity_argument(parser) -> None:
+    """``--sensitivity SDIR`` (``tradeoff``, ``report``): attach the output of ``airbridge sensitivity`` to the
+    report."""
+    parser.add_argument("--sensitivity", default=None, metavar="SDIR",
+                        help="output directory of 'airbridge sensitivity': its top three swings go into the "
+                             "executive summary, its tornado charts into the report")

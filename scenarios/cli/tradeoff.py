@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.args import add_set_argument, number, output_dir
+from scenarios.cli.args import add_sensitivity_argument, add_set_argument, number, output_dir
 
 
 def add_parser(sub) -> None:
@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", default="airbridge-tradeoff", type=output_dir,
                    help="output directory (default: ./airbridge-tradeoff)")
+    add_sensitivity_argument(p)
     p.set_defaults(run=run)
 
 
@@ -122,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
 
     spec, label = build_spec(args)
     ctx = validate_spec(spec, label)
+    if args.sensitivity is not None:  # checked before the study runs, not after
+        from scenarios.study.sensitivity_input import load_sensitivity
+
+        load_sensitivity(args.sensitivity)
     if args.days is not None or args.flights is not None:  # what chose the number of days
         what = f"--days {args.days}" if args.days is not None else f"--flights {args.flights}"
     else:
@@ -139,13 +144,14 @@ def run(args: argparse.Namespace) -> int:
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
     print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line())
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
-    summary = render(out)
+    summary = render(out, sensitivity=args.sensitivity)
     print(format_ranking(summary["scores"]))
     if summary["deltas"]:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
     print(summary["cycles"].method_line())
+    _print_summary(summary)
     _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
@@ -160,3 +166,12 @@ def _warn_intervals(summary) -> None:
     warning = summary["cycles"].warning()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_summary(summary) -> None:
+    """The report's executive summary, as plain text."""
+    from scenarios.study.briefing import plain
+
+    print("executive summary:")
+    for i, sentence in enumerate(summary["executive_summary"], 1):
+        print(f"  {i}. {plain(sentence)}")

@@ -238,15 +238,18 @@ def write_csv(path, rows: list[LifeCycleRow], costs: dict[str, OptionCost]) -> N
                 _num(c.aircraft_for_3_5b if c else None, "{:.1f}"), c.confidence if c else ""]) + "\n")
 
 
-def _money(v) -> str:
+def money(v) -> str:
+    """US$ in a report: "$3.42B", "$1.4M", "$352k", "$14,237"; "—" for none."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if abs(v) >= 1e9:
         return f"${v / 1e9:,.2f}B"
-    return f"${v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"${v:,.0f}"
+    if abs(v) >= 1e6:
+        return f"${v / 1e6:,.1f}M"
+    return f"${v / 1e3:,.0f}k" if abs(v) >= 1e5 else f"${v:,.0f}"
 
 
-def _ci(point, lo, hi, fmt=_money) -> str:
+def _ci(point, lo, hi, fmt=money) -> str:
     if point is None or (isinstance(point, float) and math.isnan(point)):
         return "—"
     if math.isnan(lo) or math.isnan(hi):
@@ -254,10 +257,15 @@ def _ci(point, lo, hi, fmt=_money) -> str:
     return f"{fmt(point)} [{fmt(lo)}, {fmt(hi)}]"
 
 
-def markdown(rows: list[LifeCycleRow], costs: dict[str, OptionCost], order=None) -> str:
+def markdown(rows: list[LifeCycleRow], costs: dict[str, OptionCost], order=None, names=None) -> str:
     """The report's life-cycle section: the options' acquisition and sustainment, then cost per identified
     flight with and without acquisition per network x picture x option (in ``order``: (network, picture,
-    option) keys, default the rows' order)."""
+    option) keys, default the rows' order); ``names``: option id -> display name, shown beside the id."""
+    names = names or {}
+
+    def option(oid: str) -> str:
+        return f"{names[oid]} (`{oid}`)" if names.get(oid, oid) != oid else oid
+
     lines = ["## Life-cycle cost", "",
              "Acquisition = aircraft x package cost per aircraft (flyaway where no package is known) + pods bought "
              "outside the package, spread over the service life (straight line, no discounting); sustainment per "
@@ -268,9 +276,9 @@ def markdown(rows: list[LifeCycleRow], costs: dict[str, OptionCost], order=None)
              "aircraft US$3.5B buys | basis | confidence |", "|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for c in costs.values():
         life = f"{c.service_life_years:g} y" if math.isfinite(c.service_life_years) else "—"
-        sustain = _money(c.sustainment_per_year_usd) if math.isfinite(c.sustainment_per_year_usd) else "not in the data"
-        lines.append(f"| {c.option} | {c.aircraft} | {_money(c.acquisition_usd) if c.acquisition_usd else 'sunk'} | "
-                     f"{life} | {_money(c.acquisition_per_year_usd) if c.acquisition_usd else '—'} | {sustain} | "
+        sustain = money(c.sustainment_per_year_usd) if math.isfinite(c.sustainment_per_year_usd) else "not in the data"
+        lines.append(f"| {option(c.option)} | {c.aircraft} | {money(c.acquisition_usd) if c.acquisition_usd else 'sunk'} | "
+                     f"{life} | {money(c.acquisition_per_year_usd) if c.acquisition_usd else '—'} | {sustain} | "
                      f"{_num(c.aircraft_for_3_5b) or '—'} | {c.basis} | {c.confidence or '—'} |")
     if rows:
         r0 = rows[0]
@@ -287,7 +295,7 @@ def markdown(rows: list[LifeCycleRow], costs: dict[str, OptionCost], order=None)
             r = by_key[key]
             ident = _ci(r.identified_per_year, r.identified_per_year_lo, r.identified_per_year_hi,
                         lambda v: f"{v:,.0f}")
-            lines.append(f"| {r.network} | {r.picture} | {r.option} | {ident} | {_money(r.flying_per_year_usd)} | "
+            lines.append(f"| `{r.network}` | {r.picture} | {option(r.option)} | {ident} | {money(r.flying_per_year_usd)} | "
                          f"{_ci(r.cost_per_id_operating_usd, r.cost_per_id_operating_lo, r.cost_per_id_operating_hi)} | "
                          f"{_ci(r.cost_per_id_total_usd, r.cost_per_id_total_lo, r.cost_per_id_total_hi)} |")
     return "\n".join(lines) + "\n\n"
