@@ -11,7 +11,7 @@ Bad input raises :class:`radar.errors.InputError` (or an ``OSError`` naming a fi
 not a directory, no permission, disk full); it is printed as one line ``airbridge: error: ...``
 and the exit status is 2.  Bad arguments are caught by the parser (:mod:`scenarios.cli.args`),
 also as one line with status 2.  ``--debug`` shows the traceback instead.  Ctrl-C exits with
-status 130; an interrupted ``tradeoff`` prints the command that resumes it.
+status 130; an interrupted ``tradeoff`` prints the command that resumes it (``sensitivity``: the same command).
 """
 from __future__ import annotations
 
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.command == "tradeoff":
             print(f"airbridge: interrupted; continue with: {resume_command(argv)}", file=sys.stderr)
+        elif args.command == "sensitivity":
+            print("airbridge: interrupted; the finished runs are kept in --out: the same command continues",
+                  file=sys.stderr)
         else:
             print("airbridge: interrupted", file=sys.stderr)
         return 130

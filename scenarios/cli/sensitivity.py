@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
                     "same days and seed (common random numbers). Metrics: P(identified airborne) of --option, its "
                     "integration Δ (integrated − non_integrated), and the Δ between the baseline's two best options. "
                     "Ranges: stated in the study file's [sensitivity] table or --knob, else from each value's "
-                    "confidence (placeholder ±50 %%, approximate ±25 %%, sourced ±10 %%), clipped to its physical "
+                    "confidence (placeholder ±50 %, approximate ±25 %, sourced ±10 %), clipped to its physical "
                     "range. Runs already complete in --out are reused.")
     p.add_argument("--scenario", default=None, help="embedded scenario name or .toml (default: peru)")
     p.add_argument("--study", default=None,
@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
                         "baseline's best)")
     p.add_argument("--picture", default=None, help="picture of P(identified airborne) and of the option ranking "
                                                    "(default: integrated)")
-    p.add_argument("--knob", dest="knobs_added", action="append", default=[], metavar="PATH[=[LOW,HIGH]]",
+    p.add_argument("--knob", dest="knobs_added", action="append", default=[], metavar="PATH[=[LOW,HIGH]]", type=knob,
                    help="add a knob (a dotted path, like --set), its range stated or from its confidence; repeatable")
     p.add_argument("--knobs", default=None, metavar="NAMES",
                    help="comma-separated knob names or paths: run only these and those of --knob (default: all)")
@@ -51,6 +51,22 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default="airbridge-sensitivity", type=output_dir,
                    help="output directory (default: ./airbridge-sensitivity); its runs/ are reused")
     p.set_defaults(run=run)
+
+
+def knob(text: str):
+    """A ``type=`` function for ``--knob PATH[=[LOW,HIGH]]``: its :class:`scenarios.study.knobs.KnobSpec` (the
+    syntax checked here; the path and the range against the scenario before anything runs)."""
+    from radar.errors import InputError
+    from scenarios.study.knobs import spec_from_arg
+
+    try:
+        return spec_from_arg(text)
+    except InputError as exc:
+        msg = str(exc)
+        raise argparse.ArgumentTypeError(msg[len("--knob "):] if msg.startswith("--knob ") else msg) from None
+
+
+knob.__name__ = "knob"
 
 
 def _study_defaults(args) -> argparse.Namespace:
@@ -72,7 +88,7 @@ def _study_defaults(args) -> argparse.Namespace:
 def _specs(args):
     """(stated knobs: the study file's [sensitivity], then --knob; keep the built-in list)."""
     from scenarios.config.schema import read_toml
-    from scenarios.study.knobs import merge_specs, spec_from_arg, specs_from_table
+    from scenarios.study.knobs import merge_specs, specs_from_table
 
     file_specs, defaults = [], True
     if args.study:
@@ -85,7 +101,7 @@ def _specs(args):
                 raise InputError(f"{args.study}: sensitivity = {table!r}: expected a table [sensitivity] of "
                                  "PATH = [LOW, HIGH] lines")
             file_specs, defaults = specs_from_table(table, f"{args.study}: [sensitivity]")
-    arg_specs = [spec_from_arg(t) for t in args.knobs_added]
+    arg_specs = list(args.knobs_added)
     return merge_specs(file_specs, arg_specs), defaults and not args.no_defaults
 
 

@@ -267,7 +267,11 @@ def spec_from_arg(text: str) -> KnobSpec:
     from scenarios.config.overrides import parse_override
 
     if "=" not in text:
-        o = parse_override(f"{text}=0", "--knob")
+        try:
+            o = parse_override(f"{text}=0", "--knob")
+        except InputError:
+            raise InputError(f"--knob {text}: not a dotted key: expected PATH or PATH=[LOW, HIGH], PATH like "
+                             "radar.sites.fap_tps70_puerto_maldonado.availability") from None
         return KnobSpec(o.key, origin="--knob")
     o = parse_override(text, "--knob")
     return KnobSpec(o.key, stated=_stated(o.value, f"--knob {text}"), origin="--knob")
