@@ -105,6 +105,13 @@ def _specs(args):
     return merge_specs(file_specs, arg_specs), defaults and not args.no_defaults
 
 
+def _progress(line: str) -> None:
+    """One line per run, on stderr (like the trade-off's progress)."""
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     import os
     import time
@@ -138,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line()
           + "; every run on the same days and seed: swings are paired differences, not intervals")
     result = run_sensitivity(spec, out, specs, defaults, only, args.option, args.picture, args.morris,
-                             workers=args.workers or 0, scheduler=args.scheduler)
+                             workers=args.workers or 0, scheduler=args.scheduler, progress=_progress)
     write(result, out)
     print("\n".join(top_lines(result)))
     runs = result.runs

@@ -102,6 +102,8 @@ class Knob:
 
         if isinstance(v, float):
             return f"{v:.4g}"
+        if isinstance(v, str):
+            return v if len(v) <= 40 else v[:37] + "..."
         return short_value(v)
 
 
@@ -171,7 +173,7 @@ def default_specs(scn, option_ids) -> list[KnobSpec]:
                                 f"look-down range, {t.id} (km on 1 m²)"))
         sensors = f"interceptor_sensors.{t.id}"
         if t.pod is not None and _exists(raw, f"{sensors}.pod") and _exists(raw, f"{sensors}.eo_ir"):
-            out.append(KnobSpec(f"{sensors}.pod", f"pod_{t.id}", f"pod fit, {t.id} (none / {t.pod.id})",
+            out.append(KnobSpec(f"{sensors}.pod", f"pod_{t.id}", f"pod fit, {t.id}",
                                 ("none", t.pod.id), ((f"{sensors}.eo_ir", "none", "pod"),),
                                 note=f"stated in the built-in list: no pod (eo_ir none) / the {t.pod.id} pod"))
     return out

@@ -116,6 +116,7 @@ class Runs:
     """The design's points, each a study run by :func:`scenarios.study.runner.run_study` (reused when complete)."""
 
     def __init__(self, spec, out: Path, workers: int = 0, scheduler: str | None = None, log=print):
+        """``log``: where each point's one line goes (what it is, its run time or "reused")."""
         from scenarios.config.overrides import normalise
 
         self.spec = spec
@@ -153,7 +154,7 @@ class Runs:
         self.done += 1
         self.index.append((spec.key(), what, " ".join(overrides), dt, reused))
         c = read_counts(store)
-        self.log(f"  [{self.done}/{self.total}] {what:<44} {'reused' if reused else f'{dt:5.1f} s'}")
+        self.log(f"sensitivity: [{self.done}/{self.total}] {what:<44} {'reused' if reused else f'{dt:5.1f} s'}")
         return c
 
 
@@ -225,14 +226,15 @@ def morris(knobs, runs: Runs, focus: Focus, trajectories: int, seed: int, log=pr
 
 def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str | None = None,
                     picture: str | None = None, morris_trajectories: int = 4, workers: int = 0,
-                    scheduler: str | None = None, log=print) -> Result:
+                    scheduler: str | None = None, log=print, progress=None) -> Result:
     """Baseline, then every knob at its low and high end (OAT), then Morris; returns the results (the outputs are
     written by :func:`scenarios.study.sensitivity_report.write`).
 
     spec: the baseline study.  specs: the stated knobs (:class:`scenarios.study.knobs.KnobSpec`, a study file's
     ``[sensitivity]`` then ``--knob``); defaults: add the built-in knobs (:func:`scenarios.study.knobs.default_specs`)
     before them.  only: keep only these knobs (names or paths).  option / picture: what the metrics are about
-    (default: the baseline's best option; integrated)."""
+    (default: the baseline's best option; integrated).  log: the plan's lines; progress: one line per run (default:
+    ``log``)."""
     from scenarios.config.scenario import load_scenario
     from scenarios.study import knobs as K
 
@@ -252,9 +254,8 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
     stated = K.build_knobs(specs, spec.scenario, spec.overrides) if specs else []
     # so is --knobs, against every knob the run could have (the per-aircraft ones of any option)
     _filter(K.merge_specs(K.default_specs(scn, options) if defaults else [], specs), only)
-    runs = Runs(spec, out, workers, scheduler, log)
+    runs = Runs(spec, out, workers, scheduler, progress or log)
     runs.total = 1
-    log("baseline:")
     base_counts = runs.counts((), "baseline")
     focus = choose_focus(base_counts, options, spec.pictures, option, picture)
     t_knobs = time.perf_counter()
@@ -270,6 +271,9 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
     n_oat = 2 * len(knobs)
     n_morris = morris_trajectories * (len(knobs) + 1) if morris_trajectories else 0
     runs.total = 1 + n_oat + n_morris
+    shown = [f"{m} {100 * v:.1f} %" if m == "p_identified" else f"{m} {100 * v:+.1f} pp" for m, v in base.items()]
+    log(f"baseline: {', '.join(shown)} ({focus.option}, {focus.picture}"
+        + (f"; top pair {focus.pair[0]} over {focus.pair[1]}" if focus.pair else "") + ")")
     log(f"{len(knobs)} knobs: {n_oat} one-at-a-time runs" + (f" + Morris {morris_trajectories} trajectories x "
                                                              f"{len(knobs) + 1} points = {n_morris} runs" if n_morris
                                                              else "") + f", {spec.days} days each")

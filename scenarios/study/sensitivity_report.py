@@ -127,23 +127,24 @@ def _tornado(plt, result, metric: str, path: Path) -> None:
     rows = result.ranked(metric)
     base = result.base[metric]
     n = len(rows)
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.34 * n))
+    fig, ax = plt.subplots(figsize=(11, 1.5 + 0.36 * n))
     for i, row in enumerate(rows):
         y = n - 1 - i
-        k = row.knob
         lo, hi = row.low[metric], row.high[metric]
-        for v, color, which in ((lo, "#4c72b0", "low"), (hi, "#dd8452", "high")):
+        # the low end's bar above the high end's, so that two bars on the same side never hide each other
+        for v, dy, color, which in ((lo, 0.19, "#4c72b0", "low"), (hi, -0.19, "#dd8452", "high")):
             if not math.isnan(v):
-                ax.barh(y, 100 * (v - base), left=100 * base, height=0.6, color=color, alpha=0.85,
-                        label=f"at the {which} end" if i == 0 else None)
+                ax.barh(y + dy, 100 * (v - base), left=100 * base, height=0.36, color=color,
+                        label=f"knob at its {which} end" if i == 0 else None)
     ax.axvline(100 * base, color="k", lw=1)
     ax.set_yticks(range(n))
     ax.set_yticklabels([f"{r.knob.label}  [{r.knob.show(r.knob.low)} .. {r.knob.show(r.knob.high)}]"
                         for r in reversed(rows)], fontsize=8)
     unit = "%" if metric == "p_identified" else "pp"
-    ax.set_xlabel(f"{result.focus.label(metric)} ({unit}); baseline {100 * base:.1f}")
-    ax.set_title(f"One-at-a-time swings, sorted by swing ({result.spec.days} days, seed {result.spec.seed}, "
-                 f"{', '.join(result.spec.networks)})", fontsize=10)
+    ax.set_xlabel(_wrap(f"{result.focus.label(metric)} ({unit}); baseline {100 * base:.1f} (the vertical line)"),
+                  fontsize=9)
+    ax.set_title(_wrap(f"One-at-a-time swings, sorted by swing ({result.spec.days} days, seed {result.spec.seed}, "
+                       f"{', '.join(result.spec.networks)}; common random numbers)"), fontsize=10)
     if n:
         ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
@@ -156,7 +157,7 @@ def _morris_bars(plt, result, metric: str, path: Path) -> None:
     r = result.morris.by_metric[metric]
     order = sorted(range(len(result.knobs)), key=lambda i: (-_finite(r["mu_star"][i]), result.knobs[i].name))
     n = len(order)
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.34 * n))
+    fig, ax = plt.subplots(figsize=(11, 1.5 + 0.36 * n))
     ys = list(range(n - 1, -1, -1))
     mu_star = [100 * _finite(r["mu_star"][i]) for i in order]
     conf = [100 * _finite(r["mu_star_conf"][i]) for i in order]
@@ -165,14 +166,22 @@ def _morris_bars(plt, result, metric: str, path: Path) -> None:
     ax.barh([y - 0.18 for y in ys], sigma, height=0.36, color="#c44e52", alpha=0.8, label="sigma")
     ax.set_yticks(ys)
     ax.set_yticklabels([result.knobs[i].label for i in order], fontsize=8)
-    ax.set_xlabel(f"elementary effect on {result.focus.label(metric)} (pp per low-to-high range)")
-    ax.set_title(f"Morris screening: {result.morris.trajectories} trajectories x {len(result.knobs) + 1} points, "
-                 f"{result.morris.levels} levels (SALib)", fontsize=10)
+    ax.set_xlabel(_wrap(f"elementary effect on {result.focus.label(metric)} (pp per low-to-high range)"), fontsize=9)
+    ax.set_title(_wrap(f"Morris screening: {result.morris.trajectories} trajectories x {len(result.knobs) + 1} points, "
+                       f"{result.morris.levels} levels (SALib; {result.spec.days} days, seed {result.spec.seed})"),
+                 fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _wrap(text: str, width: int = 80) -> str:
+    """A title or axis label in lines that fit the figure (the knobs' labels take the left of it)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def _finite(v: float) -> float:
