@@ -148,19 +148,22 @@ def _files(d):
     (["--knob", f"{PM}.availability=[0.5, 0.5]"], "LOW = HIGH"),
     (["--knobs", "pm_availabilty"], "is not a knob of this run (did you mean pm_availability?)"),
     (["--option", "nope"], "--option nope: not an option of the study"),
-    (["--study", "STUDY"], "[sensitivity] radar.sites.fap_tps70_puerto_maldonado.availability = [0.1, 2.0]"),
+    (["--study", "STUDY"], "[sensitivity] radar.sites.fap_tps70_puerto_maldonado.availability = [0.1, 2.0]: the "
+                           "high end 2.0 is refused by the scenario"),
+    (["--study", "STUDY2"], "[sensitivity] engagement.classify_s = 3: expected [LOW, HIGH]"),
 ])
 def test_bad_input_exits_2_with_one_line(cli, tmp_path, args, needle):
     study = tmp_path / "study.toml"
     study.write_text(f'[sensitivity]\n"{PM}.availability" = [0.1, 2.0]\n')
-    args = [str(study) if a == "STUDY" else a for a in args]
+    (tmp_path / "study2.toml").write_text("[study]\ndays = 2\n[sensitivity]\nengagement.classify_s = 3\n")
+    args = [{"STUDY": str(study), "STUDY2": str(tmp_path / "study2.toml")}.get(a, a) for a in args]
     out = tmp_path / "out"
     before = _files(tmp_path)
     code, stdout, err = cli("sensitivity", *TINY, "--morris", "0", "--out", out, *args)
     assert code == 2, (stdout, err)
     # the parser's own errors name the subcommand ("airbridge sensitivity: error: --knob ...")
     assert err.count("\n") == 1 and err.startswith("airbridge") and ": error: " in err and needle in err, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and stdout == ""
     assert _files(tmp_path) == before  # nothing run, nothing written
 
 

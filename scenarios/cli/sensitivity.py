@@ -140,12 +140,12 @@ def run(args: argparse.Namespace) -> int:
                        local_workers=not args.scheduler)
     out = Path(args.out)
     announce_compile("study")
-    print(f"sensitivity: {len(spec.networks)} networks x {len(spec.pictures)} pictures x {len(ctx.options)} options, "
-          f"{spec.days} days per run, seed {spec.seed} -> {out}")
-    print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line()
-          + "; every run on the same days and seed: swings are paired differences, not intervals")
+    intro = (f"sensitivity: {len(spec.networks)} networks x {len(spec.pictures)} pictures x {len(ctx.options)} options, "
+             f"{spec.days} days per run, seed {spec.seed} -> {out}",
+             cycle_check(ctx.scenario, spec.networks, spec.days).span_line()
+             + "; every run on the same days and seed: swings are paired differences, not intervals")
     result = run_sensitivity(spec, out, specs, defaults, only, args.option, args.picture, args.morris,
-                             workers=args.workers or 0, scheduler=args.scheduler, progress=_progress)
+                             workers=args.workers or 0, scheduler=args.scheduler, progress=_progress, intro=intro)
     write(result, out)
     print("\n".join(top_lines(result)))
     runs = result.runs

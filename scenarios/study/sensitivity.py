@@ -226,7 +226,7 @@ def morris(knobs, runs: Runs, focus: Focus, trajectories: int, seed: int, log=pr
 
 def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str | None = None,
                     picture: str | None = None, morris_trajectories: int = 4, workers: int = 0,
-                    scheduler: str | None = None, log=print, progress=None) -> Result:
+                    scheduler: str | None = None, log=print, progress=None, intro=()) -> Result:
     """Baseline, then every knob at its low and high end (OAT), then Morris; returns the results (the outputs are
     written by :func:`scenarios.study.sensitivity_report.write`).
 
@@ -234,7 +234,7 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
     ``[sensitivity]`` then ``--knob``); defaults: add the built-in knobs (:func:`scenarios.study.knobs.default_specs`)
     before them.  only: keep only these knobs (names or paths).  option / picture: what the metrics are about
     (default: the baseline's best option; integrated).  log: the plan's lines; progress: one line per run (default:
-    ``log``)."""
+    ``log``); intro: lines logged once the inputs are checked, before the first run."""
     from scenarios.config.scenario import load_scenario
     from scenarios.study import knobs as K
 
@@ -254,6 +254,8 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
     stated = K.build_knobs(specs, spec.scenario, spec.overrides) if specs else []
     # so is --knobs, against every knob the run could have (the per-aircraft ones of any option)
     _filter(K.merge_specs(K.default_specs(scn, options) if defaults else [], specs), only)
+    for line in intro:
+        log(line)
     runs = Runs(spec, out, workers, scheduler, progress or log)
     runs.total = 1
     base_counts = runs.counts((), "baseline")
