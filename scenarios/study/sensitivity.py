@@ -185,9 +185,7 @@ class Result:
     morris: MorrisResult | None
     runs: Runs
     seconds: float
-    knob_seconds: float = 0.0
     options: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
 
     def swing(self, row: OatRow, metric: str) -> float:
         vals = [row.low[metric], self.base[metric], row.high[metric]]
@@ -199,7 +197,7 @@ class Result:
         return sorted(self.oat, key=lambda r: (-_nan_low(self.swing(r, metric)), r.knob.name))
 
 
-def morris(knobs, runs: Runs, focus: Focus, trajectories: int, seed: int, log=print) -> MorrisResult:
+def morris(knobs, runs: Runs, focus: Focus, trajectories: int, seed: int) -> MorrisResult:
     """Morris elementary effects over ``knobs`` at once: SALib's design on the unit cube (each coordinate mapped to
     its knob's range by :meth:`scenarios.study.knobs.Knob.at`), one run per point, SALib's analysis per metric."""
     import numpy as np
@@ -260,7 +258,6 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
     runs.total = 1
     base_counts = runs.counts((), "baseline")
     focus = choose_focus(base_counts, options, spec.pictures, option, picture)
-    t_knobs = time.perf_counter()
     about = [focus.option] + [o for o in (focus.pair or ()) if o != focus.option]
     all_specs = K.merge_specs(K.default_specs(scn, about) if defaults else [], specs)
     all_specs = _filter(all_specs, only, strict=False)
@@ -268,7 +265,6 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
         raise InputError(f"--knobs {','.join(only)}: none of these is a knob of the options the metrics are about "
                          f"({', '.join(about)}): expected knobs of those options or global ones")
     knobs = K.build_knobs(all_specs, spec.scenario, spec.overrides) if all_specs != specs else stated
-    knob_seconds = time.perf_counter() - t_knobs
     base = focus.values(base_counts)
     n_oat = 2 * len(knobs)
     n_morris = morris_trajectories * (len(knobs) + 1) if morris_trajectories else 0
@@ -286,8 +282,8 @@ def run_sensitivity(spec, out: Path, specs, defaults: bool, only=(), option: str
         oat.append(OatRow(k, lo, hi))
     mres = None
     if morris_trajectories:
-        mres = morris(knobs, runs, focus, morris_trajectories, spec.seed, log)
-    return Result(spec, focus, knobs, base, oat, mres, runs, time.perf_counter() - t0, knob_seconds, options)
+        mres = morris(knobs, runs, focus, morris_trajectories, spec.seed)
+    return Result(spec, focus, knobs, base, oat, mres, runs, time.perf_counter() - t0, options)
 
 
 def _filter(specs, only, strict: bool = True):

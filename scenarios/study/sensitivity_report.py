@@ -265,7 +265,6 @@ def markdown(result, figs: dict) -> str:
               "* Terrain source (the DEM) is not swung by default: the data name no DEM and no second DEM ships; "
               "the canopy height on the terrain stands in for it. A scenario that names a DEM can swing it: "
               "`\"terrain.dem\" = [\"a.npz\", \"b.npz\"]` in `[sensitivity]`.", ""]
-    lines += result.notes
     return "\n".join(lines) + "\n"
 
 
