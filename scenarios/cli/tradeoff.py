@@ -48,8 +48,9 @@ def _csv(text, flag):
     return items
 
 
-def build_spec(args):
-    """The study of the command line: the defaults, then the ``--study`` file, then the flags."""
+def build_spec(args, require_study: bool = True):
+    """The study of the command line: the defaults, then the ``--study`` file, then the flags (``require_study``:
+    the file must have a ``[study]`` table)."""
     import math
 
     from radar.errors import InputError
@@ -63,7 +64,7 @@ def build_spec(args):
     flights = None
     if args.study:
         label = args.study
-        kw, flights = read_study_file(args.study)
+        kw, flights = read_study_file(args.study, require_study)
     if args.scenario:
         kw["scenario"] = args.scenario
     for flag, key in (("--networks", "networks"), ("--pictures", "pictures"), ("--options", "options")):

@@ -378,6 +378,37 @@ def _apply_one(raw: dict, o: Override, file: str) -> Applied:
     raise AssertionError("unreachable: an override path has at least one part")
 
 
+def lookup(raw: dict, o: Override, file: str = "scenario") -> tuple[Any, list, str]:
+    """Read-only :func:`apply_overrides` of one path: (the value at ``o.path``, the tables from ``raw`` down to the
+    one holding it, the path as the loaders name it).  The same one-line errors as applying ``o`` for a path that
+    is not in ``raw`` or that ends at a table; ``o.value`` is not used (no type check)."""
+    node: Any = raw
+    chain: list = []
+    loc = ""
+    for part in o.path:
+        if isinstance(node, dict) and part in node:
+            chain.append(node)
+            node = node[part]
+            loc = f"{loc}.{part}" if loc else str(part)
+            continue
+        if isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+            idk = _id_key(node)
+            index = next((j for j, x in enumerate(node) if x[idk] == part), None) if idk is not None else None
+            if index is None and part.isdigit() and int(part) < len(node):
+                index = int(part)
+            if index is not None:
+                node = node[index]
+                loc = f"{loc}[{index}]"
+                continue
+        _apply_one(copy.deepcopy(raw), o, file)  # raises the message applying it gives
+        raise AssertionError("unreachable: a path that cannot be followed cannot be applied")
+    kind = _kind(node)
+    if kind in ("table", "array of tables"):
+        where = ".".join(key_text(p) for p in o.path)
+        raise o.fail(f"{where} is {_a(kind)}: expected a path to one of its values")
+    return node, chain, loc
+
+
 def _unknown_key(raw: dict, sym: list[str], part: str, node: dict, file: str) -> str:
     prefix = ".".join(key_text(p) for p in sym)
     full = f"{prefix}.{key_text(part)}" if prefix else key_text(part)
