@@ -179,6 +179,9 @@ def test_noise_alone_does_not_make_a_dearer_portfolio_a_frontier_point():
     assert bool(dom.on_frontier[1]) == (lo > 0)
     assert lo < d < hi
     assert halve(ev, keep_always=("b",), fraction=0.1) == ["a", "b"]  # an --include portfolio is always kept
+    assert halve(ev, fraction=0.1, groups={"lever_b": ["b"]}) == ["a", "b"]  # so is the best holding each lever
+    # otherwise the dearer one goes on only if it identifies more (no shortfall)
+    assert halve(ev, fraction=0.1) == (["a", "b"] if ev.identified[1] > ev.identified[0] else ["a"])
 
 
 # ------------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ def add_parser(sub) -> None:
                         "--include ones; repeatable")
     p.add_argument("--days", type=number(int, 1, 1_000_000, what="a number of days"), default=120,
                    help="days of the last rung (default 120)")
-    p.add_argument("--rungs", type=number(int, 1, 20, what="a number of rungs"), default=4,
-                   help="successive-halving rungs, each with half the next one's days (default 4)")
+    p.add_argument("--rungs", type=number(int, 1, 20, what="a number of rungs"), default=3,
+                   help="successive-halving rungs, each with half the next one's days (default 3: 30, 60, 120 days)")
     p.add_argument("--max-portfolios", type=number(int, 1, 100_000, what="a number of portfolios"), default=256,
                    help="portfolios of the first rung at most (a seeded sample beyond; default 256)")
     p.add_argument("--seed", type=int, default=1, help="master seed (default 1)")

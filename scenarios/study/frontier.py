@@ -16,8 +16,9 @@ than every portfolio that costs no more: paying more is on the frontier only whe
 frontier, in cost order, rises in identified flights at every step.  ``dominated_by`` names the cheapest
 portfolio that dominates (then the one identifying most, then by name).
 
-**Shortfall** (what successive halving keeps): identified a year behind the best portfolio that costs no more
-(point estimates; 0 on the point-estimate frontier).
+**Shortfall** (what successive halving ranks by): identified a year behind the best portfolio that costs no
+more (point estimates; 0 on the point-estimate frontier).  Halving keeps the better half by shortfall, and the
+best portfolio holding each lever.
 """
 from __future__ import annotations
 
@@ -131,11 +132,17 @@ def shortfall(cost: np.ndarray, identified: np.ndarray) -> np.ndarray:
     return np.maximum(out, 0.0)
 
 
-def halve(ev: Evaluation, keep_always=(), fraction: float = 0.5) -> list[str]:
-    """The names that go on to the next rung: ``keep_always`` plus the best ``ceil(fraction x P)`` by shortfall
-    (then cost, then name), and every portfolio with no shortfall."""
+def halve(ev: Evaluation, keep_always=(), fraction: float = 0.5, groups: dict | None = None) -> list[str]:
+    """The names that go on to the next rung: ``keep_always``, the best ``ceil(fraction x P)`` by shortfall (then
+    cost, then name), every portfolio with no shortfall, and the best of each group of ``groups`` (lever id ->
+    the names holding it: every lever stays evaluated, so its marginal value is measured on the most days)."""
     s = shortfall(ev.cost, ev.identified)
-    order = sorted(range(len(ev.names)), key=lambda i: (s[i], ev.cost[i], ev.names[i]))
+    rank = {n: (s[i], ev.cost[i], n) for i, n in enumerate(ev.names)}
+    order = sorted(ev.names, key=rank.__getitem__)
     m = max(int(math.ceil(fraction * len(order))), int((s <= 0).sum()))
-    keep = {ev.names[i] for i in order[:m]} | {n for n in keep_always if n in ev.index}
+    keep = set(order[:m]) | {n for n in keep_always if n in ev.index}
+    for names in (groups or {}).values():
+        names = [n for n in names if n in ev.index]
+        if names:
+            keep.add(min(names, key=rank.__getitem__))
     return [n for n in ev.names if n in keep]

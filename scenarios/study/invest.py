@@ -7,8 +7,8 @@ halving on common random numbers.
    the cheapest portfolio, an unknown lever, a lever without a cost: one line, nothing run.
 2. **Successive halving** over rungs of days D_0 < D_1 = 2 D_0 < ... < D (``rungs``): every portfolio still in
    is evaluated on days 0..D_k-1; the half with the least shortfall (identified a year behind the best
-   portfolio that costs no more, :func:`scenarios.study.frontier.halve`) and the ``--include`` ones go on to
-   twice the days.  Portfolios whose life-cycle cost with their simulated flying exceeds the budget drop out.
+   portfolio that costs no more, :func:`scenarios.study.frontier.halve`), the best portfolio holding each lever
+   and the ``--include`` ones go on to twice the days.  Portfolios whose life-cycle cost with their simulated flying exceeds the budget drop out.
 3. **Evaluation**: each (contract, network) is a study **cell**, a :class:`scenarios.study.spec.StudySpec`
    over that network with the options and pictures its portfolios need, run by the trade-off runner
    (:func:`scenarios.study.runner.run_study`) into ``cells/<cell>/study.sqlite``; a rung extends a cell's
@@ -58,7 +58,7 @@ class InvestSpec:
     budget_usd: float | None = None
     horizon_years: float | None = None
     days: int = 120
-    rungs: int = 4
+    rungs: int = 3
     seed: int = 1
     max_portfolios: int = 256
     include: tuple[str, ...] = ()
@@ -379,7 +379,8 @@ def run_invest(spec: InvestSpec, out, workers: int = 0, resume: bool = False, lo
             ev = evaluate(plan, live, out, days, boot)
         dom = dominance(ev)
         last = k == len(plan.rungs) - 1
-        kept = list(ev.names) if last else halve(ev, [p.name for p in plan.include])
+        groups = {lever: [p.name for p in live if lever in p.levers] for lever in plan.cfg.lever_ids()}
+        kept = list(ev.names) if last else halve(ev, [p.name for p in plan.include], groups=groups)
         rungs.append(Rung(days, list(live), ev, dom, kept, over, len(cells), computed, time.perf_counter() - tr))
         log(f"rung {k + 1}/{len(plan.rungs)}: {len(ev.names)} portfolios on {days} days ({len(cells)} cells, "
             f"{computed} new cell-days, {time.perf_counter() - tr:.1f} s)"

@@ -50,8 +50,10 @@ def markdown(result, rows) -> str:
     # halving
     lines += ["", "## Successive halving", "",
               "Each rung evaluates the portfolios still in on days 0..D−1 and keeps the half with the least shortfall "
-              "(identified a year behind the best portfolio that costs no more), the `--include` ones always; the next "
-              "rung doubles the days. A (contract, network) cell is one study of the trade-off runner: a rung only adds "
+              "(identified a year behind the best portfolio that costs no more), the best portfolio holding each lever "
+              "and the `--include` ones; the next rung doubles the days. A lever whose effect needs weeks of radar "
+              "states (an availability contract) can look worthless on the first rung's days: that is why each lever "
+              "keeps a portfolio. A (contract, network) cell is one study of the trade-off runner: a rung only adds "
               "the days its store lacks.", "",
               "| rung | days | portfolios | cells | new cell-days | over the budget with flying | go on | seconds |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|"]
