@@ -369,6 +369,7 @@ def run_invest(spec: InvestSpec, out, workers: int = 0, resume: bool = False, lo
         cycles = cycle_check(scn, networks, days)
         boot = DayBootstrap.draw(np.arange(days), cycles.block_days, spec.seed)
         ev = evaluate(plan, live, out, days, boot)
+        n_in = len(ev.names)
         over = [(n, float(c)) for n, c in zip(ev.names, ev.cost) if c > plan.budget_usd]
         if over:
             live = [p for p in live if p.name not in {n for n, _ in over}]
@@ -382,7 +383,7 @@ def run_invest(spec: InvestSpec, out, workers: int = 0, resume: bool = False, lo
         groups = {lever: [p.name for p in live if lever in p.levers] for lever in plan.cfg.lever_ids()}
         kept = list(ev.names) if last else halve(ev, [p.name for p in plan.include], groups=groups)
         rungs.append(Rung(days, list(live), ev, dom, kept, over, len(cells), computed, time.perf_counter() - tr))
-        log(f"rung {k + 1}/{len(plan.rungs)}: {len(ev.names)} portfolios on {days} days ({len(cells)} cells, "
+        log(f"rung {k + 1}/{len(plan.rungs)}: {n_in} portfolios on {days} days ({len(cells)} cells, "
             f"{computed} new cell-days, {time.perf_counter() - tr:.1f} s)"
             + (f"; {len(over)} over the budget with their flying" if over else "")
             + ("" if last else f"; {len(kept)} go on"))
@@ -406,8 +407,8 @@ class Marginal:
 
     label: what the change is; pairs: (without, with) portfolio names; delta_cost_usd: mean life-cycle cost
     added over the horizon; delta / lo / hi: mean identified a year added (95 % interval); per_100m (lo, hi):
-    identified a year per US$100M of life-cycle cost (NaN when it adds no cost); pair_min / pair_max: the
-    range of the pairs' own differences (the lever's value depends on the rest of the portfolio)."""
+    identified a year per US$100M of life-cycle cost (NaN when it adds no fixed cost); pair_deltas: each pair's
+    own difference (the lever's value depends on the rest of the portfolio); pair_costs: each pair's cost added."""
 
     lever: str
     kind: str
@@ -484,8 +485,10 @@ def marginals(result: InvestResult) -> list[Marginal]:
             with_ = np.array([[ev.index[b] for _, b in pairs]])
             d, lo, hi = (float(x[0]) for x in ev.paired(with_, base))
             dc = float(np.mean(ev.cost[with_[0]] - ev.cost[base[0]]))
+            fixed = float(np.mean(ev.fixed[with_[0]] - ev.fixed[base[0]]))
             each = ev.paired(with_.T, base.T)
-            per = (lambda v: v / (dc / 1e8)) if dc > 0 else (lambda v: math.nan)
+            # per US$100M only where the lever adds fixed cost (a same-fleet QRA differs by its flying alone)
+            per = (lambda v: v / (dc / 1e8)) if fixed > 0 and dc > 0 else (lambda v: math.nan)
             out.append(Marginal(lever, kind, label, rung.days, tuple(pairs), dc, d, lo, hi, per(d), per(lo), per(hi),
                                 tuple(zip(*(x.tolist() for x in each))),
                                 tuple((ev.cost[with_[0]] - ev.cost[base[0]]).tolist())))

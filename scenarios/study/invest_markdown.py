@@ -58,7 +58,7 @@ def markdown(result, rows) -> str:
               "| rung | days | portfolios | cells | new cell-days | over the budget with flying | go on | seconds |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for k, r in enumerate(result.rungs):
-        lines.append(f"| {k + 1} | {r.days} | {len(r.evaluation.names)} | {r.cells} | {r.computed_days} | "
+        lines.append(f"| {k + 1} | {r.days} | {len(r.evaluation.names) + len(r.over_budget)} | {r.cells} | {r.computed_days} | "
                      f"{len(r.over_budget)} | {len(r.kept) if k < len(result.rungs) - 1 else '—'} | {r.seconds:.0f} |")
     # the one table
     lines += ["", f"## The portfolios of the last rung ({last.days} days)", "",
@@ -91,13 +91,14 @@ def markdown(result, rows) -> str:
     lines += ["", "## Marginal value of each lever", "",
               "Identified flights a year a lever adds per US$100M of life-cycle cost: the mean paired difference over "
               "every pair of evaluated portfolios that differ by that lever alone, at the deepest rung holding such "
-              "pairs (95 % CI; the cost taken as given). The range shows how much the value depends on the rest of "
+              "pairs (95 % CI; the cost taken as given). A change that adds no fixed cost (a QRA detachment from the "
+              "same fleet) has no value per US$100M: its cost differs only by the simulated flying. The range shows how much the value depends on the rest of "
               "the portfolio (`marginal_pairs.csv` has every pair).", "",
               "| lever | change | days | pairs | + cost | + identified / year [95 % CI] | per US$100M [95 % CI] | "
               "range over pairs |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for m in result.marginals:
         per = (_signed(m.per_100m, m.per_100m_lo, m.per_100m_hi, "{:+,.1f}") if math.isfinite(m.per_100m)
-               else "no added cost")
+               else "same fixed cost")
         pd = [d for d, _, _ in m.pair_deltas]
         lines.append(f"| `{m.lever}` | {m.label} | {m.days} | {len(m.pairs)} | {money(m.delta_cost_usd)} | "
                      f"{_signed(m.delta, m.lo, m.hi)} | {per} | {min(pd):+,.0f} to {max(pd):+,.0f} |")

@@ -21,6 +21,8 @@ def _n(v, fmt="{:.1f}") -> str:
 def money(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
+    if v < 0:
+        return "−" + money(-v)
     if abs(v) >= 1e9:
         return f"US${v / 1e9:,.2f}B"
     return f"US${v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"US${v:,.0f}"
@@ -156,11 +158,11 @@ def lines(result) -> list[str]:
                    "the pairs with and without it):")
         for m in result.marginals:
             per = (_signed(m.per_100m, m.per_100m_lo, m.per_100m_hi, "{:+,.1f}") if math.isfinite(m.per_100m)
-                   else "no added cost")
+                   else "same fixed cost")
             out.append(f"  {m.label:<52} {per:>26}   Δ {_signed(m.delta, m.lo, m.hi)}/yr for {money(m.delta_cost_usd)}"
                        f" ({len(m.pairs)} pairs, {m.days} days)")
     for a, b, dc, d, lo, hi in compared(result):
-        out.append(f"compared: {a} − {b}: {_signed(d, lo, hi)} identified/yr for {money(dc)}")
+        out.append(f"compared: {a} − {b}: {_signed(d, lo, hi)} identified/yr, cost {money(dc)}")
     return out
 
 
@@ -188,17 +190,23 @@ def figure(path: Path, result, rows) -> None:
     steps = frontier_steps(result)
     if steps:
         ax.step([s["cost"] / 1e9 for s in steps], [s["y"] for s in steps], where="post", color="C3", lw=1.2)
-        for s in steps:
-            ax.annotate(s["name"], (s["cost"] / 1e9, s["y"]), textcoords="offset points", xytext=(4, -10), fontsize=6,
-                        color="C3")
+        for k, s in enumerate(steps):
+            ax.annotate(s["name"], (s["cost"] / 1e9, s["y"]), textcoords="offset points",
+                        xytext=(6, -12 if k % 2 == 0 else 8), fontsize=6, color="C3")
     for p in plan.include:
         r = next((r for r in rows if r["portfolio"] == p.name and r["status"] in ("frontier", "dominated")), None)
         if r is not None and not r["on_frontier"]:
             ax.annotate(p.name, (r["lifecycle_cost_usd"] / 1e9, r["identified_per_year"]), textcoords="offset points",
                         xytext=(4, 4), fontsize=6, color="0.3")
     ax.axvline(plan.budget_usd / 1e9, color="k", ls="--", lw=0.8, label=f"budget {money(plan.budget_usd)}")
-    ax.set_xlabel(f"life-cycle cost over {plan.horizon_years:g} years, US$B (acquisition / service life + sustainment "
-                  "+ contract + flying, x years)")
+    ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if round(v / 10 ** math.floor(math.log10(v)))
+                                               in (2, 5) else ""))
+    ax.set_xlabel(f"life-cycle cost over {plan.horizon_years:g} years, US$B, log scale (acquisition / service life + "
+                  "sustainment + contract + flying, x years)")
     ax.set_ylabel("drug flights identified airborne a year (95 % CI)")
     last = result.rungs[-1]
     ax.set_title(f"airbridge invest: {len(plan.candidates)} portfolios, successive halving to {len(last.portfolios)} "
