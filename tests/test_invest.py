@@ -83,6 +83,21 @@ def test_horizon_cost_is_hand_computed(scenario):
     assert all((p.picture == "integrated") == bool(p.link) for p in plan.candidates)
 
 
+def test_max_portfolios_samples_by_seed_and_keeps_the_included():
+    from scenarios.study.invest import plan_run
+
+    inc = "at6_forward+vraem_3d+digital_link"
+    a = plan_run(_spec(levers=(), budget_usd=None, max_portfolios=5, include=(inc,)))
+    b = plan_run(_spec(levers=(), budget_usd=None, max_portfolios=5, include=(inc,)))
+    c = plan_run(_spec(levers=(), budget_usd=None, max_portfolios=5, include=(inc,), seed=2))
+    names = [p.name for p in a.candidates]
+    assert len(names) == 5 and inc in names
+    assert names == [p.name for p in b.candidates]  # the same seed, the same sample
+    assert names != [p.name for p in c.candidates]
+    assert a.not_sampled == 48 - 5 and len(a.over_budget) == 120  # within US$3.5B: the 48 turboprop portfolios
+    assert all(a.fixed[n] <= 3.5e9 for n in names)
+
+
 def test_invest_scenario_round_trips_and_adds_the_radar_networks(scenario, tmp_path):
     from scenarios.config.invest import load_invest
     from scenarios.config.scenario import load_scenario
