@@ -344,6 +344,18 @@ def test_a_lever_without_a_cost_in_the_data_is_one_line(cli, tmp_path):
     assert code == 2 and "already in the base network peru" in err
 
 
+def test_a_bad_added_site_is_one_line_before_anything_is_written(cli, tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('extends = "peru"\n[[invest.radars]]\nid = "gap"\nacquisition_musd = 8\nservice_life_years = 15\n'
+                 'sustainment_musd_per_year = 0.5\nsource = "GK"\nconfidence = "placeholder"\n'
+                 'add_sites = [{ id = "gap_x", type = "NO_SUCH_TYPE", owner = "FAP", lat = -10.73, lon = -73.77, '
+                 'ground_elevation_m = 230, antenna_agl_m = 15 }]\n')
+    code, _, err = cli("invest", "--scenario", f, "--out", tmp_path / "o")
+    assert code == 2 and "(with the invest levers): radar.sites[16].type = 'NO_SUCH_TYPE': unknown radar type" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_invest_help_lists_the_command(cli):
     code, out, _ = cli("--help")
     assert code == 0 and "invest" in out

@@ -182,6 +182,18 @@ def plan_run(spec: InvestSpec) -> Plan:
     raw = pf.invest_scenario_raw(base_raw, cfg, candidates)
     text = pf.toml_document(raw)
     pf.check_round_trip(text, raw)
+    # every cell's scenario loads (the added sites, the contracts' overrides) and the DEM reads: one line here,
+    # before anything is written
+    import copy
+
+    from radar.terrain import load_dem
+    from scenarios.config.scenario import _build
+
+    label = f"{scn.file} (with the invest levers)"
+    for contract in ("", *(c.id for c in cfg.contracts)):
+        texts = [*spec.overrides, *([c for c in cfg.contracts if c.id == contract][0].overrides() if contract else ())]
+        checked = _build(copy.deepcopy(raw), "invest", label, texts)
+    load_dem(checked.terrain.dem)
     return Plan(spec, cfg, costs, ocosts, {o.id: o for o in opts}, budget, horizon, candidates, over, not_sampled,
                 include, rungs, chunk, text, fixed)
 
