@@ -7,6 +7,14 @@ import re
 from scenarios.cli.args import add_set_argument, number, output_dir
 
 _AMOUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([mMbB]?)\s*$")
+_PORTFOLIO = re.compile(r"^[A-Za-z0-9_.-]+(\+[A-Za-z0-9_.-]+)*$")
+
+
+def portfolio(text: str) -> str:
+    """``--include``: lever ids joined by '+' (which levers they are is checked against the scenario)."""
+    if not _PORTFOLIO.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected lever ids joined by '+', e.g. a29_forward+vraem_3d")
+    return text
 
 
 def amount(text: str) -> float:
@@ -35,7 +43,7 @@ def add_parser(sub) -> None:
                    help="years of life-cycle cost (default: [invest] horizon_years, 20)")
     p.add_argument("--levers", default=None,
                    help="comma-separated lever ids to consider (default: all of [invest]; at least one option)")
-    p.add_argument("--include", action="append", default=[], metavar="PORTFOLIO",
+    p.add_argument("--include", action="append", type=portfolio, default=[], metavar="PORTFOLIO",
                    help="a portfolio (lever ids joined by '+') kept to the last rung and compared with the other "
                         "--include ones; repeatable")
     p.add_argument("--days", type=number(int, 1, 1_000_000, what="a number of days"), default=120,
