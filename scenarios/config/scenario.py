@@ -15,7 +15,8 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 ``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
 ``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[[life_cycle]]`` (:mod:`scenarios.config.lifecycle`),
 ``[tracker]`` (:mod:`tracker.params`), ``[calibration]`` (:mod:`scenarios.config.calibration`: the history
-the traffic is calibrated against, the values adopted).
+the traffic is calibrated against, the values adopted), ``[invest]`` (:mod:`scenarios.config.invest`: the
+levers of ``airbridge invest`` and their costs).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
@@ -223,7 +224,7 @@ SECTIONS = {
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
     "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
     "alert_depth": "interceptors", "innocent_traffic": "innocent", "life_cycle": "lifecycle",
-    "tracker": "tracker.params", "calibration": "calibration",
+    "tracker": "tracker.params", "calibration": "calibration", "invest": "invest",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
 DOC_SECTIONS = ("meta", "sources", "geography", "isr_platforms", "history", "radar_model_additions")
@@ -272,6 +273,7 @@ def check_sections(scn: Scenario) -> None:
     from scenarios.config.innocent import load_innocent
     from scenarios.config.lifecycle import load_life_cycle
     from scenarios.config.calibration import load_calibration
+    from scenarios.config.invest import load_invest
 
     load_threat(scn)
     load_traffic(scn)
@@ -279,6 +281,7 @@ def check_sections(scn: Scenario) -> None:
     load_calibration(scn)
     load_interceptor_config(scn)
     load_life_cycle(scn)
+    load_invest(scn)
     fusion_params(scn)
     root = scn.root()
     if root.has("tracker"):
