@@ -13,7 +13,8 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 (:mod:`scenarios.config.traffic`), ``[innocent_traffic]`` (:mod:`scenarios.config.innocent`), ``[[interceptors]]``,
 ``[interceptor_additions]``, ``[interceptor_sensors]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``,
 ``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
-``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`), ``[siting]``
+(:mod:`scenarios.config.siting`).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
@@ -199,7 +200,7 @@ SECTIONS = {
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
     "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
     "alert_depth": "interceptors", "innocent_traffic": "innocent",
-    "tracker": "tracker.params",
+    "tracker": "tracker.params", "siting": "siting",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
 DOC_SECTIONS = ("meta", "sources", "geography", "isr_platforms", "history", "radar_model_additions")
@@ -252,6 +253,9 @@ def check_sections(scn: Scenario) -> None:
     load_innocent(scn)
     load_interceptor_config(scn)
     fusion_params(scn)
+    from scenarios.config.siting import load_siting_types
+
+    load_siting_types(scn)
     root = scn.root()
     if root.has("tracker"):
         from dataclasses import fields
