@@ -122,7 +122,7 @@ def small(tmp_path_factory):
     (d / "cands.toml").write_text(CANDIDATES)
     req = SiteRequest(spacing_km=None, candidates_file=str(d / "cands.toml"), k=3, days=20, cell_km=4.0,
                       cache_dir=str(d / "cache"), given="peru", picture="military", time_limit_s=60)
-    return d, req, run_siting(req, log=lambda *a: None)
+    return d, req, run_siting(req)
 
 
 def test_real_instance_milp_equals_brute_force(small):

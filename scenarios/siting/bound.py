@@ -11,7 +11,7 @@ good solution, so:
    patterns in proportion to their weight (``lambda = P`` where no held column covers a pattern), are
    multipliers of the covering rows: **any** multipliers give the Lagrangian bound
    ``L(lambda) = sum_rows max(0, P - lambda, P + Q - 2 lambda) + max_x sum_j c_j(lambda) x_j``
-   (``c = B^T lambda``; the max over x is the k best sites, or the fractional knapsack for a budget), an
+   (``c = B^T lambda``; the max over x is the k best sites, or for a budget the LP of the multiple-choice knapsack (one column per site)), an
    upper bound on the optimum whatever the LP solver's accuracy.  When no column prices out it equals the
    LP bound.
 2. **Fixing**: forcing column j in gives the bound ``UB_j`` (``L`` with the x part computed with j
@@ -81,20 +81,55 @@ def levels(p: Problem):
 
 def best_x(p: Problem, c: np.ndarray) -> float:
     """max sum c_j x_j over the relaxed choices: the k best sites (each with its best column), or for a
-    budget the fractional knapsack (site limits dropped: a relaxation, so still an upper bound)."""
+    budget the LP of the multiple-choice knapsack (at most one column per site; exact LP value)."""
     if p.budget is None:
         best = _site_best(p, c)[0]
         top = np.sort(best)[::-1][:p.k]
         return float(top[top > 0].sum())
-    ratio = c / p.cost
-    order = np.argsort(-ratio, kind="stable")
-    order = order[c[order] > 0]
-    cum = np.cumsum(p.cost[order])
-    full = int(np.searchsorted(cum, p.budget, "right"))
-    v = float(c[order[:full]].sum())
-    if full < order.size:
-        v += (p.budget - (cum[full - 1] if full else 0.0)) * ratio[order[full]]
-    return v
+    cost, val = _hull_steps(p, c)
+    return _fill(cost, val, np.array([p.budget]))[0]
+
+
+def _hull_steps(p: Problem, c: np.ndarray):
+    """Steps (cost, value) of the multiple-choice knapsack LP, best value per cost first: per site the upper
+    concave hull of its columns' (cost, c) from (0, 0), its segments pooled over sites (Sinha and Zoltners)."""
+    order = np.lexsort((p.cost, p.site))
+    site, cost, val = p.site[order], p.cost[order], c[order]
+    keep = val > 0
+    site, cost, val = site[keep], cost[keep], val[keep]
+    dc, dv = [], []
+    starts = np.flatnonzero(np.r_[True, site[1:] != site[:-1]]) if site.size else np.zeros(0, int)
+    ends = np.r_[starts[1:], site.size]
+    for a, b in zip(starts, ends):
+        if b - a == 1:
+            dc.append(cost[a])
+            dv.append(val[a])
+            continue
+        hull = [(0.0, 0.0)]
+        for x, y in zip(cost[a:b], val[a:b]):
+            if y <= hull[-1][1]:
+                continue                       # dearer and no better
+            while len(hull) >= 2 and (hull[-1][1] - hull[-2][1]) * (x - hull[-2][0]) <= \
+                    (y - hull[-2][1]) * (hull[-1][0] - hull[-2][0]):
+                hull.pop()                     # not on the upper hull
+            hull.append((float(x), float(y)))
+        for (x0, y0), (x1, y1) in zip(hull[:-1], hull[1:]):
+            dc.append(x1 - x0)
+            dv.append(y1 - y0)
+    dc, dv = np.asarray(dc, float), np.asarray(dv, float)
+    by_slope = np.argsort(-dv / np.maximum(dc, 1e-300), kind="stable")
+    return dc[by_slope], dv[by_slope]
+
+
+def _fill(step_cost: np.ndarray, step_val: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Value of taking the steps in order up to each capacity (the last one fractionally)."""
+    cc = np.concatenate([[0.0], np.cumsum(step_cost)])
+    vv = np.concatenate([[0.0], np.cumsum(step_val)])
+    full = np.searchsorted(cc, capacity, "right") - 1
+    out = vv[full].copy()
+    nxt = full < step_cost.size
+    out[nxt] += (capacity[nxt] - cc[full[nxt]]) * step_val[full[nxt]] / step_cost[full[nxt]]
+    return out
 
 
 def _site_best(p: Problem, c: np.ndarray):
@@ -116,18 +151,9 @@ def column_bounds(p: Problem, c: np.ndarray, base: float) -> np.ndarray:
         kth = float(v[p.k - 1]) if p.k - 1 < v.size else 0.0
         others = np.where(rank[inv] < p.k - 1, top_km1 - best[inv] + kth, top_km1)  # the k-1 best other sites
         return base + c + others
-    ratio = c / p.cost
-    order = np.argsort(-ratio, kind="stable")
-    order = order[c[order] > 0]
-    cc = np.concatenate([[0.0], np.cumsum(p.cost[order])])
-    vv = np.concatenate([[0.0], np.cumsum(c[order])])
-    cap = np.maximum(p.budget - p.cost, 0.0)
-    full = np.searchsorted(cc, cap, "right") - 1            # whole items that fit in what j leaves
-    frac = np.zeros(p.n_columns)
-    if order.size:
-        nxt = full < order.size
-        frac[nxt] = (cap[nxt] - cc[full[nxt]]) * ratio[order[full[nxt]]]
-    return base + c + vv[full] + frac
+    # j's own site is not taken out of the pooled steps: a looser bound, still a bound
+    cost, val = _hull_steps(p, c)
+    return base + c + _fill(cost, val, np.maximum(p.budget - p.cost, 0.0))
 
 
 def lagrangian(p: Problem, rows, lam: np.ndarray):
@@ -169,7 +195,8 @@ def column_generation(p: Problem, start: np.ndarray, max_iter: int = 100, add: i
     for it in range(1, max_iter + 1):
         sub, cols, pattern = restrict(p, held)
         c, cons, _integ, _bounds, _n, (layout, count_row, site_rows) = build_milp(sub)
-        res = linprog(c, A_ub=cons.A, b_ub=cons.ub, bounds=(0, 1), method="highs-ds")
+        method = "highs-ds" if cons.A.shape[0] < 10_000 else "highs-ipm"
+        res = linprog(c, A_ub=cons.A, b_ub=cons.ub, bounds=(0, 1), method=method)
         if res.status != 0:
             break
         lp_restricted = -float(res.fun)
@@ -178,7 +205,7 @@ def column_generation(p: Problem, start: np.ndarray, max_iter: int = 100, add: i
         L, cvec, base = lagrangian(p, rows, lam)
         if L < best[0]:
             best = (L, cvec, base)
-        if L <= lp_restricted * (1 + 1e-9) + 1e-12 or time.perf_counter() > deadline:
+        if L <= lp_restricted * (1 + 1e-7) + 1e-12 or time.perf_counter() > deadline:
             break
         pi = max(float(duals[count_row]), 0.0)
         sigma = np.zeros(p.n_columns)
@@ -190,7 +217,7 @@ def column_generation(p: Problem, start: np.ndarray, max_iter: int = 100, add: i
             sigma[inside] = sig[where[inside]]
         reduced = cvec - pi * (p.cost if p.budget is not None else 1.0) - sigma
         reduced[held] = -np.inf
-        new = np.flatnonzero(reduced > 1e-9 * max(L, 1.0))
+        new = np.flatnonzero(reduced > 1e-6 * max(L, 1.0) / max(p.k or 1, 1))
         if new.size == 0:
             break
         held[new[np.argsort(-reduced[new], kind="stable")[:add]]] = True
@@ -223,7 +250,8 @@ def prove(p: Problem, incumbent, time_limit_s: float = 600.0, gap: float = 0.005
         return m, sub
 
     held[list(best)] = True
-    m, sub = milp_on(held, max(0.25 * (deadline - time.perf_counter()), 1.0))
+    share = 0.1 if L <= lower * (1 + gap) else 0.25      # proven already: only a better solution to look for
+    m, sub = milp_on(held, max(share * (deadline - time.perf_counter()), 1.0))
     bound, kept = L, int(held.sum())
     if bound > lower * (1 + gap) and time.perf_counter() < deadline - 1.0:
         ub = column_bounds(p, c, base)

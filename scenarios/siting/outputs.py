@@ -19,6 +19,7 @@ def site_id(rank: int, column) -> str:
 
 def rows(result) -> list[dict]:
     """One row per chosen radar in rank order: what it covers alone, what it adds after the ones above."""
+    from radar.coverage import antenna_height_msl
     from scenarios.siting.solve import value
 
     p = result.problem
@@ -26,8 +27,6 @@ def rows(result) -> list[dict]:
     for rank, j in enumerate(result.chosen, 1):
         col = result.columns[j]
         cum = value(p, result.chosen[:rank])
-        from radar.coverage import antenna_height_msl
-
         h_ant, _ = antenna_height_msl(col.radar, result.dem, result.scenario.terrain.clamp_sea_to_zero)
         out.append(dict(rank=rank, id=site_id(rank, col), candidate=col.id, type=col.stype.id, lat=col.radar.lat_deg,
                         lon=col.radar.lon_deg, origin=col.candidate.origin, ground_m=col.radar.ground_elevation_m,

@@ -148,7 +148,7 @@ def check_request(req: SiteRequest, scn) -> list:
     return stypes
 
 
-def run_siting(req: SiteRequest, log=print) -> SiteResult:
+def run_siting(req: SiteRequest) -> SiteResult:
     """The study: checks first (nothing computed on bad input), then candidates, grids, demand, solve."""
     from pathlib import Path
 
@@ -172,6 +172,9 @@ def run_siting(req: SiteRequest, log=print) -> SiteResult:
     if req.candidates_file is not None:
         groups.append(read_candidates(req.candidates_file))
     sites = cand.merge(*groups)
+    if not sites:
+        raise InputError(f"--spacing-km {req.spacing_km:g}: no grid point falls inside Peru and no named site is a "
+                         "candidate: expected a smaller spacing")
     columns = cand.column_radars(sites, stypes, dem, scn.terrain.clamp_sea_to_zero)
     t["candidates"] = time.perf_counter()
     cache = None if req.cache_dir == "" else Path(req.cache_dir) if req.cache_dir else cover.default_cache_dir()

@@ -160,9 +160,25 @@ def greedy(p: Problem) -> list[int]:
     return S
 
 
-def swap(p: Problem, S: list[int], deadline: float = math.inf) -> list[int]:
-    """Exchange one chosen column for another while that improves f (first improvement, best replacement)."""
+def _fill_up(p: Problem, S: list[int]) -> list[int]:
+    """Add the column of the largest gain while one still fits (k not reached, budget left) and gains."""
     S = list(S)
+    while p.k is None or len(S) < p.k:
+        ok = _allowed(p, S, float(p.cost[S].sum()) if S else 0.0)
+        t1, t2 = top_two(p, S)
+        g = _gains(p, t1, t2)
+        g[~ok] = -np.inf
+        j = int(np.argmax(g)) if g.size else 0
+        if not (g.size and g[j] > 0):
+            break
+        S.append(j)
+    return S
+
+
+def swap(p: Problem, S: list[int], deadline: float = math.inf) -> list[int]:
+    """Exchange one chosen column for another while that improves f (first improvement, best replacement);
+    after each exchange, add columns while one still fits and gains (a cheaper column may leave budget)."""
+    S = _fill_up(p, S)
     best = value(p, S)
     improved = True
     while improved and time.perf_counter() < deadline:
@@ -178,6 +194,7 @@ def swap(p: Problem, S: list[int], deadline: float = math.inf) -> list[int]:
             j = int(np.argmax(g))
             if np.isfinite(g[j]) and base + g[j] > best * (1 + 1e-12) + 1e-12:
                 S[pos] = j
+                S = _fill_up(p, S)
                 best = value(p, S)
                 improved = True
                 break
