@@ -1,7 +1,7 @@
 """``airbridge`` command line.
 
 One module per command (``scenario``, ``terrain``, ``coverage``, ``simulate`` with ``engage``,
-``track``, ``score``, ``tradeoff``, ``sensitivity``, ``report``, ``calibrate``, ``invest``), each parsing its arguments, calling the API and printing;
+``track``, ``score``, ``tradeoff``, ``sensitivity``, ``report``, ``calibrate``, ``site``, ``invest``), each parsing its arguments, calling the API and printing;
 ``args`` holds the shared argument types.  This package imports only argparse and those modules
 (which import only argparse themselves), so ``airbridge --help`` is instant.  Each command
 module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run`` imports NumPy, Numba and
@@ -20,12 +20,12 @@ import argparse
 import errno
 import sys
 
-from scenarios.cli import (calibrate, coverage, invest, report, scenario, score, sensitivity, simulate, terrain, track,
-                           tradeoff)
+from scenarios.cli import (calibrate, coverage, invest, report, scenario, score, sensitivity, simulate, site, terrain,
+                           track, tradeoff)
 from scenarios.cli.args import Parser, number
 
 #: subcommand modules, in the order of the pipeline
-COMMANDS = [scenario, terrain, coverage, simulate, track, score, tradeoff, sensitivity, report, calibrate, invest]
+COMMANDS = [scenario, terrain, coverage, simulate, track, score, tradeoff, sensitivity, report, calibrate, site, invest]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,8 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 ``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[[life_cycle]]`` (:mod:`scenarios.config.lifecycle`),
 ``[tracker]`` (:mod:`tracker.params`), ``[calibration]`` (:mod:`scenarios.config.calibration`: the history
 the traffic is calibrated against, the values adopted), ``[invest]`` (:mod:`scenarios.config.invest`: the
-levers of ``airbridge invest`` and their costs).
+levers of ``airbridge invest`` and their costs), ``[siting]`` (:mod:`scenarios.config.siting`: the radar
+types ``airbridge site`` may place and their costs).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
@@ -224,7 +225,7 @@ SECTIONS = {
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
     "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
     "alert_depth": "interceptors", "innocent_traffic": "innocent", "life_cycle": "lifecycle",
-    "tracker": "tracker.params", "calibration": "calibration", "invest": "invest",
+    "tracker": "tracker.params", "calibration": "calibration", "invest": "invest", "siting": "siting",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
 DOC_SECTIONS = ("meta", "sources", "geography", "isr_platforms", "history", "radar_model_additions")
@@ -283,6 +284,9 @@ def check_sections(scn: Scenario) -> None:
     load_life_cycle(scn)
     load_invest(scn)
     fusion_params(scn)
+    from scenarios.config.siting import load_siting_types
+
+    load_siting_types(scn)
     root = scn.root()
     if root.has("tracker"):
         from dataclasses import fields
