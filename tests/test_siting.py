@@ -215,6 +215,18 @@ def test_network_file_runs_in_coverage(small, cli, tmp_path):
                          "--out", tmp_path / "cov")
     assert code == 0, err
     assert "network sited" in out
+    # ... and an investment lever: the sited radars bought together at their [siting] costs, beside the
+    # scenario's other radar sets, so `airbridge invest --scenario sites.toml` weighs them
+    from scenarios.config.invest import load_invest
+
+    inv = load_invest(scn)
+    ids = [r.id for r in inv.radars]
+    assert ids == [r.id for r in load_invest(load_scenario("peru")).radars] + ["sited"]
+    lever = inv.radars[-1]
+    stypes = [res.columns[j].stype for j in res.chosen]
+    assert set(lever.sites) == {r.site_id for r in new}
+    assert lever.acquisition_usd == pytest.approx(1e6 * sum(t.unit_cost_musd for t in stypes))
+    assert lever.sustainment_per_year_usd == pytest.approx(1e6 * sum(t.sustainment_musd_per_year for t in stypes))
 
 
 def test_network_file_over_a_scenario_file(small, tmp_path):

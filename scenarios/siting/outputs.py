@@ -122,16 +122,45 @@ def network_toml(result, name: str, command: str) -> str:
             f"({', '.join(sorted({result.columns[j].stype.id for j in result.chosen}))}; "
             f"objective {result.objective:.4g} {result.demand.unit}, gap {100 * result.gap:.2f} %)")
     net = {"base": base, "enable": ids, "description": desc}
+    invest = _invest_with_sited(scn.raw, result, name, ids)
     head = (f"# Written by: {command}\n# The new radars are [radar] sites site01_... (enabled = false); the network "
             f"'{name}' enables them.\n# Use: airbridge coverage --scenario THIS.toml --network {name}\n")
     if result.request.scenario in (None, *EMBEDDED):
         doc = {"extends": result.request.scenario or "peru", "radar": {"sites": sites}, "networks": {name: net}}
+        if invest is not None:
+            doc["invest"] = invest
         return head + toml_document(doc)
     raw = copy.deepcopy(scn.raw)
     raw.pop("extends", None)
     raw["radar"]["sites"] = sites
     raw.setdefault("networks", {})[name] = net
+    if invest is not None:
+        raw["invest"] = invest
     return head + toml_document(raw)
+
+
+def _invest_with_sited(raw: dict, result, name: str, ids: list[str]) -> dict | None:
+    """The scenario's ``[invest]`` with one more radar lever, ``NAME``: the sited radars, bought together at
+    their ``[siting]`` costs (so ``airbridge invest --scenario THIS.toml`` weighs them against aircraft,
+    the other radar sets, availability contracts and the link).  The lever list is written whole (a
+    scenario file's arrays replace the ones it extends).  None when the scenario has no ``[invest]``."""
+    import copy
+
+    inv = raw.get("invest")
+    if not isinstance(inv, dict):
+        return None
+    types = [result.columns[j].stype for j in result.chosen]
+    lever = {"id": name, "name": f"{len(ids)} radar{'s' if len(ids) != 1 else ''} sited by airbridge site "
+                                  f"({', '.join(sorted({t.id for t in types}))})",
+             "sites": list(ids),
+             "acquisition_musd": round(sum(t.unit_cost_musd for t in types), 6),
+             "service_life_years": 20,
+             "sustainment_musd_per_year": round(sum(t.sustainment_musd_per_year for t in types), 6),
+             "source": "airbridge site ([siting] costs: " + "; ".join(sorted({t.source for t in types})) + ")",
+             "confidence": "placeholder"}
+    out = copy.deepcopy(inv)
+    out["radars"] = [r for r in out.get("radars", []) if r.get("id") != name] + [lever]
+    return out
 
 
 # ------------------------------------------------------------------------------------------ map
