@@ -205,9 +205,9 @@ def test_network_file_runs_in_coverage(small, cli, tmp_path):
     new = [r for r in net.radars if r.site_id.startswith("site0")]
     assert len(new) == len(res.chosen)
     assert {r.site_id for r in scn.network("peru").radars} <= {r.site_id for r in net.radars}
-    for rank, j in enumerate(res.chosen, 1):
+    for sid, j in zip(outputs.site_ids(res), res.chosen):
         col = res.columns[j]
-        r = next(r for r in new if r.site_id == outputs.site_id(rank, col))
+        r = next(r for r in new if r.site_id == sid)
         assert (r.lat_deg, r.lon_deg, r.type.id, r.antenna_agl_m) == (col.radar.lat_deg, col.radar.lon_deg,
                                                                       col.stype.id, col.radar.antenna_agl_m)
         assert r.availability == pytest.approx(col.stype.availability)
@@ -320,8 +320,7 @@ def test_network_file_runs_in_simulate(small, cli, tmp_path):
                           "--no-map", "--out", tmp_path / "sim")
     assert code == 0, err
     sensors = (tmp_path / "sim" / "sensors.toml").read_text()
-    assert sum(f'site_id = "{outputs.site_id(rank, res.columns[j])}"' in sensors
-               for rank, j in enumerate(res.chosen, 1)) == len(res.chosen)
+    assert sum(f'site_id = "{sid}"' in sensors for sid in outputs.site_ids(res)) == len(res.chosen)
 
 
 def test_budget_with_mixed_types_equals_brute_force(small, tmp_path):
@@ -361,3 +360,23 @@ def test_border_demand(small):
     cov = covered_fresh(radars, res.dem, res.scenario.terrain, res.scenario.coverage, dm.lat, dm.lon, dm.h_msl)
     a = np.array([r.availability for r in radars])
     assert float((dm.weight * np.where(cov, a, 0.0).max(axis=1)).sum()) == pytest.approx(res.objective, rel=1e-9)
+
+
+def test_siting_over_a_written_network_file(small, tmp_path):
+    """A second run over the scenario a first run wrote: its new sites are candidates, new ids never collide."""
+    import dataclasses
+
+    from scenarios.config.scenario import load_scenario
+    from scenarios.siting import outputs
+
+    _d, req, res = small
+    first = tmp_path / "first.toml"
+    first.write_text(outputs.network_toml(res, "sited", "test"))
+    again = dataclasses.replace(res, request=dataclasses.replace(req, scenario=str(first)),
+                                scenario=load_scenario(str(first)))
+    ids = outputs.site_ids(again)
+    assert set(ids).isdisjoint(outputs.site_ids(res)) and len(set(ids)) == len(ids)
+    second = tmp_path / "second.toml"
+    second.write_text(outputs.network_toml(again, "sited2", "test"))
+    scn = load_scenario(str(second))
+    assert len(scn.network("sited2").radars) == len(scn.network("peru").radars) + len(res.chosen)
