@@ -205,9 +205,9 @@ def test_network_file_runs_in_coverage(small, cli, tmp_path):
     new = [r for r in net.radars if r.site_id.startswith("site0")]
     assert len(new) == len(res.chosen)
     assert {r.site_id for r in scn.network("peru").radars} <= {r.site_id for r in net.radars}
-    for rank, j in enumerate(res.chosen, 1):
+    for sid, j in zip(outputs.site_ids(res), res.chosen):
         col = res.columns[j]
-        r = next(r for r in new if r.site_id == outputs.site_id(rank, col))
+        r = next(r for r in new if r.site_id == sid)
         assert (r.lat_deg, r.lon_deg, r.type.id, r.antenna_agl_m) == (col.radar.lat_deg, col.radar.lon_deg,
                                                                       col.stype.id, col.radar.antenna_agl_m)
         assert r.availability == pytest.approx(col.stype.availability)
@@ -320,3 +320,75 @@ def test_siting_catalogue_is_validated(tmp_path):
         f.write_text('extends = "peru"\n' + body)
         with pytest.raises(InputError, match=message.replace("[", r"\[")):
             load_scenario(str(f))
+
+
+def test_network_file_runs_in_simulate(small, cli, tmp_path):
+    from scenarios.siting import outputs
+
+    _d, _req, res = small
+    path = tmp_path / "sites.toml"
+    path.write_text(outputs.network_toml(res, "sited", "test"))
+    code, _out, err = cli("simulate", "--scenario", path, "--network", "sited", "--days", "1", "--no-background",
+                          "--no-map", "--out", tmp_path / "sim")
+    assert code == 0, err
+    sensors = (tmp_path / "sim" / "sensors.toml").read_text()
+    assert sum(f'site_id = "{sid}"' in sensors for sid in outputs.site_ids(res)) == len(res.chosen)
+
+
+def test_budget_with_mixed_types_equals_brute_force(small, tmp_path):
+    """Two types on the same 12 named sites (24 columns, one radar per site) under a US$21M budget."""
+    from scenarios.siting.run import SiteRequest, run_siting
+
+    d, _req, _res = small
+    req = SiteRequest(spacing_km=None, candidates_file=str(d / "cands.toml"), k=None, budget_musd=21.0,
+                      types=("AN_TPS_70", "GAP_FILLER_3D"), days=20, cell_km=4.0, cache_dir=str(d / "cache"),
+                      backup=0.5, time_limit_s=60)
+    res = run_siting(req)
+    p = res.problem
+    assert p.n_columns == 24 and len(set(p.site.tolist())) == 12
+    best, best_set = solve.brute_force(p)
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    assert solve.feasible(p, res.chosen) and p.cost[list(res.chosen)].sum() <= 21.0
+    assert res.greedy_value <= res.objective + 1e-9
+
+
+def test_border_demand(small):
+    """Border crossings: points on the Peru-Bolivia border, a crossing a year per crossing of the simulated
+    year; the covered crossings recomputed from fresh grids equal the objective."""
+    from radar import geo
+    from scenarios.siting.cover import covered_fresh
+    from scenarios.siting.run import SiteRequest, run_siting
+
+    d, _req, _res = small
+    res = run_siting(SiteRequest(spacing_km=None, candidates_file=str(d / "cands.toml"), k=2, demand="border",
+                                 days=30, cache_dir=str(d / "cache"), time_limit_s=60))
+    dm = res.demand
+    b_lat, b_lon, _ = geo.border_points(1000.0)
+    on_border = {(round(a, 9), round(b, 9)) for a, b in zip(b_lat, b_lon)}
+    assert all((round(a, 9), round(b, 9)) in on_border for a, b in zip(dm.lat, dm.lon))
+    assert dm.unit == "crossings/yr" and dm.total > 0
+    assert np.allclose(dm.weight * dm.days / 365.25, np.round(dm.weight * dm.days / 365.25))  # whole crossings
+    radars = [res.columns[j].radar for j in res.chosen]
+    cov = covered_fresh(radars, res.dem, res.scenario.terrain, res.scenario.coverage, dm.lat, dm.lon, dm.h_msl)
+    a = np.array([r.availability for r in radars])
+    assert float((dm.weight * np.where(cov, a, 0.0).max(axis=1)).sum()) == pytest.approx(res.objective, rel=1e-9)
+
+
+def test_siting_over_a_written_network_file(small, tmp_path):
+    """A second run over the scenario a first run wrote: its new sites are candidates, new ids never collide."""
+    import dataclasses
+
+    from scenarios.config.scenario import load_scenario
+    from scenarios.siting import outputs
+
+    _d, req, res = small
+    first = tmp_path / "first.toml"
+    first.write_text(outputs.network_toml(res, "sited", "test"))
+    again = dataclasses.replace(res, request=dataclasses.replace(req, scenario=str(first)),
+                                scenario=load_scenario(str(first)))
+    ids = outputs.site_ids(again)
+    assert set(ids).isdisjoint(outputs.site_ids(res)) and len(set(ids)) == len(ids)
+    second = tmp_path / "second.toml"
+    second.write_text(outputs.network_toml(again, "sited2", "test"))
+    scn = load_scenario(str(second))
+    assert len(scn.network("sited2").radars) == len(scn.network("peru").radars) + len(res.chosen)

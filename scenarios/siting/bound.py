@@ -190,7 +190,7 @@ def column_generation(p: Problem, start: np.ndarray, max_iter: int = 100, add: i
     rows = levels(p)
     held = np.zeros(p.n_columns, bool)
     held[start] = True
-    best = (math.inf, None, 0.0)
+    best = lagrangian(p, rows, rows[1].copy())          # lambda = P: the bound of the best singles
     it = 0
     for it in range(1, max_iter + 1):
         sub, cols, pattern = restrict(p, held)

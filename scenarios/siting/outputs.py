@@ -13,8 +13,20 @@ CSV_HEADER = ("rank,id,type,lat,lon,origin,ground_m,antenna_agl_m,antenna_msl_m,
               "demand_covered,marginal_gain,cumulative,unit")
 
 
-def site_id(rank: int, column) -> str:
-    return f"site{rank:02d}_{column.id}"
+def site_ids(result) -> list[str]:
+    """Site ids of the new radars in rank order: ``siteNN_<candidate>``, with a letter added when the scenario
+    already has that id (a scenario written by an earlier ``site`` run)."""
+    taken = {str(s.get("id")) for s in result.scenario.raw.get("radar", {}).get("sites", [])}
+    out = []
+    for rank, j in enumerate(result.chosen, 1):
+        base = f"site{rank:02d}_{result.columns[j].id}"
+        sid, n = base, 0
+        while sid in taken:
+            n += 1
+            sid = f"{base}_{chr(ord('a') + (n - 1) % 26)}{(n - 1) // 26 or ''}"
+        taken.add(sid)
+        out.append(sid)
+    return out
 
 
 def rows(result) -> list[dict]:
@@ -23,12 +35,12 @@ def rows(result) -> list[dict]:
     from scenarios.siting.solve import value
 
     p = result.problem
-    out, prev = [], 0.0
+    out, prev, ids = [], 0.0, site_ids(result)
     for rank, j in enumerate(result.chosen, 1):
         col = result.columns[j]
         cum = value(p, result.chosen[:rank])
         h_ant, _ = antenna_height_msl(col.radar, result.dem, result.scenario.terrain.clamp_sea_to_zero)
-        out.append(dict(rank=rank, id=site_id(rank, col), candidate=col.id, type=col.stype.id, lat=col.radar.lat_deg,
+        out.append(dict(rank=rank, id=ids[rank - 1], candidate=col.id, type=col.stype.id, lat=col.radar.lat_deg,
                         lon=col.radar.lon_deg, origin=col.candidate.origin, ground_m=col.radar.ground_elevation_m,
                         antenna_agl_m=col.radar.antenna_agl_m, antenna_msl_m=h_ant,
                         availability=float(p.a[j]), cost_musd=float(p.cost[j]), alone=value(p, [j]),

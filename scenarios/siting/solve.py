@@ -205,7 +205,7 @@ def brute_force(p: Problem) -> tuple[float, tuple[int, ...]]:
     """The best feasible set by enumeration (small problems only: the tests' oracle)."""
     n = p.n_columns
     best, best_s = 0.0, ()
-    top = n if p.k is None else min(p.k, n)
+    top = min(n, p.k) if p.k is not None else min(n, int(p.budget // float(p.cost.min())))
     for size in range(1, top + 1):
         for S in itertools.combinations(range(n), size):
             if feasible(p, S):
