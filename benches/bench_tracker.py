@@ -310,36 +310,34 @@ REAL_DAYS = [("peru", 1, 2)] if QUICK else [("peru", 1, 2), ("peru", 1, 5), ("pe
 
 @pytest.mark.parametrize("net_seed_day", REAL_DAYS, ids=lambda v: f"{v[0]}-s{v[1]}-d{v[2]}")
 def test_real_day_pictures_throughput(net_seed_day):
-    """plots/s of tracker.pictures.build_picture on a simulated study day (StudySpec defaults), per picture.
+    """plots/s of a picture of a simulated study day (StudySpec defaults) built as the study builds it
+    (:func:`scenarios.engagement.engagement.build_pictures`: flight-plan codes, filed plans, terrain), per picture.
 
     The study runs ``non_integrated`` and ``integrated`` per network-day (scenarios.engagement.engagement.build_pictures):
     budget (README Performance, default study 12.45 M plots in <= 60 s on 2 cores) means >= 300,000 plots/s per picture.
-    Reported: median over rounds of the warm wall time of build_picture (Python wrapping included) and of
+    Reported: median over rounds of the warm wall time of build_pictures (Python wrapping included) and of
     the tracker kernels alone (``stats['tracking_s']``).
     """
     from radar._jit import set_threads
-    from scenarios.engagement.engagement import planned_codes_of
+    from scenarios.engagement.engagement import build_pictures
     from scenarios.simulation.day import simulate_day
     from scenarios.study.runner import day_options
     from scenarios.study.spec import StudySpec, validate_spec
-    from tracker.pictures import build_picture
 
     set_threads(1)
     net, seed, day_n = net_seed_day
     spec = StudySpec()
     ctx = validate_spec(spec)
     day = simulate_day(ctx.day_context(net), seed=seed, day=day_n, options=day_options(spec))
-    fl = day.flights
-    planned = planned_codes_of(fl.squawk, fl.transponder_on, fl.flight_plan_filed)
     n = len(day.plots)
     polar = int(np.sum(np.isfinite(day.plots.range_m) & ~np.isfinite(day.plots.elevation_rad)))
     rounds = 3 if QUICK else 7
     for picture in ("non_integrated", "integrated"):
-        build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)  # warm
+        build_pictures(day, (picture,), seed)  # warm
         walls, kern = [], []
         for _ in range(rounds):
             t0 = time.perf_counter()
-            pic = build_picture(day.plots, day.sensors, picture, seed, day.day, planned_squawks=planned)
+            pic = build_pictures(day, (picture,), seed)[picture]
             walls.append(time.perf_counter() - t0)
             kern.append(pic.stats["tracking_s"])
         w, k = float(np.median(walls)), float(np.median(kern))

@@ -8,6 +8,7 @@ NamedTuples of :mod:`radar._kernels.columns`):
   mean_up_days, P(down -> up) = 1 / mean_down_days per day; day 0 drawn from the stationary
   availability mean_up / (mean_up + mean_down)).  Day d's state is a function of (seed, d) only:
   the chain is replayed from day 0 with draws keyed (seed, day', "outages", radar key).
+  :func:`outage_history` gives one seed's days; :func:`up_probability` the law over all seeds.
 * :func:`scan_phases` - each radar's random antenna phase t0 in [0, T) for the day.
 * :func:`generate_plots` - the coarse visible-interval pre-pass (every ``prepass_step_s`` against the
   geometry grid, range and elevation limits), then one kernel over (flight, radar, interval) tasks
@@ -120,6 +121,18 @@ def outage_states(radars, seed: int, day: int) -> np.ndarray:
 def outage_history(radar, seed: int, days: int) -> np.ndarray:
     """Up/down of one radar over days 0..days-1 (the same chain as :func:`outage_states`)."""
     return np.array([_chain_all(radar, seed, days)]).reshape(-1)
+
+
+def up_probability(radar, days: int) -> np.ndarray:
+    """P(up) of one radar on days 0..days-1 over all outage histories: the exact law of the chain that
+    :func:`outage_states` replays (day 0 up with the stationary availability, then the daily transitions)."""
+    a, p_fail, p_fix = _transition(radar)
+    out = np.empty(max(int(days), 0))
+    p = a
+    for d in range(out.size):
+        out[d] = p
+        p = p * (1.0 - p_fail) + (1.0 - p) * p_fix
+    return out
 
 
 def _transition(radar) -> tuple[float, float, float]:

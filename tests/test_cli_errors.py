@@ -131,7 +131,7 @@ def test_track_and_score_numbers(capsys, inputs, args, needle):
     (["tradeoff", "--flights", "-5"], "--flights -5: expected a number of drug flights >= 1"),
     (["tradeoff", "--workers", "0"], "--workers 0: expected a number of worker processes >= 1"),
     (["tradeoff", "--chunk-days", "0"], "--chunk-days 0: expected a number of days >= 1"),
-    (["tradeoff", "--flights", "99999999999"], "--flights 99999999999: 20,833,333,334 days would take about"),
+    (["tradeoff", "--flights", "99999999999"], "--flights 99999999999: 47,709,923,664 days would take about"),
     (["tradeoff", "--days", "100000000"], "--days 100000000: 100,000,000 days would take about"),
     (["tradeoff", "--workers", "100000"], "--workers 100000: expected at most"),
     (["terrain", "import", "x.hgt", "--step-arcsec", "nan"], "--step-arcsec nan: expected a finite number"),

@@ -259,4 +259,4 @@ def test_user_scenario_loads_to_the_embedded_values(tmp_path):
 
     assert fusion_params(scn) == fusion_params(ref)
     assert fusion_params(ref).latency_min_s == 120.0 and fusion_params(ref).latency_max_s == 900.0
-    assert load_threat(scn).formations_per_day == 3.0 and load_threat(scn).formation_sizes == (1, 2, 4)
+    assert load_threat(scn).formations_per_day == 1.31 and load_threat(scn).formation_sizes == (1, 2, 4)

@@ -362,3 +362,52 @@ def test_plan_matches_against_a_plain_loop():
     got = plan_matches(t, pos, vel, plans)
     assert 0.2 * n < want.sum() < 0.9 * n
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_cued_track_is_matched_to_the_aircraft_the_civil_radar_saw():
+    """A cued row is a civil report predicted forward (its sigma grows to tens of km): truth matches it where and
+    when it was observed.  The drug flight the civil radar saw has landed before the cued rows' times; an airliner
+    flies 20-50 km from the predicted positions, inside the grown gate.  Matched at the row time, the cue would be
+    the airliner's (a false scramble 'on an airliner'); matched at its observation, it is the drug flight's."""
+    from scenarios.engagement.engagement import associate, row_state
+
+    t0 = 15 * 3600.0
+    drug = StraightFlight(x0=PM_XY[0], y0=PM_XY[1], vx=60.0, vy=0.0, t0=t0, t1=t0 + 600, h_m=500.0,
+                          track_t0=t0 + 800, track_t1=t0 + 1400, obs_lag_s=800.0, sigma_m=60e3)
+    airliner = StraightFlight(x0=PM_XY[0] + 100e3, y0=PM_XY[1] - 60e3, vx=0.0, vy=100.0, t0=t0, t1=t0 + 2000,
+                              h_m=9000.0, track_t0=t0 + 1, track_t1=t0, squawk=4521, flight_plan=True,
+                              is_drug=False)
+    pic, truth, codes = synthetic_inputs([drug, airliner], FRAME)
+    assert np.all(pic.t_obs_s < pic.time_s) and pic.track.tolist() == [1] * pic.track.size
+    sus = classify(pic, codes, 300.0)
+    assert sus.track.tolist() == [1]
+    rows = row_state(pic, sus, FRAME)
+    assert associate(sus, rows, truth, 2000.0).tolist() == [0]
+    # the same rows read as fresh (no observation time): the airliner, the only aircraft airborne then
+    fresh = row_state(dataclasses.replace(pic, t_obs_s=None), sus, FRAME)
+    assert associate(sus, fresh, truth, 2000.0).tolist() == [1]
+
+
+def test_a_cue_of_nothing_matches_no_aircraft_however_old():
+    """One civil report of nothing (clutter), predicted forward for 15 minutes: its sigma grows from 3 km to 75 km.
+    Truth matches it with the gate of its freshest row, so the airliner 100 km from the report stays unmatched
+    (a gate grown with the dead reckoning would take it)."""
+    from scenarios.engagement.engagement import associate, row_state
+
+    t0 = 15 * 3600.0
+    airliner = StraightFlight(x0=PM_XY[0] + 100e3, y0=PM_XY[1], vx=0.0, vy=100.0, t0=t0 - 100, t1=t0 + 2000,
+                              h_m=9000.0, track_t0=t0 + 1, track_t1=t0, squawk=4521, flight_plan=True,
+                              is_drug=False)
+    _, truth, codes = synthetic_inputs([airliner], FRAME)
+    t = np.arange(t0 + 200.0, t0 + 900.1, 50.0)
+    n = t.size
+    x = PM_XY[0] + 40.0 * (t - t0)
+    pic = PictureArrays(time_s=t, track=np.full(n, 7, np.int64), x_m=x, y_m=np.full(n, PM_XY[1]),
+                        z_m=np.full(n, 500.0), vx_mps=np.full(n, 40.0), vy_mps=np.zeros(n), vz_mps=np.zeros(n),
+                        pos_sigma_m=3000.0 + 80.0 * (t - t0 - 200.0), status=np.full(n, 2, np.int8),
+                        squawk=np.full(n, -1, np.int64), name="non_integrated", t_obs_s=np.full(n, t0))
+    sus = classify(pic, codes, 300.0)
+    assert sus.track.tolist() == [7]
+    rows = row_state(pic, sus, FRAME)
+    assert 3 * rows.sigma[-1] > 100e3 > 3 * rows.sigma[0]
+    assert associate(sus, rows, truth, 2000.0).tolist() == [-1]

@@ -53,7 +53,7 @@ def test_shared_traffic_gives_the_same_day_on_every_network():
 
     opts = DayOptions(background_window=(50e3, 1800.0), feeds=FeedOptions(false_plot_window_m=100e3))
     ctxs = [prepare("peru", "peru"), prepare("peru", "peru-public-record")]
-    for d in (1, 4):
+    for d in (3, 4):  # days with drug flights (the study window keeps background flights only near them)
         traffic = simulate_traffic(ctxs[0], seed=3, day=d, options=opts)
         for ctx in ctxs:
             alone = simulate_day(ctx, seed=3, day=d, options=opts)

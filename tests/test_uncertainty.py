@@ -149,17 +149,17 @@ def test_cycle_check_of_the_default_networks():
     assert long.radar == "fap_tps70_pucallpa" and long.cycle_days == pytest.approx(80.0)
     assert long.block_days == 80 and long.cycles == pytest.approx(417 / 80)
     assert long.warning() is None
-    # --flights 300 is a 63-day study: it must warn
+    # --flights 300 is a 144-day study at the calibrated 2.1 drug flights a day: it must warn
     import argparse
 
     args = argparse.Namespace(study=None, scenario=None, networks=None, pictures=None, options=None, seed=None,
                               chunk_days=None, days=None, flights=300)
     spec, _ = build_spec(args)
     short = cycle_check(scn, spec.networks, spec.days)
-    assert spec.days == 63
-    assert short.warning() == ("intervals unreliable: the study spans 0.8 outage cycles of fap_tps70_pucallpa "
+    assert spec.days == 144
+    assert short.warning() == ("intervals unreliable: the study spans 1.8 outage cycles of fap_tps70_pucallpa "
                                "(80-day mean up/down cycle); run >= 240 days (>= 3 cycles)")
-    assert short.block_days == 31 and short.capped
+    assert short.block_days == 72 and short.capped
 
 
 # ------------------------------------------------------------------------------------------

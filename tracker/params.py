@@ -72,9 +72,12 @@ class TrackerParams:
     height_prior_agl_m: float = 350.0
     """Held height of a track born from 2D plots without Mode C: this far above the terrain (m), the middle
     of the low-level band where non-cooperative traffic flies (the threat's default 100-600 m AGL)."""
-    height_prior_sigma_m: float = 1000.0
-    """Vertical standard deviation of that prior (m): coarse terrain (ETOPO5, peaks 1-2 km low) and the
-    band's width; above the metrics' horizontal-matching threshold, so such rows are matched horizontally."""
+    height_prior_sigma_m: float = 3500.0
+    """Vertical standard deviation of that prior (m): the prior is where a low flyer would be, but a 2D plot
+    says nothing of the height, and the aircraft may be an airliner at 10 km whose transponder no radar hears;
+    so the declared uncertainty spans the band ground..~12 km (uniform: 12 km / sqrt(12), as
+    ``height_sigma_max_m``), far above the metrics' horizontal-matching threshold (such rows are matched
+    horizontally).  With 1 km, the held rows of airliners seen only by a primary were 8 km off at 8 sigma."""
     height_ceiling_m: float = 15000.0
     """Highest plausible target (m MSL): a held height never exceeds it."""
     duplicate_batches: int = 3

@@ -1,7 +1,7 @@
 """``airbridge`` command line.
 
 One module per command (``scenario``, ``terrain``, ``coverage``, ``simulate`` with ``engage``,
-``track``, ``score``, ``tradeoff``, ``report``), each parsing its arguments, calling the API and printing;
+``track``, ``score``, ``tradeoff``, ``sensitivity``, ``report``, ``calibrate``, ``site``, ``invest``), each parsing its arguments, calling the API and printing;
 ``args`` holds the shared argument types.  This package imports only argparse and those modules
 (which import only argparse themselves), so ``airbridge --help`` is instant.  Each command
 module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run`` imports NumPy, Numba and
@@ -11,7 +11,8 @@ Bad input raises :class:`radar.errors.InputError` (or an ``OSError`` naming a fi
 not a directory, no permission, disk full); it is printed as one line ``airbridge: error: ...``
 and the exit status is 2.  Bad arguments are caught by the parser (:mod:`scenarios.cli.args`),
 also as one line with status 2.  ``--debug`` shows the traceback instead.  Ctrl-C exits with
-status 130; an interrupted ``tradeoff`` prints the command that resumes it.
+status 130; an interrupted ``tradeoff`` or ``invest`` prints the command that resumes it (``sensitivity``: the same
+command).
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ import argparse
 import errno
 import sys
 
-from scenarios.cli import coverage, report, scenario, score, simulate, terrain, track, tradeoff
+from scenarios.cli import (calibrate, coverage, invest, report, scenario, score, sensitivity, simulate, site, terrain,
+                           track, tradeoff)
 from scenarios.cli.args import Parser, number
 
 #: subcommand modules, in the order of the pipeline
-COMMANDS = [scenario, terrain, coverage, simulate, track, score, tradeoff, report]
+COMMANDS = [scenario, terrain, coverage, simulate, track, score, tradeoff, sensitivity, report, calibrate, site, invest]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resume_command(argv: list[str]) -> str:
-    """The command line that continues an interrupted ``airbridge tradeoff ARGV`` (``--resume`` added)."""
+    """The command line that continues an interrupted ``airbridge tradeoff ARGV`` or ``invest`` (``--resume`` added)."""
     import shlex
 
     args = list(argv) if "--resume" in argv else [*argv, "--resume"]
@@ -66,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             set_threads(args.threads)
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        if args.command == "tradeoff":
+        if args.command in ("tradeoff", "invest"):
             print(f"airbridge: interrupted; continue with: {resume_command(argv)}", file=sys.stderr)
+        elif args.command == "sensitivity":
+            print("airbridge: interrupted; the finished runs are kept in --out: the same command continues",
+                  file=sys.stderr)
         else:
             print("airbridge: interrupted", file=sys.stderr)
         return 130

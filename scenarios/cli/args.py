@@ -152,3 +152,36 @@ def output_dir(text: str) -> str:
 
 
 output_dir.__name__ = "directory name"
+
+
+def override(text: str):
+    """A ``type=`` function for ``--set KEY=VALUE``: the :class:`scenarios.config.overrides.Override` (its
+    syntax checked here; its path and type when the scenario loads)."""
+    from radar.errors import InputError
+    from scenarios.config.overrides import parse_override
+
+    try:
+        return parse_override(text)
+    except InputError as exc:
+        msg = str(exc)
+        raise argparse.ArgumentTypeError(msg[len("--set "):] if msg.startswith("--set ") else msg) from None
+
+
+override.__name__ = "override"
+
+
+def add_set_argument(p: argparse.ArgumentParser,
+                     example: str = "radar.sites.fap_tps70_puerto_maldonado.availability=0.9") -> None:
+    """``--set KEY=VALUE`` (repeatable): overrides of the scenario's values, applied in order before it is
+    validated (:mod:`scenarios.config.overrides`)."""
+    p.add_argument("--set", dest="overrides", action="append", type=override, default=[], metavar="KEY=VALUE",
+                   help=f"override a value before validation, e.g. {example} (a dotted path; arrays of tables "
+                        "by id; a TOML value); repeatable, later ones win")
+
+
+def add_sensitivity_argument(parser) -> None:
+    """``--sensitivity SDIR`` (``tradeoff``, ``report``): attach the output of ``airbridge sensitivity`` to the
+    report."""
+    parser.add_argument("--sensitivity", default=None, metavar="SDIR",
+                        help="output directory of 'airbridge sensitivity': its top three swings go into the "
+                             "executive summary, its tornado charts into the report")

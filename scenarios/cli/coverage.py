@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.args import output_dir
+from scenarios.cli.args import add_set_argument, output_dir
 
 
 def add_parser(sub) -> None:
@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--canopy", type=float, default=None, metavar="M", help="canopy height in metres (default: scenario [terrain])")
     p.add_argument("--dem", default=None, help="DEM .npz (default: the scenario's, else embedded ETOPO5)")
     p.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
+    add_set_argument(p)
     p.add_argument("--out", default="airbridge-coverage", type=output_dir,
                    help="output directory (default: ./airbridge-coverage)")
     p.set_defaults(run=run)
@@ -76,10 +77,11 @@ def run(args: argparse.Namespace) -> int:
     from radar.errors import InputError
     from radar.fileio import staged_output
     from radar.terrain import load_dem
+    from scenarios.cli.scenario import print_overrides, write_overrides
     from scenarios.config.scenario import load_scenario
 
     t0 = time.perf_counter()
-    scn = load_scenario(args.scenario)
+    scn = load_scenario(args.scenario, args.overrides)
     net = scn.network(args.network)
     terrain = scn.terrain
     if args.canopy is not None:
@@ -123,11 +125,13 @@ def run(args: argparse.Namespace) -> int:
                          f"availability-weighted P(covered); {label}")
                 plot_map(stage / f"map_{pic}_{target}_{level.slug}.png", geom, avail, title, net.radars, net.name)
                 n_png += 1
+        recorded = write_overrides(scn, stage)
+    print_overrides(scn)
     print(f"coverage of Peru ({peru_area:,.0f} km² on this grid) — network {net.name} "
           f"({len(net.military)} military, {len(net.civil)} civil radars); {label}")
     print(f"non_integrated counts civil radars with the cross-tell report probability {scn.coverage.report_probability:g}; "
           f"'avail' columns weight each site by its availability")
     print(format_table(rows))
-    print(f"wrote {out}/coverage.csv, grids.npz, {n_png} maps, {n_tif} GeoTIFFs "
+    print(f"wrote {out}/coverage.csv, grids.npz, {n_png} maps, {n_tif} GeoTIFFs{', overrides.toml' if recorded else ''} "
           f"({'rasterio present' if n_tif else 'no GeoTIFF: install the gis extra'}) in {time.perf_counter() - t0:.1f} s")
     return 0

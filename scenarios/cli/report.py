@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli.args import add_sensitivity_argument
+
 
 def add_parser(sub) -> None:
     r = sub.add_parser("report", help="re-render the report of a trade-off study from its store",
                        description="Re-render report.md/html, figures, results.csv and summary.csv from DIR/study.sqlite.")
     r.add_argument("dir", help="the --out directory of 'airbridge tradeoff'")
+    add_sensitivity_argument(r)
     r.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from scenarios.cli.tradeoff import _warn_intervals
+    from scenarios.cli.tradeoff import _print_summary, _warn_intervals
     from scenarios.study.report import format_ranking, render
 
-    summary = render(Path(args.dir))
+    summary = render(Path(args.dir), sensitivity=args.sensitivity)
     print(format_ranking(summary["scores"]))
+    _print_summary(summary)
     _warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0

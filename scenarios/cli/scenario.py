@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenarios.cli.args import add_set_argument
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("scenario", help="list, show or validate scenarios",
@@ -11,10 +13,12 @@ def add_parser(sub) -> None:
     ssub.add_parser("list", help="list embedded scenarios and their networks")
     s = ssub.add_parser("show", help="show a scenario's frame, networks and radars")
     s.add_argument("scenario", help="embedded scenario name or a .toml file")
+    add_set_argument(s)
     v = ssub.add_parser("validate", help="validate a scenario file: every section simulate and tradeoff read, and the "
                                          "sites and threat zones against the DEM")
     v.add_argument("scenario", help="embedded scenario name or a .toml file")
     v.add_argument("--dem", help="DEM .npz to check site ground elevations against (default: the scenario's or embedded)")
+    add_set_argument(v)
     p.set_defaults(run=run)
 
 
@@ -31,6 +35,26 @@ def validate(scenario, dem=None):
     return scenario, dem
 
 
+def print_overrides(scn) -> None:
+    """The scenario's overrides (``--set``), one line each, before what a command prints about the scenario."""
+    from scenarios.config.overrides import describe
+
+    for line in describe(scn.overrides):
+        print(f"override: {line}")
+
+
+def write_overrides(scn, directory) -> list[str]:
+    """``overrides.toml`` in ``directory`` when the scenario has overrides (their record); the names written."""
+    from pathlib import Path
+
+    from scenarios.config.overrides import format_record
+
+    if not scn.overrides:
+        return []
+    (Path(directory) / "overrides.toml").write_text(format_record(scn.overrides, scn.name))
+    return ["overrides.toml"]
+
+
 def run(args: argparse.Namespace) -> int:
     from scenarios.config.scenario import embedded_names, load_scenario
 
@@ -41,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
             for net in scn.networks.values():
                 print(f"  network {net.name:<20} {len(net.radars):>2} radars  {net.description}")
         return 0
-    scn = load_scenario(args.scenario)
+    scn = load_scenario(args.scenario, args.overrides)
     if args.action == "show":
         print(f"scenario {scn.name} ({scn.file})")
+        print_overrides(scn)
         print(scn.frame.describe())
         print(f"terrain: dem={scn.terrain.dem or 'embedded ETOPO5'}, canopy {scn.terrain.canopy_height_m:g} m "
               f"[{scn.terrain.source}; {scn.terrain.confidence}]")
@@ -73,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         warnings += [w for w in geom.warnings if w not in warnings]
     for w in warnings:
         print(f"warning: {w}")
+    print_overrides(scn)
     print(f"{scn.file}: valid — {len(scn.radar_types)} radar types, {len(scn.networks)} networks "
           f"({n_radars} radar placements), {len(warnings)} warning(s); DEM: {dem.label or dem.source_path}")
     return 0

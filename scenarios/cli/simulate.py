@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from scenarios.cli import engage
-from scenarios.cli.args import number, output_dir
+from scenarios.cli.args import add_set_argument, number, output_dir
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map-agl", type=number(float, 0, 30000, hi_open=True, what="a height above ground in metres"),
                    default=300.0, metavar="M", help="AGL of the coverage layer on the map (m, default: 300)")
     p.add_argument("--no-map", action="store_true", help="skip the PNG map")
+    add_set_argument(p)
     p.add_argument("--out", required=True, type=output_dir, help="output directory")
     engage.add_engage_arguments(p)
 
@@ -89,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
                              "and MIN in [0, 1440]")
         bw = (km * 1000.0, minutes * 60.0)
     tick = time.perf_counter()
-    ctx = prepare(args.scenario, args.network, dem=args.dem)
+    from scenarios.cli.scenario import write_overrides
+    from scenarios.config.scenario import load_scenario
+
+    ctx = prepare(load_scenario(args.scenario, args.overrides), args.network, dem=args.dem)
     plan = engage.engage_plan(args, ctx)  # bad --options / --pictures fail here, before the days run
     announce_compile("engage" if plan else "simulate")
     feeds = FeedOptions(false_plot_window_m=None if args.false_plot_window is None else 1000.0 * args.false_plot_window)
@@ -125,8 +129,13 @@ def run(args: argparse.Namespace) -> int:
                              f"{d.rejected_terrain} with no clear route")
         text += "\n" + "\n".join(notes) if notes else ""
         text += f"\ntruth rows {n_truth}; simulated in {t_sim:.1f} s"
+        if ctx.scenario.overrides:
+            from scenarios.config.overrides import describe
+
+            text += "\n" + "\n".join(f"override: {line}" for line in describe(ctx.scenario.overrides))
         (stage / "summary.txt").write_text(text + "\n")
+        recorded = write_overrides(ctx.scenario, stage)
     print(text)
     print(f"wrote {args.out}/: truth.csv plots_polar.csv plots_cartesian.csv sensors.toml flights.csv summary.txt"
-          + ("" if args.no_map else " map.png"))
+          + ("" if args.no_map else " map.png") + "".join(f" {n}" for n in recorded))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from radar.constants import PICTURES
-from scenarios.cli.args import number, output_file
+from scenarios.cli.args import add_set_argument, number, output_file
 
 #: the most output times ``--output-every`` may ask for (a day every 0.1 s is 864,000)
 MAX_OUTPUT_TIMES = 1_000_000
@@ -36,8 +36,32 @@ def add_parser(sub) -> None:
                    metavar="M/S", help="two-point initiation speed limit (m/s)")
     p.add_argument("--max-unseen", type=number(float, 0, 86400, lo_open=True, what="a time in seconds"), default=None,
                    metavar="S", help="delete a track unseen this long (s)")
+    add_set_argument(p, "tracker.gate_chi2_1=20 (tracker settings: the [tracker] keys)")
     p.add_argument("--out", required=True, type=output_file(), help="track log CSV to write")
     p.set_defaults(run=run)
+
+
+def _override_tracker(base: dict, args) -> dict:
+    """The ``[tracker]`` table with ``--set tracker.KEY=VALUE`` applied (over the file's values, else the defaults:
+    every setting with a default can be set); prints what changed."""
+    from dataclasses import fields
+
+    from radar.errors import InputError
+    from scenarios.config.overrides import apply_overrides, blame, describe
+    from tracker.params import TrackerParams
+
+    defaults = TrackerParams()
+    table = {f.name: getattr(defaults, f.name) for f in fields(TrackerParams) if getattr(defaults, f.name) is not None}
+    doc = {"tracker": {**table, **base}}
+    applied = apply_overrides(doc, args.overrides, args.tracker or "tracker defaults")
+    out = {**base, **{a.override.path[-1]: doc["tracker"][a.override.path[-1]] for a in applied}}
+    try:
+        TrackerParams.from_table(out)
+    except InputError as exc:
+        raise blame(exc, applied) from None
+    for line in describe(applied):
+        print(f"override: {line}")
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output_every is not None and not (args.output_every > 0):
         raise InputError(f"--output-every {args.output_every}: expected a positive interval in seconds")
     base = read_tracker_file(args.tracker) if args.tracker else {}
+    if args.overrides:
+        base = _override_tracker(base, args)
     kw = dict(base)
     kw["imm"] = args.filter == "imm" if args.filter else base.get("imm", True)
     for flag, name in (("q_horizontal", "q_horizontal_mps2"), ("q_vertical", "q_vertical_mps2"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenarios.cli.args import number, output_dir
+from scenarios.cli.args import add_sensitivity_argument, add_set_argument, number, output_dir
 
 
 def add_parser(sub) -> None:
@@ -12,14 +12,15 @@ def add_parser(sub) -> None:
                                    "interceptor option, how many Bolivia-origin flights are identified airborne, how "
                                    "fast, at what cost. With no arguments: the default study (~2,000 flights).")
     p.add_argument("--scenario", default=None, help="embedded scenario name or .toml (default: peru)")
-    p.add_argument("--study", default=None, help="study TOML file ([study] table); flags override it")
+    p.add_argument("--study", default=None, help="study TOML file ([study] table, [set] overrides); flags override it")
+    add_set_argument(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--days", type=number(int, 1, what="a number of days"), default=None,
                    help="simulated days per network")
     g.add_argument("--flights", type=number(int, 1, what="a number of drug flights"), default=None,
                    help="target number of drug flights (days = flights / expected flights per day; default 2000)")
     p.add_argument("--seed", type=int, default=None, help="master seed (default 1)")
-    p.add_argument("--networks", default=None, help="comma-separated networks (default: peru,peru-public-record)")
+    p.add_argument("--networks", default=None, help="comma-separated networks (default: the four built-in ones: peru,peru-public-record,peru-pm-civil-psr,peru-vraem-3d)")
     p.add_argument("--pictures", "--modes", dest="pictures", default=None,
                    help="comma-separated pictures (default: non_integrated,integrated; --modes is an alias)")
     p.add_argument("--options", default=None, help="comma-separated option ids (default: all of the scenario's)")
@@ -32,6 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", default="airbridge-tradeoff", type=output_dir,
                    help="output directory (default: ./airbridge-tradeoff)")
+    add_sensitivity_argument(p)
     p.set_defaults(run=run)
 
 
@@ -46,8 +48,9 @@ def _csv(text, flag):
     return items
 
 
-def build_spec(args):
-    """The study of the command line: the defaults, then the ``--study`` file, then the flags."""
+def build_spec(args, require_study: bool = True):
+    """The study of the command line: the defaults, then the ``--study`` file, then the flags (``require_study``:
+    the file must have a ``[study]`` table)."""
     import math
 
     from radar.errors import InputError
@@ -61,13 +64,14 @@ def build_spec(args):
     flights = None
     if args.study:
         label = args.study
-        kw, flights = read_study_file(args.study)
+        kw, flights = read_study_file(args.study, require_study)
     if args.scenario:
         kw["scenario"] = args.scenario
     for flag, key in (("--networks", "networks"), ("--pictures", "pictures"), ("--options", "options")):
         v = _csv(getattr(args, key), flag)
         if v is not None:
             kw[key] = v
+    overrides = [*kw.pop("overrides", ()), *getattr(args, "overrides", [])]
     if args.seed is not None:
         kw["seed"] = check_seed(args.seed)
     if args.chunk_days is not None:
@@ -85,10 +89,19 @@ def build_spec(args):
         flights = args.flights
     elif "days" not in kw and flights is None:
         flights = 2000
+    scn = None
+    if overrides:
+        from scenarios.config.overrides import normalise
+        from scenarios.config.scenario import load_scenario
+
+        # checked here, where each override still knows where it came from (--set or the study file's [set])
+        overrides = normalise(overrides)
+        scn = load_scenario(kw.get("scenario", base.scenario), overrides)
+        kw["overrides"] = tuple(o.text for o in overrides)
     if flights is not None:
         from scenarios.config.scenario import load_scenario
 
-        scn = load_scenario(kw.get("scenario", base.scenario))
+        scn = scn or load_scenario(kw.get("scenario", base.scenario))
         per_day = expected_drug_flights_per_day(scn)
         kw["days"] = max(1, int(math.ceil(flights / per_day)))
     spec = StudySpec(**{**base.__dict__, **kw})
@@ -111,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
 
     spec, label = build_spec(args)
     ctx = validate_spec(spec, label)
+    if args.sensitivity is not None:  # checked before the study runs, not after
+        from scenarios.study.sensitivity_input import load_sensitivity
+
+        load_sensitivity(args.sensitivity)
     if args.days is not None or args.flights is not None:  # what chose the number of days
         what = f"--days {args.days}" if args.days is not None else f"--flights {args.flights}"
     else:
@@ -128,13 +145,14 @@ def run(args: argparse.Namespace) -> int:
           f"{len(spec.options) or 'all'} options, {spec.days} days, seed {spec.seed} -> {out}")
     print(cycle_check(ctx.scenario, spec.networks, spec.days).span_line())
     run_study(spec, out, workers=args.workers or 0, scheduler=args.scheduler, resume=args.resume)
-    summary = render(out)
+    summary = render(out, sensitivity=args.sensitivity)
     print(format_ranking(summary["scores"]))
     if summary["deltas"]:
         print("paired Δ P(identified airborne), integrated − non_integrated (pp, 95% CI):")
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
     print(summary["cycles"].method_line())
+    _print_summary(summary)
     _warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
@@ -149,3 +167,12 @@ def _warn_intervals(summary) -> None:
     warning = summary["cycles"].warning()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_summary(summary) -> None:
+    """The report's executive summary, as plain text."""
+    from scenarios.study.briefing import plain
+
+    print("executive summary:")
+    for i, sentence in enumerate(summary["executive_summary"], 1):
+        print(f"  {i}. {plain(sentence)}")

@@ -109,6 +109,13 @@ class InterceptorType:
     confidence: str = "unspecified"
     sensor_source: str = "unspecified"
     sensor_confidence: str = "unspecified"
+    #: the type's name in reports ("F-16 Block 70"; ``short_name`` in the data, else the name without a note in
+    #: parentheses)
+    short_name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or _without_note(self.name) or self.id
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,16 @@ class Base:
     elevation_m: float
     runway_m: float  # NaN when unknown
     enabled: bool = True
+    short_name: str = ""  # the base's name in reports (``short_name`` in the data; see :attr:`display_name`)
+
+    @property
+    def display_name(self) -> str:
+        """"La Joya" for ``la_joya``, "Atalaya" for ``SPAY`` (an airport code: its name up to a note)."""
+        if self.short_name:
+            return self.short_name
+        if self.id.islower() or not self.id.isalnum():  # a base id such as la_joya, puerto_maldonado
+            return " ".join(w[:1].upper() + w[1:] for w in self.id.replace("-", "_").split("_") if w)
+        return _without_note(self.name) or self.id
 
 
 @dataclass(frozen=True)
@@ -170,10 +187,17 @@ class Detachment:
 
 @dataclass(frozen=True)
 class Option:
-    """An interceptor option: a named, non-empty list of detachments."""
+    """An interceptor option: a named, non-empty list of detachments (``name``: its name in reports, from the
+    data's ``name``; empty: :attr:`display_name` is made from the detachments)."""
 
     id: str
     detachments: tuple[Detachment, ...]
+    name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """What a planner calls the option: "F-16 Block 70, 12 at La Joya" (see :func:`option_display_name`)."""
+        return self.name or option_display_name(self.detachments)
 
     @property
     def aircraft(self) -> int:
@@ -184,9 +208,82 @@ class Option:
         """Pods bought for this option beyond the aircraft packages (US$)."""
         return float(sum(d.pod_cost_usd for d in self.detachments))
 
+    def describe_for_report(self) -> str:
+        """The detachments in words: "10 F-16 Block 70 at La Joya (fighter alert, litening pod)"."""
+        def sensor(d) -> str:
+            if d.pod is not None:
+                return f"{d.pod.id} pod"
+            return "EO/IR turret" if d.type.eo_ir == "turret" else "no pod or turret: no night ID"
+
+        return "; ".join(f"{d.aircraft} {d.type.display_name} at {d.base.display_name} "
+                         f"({'QRA' if d.alert == 'qra' else d.alert.replace('_', ' ')}, {sensor(d)})"
+                         for d in self.detachments)
+
     def describe(self) -> str:
         return "; ".join(f"{d.aircraft} x {d.type.id}{' + ' + d.pod.id if d.pod else ''} at {d.base.id} ({d.alert})"
                          for d in self.detachments)
+
+
+def _without_note(name: str) -> str:
+    """A name up to its first note: "Base Aerea Pucallpa (Cap. FAP ...)" -> "Base Aerea Pucallpa",
+    "Atalaya (...) - planned FAP detachment" -> "Atalaya"; a leading "Base Aerea " is dropped."""
+    text = str(name)
+    for mark in (" (", " '", " - ", " / "):
+        text = text.split(mark, 1)[0]
+    text = text.strip()
+    for prefix in ("Base Aerea ", "Base Aérea "):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text = text[len(prefix):]
+    return text
+
+
+#: postures named in display names (the others are each type's usual alert and go unsaid)
+POSTURE_WORDS = {"qra": "on QRA", "fighter_standby": "on standby"}
+def _and_join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def option_display_name(detachments) -> str:
+    """A name made from an option's detachments (type, aircraft, base, posture when not the usual, pod when
+    not the type's fit):
+
+    * one type, one base: "F-16 Block 70, 12 at La Joya";
+    * one type, the same number at several bases: "A-29 Super Tucano, 4 at each of Puerto Maldonado, Pucallpa
+      and Atalaya";
+    * one type otherwise: "Gripen E/F, 22 at La Joya + 2 on QRA at Puerto Maldonado";
+    * several types: "Current fleet: 2 each of Mirage 2000P, MiG-29SMP, ..." when every type is in service and
+      every detachment has the same number, else "2 Mirage 2000P at La Joya + 4 A-29 Super Tucano at ...".
+    """
+    dets = list(detachments)
+    if not dets:
+        return ""
+
+    def where(d) -> str:
+        posture = POSTURE_WORDS.get(d.alert)
+        return f"{posture} at {d.base.display_name}" if posture else f"at {d.base.display_name}"
+
+    def pod_note(d) -> str:
+        if d.pod is d.type.pod:
+            return ""
+        return f" with {d.pod.name or d.pod.id}" if d.pod is not None else " without a pod"
+
+    types = list(dict.fromkeys(d.type.id for d in dets))
+    if len(types) == 1:
+        t = dets[0].type
+        pods = {pod_note(d) for d in dets}
+        head = t.display_name + (pods.pop() if len(pods) == 1 else "")
+        counts = {d.aircraft for d in dets}
+        postures = {d.alert for d in dets}
+        bases = list(dict.fromkeys(d.base.display_name for d in dets))
+        if len(dets) > 1 and len(counts) == 1 and len(postures) == 1 and len(bases) == len(dets):
+            posture = POSTURE_WORDS.get(dets[0].alert)
+            return f"{head}, {dets[0].aircraft}{' ' + posture if posture else ''} at each of {_and_join(bases)}"
+        parts = [f"{d.aircraft} {where(d)}" + ("" if len(pods) <= 1 else pod_note(d)) for d in dets]
+        return f"{head}, " + " + ".join(parts)
+    counts = {d.aircraft for d in dets}
+    if all(d.type.in_service for d in dets) and len(counts) == 1 and len(types) == len(dets):
+        return f"Current fleet: {dets[0].aircraft} each of " + ", ".join(d.type.display_name for d in dets)
+    return " + ".join(f"{d.aircraft} {d.type.display_name}{pod_note(d)} {where(d)}" for d in dets)
 
 
 @dataclass(frozen=True)
@@ -281,7 +378,7 @@ def load_interceptor_config(scenario) -> InterceptorConfig:
 
 
 #: keys each table reads, and the dossier values kept there for reference (not read by the model)
-INTERCEPTOR_KEYS = ("id", "name", "cruise_tas_kmh", "max_speed_kmh", "min_escort_kmh", "endurance_h", "intercept_radius_km",
+INTERCEPTOR_KEYS = ("id", "name", "short_name", "cruise_tas_kmh", "max_speed_kmh", "min_escort_kmh", "endurance_h", "intercept_radius_km",
                     "combat_radius_km", "radar", "radar_detect_1m2_lookdown_km", "fleet_total", "sortie_availability",
                     "crews_per_aircraft", "turnaround_h", "climb_m_s", "runway_min_m", "cpfh_usd", "unit_flyaway_musd",
                     "package_musd_per_aircraft")
@@ -292,7 +389,7 @@ ADDITION_KEYS = ("endurance_h", "intercept_radius_km", "sortie_availability", "c
 SENSOR_KEYS = ("type", "eo_ir", "pod", "pod_in_package", "pod_capable", "irst_detect_km")
 EO_IR_KINDS = ("pod", "turret", "none")
 POD_KEYS = ("id", "name", "id_range_km_day", "id_range_km_night", "unit_cost_musd")
-BASE_KEYS, BASE_DOC = ("id", "name", "lat", "lon", "elevation_m", "runway_m", "enabled"), ("units", "aircraft")
+BASE_KEYS, BASE_DOC = ("id", "name", "short_name", "lat", "lon", "elevation_m", "runway_m", "enabled"), ("units", "aircraft")
 ENGAGEMENT_KEYS = ("classify_s", "command_decision_delay_min", "turnaround_h", "search_after_track_age_s",
                    "bingo_reserve_min", "association_radius_km", "search_sigma_factor", "search_drift_factor",
                    "search_spacing_ranges", "abort_persist_s", "retask_min_km", "flight_plan_match_km",
@@ -481,7 +578,7 @@ def _interceptor_type(t: Table, eo_day: float, eo_night: float, avail_current: f
     irst = 1000.0 * s.float("irst_detect_km", min_exclusive=0, max=500, what="km") if s.has("irst_detect_km") else 0.0
     ssrc, sconf = s.provenance()
     return InterceptorType(
-        id=tid, name=t.str("name", tid), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
+        id=tid, name=t.str("name", tid), short_name=t.str("short_name", ""), max_speed_mps=vmax, cruise_mps=cruise, min_escort_mps=escort,
         climb_mps=t.float("climb_m_s", min_exclusive=0, max=400, what="m/s"), endurance_s=endurance,
         intercept_radius_m=radius, radar_m=radar, irst_m=irst, eo_ir=eo_ir, pod=pod,
         eo_id_day_m=eo_day, eo_id_night_m=eo_night, pod_capable=pod_capable,
@@ -518,7 +615,7 @@ def _bases(root: Table) -> dict[str, Base]:
                               lon_deg=t.float("lon", min=-180, max=180),
                               elevation_m=t.float("elevation_m", 0.0, min=-500, max=9000, what="metres"),
                               runway_m=_optional(t, "runway_m", 10_000, "metres", positive=True),
-                              enabled=t.bool("enabled", True))
+                              enabled=t.bool("enabled", True), short_name=t.str("short_name", ""))
     return bases
 
 
@@ -586,7 +683,7 @@ def _options(root: Table, types, bases, postures, params, pods) -> dict[str, Opt
     if not root.has("options"):
         return options
     for t in root.tables("options"):
-        t.check_keys(("id", "detachments"))
+        t.check_keys(("id", "detachments", "name"))
         options_id = t.str("id")
         if options_id in options:
             raise t.fail("id", options_id, "duplicate option id")
@@ -640,4 +737,4 @@ def build_option(t: Table, types, bases, postures, params: EngagementParams | No
         standby = max(postures.get("fighter_standby", postures[posture]), postures[posture])
         out.append(Detachment(type=typ, base=base, aircraft=n, alert=posture, alert_delay_s=postures[posture],
                               standby_delay_s=standby, pod=pod, crews=crews, alert_seats=alert_seats(crews, params)))
-    return Option(id=t.str("id"), detachments=tuple(out))
+    return Option(id=t.str("id"), detachments=tuple(out), name=t.str("name", "") if t.has("name") else "")

@@ -13,7 +13,11 @@ Sections this module turns into dataclasses: ``[frame]``, ``[terrain]``, ``[cove
 (:mod:`scenarios.config.traffic`), ``[innocent_traffic]`` (:mod:`scenarios.config.innocent`), ``[[interceptors]]``,
 ``[interceptor_additions]``, ``[interceptor_sensors]``, ``[[pods]]``, ``[airborne_sensors]``, ``[alert_depth]``,
 ``[basing]``, ``[alert]``, ``[identification]``, ``[procurement]``, ``[procedure]``, ``[engagement]``,
-``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[tracker]`` (:mod:`tracker.params`).
+``[[options]]`` (:mod:`scenarios.config.interceptors`), ``[[life_cycle]]`` (:mod:`scenarios.config.lifecycle`),
+``[tracker]`` (:mod:`tracker.params`), ``[calibration]`` (:mod:`scenarios.config.calibration`: the history
+the traffic is calibrated against, the values adopted), ``[invest]`` (:mod:`scenarios.config.invest`: the
+levers of ``airbridge invest`` and their costs), ``[siting]`` (:mod:`scenarios.config.siting`: the radar
+types ``airbridge site`` may place and their costs).
 
 Validated once, at load: :func:`build_scenario` runs every one of those loaders, so a scenario
 that loads is one every command runs.  Keys and tables that no loader reads are refused with the
@@ -38,6 +42,7 @@ Networks (the axis a study varies):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
@@ -123,6 +128,8 @@ class Scenario:
     radar_types: dict[str, RadarType]
     networks: dict[str, Network]
     raw: dict = field(repr=False, compare=False)
+    #: the overrides applied to ``raw`` before validation (:class:`scenarios.config.overrides.Applied`, in order)
+    overrides: tuple = ()
 
     def network(self, name: str) -> Network:
         if name not in self.networks:
@@ -170,12 +177,17 @@ def deep_merge(base: dict, over: dict) -> dict:
     return base
 
 
-def load_scenario(name_or_file: str | None = None) -> Scenario:
+def load_scenario(name_or_file: str | None = None, overrides=()) -> Scenario:
     """Load an embedded scenario by name, or a scenario TOML file; every section is validated here
-    (:func:`build_scenario`), so whatever loads is what every command runs."""
+    (:func:`build_scenario`), so whatever loads is what every command runs.
+
+    overrides: ``KEY=VALUE`` texts or :class:`scenarios.config.overrides.Override` (``--set``, a study file's
+    ``[set]``), applied in order to the merged table before it is validated
+    (:func:`scenarios.config.overrides.apply_overrides`); the scenario keeps what they changed
+    (:attr:`Scenario.overrides`)."""
     spec = name_or_file or DEFAULT_SCENARIO
     if spec in EMBEDDED:
-        return build_scenario(_embedded_raw(spec), name=spec, file=f"<embedded {spec}>")
+        return _build(_embedded_raw(spec), spec, f"<embedded {spec}>", overrides)
     path = Path(spec)
     if not path.suffix and not path.exists():
         raise InputError(f"{spec}: unknown scenario: expected one of {', '.join(embedded_names())} or a .toml file")
@@ -185,7 +197,21 @@ def load_scenario(name_or_file: str | None = None) -> Scenario:
         if base not in EMBEDDED:
             raise InputError(f"{path}: extends = {base!r}: expected one of {', '.join(embedded_names())}")
         raw = deep_merge(_embedded_raw(base), {k: v for k, v in raw.items() if k != "extends"})
-    return build_scenario(raw, name=path.stem, file=str(path))
+    return _build(raw, path.stem, str(path), overrides)
+
+
+def _build(raw: dict, name: str, file: str, overrides) -> Scenario:
+    """:func:`build_scenario` of ``raw`` with ``overrides`` applied; a loader's error caused by an override names it."""
+    if not overrides:
+        return build_scenario(raw, name=name, file=file)
+    from scenarios.config.overrides import apply_overrides, blame
+
+    applied = tuple(apply_overrides(raw, overrides, file))
+    try:
+        scn = build_scenario(raw, name=name, file=file)
+    except InputError as exc:
+        raise blame(exc, applied) from None
+    return dataclasses.replace(scn, overrides=applied)
 
 
 # ------------------------------------------------------------------------------------------
@@ -198,8 +224,8 @@ SECTIONS = {
     "alert": "interceptors", "identification": "interceptors", "procurement": "interceptors",
     "procedure": "interceptors", "engagement": "interceptors", "options": "interceptors",
     "airborne_sensors": "interceptors", "pods": "interceptors", "interceptor_sensors": "interceptors",
-    "alert_depth": "interceptors", "innocent_traffic": "innocent",
-    "tracker": "tracker.params",
+    "alert_depth": "interceptors", "innocent_traffic": "innocent", "life_cycle": "lifecycle",
+    "tracker": "tracker.params", "calibration": "calibration", "invest": "invest", "siting": "siting",
 }
 #: documentation tables of the data files (dossier, sources, history, model notes): free-form, read by nothing
 DOC_SECTIONS = ("meta", "sources", "geography", "isr_platforms", "history", "radar_model_additions")
@@ -246,12 +272,21 @@ def check_sections(scn: Scenario) -> None:
     from scenarios.config.traffic import load_traffic
 
     from scenarios.config.innocent import load_innocent
+    from scenarios.config.lifecycle import load_life_cycle
+    from scenarios.config.calibration import load_calibration
+    from scenarios.config.invest import load_invest
 
     load_threat(scn)
     load_traffic(scn)
     load_innocent(scn)
+    load_calibration(scn)
     load_interceptor_config(scn)
+    load_life_cycle(scn)
+    load_invest(scn)
     fusion_params(scn)
+    from scenarios.config.siting import load_siting_types
+
+    load_siting_types(scn)
     root = scn.root()
     if root.has("tracker"):
         from dataclasses import fields
@@ -451,7 +486,14 @@ def _availability(t: Table, availability: float | None = None) -> tuple[float, f
     if t.has("mean_up_days") and availability is None:
         up = t.float("mean_up_days", min_exclusive=0, max=36500, what="days")
         down = t.float("mean_down_days", min_exclusive=0, max=36500, what="days")
-        return up / (up + down), up, down
+        if not t.has("availability") or abs(a - up / (up + down)) <= 1e-6:
+            return up / (up + down), up, down
+        # availability disagrees with the mean up/down days (e.g. --set ...availability=0.9): availability is the
+        # long-run up fraction, mean_up_days + mean_down_days the mean outage cycle, kept and split by it
+        cycle = up + down
+        if a >= 1.0:
+            return 1.0, math.inf, 0.0
+        return a, a * cycle, (1.0 - a) * cycle
     if a >= 1.0:
         return 1.0, math.inf, 0.0
     # Only an availability is given: assume outages last 1 day on average (placeholder), so

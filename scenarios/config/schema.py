@@ -18,11 +18,14 @@ from typing import Any
 from radar.errors import InputError
 from radar.tomlfile import read_toml, unknown_key
 
-__all__ = ["Table", "read_toml", "show", "seed_error", "check_seed", "PROVENANCE_KEYS", "SEED_MAX"]
+__all__ = ["Table", "read_toml", "show", "seed_error", "check_seed", "PROVENANCE_KEYS", "CONFIDENCE_LEVELS", "SEED_MAX"]
 
 _MISSING = object()
 #: provenance / documentation keys allowed in every table of the data files
 PROVENANCE_KEYS = ("source", "confidence", "notes", "sourced_fields")
+#: the confidence labels of the data files: the dossier's three, and ``calibrated`` for a value fitted to history by
+#: ``airbridge calibrate`` (its ``source`` names the command and the history rows)
+CONFIDENCE_LEVELS = ("sourced", "approximate", "placeholder", "calibrated")
 #: largest seed (the study store keeps it in a signed 64-bit column)
 SEED_MAX = 2**63 - 1
 

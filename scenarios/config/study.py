@@ -1,16 +1,21 @@
 """Study files: the ``[study]`` table of ``airbridge tradeoff --study FILE`` (the axes, days or a target
-number of drug flights, seed, chunking and the study window), and the expected drug flights per day
-of a scenario that turns a number of flights into days."""
+number of drug flights, seed, chunking and the study window), its ``[set]`` table (overrides of the
+scenario's values, :mod:`scenarios.config.overrides`) and its ``[sensitivity]`` table (the knobs of
+``airbridge sensitivity``, read by :func:`scenarios.study.knobs.specs_from_table`; other commands ignore it),
+and the expected drug flights per day of a scenario that turns a number of flights into days."""
 from __future__ import annotations
 
 STUDY_KEYS = ("scenario", "networks", "pictures", "modes", "options", "days", "flights", "seed", "chunk_days",
               "background_window_km", "background_window_min", "false_plot_window_km")
 
 
-def read_study_file(path) -> tuple[dict, int | None]:
+def read_study_file(path, require_study: bool = True) -> tuple[dict, int | None]:
     """(the :class:`scenarios.study.spec.StudySpec` fields the file sets, the target number of drug flights
     or None) from the ``[study]`` table of ``path``; unknown keys and bad values are one-line errors.
-    ``modes`` is read as the older name of ``pictures``."""
+    ``modes`` is read as the older name of ``pictures``.  The ``[set]`` table's overrides are returned under
+    ``"overrides"`` as :class:`scenarios.config.overrides.Override` (named ``FILE: [set]`` in messages; their
+    paths and types are checked when the scenario loads).  ``require_study``: a file without ``[study]`` is an
+    error (``airbridge sensitivity`` accepts one with only ``[set]`` and ``[sensitivity]``)."""
     from pathlib import Path
 
     from radar.errors import InputError
@@ -20,7 +25,9 @@ def read_study_file(path) -> tuple[dict, int | None]:
     kw = {}
     flights = None
     raw = read_toml(path, what="a study TOML file with a [study] table")
-    Table(raw, path).check_keys(("study",))
+    Table(raw, path).check_keys(("study", "set", "sensitivity"))
+    if not require_study and "study" not in raw:
+        raw = {**raw, "study": {}}
     if "study" not in raw or not isinstance(raw["study"], dict):
         raise InputError(f"{path}: [study] table is missing: expected scenario, networks, pictures, options, days")
     t = Table(raw["study"], path, "study")
@@ -50,6 +57,12 @@ def read_study_file(path) -> tuple[dict, int | None]:
                         ("false_plot_window_km", 1000, "km")):
         if t.has(k):
             kw[k] = t.float(k, min=0, max=hi, what=what)
+    if "set" in raw:
+        from scenarios.config.overrides import overrides_from_table
+
+        if not isinstance(raw["set"], dict):
+            raise Table(raw, path).fail("set", raw["set"], "must be a table [set] of KEY = VALUE overrides")
+        kw["overrides"] = tuple(overrides_from_table(raw["set"], f"{path}: [set]"))
     return kw, flights
 
 

@@ -449,7 +449,11 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     max(radius_m, 3 pos_sigma) at the row time.  For rows whose height is held, not observed (vertical
     sigma above :data:`tracker.metrics.HORIZONTAL_SIGMA_M`), that gate is horizontal -- a 2D-only track of
     an airliner at 10 km is still its airliner -- and among the flights inside it the nearest in 3-D wins
-    (a low flyer under an airliner is the low-level track's).  Truth is consulted here only.
+    (a low flyer under an airliner is the low-level track's).  A row observed before its time (a cued row:
+    a civil report predicted forward, ``tobs < t``) is compared with truth when it was observed, at its position
+    taken back along its velocity: the aircraft the civil radar saw, not whichever flight is nearest after
+    minutes of dead reckoning; its gate is that of the report's first row (the least predicted), not one
+    grown over those minutes to tens of kilometres.  Truth is consulted here only.
     """
     from tracker.metrics import HORIZONTAL_SIGMA_M, local_up
 
@@ -464,22 +468,31 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
         probe.append((f, ks, e - 1))
     probe = np.array(probe)
     idx = probe.ravel()
-    times = rows.t[idx]
+    times = rows.tobs[idx]
+    back = rows.t[idx] - times  # > 0 for cued rows only
+    row_pos = np.stack([rows.x[idx] - rows.vx[idx] * back, rows.y[idx] - rows.vy[idx] * back, rows.z[idx]], -1)
     pos = truth.position_enu(times)  # (n_f, m, 3)
     # distance in 3-D scenario ENU (both sides carry the same curvature drop); the gate without the vertical
     # component for rows whose height is held (local up at the track row)
-    diff = pos - np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1)[None]
+    diff = pos - row_pos[None]
     d = np.linalg.norm(diff, axis=-1)
     d = np.where(np.isnan(d), np.inf, d)
     d_gate = d
     if rows.sigma_v is not None:
         held = rows.sigma_v[idx] > HORIZONTAL_SIGMA_M
         if held.any():
-            u = local_up(np.stack([rows.x[idx], rows.y[idx], rows.z[idx]], -1))
+            u = local_up(row_pos)
             along = np.einsum("fmk,mk->fm", diff, u)
             dh = np.linalg.norm(diff - along[..., None] * u[None], axis=-1)
             d_gate = np.where(held[None, :], np.where(np.isnan(dh), np.inf, dh), d)
-    gate = np.maximum(radius_m, 3.0 * rows.sigma[idx])
+    # each row's sigma when its report was freshest: the first row of its track with the same observation time
+    m = rows.t.size
+    fresh = np.ones(m, bool)
+    if m > 1:
+        fresh[1:] = rows.tobs[1:] != rows.tobs[:-1]
+    fresh[sus.first[sus.first < m]] = True
+    first_of = np.maximum.accumulate(np.where(fresh, np.arange(m), 0))
+    gate = np.maximum(radius_m, 3.0 * rows.sigma[first_of[idx]])
     inside = d_gate <= gate[None, :]
     best = np.argmin(np.where(inside, d, np.inf), axis=0)
     hit = np.where(inside[best, np.arange(idx.size)], best, -1).reshape(n, 3)

@@ -32,7 +32,7 @@ STUDY_CHUNK_RAM_PER_ROW = 2_000
 #: peak RSS of a study worker and of the parent (bytes)
 STUDY_WORKER_RAM = 250e6
 STUDY_PARENT_RAM = 300e6
-#: the longest study accepted, whatever the machine (about 4.8 million drug flights)
+#: the longest study accepted, whatever the machine (about 2.1 million drug flights at the calibrated traffic)
 MAX_STUDY_DAYS = 1_000_000
 #: simulate: RAM and files per simulated day, fixed RAM, and the most days in one run
 SIMULATE_RAM_PER_DAY = 100e6

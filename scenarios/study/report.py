@@ -1,4 +1,7 @@
-"""Study report: results.csv (Parquet with pyarrow), summary.csv, report.md, report.html and PNG figures.
+"""Study report: results.csv (Parquet with pyarrow), summary.csv, lifecycle.csv, option_deltas.csv, report.md,
+report.html, PNG figures (:mod:`scenarios.study.report_figures`), and overrides.toml when the scenario had
+overrides.  The report opens with an executive summary and names every option (:mod:`scenarios.study.briefing`);
+a sensitivity run can be attached (:mod:`scenarios.study.sensitivity_input`).
 
 Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 """
@@ -8,8 +11,7 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
-
+from scenarios.study import report_figures
 from scenarios.study.scores import OUTCOMES, compute_scores, paired_deltas, table
 from scenarios.study.spec import RESULT_COLUMNS
 from scenarios.study.store import load_results
@@ -34,12 +36,17 @@ def _money(v):
     return f"${v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"${v:,.0f}"
 
 
-def render(out_dir: Path, log=print) -> dict:
-    """Write exports and the report into ``out_dir`` from its store; returns a summary dict."""
+def render(out_dir: Path, log=print, sensitivity=None) -> dict:
+    """Write exports and the report into ``out_dir`` from its store; returns a summary dict.
+
+    ``sensitivity``: the output directory of ``airbridge sensitivity`` to attach (its top swings in the executive
+    summary, its tornado charts in the report; :mod:`scenarios.study.sensitivity_input`), or None."""
     from radar.fileio import staged_output
     from scenarios.config.scenario import load_scenario
     from scenarios.config.interceptors import load_interceptor_config
-    from scenarios.study.scores import buys_for_options
+    from scenarios.study import briefing
+    from scenarios.study.scores import buys_for_options, paired_option_deltas
+    from scenarios.study.sensitivity_input import load_sensitivity
     from scenarios.study.spec import StudySpec
 
     out_dir = Path(out_dir)
@@ -48,6 +55,7 @@ def render(out_dir: Path, log=print) -> dict:
         from radar.errors import InputError
 
         raise InputError(f"{out_dir}: no study.sqlite: expected the --out directory of 'airbridge tradeoff'")
+    sens = load_sensitivity(sensitivity) if sensitivity is not None else None
     meta, rows, day_rows = load_results(store)
     spec = StudySpec.from_record(json.loads(meta["study_json"]))
     complete = meta.get("complete") == "1"
@@ -55,13 +63,23 @@ def render(out_dir: Path, log=print) -> dict:
     days_per_network = {}
     for r in day_rows:
         days_per_network[r[0]] = days_per_network.get(r[0], 0) + 1
-    scn = load_scenario(spec.scenario)
+    scn = load_scenario(spec.scenario, spec.overrides)
     icfg = load_interceptor_config(scn)
     options = icfg.select(list(spec.options))
+    names = {o.id: o.display_name for o in options}
     # intervals: circular block bootstrap over the stored days, blocks >= one outage cycle
     cycles, boot = study_bootstrap(scn, spec.networks, [r[1] for r in day_rows], spec.seed)
-    scores = compute_scores(res, days_per_network, buys_for_options(options), boot)
+    buys = buys_for_options(options)
+    scores = compute_scores(res, days_per_network, buys, boot)
+    from scenarios.config.lifecycle import load_life_cycle
+    from scenarios.study import lifecycle
+
+    costs = lifecycle.option_costs(options, load_life_cycle(scn), buys)
+    life_rows = lifecycle.life_cycle_rows(res, days_per_network, costs, boot)
     deltas = paired_deltas(res, boot=boot) if {"integrated", "non_integrated"} <= set(spec.pictures) else []
+    order = briefing.rank_options(scores)
+    option_deltas = paired_option_deltas(res, order[0], order[1:], boot) if order else []
+    summary = briefing.executive_summary(spec, scores, deltas, option_deltas, life_rows, costs, names, sens)
     from radar.terrain import load_dem
 
     dem = load_dem(scn.terrain.dem)
@@ -77,27 +95,56 @@ def render(out_dir: Path, log=print) -> dict:
             import multiprocessing as mp
 
             pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            fut = pool.submit(_render_part_a, figs, scores, spec, [o.id for o in options], terrain_label)
+            fut = pool.submit(report_figures.figures_a, figs, scores, spec, terrain_label, order, names)
         try:
             _write_results_csv(stage / "results.csv", rows)
             parquet = _write_parquet(stage / "results.parquet", rows)
             _write_summary(stage / "summary.csv", scores)
-            if fut is None:
-                fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label)
-            else:
-                fig_names = _figures(figs, res, scores, deltas, spec, scn, options, terrain_label, part="b")
+            lifecycle.write_csv(stage / "lifecycle.csv", life_rows, costs)
+            briefing.write_option_deltas(stage / "option_deltas.csv", option_deltas)
+            part = "all" if fut is None else "b"
+            fig_names = report_figures.figures(figs, res, scores, deltas, spec, options, terrain_label, order, names,
+                                               part=part)
+            if fut is not None:
                 fig_names = fut.result() + fig_names
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+        sens_figs = _copy_sensitivity_charts(sens, figs)
         from scenarios.study.scores import how_identified, how_identified_markdown
 
-        md = _markdown(meta, spec, scores, deltas, days_per_network, day_rows, fig_names, complete, terrain_label,
-                       options, cycles, extra=how_identified_markdown(how_identified(res, days_per_network)))
+        order_keys = [(x.network, x.picture, x.option)
+                      for x in briefing.grouped(scores, report_figures.combos_in_order(scores, spec), order)]
+        md = _markdown(meta, spec, scores, day_rows, dict(fig_names), complete, terrain_label, options, cycles,
+                       overrides=scn.overrides, summary=summary, names=names, order=order, deltas=deltas,
+                       option_deltas=option_deltas, costs=costs,
+                       life=lifecycle.markdown(life_rows, {o: costs[o] for o in [*order, *costs] if o in costs},
+                                               order_keys, names),
+                       how=how_identified_markdown(how_identified(res, days_per_network), names, order_keys),
+                       sensitivity=sens, sensitivity_figs=sens_figs)
         (stage / "report.md").write_text(md)
         (stage / "report.html").write_text(_html(md))
+        if scn.overrides:
+            from scenarios.config.overrides import format_record
+
+            (stage / "overrides.toml").write_text(format_record(scn.overrides, scn.name))
     return {"scores": scores, "deltas": deltas, "complete": complete, "parquet": parquet, "meta": meta,
-            "cycles": cycles}
+            "cycles": cycles, "life_cycle": life_rows, "option_costs": costs, "option_deltas": option_deltas,
+            "executive_summary": summary, "order": order, "names": names, "sensitivity": sens}
+
+
+def _copy_sensitivity_charts(sens, figs: Path) -> list[tuple[str, str]]:
+    """The attached run's tornado charts, copied into the report's figures (the report stays self-contained)."""
+    import shutil
+
+    out = []
+    if sens is None:
+        return out
+    for i, src in enumerate(sens.charts):
+        name = f"sensitivity_{i + 1}_{src.name}"
+        shutil.copyfile(src, figs / name)
+        out.append((f"figures/{name}", f"One-at-a-time sensitivity ({src.stem}, from {sens.source.name})"))
+    return out
 
 
 def _write_results_csv(path: Path, rows) -> None:
@@ -159,179 +206,43 @@ def format_ranking(scores, limit: int | None = None) -> str:
 #: from this many result rows on, two figures are drawn in a second process (below it the start-up costs more)
 PARALLEL_FIGURES_ROWS = 20_000
 
-FIGURES_A = (("figures/ranking.png", "P(identified airborne) per option, network and picture"),
-             ("figures/outcomes.png", "Outcome breakdown per option × picture"))
 
+def _markdown(meta, spec, scores, day_rows, figs: dict, complete, terrain_label, options, cycles, overrides=(),
+              summary=(), names=None, order=(), deltas=(), option_deltas=(), costs=None, life="", how="",
+              sensitivity=None, sensitivity_figs=()) -> str:
+    from scenarios.study import briefing
+    from scenarios.study.sensitivity_input import sensitivity_markdown
 
-def _figures(figs: Path, res, scores, deltas, spec, scn, options, terrain_label,
-             part: str = "all") -> list[tuple[str, str]]:
-    """Render the figures; ``part`` "a" (ranking, outcomes: FIGURES_A), "b" (the others) or "all"."""
-    import matplotlib
+    names = names or {}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    def fig(path: str) -> list[str]:
+        caption = figs.get(path)
+        return [f"![{caption}]({path})", "", f"*{caption}*", ""] if caption else []
 
-    names = []
-    combos = sorted({(s.network, s.picture) for s in scores})
-    opts = [o.id for o in options]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    by_key = {(s.network, s.picture, s.option): s for s in scores}
-    if part in ("a", "all"):
-        names += _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key)
-    if part == "a":
-        return names
-    return names + _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, colors)
-
-
-def _render_part_a(figs, scores, spec, option_ids, terrain_label) -> list[tuple[str, str]]:
-    """The ranking and outcome figures in a process of their own (see :func:`render`)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    combos = sorted({(s.network, s.picture) for s in scores})
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    by_key = {(s.network, s.picture, s.option): s for s in scores}
-    return _figures_a(plt, figs, scores, spec, terrain_label, combos, list(option_ids), colors, by_key)
-
-
-def _figures_a(plt, figs, scores, spec, terrain_label, combos, opts, colors, by_key):
-    names = []
-    # 1. ranking with intervals
-    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
-    y = 0
-    ticks, labels = [], []
-    for ci, (net, picture) in enumerate(combos):
-        ys, p, lo, hi = [], [], [], []  # one errorbar call per (network, picture) (speed)
-        for opt in opts:
-            s = by_key.get((net, picture, opt))
-            if s is None or s.flights == 0:
-                continue
-            ys.append(y)
-            p.append(100 * s.p_identified)
-            lo.append(100 * (s.p_identified - s.p_identified_lo))
-            hi.append(100 * (s.p_identified_hi - s.p_identified))
-            ticks.append(y)
-            labels.append(f"{opt} ({net}, {picture})")
-            y += 1
-        if ys:
-            ax.errorbar(p, ys, xerr=[lo, hi], fmt="o", color=colors[ci % len(colors)], label=f"{net} / {picture}")
-    ax.set_yticks(ticks, labels, fontsize=7)
-    ax.set_xlabel("P(identified airborne), % with 95 % CI (block bootstrap over days)")
-    ax.set_title(f"Ranking — {spec.days} days, seed {spec.seed}; {terrain_label}", fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.savefig(figs / "ranking.png")
-    plt.close(fig)
-    names.append(FIGURES_A[0])
-    # 2. outcome breakdown
-    fig, ax = plt.subplots(figsize=(10, 0.35 * len(opts) * len(combos) + 1.5), dpi=100, layout="constrained")
-    ticks, labels, shares = [], [], []
-    cmap = plt.get_cmap("tab10")
-    for net, picture in combos:
-        for opt in opts:
-            s = by_key.get((net, picture, opt))
-            if s is None or s.flights == 0:
-                continue
-            shares.append([100 * s.outcome_counts[o] / s.flights for o in OUTCOMES])
-            ticks.append(len(ticks))
-            labels.append(f"{opt} ({net}, {picture})")
-    if shares:  # one barh call per outcome (speed)
-        shares = np.asarray(shares)
-        left = np.zeros(len(ticks))
-        for k, o in enumerate(OUTCOMES):
-            ax.barh(ticks, shares[:, k], left=left.copy(), color=cmap(k), label=o)
-            left += shares[:, k]
-    ax.set_yticks(ticks, labels, fontsize=7)
-    ax.set_xlabel("% of drug flights")
-    ax.set_title("Outcome breakdown (best leg per flight)", fontsize=9)
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4)
-    fig.savefig(figs / "outcomes.png")
-    plt.close(fig)
-    names.append(FIGURES_A[1])
-    return names
-
-
-def _figures_b(plt, figs, res, deltas, options, terrain_label, combos, opts, colors):
-    names = []
-    # 3. detection-to-ID distributions
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100, layout="constrained")
-    data, labs = [], []
-    from scenarios.study.scores import Matcher
-
-    eq = Matcher(res)
-    ident = eq("outcome", "identified_airborne")
-    for net, picture in combos:
-        for opt in opts:
-            sel = eq("network", net) & eq("mode", picture) & eq("option", opt) & ident
-            dt = (res["t_id_s"][sel] - res["t_first_plot_s"][sel]) / 60.0
-            dt = dt[np.isfinite(dt)]
-            if dt.size:
-                data.append(dt)
-                labs.append(f"{opt}\n{net[:12]}/{picture[:6]}")
-    if data:
-        ax.boxplot(data, showfliers=False)
-        ax.set_xticks(range(1, len(labs) + 1), labs, rotation=90, fontsize=6)
-    ax.set_ylabel("first plot → identification (min)")
-    ax.set_title("Detection-to-ID time, identified flights", fontsize=9)
-    fig.savefig(figs / "det_to_id.png")
-    plt.close(fig)
-    names.append(("figures/det_to_id.png", "Detection-to-ID time distributions"))
-    # 4. paired deltas
-    if deltas:
-        fig, ax = plt.subplots(figsize=(8, 0.3 * len(deltas) + 1.5), dpi=100, layout="constrained")
-        for i, d in enumerate(deltas):
-            ax.errorbar(100 * d.delta, i, xerr=[[100 * (d.delta - d.lo)], [100 * (d.hi - d.delta)]], fmt="o",
-                        color=colors[sorted({x.network for x in deltas}).index(d.network) % len(colors)])
-        ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(range(len(deltas)), [f"{d.option} ({d.network})" for d in deltas], fontsize=7)
-        ax.set_xlabel("Δ P(identified airborne), integrated − non_integrated (pp, paired, 95 % CI)", fontsize=9)
-        ax.set_title("What integrating the civil radars changes", fontsize=9)
-        fig.savefig(figs / "delta.png")
-        plt.close(fig)
-        names.append(("figures/delta.png", "Paired Δ(integrated − non_integrated) by network"))
-    # 5. map of identifications
-    from radar import geo
-
-    fig, ax = plt.subplots(figsize=(7, 8), dpi=100, layout="constrained")
-    for poly in geo.polygons("Peru"):
-        ax.plot(poly[0][:, 0], poly[0][:, 1], color="black", lw=0.7)
-    for line in geo.border_lines():
-        ax.plot(line[:, 0], line[:, 1], color="red", lw=1.5)
-    for k, (outcome, marker) in enumerate((("identified_airborne", "o"), ("intercepted_late", "x"))):
-        sel = (res["outcome"] == outcome) & np.isfinite(res["intercept_lat"]) & (res["false_scramble"] != 1)
-        if sel.any():
-            lat, lon = res["intercept_lat"][sel], res["intercept_lon"][sel]
-            ax.scatter(lon, lat, s=6, marker=marker, alpha=0.5, label=f"{outcome} ({sel.sum()})")
-    bases = {(d.base.id, d.base.lat_deg, d.base.lon_deg) for o in options for d in o.detachments}
-    for bid, la, lo in bases:
-        ax.plot(lo, la, "k^", ms=7)
-        ax.annotate(bid, (lo, la), fontsize=6, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlim(-82, -68)
-    ax.set_ylim(-19, 0.5)
-    ax.set_xlabel("longitude (deg)")
-    ax.set_ylabel("latitude (deg)")
-    ax.set_title(f"Where identifications happen (all options/pictures); {terrain_label}", fontsize=8)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="lower left")
-    else:
-        ax.text(-81.5, -18.5, "no identification or late intercept in these days", fontsize=7)
-    fig.savefig(figs / "map.png")
-    plt.close(fig)
-    names.append(("figures/map.png", "Intercept points (all options and pictures)"))
-    return names
-
-
-def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, complete, terrain_label, options,
-              cycles, extra: str = "") -> str:
     lines = ["# airbridge trade-off study", ""]
     if cycles.warning():
         lines += [f"**Warning: {cycles.warning()}.**", ""]
     if not complete:
         lines += [f"**INCOMPLETE RUN** — {meta.get('chunks_done')} chunks stored; resume with `airbridge tradeoff "
                   f"--resume --out DIR`. Figures below cover only the stored days.", ""]
+    lines += briefing.summary_markdown(summary, cycles, briefing.reference_combo(spec, scores))
+    lines += sensitivity_markdown(sensitivity, list(sensitivity_figs))
+    lines += briefing.options_markdown(options, list(order), costs or {})
+    lines += ["## Ranking", ""] + fig("figures/ranking.png")
+    combos = report_figures.combos_in_order(scores, spec)
+    lines += briefing.ranking_matrix_markdown(scores, list(order), combos, names)
+    lines += briefing.option_deltas_markdown(option_deltas, list(order), names, combos)
+    lines += briefing.integration_markdown(deltas, names, list(order), combos) + fig("figures/delta.png")
+    lines += briefing.outcomes_markdown(OUTCOMES) + fig("figures/outcomes.png")
+    lines += briefing.costs_markdown(briefing.grouped(scores, combos, list(order)), names)
+    lines += [life.rstrip("\n"), ""]
+    lines += [how.rstrip("\n"), ""]
+    lines += ["## Where intercepts happen", ""] + fig("figures/map.png")
+    lines += ["## Detection to identification", ""] + fig("figures/det_to_id.png")
+    lines += briefing.ranking_markdown(ranked(scores), names)
     n_drug = sum(r[2] for r in day_rows)
-    lines += [f"- scenario `{spec.scenario}`, seed {spec.seed}, {spec.days} days per network "
+    lines += ["## The study", "",
+              f"- scenario `{spec.scenario}`, seed {spec.seed}, {spec.days} days per network "
               f"({n_drug} drug-flight simulations over {len(spec.networks)} networks), {terrain_label}",
               f"- networks: {', '.join(spec.networks)}; pictures: {', '.join(spec.pictures)}; "
               f"options: {', '.join(o.id for o in options)}",
@@ -341,33 +252,27 @@ def _markdown(meta, spec, scores, deltas, days_per_network, day_rows, figs, comp
               f"{spec.false_plot_window_km:g} km of targets (0 = everywhere)",
               f"- executor: {meta.get('executor', '?')}, workers {meta.get('workers', '?')}, wall {meta.get('wall_s', '?')} s",
               "- every difference is paired: the same flights, plots and engagement draws feed every picture and option.",
-              f"- {cycles.method_line()}; {cycles.span_line()}.",
-              "", "## Ranking", "", "```", format_ranking(scores), "```", ""]
-    if deltas:
-        lines += ["## Paired Δ(integrated − non_integrated), P(identified airborne)", "",
-                  "| network | option | flights | Δ (pp) | 95 % CI (pp, paired block bootstrap) |",
-                  "|---|---|---:|---:|---|"]
-        for d in deltas:
-            lines.append(f"| {d.network} | {d.option} | {d.flights} | {100 * d.delta:+.2f} | "
-                         f"[{100 * d.lo:+.2f}, {100 * d.hi:+.2f}] |")
-        lines += ["", "A Δ whose interval contains 0 is a null result: integration made no measurable difference "
-                  "to identification for that option on that network.", ""]
-    lines += ["## Costs", "", "| network | picture | option | flight hours | cost per identified [95 % CI] | yearly cost | "
-              "aircraft US$3.5B buys |", "|---|---|---|---:|---:|---:|---:|"]
-    for s in ranked(scores):
-        ci = ("" if math.isnan(s.cost_per_identified_lo) else
-              f" [{_money(s.cost_per_identified_lo)}, {_money(s.cost_per_identified_hi)}]")
-        lines.append(f"| {s.network} | {s.picture} | {s.option} | {s.flight_hours:,.0f} | "
-                     f"{_money(s.cost_per_identified_usd)}{ci} | {_money(s.yearly_cost_usd)} | "
-                     f"{_f(s.aircraft_for_3_5b, '{:.0f}') or '—'} |")
-    lines += ["", extra + "## Figures", ""]
-    for path, caption in figs:
-        lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+              f"- {cycles.method_line()}; {cycles.span_line()}."]
+    lines += _overrides_markdown(overrides)
     return "\n".join(lines) + "\n"
+
+
+def _overrides_markdown(overrides) -> list[str]:
+    """The report's list of the scenario's overrides (``--set``, a study file's ``[set]``; none: one line saying so)."""
+    from scenarios.config.overrides import short_value, toml_value
+
+    if not overrides:
+        return ["- scenario values as in the data files (no --set overrides)"]
+    lines = [f"- **{len(overrides)} override(s) of the scenario's values** (--set / a study file's [set]; also in "
+             "overrides.toml):"]
+    for a in overrides:
+        lines.append(f"  - `{a.override.key} = {toml_value(a.override.value)}` (was `{short_value(a.old)}`)")
+    return lines
 
 
 HTML_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
               "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+              "td[style*=right],td code,th code{white-space:nowrap}"
               "pre{font-size:11px;background:#f6f6f6;padding:8px;overflow-x:auto}img{max-width:100%}"
               "p>em{color:#444}")
 

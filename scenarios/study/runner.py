@@ -153,8 +153,13 @@ def _compile_tracker() -> None:
 
 
 def _start_tracker_compile():
-    """A spawned process running :func:`_compile_tracker` (started), or None if it cannot start."""
+    """A spawned process running :func:`_compile_tracker` (started), or None if it cannot start or
+    ``AIRBRIDGE_COMPILE_HELPER=0`` (everything compiles in this process: ``tools/compile_profile.py``)."""
     import multiprocessing
+    import os
+
+    if os.environ.get("AIRBRIDGE_COMPILE_HELPER", "1").strip() == "0":
+        return None
 
     try:
         proc = multiprocessing.get_context("spawn").Process(target=_compile_tracker, name="airbridge-compile",

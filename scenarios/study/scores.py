@@ -14,6 +14,8 @@ weeks, so flights are not independent draws.
 * Paired Δ(integrated − non_integrated) of P(identified airborne), per option and network:
   per-flight differences on the same flights and draws; bootstrap interval with the same day
   blocks for both pictures, widened to contain mean ± 1.96 sd/√n.
+* Paired Δ between two options (:func:`paired_option_deltas`), per network and picture: the same
+  flights and picture, on the days both options have; the same interval.
 * Identified and false scrambles per 30 days, cost per identified flight and yearly cost carry
   bootstrap intervals too; detection-to-ID times (quantiles of the identified flights) do not.
 """
@@ -287,6 +289,80 @@ def paired_deltas(res: dict, a: str = "integrated", b: str = "non_integrated",
     return out
 
 
+@dataclass(frozen=True)
+class OptionDelta:
+    """Paired Δ P(identified airborne) = option_a − option_b on one network and picture: the flights both options
+    were played against (``days``: the days they share; ``flights``: drug flights on them)."""
+
+    network: str
+    picture: str
+    option_a: str
+    option_b: str
+    flights: int
+    days: int
+    delta: float
+    lo: float
+    hi: float
+    independent_lo: float = float("nan")
+    independent_hi: float = float("nan")
+
+    @property
+    def distinguishable(self) -> bool:
+        """The 95 % interval excludes 0."""
+        return self.lo > 0 or self.hi < 0
+
+
+def paired_option_deltas(res: dict, a: str, others, boot: DayBootstrap | None = None) -> list[OptionDelta]:
+    """Δ P(identified airborne) = option ``a`` − each option of ``others``, per network and picture, on the
+    flights of the days both options have (a flight's row for ``a`` meets its row for the other option: same
+    network, picture, day and flight; days or flights only one option has are left out).
+
+    Every option of a study sees the same flights, plots and air picture on a day, so the difference is
+    paired; the engagement draws are the option's own.  Interval as :func:`paired_deltas`: the day-block
+    bootstrap of Σ differences / Σ flights (the same day weights for both options), widened to contain mean ±
+    1.96 sd/√n of the per-flight differences.  Rows in the order of ``others``, then network, then picture.
+    """
+    out = []
+    boot = _study_days(res, boot)
+    drug = res["false_scramble"] != 1
+    if not drug.any():
+        return out
+    names_n, net_c = _codes(res["network"])
+    names_m, mode_c = _codes(res["mode"])
+    names_f, flight_c = _codes(res["flight"])
+    day_i = boot.day_index(res["day"])
+    key = ((net_c * len(names_m) + mode_c) * boot.days.size + day_i) * len(names_f) + flight_c
+    is_id = (res["outcome"] == "identified_airborne").astype(np.float64)
+    ra_all = np.flatnonzero(drug & (res["option"] == a))
+    for b in others:
+        if b == a:
+            continue
+        rb = np.flatnonzero(drug & (res["option"] == b))
+        common, ia, ib = np.intersect1d(key[ra_all], key[rb], assume_unique=False, return_indices=True)
+        if common.size == 0:
+            continue
+        ra, rb = ra_all[ia], rb[ib]
+        diff = is_id[ra] - is_id[rb]
+        pair = net_c[ra] * len(names_m) + mode_c[ra]
+        keys_p, group = np.unique(pair, return_inverse=True)
+        per_day = boot.day_sums(res["day"][ra], np.column_stack([np.ones(diff.size), diff]), group, keys_p.size)
+        rep = boot.resample(per_day).reshape(-1, keys_p.size, 2)
+        tot = per_day.sum(axis=0).reshape(keys_p.size, 2)
+        lo_b, hi_b = ratio_interval(rep[:, :, 1], rep[:, :, 0], tot[:, 1] / tot[:, 0], boot.inflation, (-1.0, 1.0))
+        for g in sorted(range(keys_p.size), key=lambda g: (names_n[keys_p[g] // len(names_m)],
+                                                           names_m[keys_p[g] % len(names_m)])):
+            sel = group == g
+            d = diff[sel]
+            n = d.size
+            mean = float(d.mean())
+            sd = float(d.std(ddof=1)) if n > 1 else 0.0
+            half = 1.959964 * sd / math.sqrt(n) if n > 1 else float("nan")
+            out.append(OptionDelta(names_n[keys_p[g] // len(names_m)], names_m[keys_p[g] % len(names_m)], a, b, n,
+                                   int(np.unique(day_i[ra][sel]).size), mean, _lo(lo_b[g], mean - half),
+                                   _hi(hi_b[g], mean + half), mean - half, mean + half))
+    return out
+
+
 def buys_for_options(options) -> dict[str, float]:
     """Aircraft US$3.5B buys for options whose aircraft are new fighters (package cost known), each with the
     option's pods bought outside the package (a pod per aircraft)."""
@@ -353,8 +429,14 @@ def how_identified(res: dict, days_per_network: dict) -> list[HowIdentified]:
     return out
 
 
-def how_identified_markdown(rows: list[HowIdentified]) -> str:
-    """The report's table of :func:`how_identified`."""
+def how_identified_markdown(rows: list[HowIdentified], names: dict | None = None, order=None) -> str:
+    """The report's table of :func:`how_identified` (``names``: option id -> display name, beside the id;
+    ``order``: (network, picture, option) keys, default the rows' order)."""
+    names = names or {}
+    if order is not None:
+        at = {k: i for i, k in enumerate(order)}
+        rows = sorted(rows, key=lambda r: at.get((r.network, r.picture, r.option), len(at)))
+    option = lambda oid: f"{names[oid]} (`{oid}`)" if names.get(oid, oid) != oid else oid  # noqa: E731
     pct = lambda k, n: f"{100 * k / n:.0f} %" if n else "—"  # noqa: E731
     lines = ["## How identifications happened", "",
              "Every identification below met the true aircraft: contact by the interceptor's own sensor, the "
@@ -362,7 +444,7 @@ def how_identified_markdown(rows: list[HowIdentified]) -> str:
              "| network | picture | option | identified | by search | inbound | loaded outbound | at night (EO/IR) | "
              "innocent scrambled / met / identified per 30 d |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r.network} | {r.picture} | {r.option} | {r.identified} | {pct(r.by_search, r.identified)} | "
+        lines.append(f"| `{r.network}` | {r.picture} | {option(r.option)} | {r.identified} | {pct(r.by_search, r.identified)} | "
                      f"{r.inbound} | {r.outbound} | {r.night_by_sensor['eo_ir']} | "
                      f"{r.innocent_scrambles_per_30d:.1f} / {r.innocent_intercepts_per_30d:.1f} / "
                      f"{r.innocent_identified_per_30d:.1f} |")

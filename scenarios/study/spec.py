@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from radar.errors import InputError
 from radar.constants import PICTURES
 
-DEFAULT_NETWORKS = ("peru", "peru-public-record")
+DEFAULT_NETWORKS = ("peru", "peru-public-record", "peru-pm-civil-psr", "peru-vraem-3d")
 DEFAULT_PICTURES = ("non_integrated", "integrated")
 #: version of the store's tables
 SCHEMA_VERSION = 1
@@ -40,6 +40,9 @@ class StudySpec:
     this long before their first such instant to this long after their last (flights clipped there;
     :class:`scenarios.simulation.day.DayOptions`); 0 km keeps none.
     false_plot_window_km: generate false plots only within this distance of targets (0 = everywhere).
+    overrides: ``KEY=VALUE`` overrides of the scenario (:mod:`scenarios.config.overrides`: a study file's
+    ``[set]``, then ``--set``), canonical and each path once, in the order applied; part of what the study is
+    (its key), so a store is never resumed with other overrides.
     """
 
     scenario: str = "peru"
@@ -52,13 +55,16 @@ class StudySpec:
     background_window_km: float = 50.0
     background_window_min: float = 30.0
     false_plot_window_km: float = 100.0
+    overrides: tuple[str, ...] = ()
 
     def record(self) -> dict:
         """The spec as a study's store keeps it (``meta.study_json``, hashed by :meth:`key`).  A file
-        format: ``pictures`` is stored under its older name ``modes``, so stores written before keep
-        their key (they resume) and their report re-renders."""
+        format: ``pictures`` is stored under its older name ``modes``, and ``overrides`` only when there are
+        some, so stores written before keep their key (they resume) and their report re-renders."""
         d = asdict(self)
         d["modes"] = d.pop("pictures")
+        if not d["overrides"]:
+            del d["overrides"]
         return d
 
     @classmethod
@@ -95,7 +101,7 @@ def validate_spec(spec: StudySpec, label: str = "study") -> "StudyContext":
     for p in spec.pictures:
         if p not in PICTURES:
             raise InputError(f"{label}: picture {p!r} is unknown: expected one of {', '.join(PICTURES)}")
-    scn = load_scenario(spec.scenario)
+    scn = load_scenario(spec.scenario, spec.overrides)
     for n in spec.networks:
         scn.network(n)
     icfg = load_interceptor_config(scn)
