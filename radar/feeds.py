@@ -4,7 +4,7 @@ Public layer over the feed kernels (:mod:`radar._kernels.visibility`, :mod:`~rad
 :mod:`~radar._kernels.ordering`, :mod:`~radar._kernels.conversion`; their inputs and outputs are the
 NamedTuples of :mod:`radar._kernels.columns`):
 
-* :func:`outage_states` - per radar, a two-state Markov chain over days (P(up -> down) = 1 /
+* :func:`outage_states` (:mod:`radar.outages`) - per radar, a two-state Markov chain over days (P(up -> down) = 1 /
   mean_up_days, P(down -> up) = 1 / mean_down_days per day; day 0 drawn from the stationary
   availability mean_up / (mean_up + mean_down)).  Day d's state is a function of (seed, d) only:
   the chain is replayed from day 0 with draws keyed (seed, day', "outages", radar key).
@@ -34,7 +34,6 @@ import math
 import sys
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +42,7 @@ from radar.errors import InputError
 from radar.constants import EARTH_RADIUS_M, FT_M, REFRACTION_K
 from radar.frame import geodetic_to_ecef
 from radar.heads import combine_heads, cosited_heads  # noqa: F401 (cosited_heads: public here too)
+from radar.outages import outage_history, outage_states, radar_key, up_probability  # noqa: F401 (public here too)
 from radar.rng import stream, stream_key
 
 KIND_CODE = {"PSR_3D": 0, "PSR_2D": 1, "SSR": 2}
@@ -102,84 +102,6 @@ def aspect_norm(aspect_db) -> float:
         return (10.0 ** (b / 10.0) - 10.0 ** (a / 10.0)) / ((b - a) * math.log(10.0) / 10.0)
 
     return 0.5 * (seg(nose, beam) + seg(beam, tail))
-
-
-def radar_key(radar) -> int:
-    """Stable 32-bit key of a radar (CRC32 of its sensor name)."""
-    return zlib.crc32(radar.name.encode("utf-8"))
-
-
-# ------------------------------------------------------------------------------------------
-def outage_states(radars, seed: int, day: int) -> np.ndarray:
-    """Up (True) / down per radar on ``day``: the two-state Markov chain replayed from day 0."""
-    up = np.empty(len(radars), bool)
-    for i, r in enumerate(radars):
-        up[i] = _chain(r, seed, day)
-    return up
-
-
-def outage_history(radar, seed: int, days: int) -> np.ndarray:
-    """Up/down of one radar over days 0..days-1 (the same chain as :func:`outage_states`)."""
-    return np.array([_chain_all(radar, seed, days)]).reshape(-1)
-
-
-def up_probability(radar, days: int) -> np.ndarray:
-    """P(up) of one radar on days 0..days-1 over all outage histories: the exact law of the chain that
-    :func:`outage_states` replays (day 0 up with the stationary availability, then the daily transitions)."""
-    a, p_fail, p_fix = _transition(radar)
-    out = np.empty(max(int(days), 0))
-    p = a
-    for d in range(out.size):
-        out[d] = p
-        p = p * (1.0 - p_fail) + (1.0 - p) * p_fix
-    return out
-
-
-def _transition(radar) -> tuple[float, float, float]:
-    """(availability, P(up->down), P(down->up)) per day."""
-    if not (radar.mean_down_days > 0) or radar.availability >= 1.0:
-        return 1.0, 0.0, 1.0
-    up = radar.mean_up_days
-    down = radar.mean_down_days
-    p_fail = 0.0 if math.isinf(up) else min(1.0, 1.0 / max(up, 1.0))
-    p_fix = min(1.0, 1.0 / max(down, 1.0))
-    a = 1.0 if math.isinf(up) else up / (up + down)
-    return a, p_fail, p_fix
-
-
-_CHAINS: dict = {}
-
-
-def _chain_all(radar, seed: int, days: int) -> np.ndarray:
-    """Up/down over days 0..days-1.  Day d's state depends on the draws of days 0..d only, so the
-    chain computed for more days is extended, never recomputed (cached per radar model and seed: a
-    study asking for day 364 does not replay 365 days for every day)."""
-    a, p_fail, p_fix = _transition(radar)
-    key = radar_key(radar)
-    ck = (radar.name, a, p_fail, p_fix, int(seed))
-    have = _CHAINS.get(ck, np.zeros(0, bool))
-    if have.size >= days:
-        return have[:days].copy()
-    out = np.empty(days, bool)
-    out[:have.size] = have
-    state = bool(have[-1]) if have.size else True
-    for d in range(have.size, days):
-        u = float(stream(seed, d, "outages", key).random())
-        if d == 0:
-            state = u < a
-        elif state:
-            state = not (u < p_fail)
-        else:
-            state = u < p_fix
-        out[d] = state
-    _CHAINS[ck] = out
-    return out.copy()
-
-
-def _chain(radar, seed: int, day: int) -> bool:
-    if day < 0:
-        raise InputError(f"day = {day}: must be >= 0")
-    return bool(_chain_all(radar, seed, day + 1)[-1])
 
 
 def scan_phases(radars, seed: int, day: int) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from radar import feeds
+from radar import outages
 from radar.types import Radar
 from feeds_synthetic import TPS70
 
@@ -16,13 +16,13 @@ def _radar(up, down, site="pm"):
 
 def test_availability_converges_to_mean_up_over_total():
     r = _radar(30.0, 45.0)  # Puerto Maldonado TPS-70: 30 / (30 + 45) = 0.4
-    hist = np.concatenate([feeds._chain_all(r, seed, 1500) for seed in range(40)])
+    hist = np.concatenate([outages._chain_all(r, seed, 1500) for seed in range(40)])
     # correlation time 1 / (1/30 + 1/45) = 18 days: ~60,000 / 36 = 1,700 effective samples, sd ~ 0.012
     assert hist.mean() == pytest.approx(0.4, abs=0.04)
     # mean length of up and down runs ~ 30 and 45 days (geometric durations)
     runs = {True: [], False: []}
     for seed in range(40):
-        h = feeds._chain_all(r, seed, 1500)
+        h = outages._chain_all(r, seed, 1500)
         edges = np.flatnonzero(np.diff(h.astype(int))) + 1
         pieces = np.split(h, edges)
         for p in pieces[1:-1]:  # complete runs only
@@ -33,16 +33,16 @@ def test_availability_converges_to_mean_up_over_total():
 
 def test_day_state_depends_on_seed_and_day_only():
     rs = [_radar(30.0, 45.0), _radar(20.0, 60.0, site="pucallpa")]
-    feeds._CHAINS.clear()
-    forward = [feeds.outage_states(rs, 5, d) for d in range(30)]
-    feeds._CHAINS.clear()  # without the cache: day 29 first, then the others
-    backward = [feeds.outage_states(rs, 5, d) for d in reversed(range(30))][::-1]
-    feeds._CHAINS.clear()
-    single = [feeds.outage_states(rs, 5, d) for d in (17, 3)]
+    outages._CHAINS.clear()
+    forward = [outages.outage_states(rs, 5, d) for d in range(30)]
+    outages._CHAINS.clear()  # without the cache: day 29 first, then the others
+    backward = [outages.outage_states(rs, 5, d) for d in reversed(range(30))][::-1]
+    outages._CHAINS.clear()
+    single = [outages.outage_states(rs, 5, d) for d in (17, 3)]
     np.testing.assert_array_equal(single[0], forward[17])
     np.testing.assert_array_equal(single[1], forward[3])
     np.testing.assert_array_equal(np.array(forward), np.array(backward))
-    np.testing.assert_array_equal(np.array(forward)[:, 0], feeds._chain_all(rs[0], 5, 30))
+    np.testing.assert_array_equal(np.array(forward)[:, 0], outages._chain_all(rs[0], 5, 30))
     # an always-available radar is always up
     always = Radar("x", TPS70, "military", 0.0, 0.0, 0.0, 10.0)
-    assert all(feeds.outage_states([always], 1, d)[0] for d in range(20))
+    assert all(outages.outage_states([always], 1, d)[0] for d in range(20))

@@ -17,12 +17,12 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from scenarios.cli.tradeoff import _print_summary, _warn_intervals
+    from scenarios.cli.tradeoff import print_summary, warn_intervals
     from scenarios.study.report import format_ranking, render
 
     summary = render(Path(args.dir), sensitivity=args.sensitivity)
     print(format_ranking(summary["scores"]))
-    _print_summary(summary)
-    _warn_intervals(summary)
+    print_summary(summary)
+    warn_intervals(summary)
     print(f"{'complete' if summary['complete'] else 'INCOMPLETE'}: re-rendered {args.dir}/report.html and report.md")
     return 0

@@ -152,15 +152,15 @@ def run(args: argparse.Namespace) -> int:
         for d in summary["deltas"]:
             print(f"  {d.network:<20} {d.option:<28} {100 * d.delta:+6.2f}  [{100 * d.lo:+.2f}, {100 * d.hi:+.2f}]")
     print(summary["cycles"].method_line())
-    _print_summary(summary)
-    _warn_intervals(summary)
+    print_summary(summary)
+    warn_intervals(summary)
     state = "complete" if summary["complete"] else "INCOMPLETE (resume with --resume)"
     print(f"{state}: report {out}/report.html (and report.md, summary.csv, results.csv, figures/) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-def _warn_intervals(summary) -> None:
+def warn_intervals(summary) -> None:
     """The study's interval warning (too few outage cycles), on stderr after the intervals it qualifies."""
     import sys
 
@@ -169,7 +169,7 @@ def _warn_intervals(summary) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _print_summary(summary) -> None:
+def print_summary(summary) -> None:
     """The report's executive summary, as plain text."""
     from scenarios.study.briefing import plain
 

@@ -83,9 +83,9 @@ def outage_cycle_days(radar) -> float:
     repaired with P(down->up) = 1/max(mean_down_days, 1) per day; its up and down spells are
     geometric, so a cycle lasts 1/P(up->down) + 1/P(down->up) days on average.
     """
-    from radar.feeds import _transition
+    from radar.outages import transition_probabilities
 
-    _, p_fail, p_fix = _transition(radar)
+    _, p_fail, p_fix = transition_probabilities(radar)
     if p_fail <= 0.0:
         return 0.0
     return 1.0 / p_fail + 1.0 / p_fix
