@@ -311,7 +311,6 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
             next_cued += 1
     stats["cued_tracks"] = len(cued_id)
     out_t, out_id, out_state, out_cov, out_sq, out_sens, out_sv, out_obs = [], [], [], [], [], [], [], []
-    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_obs = [], [], [], [], [], [], []
     sp2 = fus.position_sigma_m ** 2
     sv2 = fus.cued_sigma_v_mps ** 2
     for cid, reps in by_civil.items():
@@ -329,7 +328,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
                 var = sp2 + sv2 * dt * dt
                 out_t.append(tt)
                 out_id.append(cued_id[cid])
-                out_state.append(np.r_[p, vel])
+                out_state.append(np.concatenate((p, vel)))  # (np.r_ costs 20 us a row)
                 out_cov.append([var, 0.0, 0.0, var, 0.0, var])
                 out_sq.append(sq)
                 out_sens.append(sens)
