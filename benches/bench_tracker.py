@@ -172,6 +172,8 @@ if QUICK:
     SIZES = [(200, 50, 800e3), (1000, 200, 800e3)]
 DURATION = 120.0 if QUICK else 300.0
 BASELINE_DURATION = 40.0 if QUICK else 120.0
+REFERENCE_DURATION = 120.0  # the reference log of the IMM-vs-loop comparison, in both modes (shorter: GOSPA is
+# mostly the targets not yet confirmed)
 
 
 def _scenario(n, nf, area, duration, seed=11):
@@ -253,6 +255,42 @@ def test_throughput_baseline(benchmark, size):
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     if ours and not QUICK:
         assert ours / rate >= 100, f"ours/baseline = {ours / rate:.1f} < 100"
+
+
+def test_default_tracker_vs_filterpy_loop():
+    """The default tracker (IMM) against the FilterPy + SciPy loop on the same reference log (200 targets,
+    50 false plots per scan, 800 km), in the same run: speed (plots/s of each, tracking only, both warm:
+    the baseline's imports and first calls happen before its timed run) and accuracy (mean GOSPA,
+    c = 2 km, p = 1, against the simulated truth).  Goal (full mode): >= 100x the loop at <= 0.9x its GOSPA."""
+    from radar._jit import set_threads
+    from tracker.metrics import evaluate
+
+    set_threads(1)
+    n, nf, area = SIZES[0]
+    sc = _scenario(n, nf, area, REFERENCE_DURATION)
+    tr = sc.truth
+    baseline_rows(sc.plots.take(np.flatnonzero(sc.plots.time_s < 25.0)), sc.sensors)  # warm: imports, first calls
+    t0 = time.perf_counter()
+    bt, bi, bs = baseline_rows(sc.plots, sc.sensors)
+    t_base = time.perf_counter() - t0
+    from tracker.params import TrackerParams
+    from tracker.tracker import track
+
+    params = TrackerParams()
+    track(sc.plots, sc.sensors, params, emit_on_update=True)  # warm
+    runs = [track(sc.plots, sc.sensors, params, emit_on_update=True) for _ in range(5)]
+    t_ours = float(np.median([r.tracking_s for r in runs]))
+    rows = runs[0].rows
+    g_ours = evaluate(tr.time_s, tr.target, tr.pos, rows.time_s, rows.track, rows.state, c=2000.0, p=1.0).gospa_mean
+    g_base = evaluate(tr.time_s, tr.target, tr.pos, bt, bi, bs, c=2000.0, p=1.0).gospa_mean
+    speed = t_base / t_ours
+    print(f"\ndefault tracker (IMM) vs FilterPy + SciPy loop, {n} targets, {nf} false/scan, {len(sc.plots)} plots: "
+          f"{len(sc.plots) / t_ours:,.0f} vs {len(sc.plots) / t_base:,.0f} plots/s = {speed:.0f}x (median of 5 vs one "
+          f"warm run); GOSPA {g_ours:,.0f} vs {g_base:,.0f} m = {g_ours / g_base:.2f}x")
+    # every run: at least as accurate and two orders of magnitude faster; full mode: the goal
+    assert g_ours <= g_base and speed >= 100, f"GOSPA ours / loop = {g_ours / g_base:.3f}, speed {speed:.0f}x"
+    if not QUICK:
+        assert g_ours <= 0.9 * g_base, f"GOSPA ours / loop = {g_ours / g_base:.3f} > 0.9"
 
 
 def test_scaling_per_plot_cost():

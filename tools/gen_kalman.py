@@ -111,7 +111,7 @@ def joseph_position(m: int) -> list[str]:
     KR = K R, P = T - T[:, :m] K^T + KR K^T."""
     c = _Code()
     lines = [
-        '@kernel(inline="always")',
+        '@kernel  # a call, compiled once: each inlined copy of the unrolled code costs seconds of compile time',
         f"def joseph_update_position{m}(x, P, y, R):",
         f'    """:func:`joseph_update_position` for m = {m} (H = [I_{m} 0]), written out on scalars (generated; same',
         "    operation order, so bit-identical).  " + SPEED + '  Returns (d2, det S)."""',
@@ -148,7 +148,7 @@ def joseph_hpos(m: int) -> list[str]:
     K = C S^-1, T = P - K C^T, KR = K R, G = T Hp^T, P = T - G K^T + KR K^T."""
     c = _Code()
     lines = [
-        '@kernel(inline="always")',
+        '@kernel(inline="always")  # inlined in the IMM\'s three-model loop (speed); elsewhere called through a kernel',
         f"def joseph_update_hpos{m}_k(X, PP, k, y, Hp, R):",
         f'    """:func:`joseph_update_hpos` for m = {m} on slot k of X (n, 6), PP (n, 6, 6) in place, '
         'written out on scalars',

@@ -658,7 +658,7 @@ def engage_option(rows, orders, truth, mask, fleet, prm, path_cap, out):
     path_x = np.empty(cap)
     path_y = np.empty(cap)
     path = Path(path_t, path_x, path_y)
-    n_path = 0
+    n_path = np.int64(0)  # not a literal 0: _fly would be compiled twice (Literal[int](0), then int64)
     search_age = prm[P_SEARCH_AGE]
     for j in range(n_eng):
         o_t_air[j] = o_t_contact[j] = o_c_range[j] = o_cx[j] = o_cy[j] = o_t_id[j] = math.nan

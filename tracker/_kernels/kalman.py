@@ -526,14 +526,14 @@ def joseph_update_hpos(x, P, y, Hp, R, m, w):
     return d2, det
 
 
-@kernel(inline="always")
+@kernel  # a call, compiled once (one inlined copy of the unrolled code instead of one per caller: compile time)
 def joseph_update_hpos1(x, P, y, Hp, R):
     """:func:`joseph_update_hpos` for m = 1: :func:`joseph_update_hpos1_k` on (x, P) seen as slot 0 of one
     (the scalar code exists once).  x (6,), P (6, 6) C-contiguous.  Returns (d2, det S)."""
     return joseph_update_hpos1_k(x.reshape((1, 6)), P.reshape((1, 6, 6)), 0, y, Hp, R)
 
 
-@kernel(inline="always")
+@kernel  # a call, compiled once (one inlined copy of the unrolled code instead of one per caller: compile time)
 def joseph_update_hpos2(x, P, y, Hp, R):
     """:func:`joseph_update_hpos` for m = 2: :func:`joseph_update_hpos2_k` on (x, P) seen as slot 0 of one
     (the scalar code exists once).  x (6,), P (6, 6) C-contiguous.  Returns (d2, det S)."""

@@ -12,7 +12,7 @@ import numpy as np
 from radar._jit import kernel
 
 
-@kernel(inline="always")
+@kernel  # a call, compiled once: each inlined copy of the unrolled code costs seconds of compile time
 def joseph_update_position2(x, P, y, R):
     """:func:`joseph_update_position` for m = 2 (H = [I_2 0]), written out on scalars (generated; same
     operation order, so bit-identical).  Scalars instead of work arrays: stores into a work array may alias P,
@@ -182,7 +182,7 @@ def joseph_update_position2(x, P, y, R):
     return d2, det
 
 
-@kernel(inline="always")
+@kernel  # a call, compiled once: each inlined copy of the unrolled code costs seconds of compile time
 def joseph_update_position3(x, P, y, R):
     """:func:`joseph_update_position` for m = 3 (H = [I_3 0]), written out on scalars (generated; same
     operation order, so bit-identical).  Scalars instead of work arrays: stores into a work array may alias P,
@@ -383,7 +383,7 @@ def joseph_update_position3(x, P, y, R):
     return d2, det
 
 
-@kernel(inline="always")
+@kernel(inline="always")  # inlined in the IMM's three-model loop (speed); elsewhere called through a kernel
 def joseph_update_hpos1_k(X, PP, k, y, Hp, R):
     """:func:`joseph_update_hpos` for m = 1 on slot k of X (n, 6), PP (n, 6, 6) in place, written out on scalars
     (generated; same operation order; no copy, no view).  Scalars instead of work arrays: stores into a work
@@ -548,7 +548,7 @@ def joseph_update_hpos1_k(X, PP, k, y, Hp, R):
     return d2, det
 
 
-@kernel(inline="always")
+@kernel(inline="always")  # inlined in the IMM's three-model loop (speed); elsewhere called through a kernel
 def joseph_update_hpos2_k(X, PP, k, y, Hp, R):
     """:func:`joseph_update_hpos` for m = 2 on slot k of X (n, 6), PP (n, 6, 6) in place, written out on scalars
     (generated; same operation order; no copy, no view).  Scalars instead of work arrays: stores into a work
