@@ -101,7 +101,8 @@ def test_bench_plot_generation(benchmark, ctx, n):
     target = int(st.target_plots.sum())
     report(f"feeds n={n} flights, {len(ctx.radars)} radars: trajectories {t_traj:.2f} s | pre-pass {s['prepass']:.2f} s "
            f"| plots {s['plots']:.2f} s | false plots {s['false_plots']:.2f} s | sort {s['sort']:.2f} s | Cartesian conversion {s['convert']:.2f} s "
-           f"| total {total:.2f} s; {target} target plots, {len(plots) - target} false, {st.intervals} intervals")
+           f"| total {total:.2f} s; {target} target plots, {int(st.false_kept.sum())} false, {len(plots)} rows once "
+           f"co-sited heads are combined, {st.intervals} intervals")
     # baseline: same model in plain NumPy, on at most BASELINE_MAX flights
     m = min(n, BASELINE_MAX)
     from scenarios.simulation.day import _take_trajectories
