@@ -172,8 +172,8 @@ if QUICK:
     SIZES = [(200, 50, 800e3), (1000, 200, 800e3)]
 DURATION = 120.0 if QUICK else 300.0
 BASELINE_DURATION = 40.0 if QUICK else 120.0
-REFERENCE_DURATION = 120.0  # the reference log of the IMM-vs-loop comparison, in both modes (shorter: GOSPA is
-# mostly the targets not yet confirmed)
+REFERENCE_DURATION = 300.0  # the reference log of the IMM-vs-loop comparison (the full-mode throughput log), in
+# both modes: over a shorter log GOSPA is mostly the targets not yet confirmed (120 s: 0.92x for either tracker)
 
 
 def _scenario(n, nf, area, duration, seed=11):
@@ -261,7 +261,7 @@ def test_default_tracker_vs_filterpy_loop():
     """The default tracker (IMM) against the FilterPy + SciPy loop on the same reference log (200 targets,
     50 false plots per scan, 800 km), in the same run: speed (plots/s of each, tracking only, both warm:
     the baseline's imports and first calls happen before its timed run) and accuracy (mean GOSPA,
-    c = 2 km, p = 1, against the simulated truth).  Goal (full mode): >= 100x the loop at <= 0.9x its GOSPA."""
+    c = 2 km, p = 1, against the simulated truth).  Goal: >= 100x the loop at <= 0.9x its GOSPA."""
     from radar._jit import set_threads
     from tracker.metrics import evaluate
 
@@ -287,10 +287,8 @@ def test_default_tracker_vs_filterpy_loop():
     print(f"\ndefault tracker (IMM) vs FilterPy + SciPy loop, {n} targets, {nf} false/scan, {len(sc.plots)} plots: "
           f"{len(sc.plots) / t_ours:,.0f} vs {len(sc.plots) / t_base:,.0f} plots/s = {speed:.0f}x (median of 5 vs one "
           f"warm run); GOSPA {g_ours:,.0f} vs {g_base:,.0f} m = {g_ours / g_base:.2f}x")
-    # every run: at least as accurate and two orders of magnitude faster; full mode: the goal
-    assert g_ours <= g_base and speed >= 100, f"GOSPA ours / loop = {g_ours / g_base:.3f}, speed {speed:.0f}x"
-    if not QUICK:
-        assert g_ours <= 0.9 * g_base, f"GOSPA ours / loop = {g_ours / g_base:.3f} > 0.9"
+    assert g_ours <= 0.9 * g_base, f"GOSPA ours / loop = {g_ours / g_base:.3f} > 0.9"
+    assert speed >= 100, f"IMM / FilterPy loop = {speed:.0f}x < 100x"
 
 
 def test_scaling_per_plot_cost():

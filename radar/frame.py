@@ -94,12 +94,22 @@ class Frame:
 
     @property
     def origin_ecef(self) -> np.ndarray:
-        return geodetic_to_ecef(self.origin_lat_deg, self.origin_lon_deg, self.origin_h_m)
+        return self._derived("_origin_ecef", geodetic_to_ecef, self.origin_lat_deg, self.origin_lon_deg,
+                             self.origin_h_m)
 
     @property
     def rotation(self) -> np.ndarray:
         """ECEF -> scenario ENU rotation (rows e, n, u at the origin)."""
-        return enu_rotation(self.origin_lat_deg, self.origin_lon_deg)
+        return self._derived("_rotation", enu_rotation, self.origin_lat_deg, self.origin_lon_deg)
+
+    def _derived(self, name, fn, *args) -> np.ndarray:
+        """``fn(*args)``, computed once per frame (speed: a study day asked for the origin about 20 times, 50 us
+        each); a copy is returned, so a caller may change it."""
+        value = self.__dict__.get(name)
+        if value is None:
+            value = np.asarray(fn(*args))
+            object.__setattr__(self, name, value)  # a cache, not a field: equality and hashing ignore it
+        return value.copy()
 
     @property
     def epoch(self) -> _dt.datetime:

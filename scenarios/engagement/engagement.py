@@ -202,6 +202,10 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
     """
     from radar.rng import stream_key
 
+    day_key = (option, frame.origin_ecef.tobytes(), params, int(seed), int(day))
+    hit = _DAILY.get(day_key)
+    if hit is not None:  # the same option on the same day of another network or picture (speed); read-only
+        return hit
     dets = option.detachments
     static = _option_static(option, frame, params)
     rng = stream(seed, day, "engagement", option_key(option.id))
@@ -221,10 +225,15 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
         seats[di] = min(d.alert_seats, n_ready)
     words = stream_key(seed, day, "engagement", option_key(option.id))
     key = (int(words[0]) & 0xFFFFFFFF, int(words[1]) & 0xFFFFFFFF)
-    return OptionArrays(**static, det_seats=seats, slot_det=np.array(slot_det, dtype=np.int64),
-                        slot_ready=np.array(slot_ready, dtype=np.int8), key=key)
+    out = OptionArrays(**static, det_seats=seats, slot_det=np.array(slot_det, dtype=np.int64),
+                       slot_ready=np.array(slot_ready, dtype=np.int8), key=key)
+    if len(_DAILY) >= 256:
+        _DAILY.clear()
+    _DAILY[day_key] = out
+    return out
 
 
+_DAILY: dict = {}
 _STATIC: dict = {}
 
 
