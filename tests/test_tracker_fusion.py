@@ -74,3 +74,26 @@ def test_a_civil_track_flying_a_filed_plan_is_not_cross_told():
     far = plans_from_samples(tr.time_s, tr.target, tr.pos + np.array([30e3, 0.0, 0.0]))
     off = build_picture(plots, sc.sensors, "non_integrated", 1, 0, plans=far)
     assert off.stats["cross_tells"] == base.stats["cross_tells"]
+
+
+def test_latest_row_per_track_matches_a_brute_force_search():
+    # the cross-tell's "each track's latest row in [t - age, t], predicted to t" (tracker.pictures._Rows.latest)
+    from tracker.pictures import _Rows
+
+    rng = np.random.default_rng(3)
+    n = 400
+    t = np.round(rng.uniform(0.0, 600.0, n), 1)  # ties in time on purpose
+    ids = rng.integers(0, 25, n)
+    state = rng.normal(size=(n, 6))
+    rows = _Rows(t, ids, state)
+    for tq, age in [(300.0, 60.0), (0.0, 10.0), (600.0, 600.0), (123.4, 0.0), (-5.0, 1.0), (450.0, 30.0)]:
+        got_ids, got_rows, got_st = rows.latest(tq, age)
+        want = {}
+        for r in range(n):  # rows sorted by time (stable): the last one of a track in the window is its latest
+            if tq - age <= rows.time_s[r] <= tq:
+                want[int(rows.track[r])] = r
+        assert got_ids.tolist() == sorted(want)
+        assert got_rows.tolist() == [want[k] for k in sorted(want)]
+        for k, r in zip(got_ids.tolist(), got_rows.tolist()):
+            expect = rows.state[r, :3] + rows.state[r, 3:] * (tq - rows.time_s[r])
+            np.testing.assert_allclose(got_st[got_rows.tolist().index(r), :3], expect, rtol=0, atol=1e-9)

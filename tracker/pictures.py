@@ -198,16 +198,23 @@ class _Rows:
         self.track = np.asarray(track)[o]
         self.state = np.asarray(state)[o]
         self.extra = [np.asarray(e)[o] for e in extra]
+        # the next row of the same track (n: none): row r is its track's latest in [lo, hi) iff next[r] >= hi
+        n = self.track.size
+        self.next = np.full(n, n, np.int64)
+        if n:
+            by_track = np.lexsort((np.arange(n), self.track))
+            same = self.track[by_track[1:]] == self.track[by_track[:-1]]
+            self.next[by_track[:-1][same]] = by_track[1:][same]
 
     def latest(self, t, max_age):
-        """(ids, row indices, states predicted to t) of each track's latest row in [t - max_age, t]."""
-        lo = np.searchsorted(self.time_s, t - max_age, side="left")
-        hi = np.searchsorted(self.time_s, t, side="right")
+        """(ids, row indices, states predicted to t) of each track's latest row in [t - max_age, t], by id."""
+        lo = int(np.searchsorted(self.time_s, t - max_age, side="left"))
+        hi = int(np.searchsorted(self.time_s, t, side="right"))
         if hi <= lo:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
-        rev = np.arange(hi - 1, lo - 1, -1)
-        ids, first = np.unique(self.track[rev], return_index=True)
-        rows = rev[first]
+        rows = lo + np.flatnonzero(self.next[lo:hi] >= hi)
+        rows = rows[np.argsort(self.track[rows], kind="stable")]
+        ids = self.track[rows]
         st = self.state[rows].copy()
         st[:, :3] += st[:, 3:] * (t - self.time_s[rows])[:, None]
         return ids, rows, st
