@@ -208,12 +208,13 @@ class _Rows:
 
     def latest(self, t, max_age):
         """(ids, row indices, states predicted to t) of each track's latest row in [t - max_age, t], by id."""
-        lo = int(np.searchsorted(self.time_s, t - max_age, side="left"))
-        hi = int(np.searchsorted(self.time_s, t, side="right"))
+        # array methods, not the np.* wrappers (speed: about 30,000 calls in 24 study days)
+        lo = int(self.time_s.searchsorted(t - max_age, side="left"))
+        hi = int(self.time_s.searchsorted(t, side="right"))
         if hi <= lo:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
-        rows = lo + np.flatnonzero(self.next[lo:hi] >= hi)
-        rows = rows[np.argsort(self.track[rows], kind="stable")]
+        rows = (self.next[lo:hi] >= hi).nonzero()[0] + lo
+        rows = rows[self.track[rows].argsort(kind="stable")]
         ids = self.track[rows]
         st = self.state[rows].copy()
         st[:, :3] += st[:, 3:] * (t - self.time_s[rows])[:, None]

@@ -304,15 +304,18 @@ def plans_from_day(day, interval_s: float = 10.0):
     none), which fly them exactly -- their trajectories sampled every ``interval_s`` while airborne."""
     from tracker.plans import empty_plans, plans_from_samples
 
-    key = ("_flight_plans", float(interval_s))
-    cached = day.__dict__.get(key)
+    filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
+    # built once per day's flights: the pictures and the classification of a network, and every network of a
+    # study (they share the day's trajectories object), ask for the same plans
+    key = ("_flight_plans", float(interval_s), day.frame.origin_ecef.tobytes(), filed.tobytes())
+    holder = day.trajectories.__dict__
+    cached = holder.get(key)
     if cached is None:
-        filed = np.flatnonzero(np.asarray(day.flights.flight_plan_filed, bool))
         if filed.size == 0:
             cached = empty_plans()
         else:
             t, f, pos = day.truth(interval_s)
             keep = np.isin(f, filed)
             cached = plans_from_samples(t[keep], f[keep], pos[keep])
-        day.__dict__[key] = cached  # built once per day (pictures and classification share them)
+        holder[key] = cached
     return cached
