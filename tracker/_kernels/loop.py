@@ -28,9 +28,9 @@ The IMM step (:func:`tracker._kernels.imm.imm_step`) and the assignment of a clu
 (:func:`tracker._kernels.assign.solve_lsap`) are calls, compiled once; the IMM step rebinds its bundles to
 borrowed ones at its top, and so are the Kalman updates that are not on the IMM's hot path
 (:mod:`tracker._kernels.kalman_unrolled`'s Cartesian updates, the slot-0 polar ones: one compiled copy each).
-Compile time (an empty cache, 2-core machine: about 2.5 min for the tracker's warm-up, 5 min when every
-unrolled update was inlined into every caller) is mostly Numba's own passes over the inlined code -- copying
-the inlined functions' IR and type inference -- not LLVM's.  As calls, the role sub-kernels made a real
+Compile time (an empty cache, quiet 2-core machine: 137 s for the tracker's warm-up, 146 s when every
+unrolled update was inlined into every caller; ``run_tracker`` itself about 100 s) is mostly Numba's own
+passes over the inlined code -- copying the inlined functions' IR and type inference -- not LLVM's.  As calls, the role sub-kernels made a real
 day's picture 2-3x slower (measured), so they stay inlined.
 
 Status codes (returned): 0 ok, 1 track table full (caller doubles the capacity and reruns).
