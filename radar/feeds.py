@@ -8,7 +8,7 @@ NamedTuples of :mod:`radar._kernels.columns`):
   mean_up_days, P(down -> up) = 1 / mean_down_days per day; day 0 drawn from the stationary
   availability mean_up / (mean_up + mean_down)).  Day d's state is a function of (seed, d) only:
   the chain is replayed from day 0 with draws keyed (seed, day', "outages", radar key).
-  :func:`outage_history` gives one seed's days; :func:`up_probability` the law over all seeds.
+  :func:`~radar.outages.outage_history` gives one seed's days; :func:`~radar.outages.up_probability` the law over all seeds.
 * :func:`scan_phases` - each radar's random antenna phase t0 in [0, T) for the day.
 * :func:`generate_plots` - the coarse visible-interval pre-pass (every ``prepass_step_s`` against the
   geometry grid, range and elevation limits), then one kernel over (flight, radar, interval) tasks
@@ -42,7 +42,7 @@ from radar.errors import InputError
 from radar.constants import EARTH_RADIUS_M, FT_M, REFRACTION_K
 from radar.frame import geodetic_to_ecef
 from radar.heads import combine_heads, cosited_heads  # noqa: F401 (cosited_heads: public here too)
-from radar.outages import outage_history, outage_states, radar_key, up_probability  # noqa: F401 (public here too)
+from radar.outages import outage_states, radar_key
 from radar.rng import stream, stream_key
 
 KIND_CODE = {"PSR_3D": 0, "PSR_2D": 1, "SSR": 2}

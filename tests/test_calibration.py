@@ -91,7 +91,7 @@ def test_counts_are_the_legs_of_the_study_day(ctx):
 
 def test_outage_law_is_the_chains():
     """P(up) per day (the expectation the calibration uses) against 600 outage histories of the chain."""
-    from radar.feeds import outage_history, up_probability
+    from radar.outages import outage_history, up_probability
     from radar.types import Radar
     from feeds_synthetic import TPS70
 

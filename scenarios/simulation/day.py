@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from radar.errors import InputError
-from radar.feeds import FeedOptions, FeedStats, RadarArrays, Targets, generate_plots, outage_states, radar_arrays
+from radar.feeds import FeedOptions, FeedStats, RadarArrays, Targets, generate_plots, radar_arrays
+from radar.outages import outage_states
 from scenarios.flights.trajectory import FlightTable, Trajectories, truth_samples
 
 if TYPE_CHECKING:  # annotations only: these load with the day's context, not with this module

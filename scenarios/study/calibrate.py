@@ -14,10 +14,10 @@ and a range of drug flights a year (600-1,000).
    if the radar plotted it at least once.  Each aircraft of a formation is a flight.
 2. Outages.  The history is what the real radar logged, outages included (the sources do not report them).  The
    model's radar logs day d only when its outage chain has it up, so its expected log is sum_d P(up on d) x legs
-   plotted on d with the radar up (:func:`radar.feeds.up_probability`: the availability on every day, as the chain
+   plotted on d with the radar up (:func:`radar.outages.up_probability`: the availability on every day, as the chain
    starts stationary).  One window's log varies with the outage history: ``one window`` is the 95 % range of
    sum_d up_d x legs_d over K outage histories of the model's chain (seeds s..s+K-1,
-   :func:`radar.feeds.outage_history`) x the R traffic replications.  A site with several heads is counted as one
+   :func:`radar.outages.outage_history`) x the R traffic replications.  A site with several heads is counted as one
    radar, up when its first head is.
 3. :func:`propose`: legs scale linearly with the formation rate (Poisson formations, each drawn independently of
    the count), so rate' = rate x history / model matches the ``fit`` row.  Flights a year follow from the rate.
@@ -120,7 +120,8 @@ class Measurement:
 def measure(ctx: CalibrationContext, threat=None, seeds=(1,), chains: int = CHAINS, progress=None) -> Measurement:
     """Simulate days 0..D-1 of every seed with ``threat`` (default: the scenario's) and count the legs the radar
     plots.  ``progress(i, seed)`` is called before each replication."""
-    from radar.feeds import FeedOptions, Targets, generate_plots, outage_history, up_probability
+    from radar.feeds import FeedOptions, Targets, generate_plots
+    from radar.outages import outage_history, up_probability
     from scenarios.flights.threat import generate_drug_flights
 
     tick = time.perf_counter()
