@@ -104,14 +104,15 @@ def aspect_norm(aspect_db) -> float:
     return 0.5 * (seg(nose, beam) + seg(beam, tail))
 
 
-def scan_phases(radars, seed: int, day: int) -> np.ndarray:
+def scan_phases(radars, seed: int, day: int, partner=None) -> np.ndarray:
     """Each radar's antenna phase t0 (s) for the day: the beam points north at t0 + k T.  The secondary
-    of a co-sited head (:func:`cosited_heads`) turns with its primary: it takes the primary's phase."""
+    of a co-sited head (``partner``, default :func:`cosited_heads`) turns with its primary: it takes the
+    primary's phase."""
     radars = list(radars)
     out = np.empty(len(radars))
     for i, r in enumerate(radars):
         out[i] = float(stream(seed, day, "detection", radar_key(r), 0xA5).random()) * r.scan_s
-    partner = cosited_heads(radars)
+    partner = cosited_heads(radars) if partner is None else partner
     for i, r in enumerate(radars):
         if partner[i] >= 0 and not r.type.is_primary:
             out[i] = out[partner[i]]
@@ -239,6 +240,8 @@ class FeedStats:
     false_generated: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
     false_kept: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
     reinforced: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar (head primaries)
+    intervals_by_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
+    slots_by_radar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per radar
     seconds: dict = field(default_factory=dict)
 
 
@@ -259,7 +262,7 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     tick = time.perf_counter()
     ra = arrays if arrays is not None else radar_arrays(radars, geometry)
     up = outage_states(radars, seed, day) if up is None else np.asarray(up, bool)
-    t0 = scan_phases(radars, seed, day)
+    t0 = scan_phases(radars, seed, day, ra.partner)
     k0, k1 = (np.uint64(v) for v in stream_key(seed, day, "detection"))
     kr = REFRACTION_K * EARTH_RADIUS_M
     tw = kernel_trajectories(traj)
@@ -275,6 +278,8 @@ def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int
     np.cumsum(cap, out=slot_start[1:])
     ns = int(slot_start[-1])
     stats.slots = ns
+    stats.intervals_by_radar = np.bincount(tr, minlength=nr).astype(np.int64)
+    stats.slots_by_radar = np.bincount(tr, weights=cap, minlength=nr).astype(np.int64)
     ws = _workspace_acquire()
     try:
         return _generate(ws, stats, tick, traj, targets, ra, kra, kgr, k0, k1, kr, tw, tf, tr, ta, tb, slot_start, ns,

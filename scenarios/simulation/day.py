@@ -241,12 +241,52 @@ def simulate_traffic(ctx: DayContext, seed: int = 0, day: int = 0, options: DayO
                       tuple(threat.notes), time.perf_counter() - tick)
 
 
+def _plots(radars, geometry, arrays, frame, seed, day, options, traffic):
+    """(plots, feed stats, up per radar) of ``radars`` for the day's traffic."""
+    traj, flights = traffic.trajectories, traffic.flights
+    up = outage_states(radars, seed, day)
+    for i, r in enumerate(radars):
+        if r.name in options.force_up:
+            up[i] = True
+    targets = Targets(traffic.uids, flights.rcs_m2.astype(float), flights.transponder_on.astype(bool),
+                      flights.squawk.astype(np.int32))
+    window = (day * 86400.0, max((day + 1) * 86400.0, float(traj.time_span()[1].max()) if traj.n_flights else 0.0))
+    plots, stats = generate_plots(traj, targets, radars, geometry, seed, day, up, options.feeds, window, frame, arrays,
+                                  options.convert)
+    return plots, stats, up
+
+
+@dataclass(frozen=True, eq=False)
+class SharedPlots:
+    """One day's plots of the union of several networks' radars (:class:`radar.shared_feeds.UnionFeed`):
+    :func:`simulate_day` takes each network's from them (the same plots as generating them alone)."""
+
+    feed: object
+    seed: int
+    day: int
+    traffic: DayTraffic
+    options: DayOptions
+    plots: Plots
+    stats: FeedStats
+    up: np.ndarray
+
+
+def shared_plots(feed, ctx: DayContext, seed: int, day: int, options: DayOptions, traffic: DayTraffic) -> SharedPlots:
+    """The plots of every radar of ``feed`` (a :class:`radar.shared_feeds.UnionFeed`) on one day; ``ctx``: the
+    context of any of its networks (only its frame is used)."""
+    plots, stats, up = _plots(feed.radars, None, feed.arrays, ctx.scenario.frame, seed, day, options, traffic)
+    return SharedPlots(feed, int(seed), int(day), traffic, options, plots, stats, up)
+
+
 def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0, day: int = 0, geometry=None,
-                 dem=None, options: DayOptions | None = None, traffic: DayTraffic | None = None) -> Day:
+                 dem=None, options: DayOptions | None = None, traffic: DayTraffic | None = None,
+                 shared: SharedPlots | None = None) -> Day:
     """Simulate one day.  Pass a :class:`DayContext` (fast, for studies) or a scenario (+ network, DEM, geometry).
 
     traffic: the day's flights from :func:`simulate_traffic` (same seed, day and background options),
     to share them between networks; None builds them here.  The plots are the same either way.
+    shared: the day's plots of several networks' radars at once (:func:`shared_plots`, built from the same
+    ``traffic`` and options); the network's are taken from them.  The plots are the same either way.
     """
     ctx = ctx_or_scenario if isinstance(ctx_or_scenario, DayContext) else prepare(ctx_or_scenario, network_name, dem,
                                                                                   geometry)
@@ -267,15 +307,17 @@ def simulate_day(ctx_or_scenario, network_name: str | None = None, seed: int = 0
                              f"background={options.background}, background_window={options.background_window}")
         secs["trajectories"] = 0.0
     traj, flights = traffic.trajectories, traffic.flights
-    up = outage_states(ctx.radars, seed, day)
-    for i, r in enumerate(ctx.radars):
-        if r.name in options.force_up:
-            up[i] = True
-    targets = Targets(traffic.uids, flights.rcs_m2.astype(float), flights.transponder_on.astype(bool),
-                      flights.squawk.astype(np.int32))
-    window = (day * 86400.0, max((day + 1) * 86400.0, float(traj.time_span()[1].max()) if traj.n_flights else 0.0))
-    plots, stats = generate_plots(traj, targets, ctx.radars, ctx.geometry, seed, day, up, options.feeds, window,
-                                  ctx.scenario.frame, ctx.arrays, options.convert)
+    if shared is None:
+        plots, stats, up = _plots(ctx.radars, ctx.geometry, ctx.arrays, ctx.scenario.frame, seed, day, options, traffic)
+    else:
+        if (shared.seed, shared.day) != (int(seed), int(day)) or shared.traffic is not traffic or shared.options != options:
+            raise InputError(f"simulate_day(seed={seed}, day={day}): the shared plots given were built for seed "
+                             f"{shared.seed}, day {shared.day} and other traffic or options")
+        idx = shared.feed.index.get(ctx.network.name)
+        if idx is None or [shared.feed.radars[i].name for i in idx] != [r.name for r in ctx.radars]:
+            raise InputError(f"simulate_day: the shared plots given do not cover network {ctx.network.name}'s radars")
+        plots, stats = shared.feed.plots_of(ctx.network.name, shared.plots, shared.stats)
+        up = shared.up[idx]
     secs.update(stats.seconds)
     return Day(seed, day, flights, traj, plots, ctx.sensors, up, ctx.scenario.frame, stats,
                traffic.background_generated, traffic.background_kept, traffic.rejected_range, traffic.rejected_terrain,

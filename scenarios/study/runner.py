@@ -66,19 +66,23 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
         from radar._jit import set_threads
 
         set_threads(threads)
-    from scenarios.simulation.day import simulate_traffic
+    from scenarios.simulation.day import shared_plots, simulate_traffic
 
     t_chunk = time.perf_counter()
     ctx = _context(spec)
     opts = day_options(spec)
+    feed = ctx.union_feed(spec.networks)
     rows: list[tuple] = []
     days: list[tuple] = []
     for d in range(d0, d1):
         tt = time.perf_counter()
-        traffic = simulate_traffic(ctx.day_context(spec.networks[0]), seed=spec.seed, day=d, options=opts)
+        first = ctx.day_context(spec.networks[0])
+        traffic = simulate_traffic(first, seed=spec.seed, day=d, options=opts)
+        # the plots of every network's radars at once (the same plots as one network at a time; speed)
+        shared = shared_plots(feed, first, spec.seed, d, opts, traffic) if feed is not None else None
         t_traffic = (time.perf_counter() - tt) / len(spec.networks)
         for network in spec.networks:
-            _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days)
+            _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared)
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
@@ -92,6 +96,7 @@ def prime_worker(spec: StudySpec) -> int:
     ctx = _context(spec)
     for network in spec.networks:
         ctx.day_context(network)
+    ctx.union_feed(spec.networks)
     import scenarios.engagement.engagement  # noqa: F401
     import tracker.pictures  # noqa: F401
 
@@ -170,13 +175,13 @@ def _start_tracker_compile():
     return proc
 
 
-def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days):
+def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared=None):
     """Feeds, pictures and engagements of one network-day; appends its rows and stage times."""
     from scenarios.simulation.day import simulate_day
     from scenarios.engagement.engagement import build_pictures, evaluate_day
 
-    t0 = time.perf_counter() - t_traffic  # the shared traffic's cost, split between the networks
-    day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic)
+    t0 = time.perf_counter() - t_traffic  # the shared traffic and plots' cost, split between the networks
+    day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic, shared=shared)
     t1 = time.perf_counter()
     pictures = build_pictures(day, spec.pictures, spec.seed, ctx.interceptors.params)
     t2 = time.perf_counter()

@@ -127,3 +127,14 @@ class StudyContext:
         if network not in self.days_ctx:
             self.days_ctx[network] = prepare(self.scenario, network, dem=self.dem)
         return self.days_ctx[network]
+
+    def union_feed(self, networks):
+        """The union of ``networks``' radars (:func:`radar.shared_feeds.union_feed`): one plot generation a
+        day for all of them; None for a single network or radars that cannot be shared exactly."""
+        key = ("union", tuple(networks))
+        if key not in self.days_ctx:
+            from radar.shared_feeds import union_feed
+
+            nets = [(n, self.day_context(n).radars, self.day_context(n).arrays) for n in networks]
+            self.days_ctx[key] = union_feed(nets) if len(nets) > 1 else None
+        return self.days_ctx[key]
