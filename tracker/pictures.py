@@ -119,8 +119,8 @@ def _concat(name, parts, stats) -> Picture:
     return Picture(name=name, stats=stats, **{k: v[order] for k, v in cols.items()})
 
 
-def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, out_times=None, terrain=None):
-    kw = dict(proc_time_s=proc, grids=grids, window_s=window_s, terrain=terrain)
+def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, out_times=None, terrain=None, memo=None):
+    kw = dict(proc_time_s=proc, grids=grids, window_s=window_s, terrain=terrain, memo=memo)
     if out_times is not None:
         return track(plots, sensors, params, out_times=out_times, **kw)
     if output_every_s:
@@ -134,7 +134,7 @@ def _run(plots: Plots, sensors, params, proc, grids, output_every_s, window_s, o
 def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, params: TrackerParams | None = None,
                   grids: Grids | None = None, *, planned_squawks=None, output_every_s: float | None = None,
                   cued_row_interval_s: float = 10.0, out_times=None, terrain=None, plans=None,
-                  plan_gates=None) -> Picture:
+                  plan_gates=None, memo=None) -> Picture:
     """The military picture ``picture`` (one of :data:`radar.types.PICTURES`) from ``plots`` (see the module docstring).
 
     ``planned_squawks``: Mode 3/A codes with a flight plan (non_integrated: squawking civil tracks
@@ -147,6 +147,8 @@ def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, 
     ``plans``: the filed flight plans (:class:`tracker.plans.FlightPlans`; non_integrated: a civil track flying
     one is not cross-told), ``plan_gates`` their (distance m, velocity tolerance) (default
     :data:`tracker.plans.PLAN_MATCH_M`, :data:`tracker.plans.PLAN_VELOCITY_TOLERANCE`).
+    ``memo``: a :class:`tracker.tracker.TrackMemo` shared by pictures of one day (tracker runs on the same
+    inputs are computed once; the same picture either way).
     """
     if picture not in PICTURES:
         raise InputError(f"picture = {picture!r}: expected one of {', '.join(PICTURES)}")
@@ -160,7 +162,7 @@ def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, 
     if picture in ("military", "non_integrated"):
         mil_plots = plots.take(np.flatnonzero(military))
         res = _run(mil_plots, sensors, params, mil_plots.time_s + arr.latency_s[mil_plots.sensor], grids, output_every_s,
-                   None, out_times, terrain)
+                   None, out_times, terrain, memo)
         mil_pic = _picture_from_rows(picture, res.rows, stats={"military_plots": len(mil_plots),
                                                              "military_confirmed_tracks": res.confirmed_tracks,
                                                              "confirmed_tracks": res.confirmed_tracks,
@@ -170,7 +172,7 @@ def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, 
             return mil_pic
         civ_plots = plots.take(np.flatnonzero(~military))
         cres = _run(civ_plots, sensors, params, civ_plots.time_s + arr.latency_s[civ_plots.sensor], grids, None, None,
-                    terrain=terrain)
+                    terrain=terrain, memo=memo)
         import time as _time
 
         t0 = _time.perf_counter()
@@ -184,7 +186,7 @@ def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, 
     arrival = plots.time_s + lat + np.where(military, 0.0, fus.integrated_latency_s)
     proc = np.maximum(arrival, plots.time_s + fus.integrated_delay_s)
     window = max(float(np.max(lat, initial=0.0)), fus.integrated_latency_s) + 1.0
-    res = _run(plots, sensors, params, proc, grids, output_every_s, window, out_times, terrain)
+    res = _run(plots, sensors, params, proc, grids, output_every_s, window, out_times, terrain, memo)
     return _picture_from_rows(picture, res.rows, stats={"plots": len(plots), "confirmed_tracks": res.confirmed_tracks,
                                                      "dropped_late": res.n_dropped_late, "tracking_s": res.tracking_s})
 

@@ -717,11 +717,12 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
 
 # ------------------------------------------------------------------------------------------
 # Adapter to the feeds' simulated day (scenarios.simulation.day.Day)
-def build_pictures(day, pictures, seed: int, params: EngagementParams | None = None) -> dict:
+def build_pictures(day, pictures, seed: int, params: EngagementParams | None = None, memo=None) -> dict:
     """The tracker's pictures of a simulated day, one per name in ``pictures`` (``tracker.pictures``).
 
     The flight-plan codes and the filed plans go to the non-integrated cross-tell rule (civil tracks
     squawking a planned code, or flying a filed plan -- ``params``' plan gates -- are not told).
+    ``memo``: a :class:`tracker.tracker.TrackMemo` for the day (the same pictures, identical runs once).
     """
     from tracker.pictures import build_picture
 
@@ -731,7 +732,7 @@ def build_pictures(day, pictures, seed: int, params: EngagementParams | None = N
     plans = plans_from_day(day) if "non_integrated" in pictures else None
     gates = params or EngagementParams()
     return {p: build_picture(day.plots, day.sensors, p, seed, day.day, planned_squawks=planned, terrain=terrain,
-                             plans=plans, plan_gates=(gates.plan_match_m, gates.plan_velocity_tolerance))
+                             plans=plans, plan_gates=(gates.plan_match_m, gates.plan_velocity_tolerance), memo=memo)
             for p in pictures}
 
 

@@ -67,6 +67,7 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
 
         set_threads(threads)
     from scenarios.simulation.day import shared_plots, simulate_traffic
+    from tracker.tracker import TrackMemo
 
     t_chunk = time.perf_counter()
     ctx = _context(spec)
@@ -81,8 +82,9 @@ def run_chunk(spec: StudySpec, d0: int, d1: int, threads: int | None = None) -> 
         # the plots of every network's radars at once (the same plots as one network at a time; speed)
         shared = shared_plots(feed, first, spec.seed, d, opts, traffic) if feed is not None else None
         t_traffic = (time.perf_counter() - tt) / len(spec.networks)
+        memo = TrackMemo()  # networks sharing radars: their identical tracker runs once (speed)
         for network in spec.networks:
-            _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared)
+            _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared, memo)
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
@@ -175,7 +177,7 @@ def _start_tracker_compile():
     return proc
 
 
-def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared=None):
+def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared=None, memo=None):
     """Feeds, pictures and engagements of one network-day; appends its rows and stage times."""
     from scenarios.simulation.day import simulate_day
     from scenarios.engagement.engagement import build_pictures, evaluate_day
@@ -183,7 +185,7 @@ def _one_day(ctx, spec, network, d, opts, traffic, t_traffic, rows, days, shared
     t0 = time.perf_counter() - t_traffic  # the shared traffic and plots' cost, split between the networks
     day = simulate_day(ctx.day_context(network), seed=spec.seed, day=d, options=opts, traffic=traffic, shared=shared)
     t1 = time.perf_counter()
-    pictures = build_pictures(day, spec.pictures, spec.seed, ctx.interceptors.params)
+    pictures = build_pictures(day, spec.pictures, spec.seed, ctx.interceptors.params, memo)
     t2 = time.perf_counter()
     table = evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
     t3 = time.perf_counter()
