@@ -77,23 +77,32 @@ def test_a_civil_track_flying_a_filed_plan_is_not_cross_told():
 
 
 def test_latest_row_per_track_matches_a_brute_force_search():
-    # the cross-tell's "each track's latest row in [t - age, t], predicted to t" (tracker.pictures._Rows.latest)
+    # the cross-tell's "each track's latest row in [t - age, t], predicted to t", for many times at once
+    # (tracker.pictures._Rows.latest, .nearest)
     from tracker.pictures import _Rows
 
     rng = np.random.default_rng(3)
     n = 400
     t = np.round(rng.uniform(0.0, 600.0, n), 1)  # ties in time on purpose
     ids = rng.integers(0, 25, n)
-    state = rng.normal(size=(n, 6))
-    rows = _Rows(t, ids, state)
-    for tq, age in [(300.0, 60.0), (0.0, 10.0), (600.0, 600.0), (123.4, 0.0), (-5.0, 1.0), (450.0, 30.0)]:
-        got_ids, got_rows, got_st = rows.latest(tq, age)
-        want = {}
-        for r in range(n):  # rows sorted by time (stable): the last one of a track in the window is its latest
-            if tq - age <= rows.time_s[r] <= tq:
-                want[int(rows.track[r])] = r
-        assert got_ids.tolist() == sorted(want)
-        assert got_rows.tolist() == [want[k] for k in sorted(want)]
-        for k, r in zip(got_ids.tolist(), got_rows.tolist()):
-            expect = rows.state[r, :3] + rows.state[r, 3:] * (tq - rows.time_s[r])
-            np.testing.assert_allclose(got_st[got_rows.tolist().index(r), :3], expect, rtol=0, atol=1e-9)
+    state = rng.normal(size=(n, 6)) * np.array([1e4, 1e4, 1e3, 100.0, 100.0, 5.0])
+    for age in (60.0, 10.0, 600.0, 0.0, 1.0, 30.0):
+        rows = _Rows(t, ids, state)
+        tq = np.array([300.0, 0.0, 600.0, 123.4, -5.0, 450.0, 300.0])
+        px, py = rng.normal(size=tq.size) * 1e4, rng.normal(size=tq.size) * 1e4
+        got_q, got_rows = rows.latest(tq, age)
+        near = rows.nearest(tq, px, py, age)
+        for i, tt in enumerate(tq.tolist()):
+            want = {}
+            for r in range(n):  # rows sorted by time (stable): the last one of a track in the window is its latest
+                if tt - age <= rows.time_s[r] <= tt:
+                    want[int(rows.track[r])] = r
+            assert sorted(got_rows[got_q == i].tolist()) == sorted(want.values())
+            d = [np.hypot(rows.state[r, 0] + rows.state[r, 3] * (tt - rows.time_s[r]) - px[i],
+                          rows.state[r, 1] + rows.state[r, 4] * (tt - rows.time_s[r]) - py[i]) for r in want.values()]
+            assert near[i] == (min(d) if d else np.inf)
+        # a subset of the rows: their own latest rows, indices mapped back
+        keep = np.flatnonzero(rng.random(n) < 0.5)
+        sub = _Rows(t, ids, state, keep)
+        np.testing.assert_array_equal(sub.time_s, t[sub.index])
+        assert np.isin(sub.index, keep).all() and sub.index.size == keep.size

@@ -37,7 +37,7 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.plotlog import Plots
-from radar.rng import stream
+from radar.rng import stream_key
 from radar.constants import PICTURES
 from tracker.params import TrackerParams
 from tracker.tracker import Grids, TrackRows, track
@@ -192,107 +192,134 @@ def build_picture(plots: Plots, sensors, picture: str, seed: int, day: int = 0, 
 
 
 class _Rows:
-    """Rows sorted by time for fast 'latest row per track at or before t' queries."""
+    """Rows sorted by time (stable) for 'each track's latest row in [t - max_age, t]' queries, many times at once."""
 
-    def __init__(self, time_s, track, state, extra=()):
-        o = np.argsort(time_s, kind="stable")
-        self.time_s = np.asarray(time_s)[o]
-        self.track = np.asarray(track)[o]
-        self.state = np.asarray(state)[o]
-        self.extra = [np.asarray(e)[o] for e in extra]
+    def __init__(self, time_s, track, state, index=None):
+        """``index``: keep only these rows (increasing); ``self.index`` maps the sorted rows to the given ones."""
+        index = np.arange(np.size(time_s)) if index is None else np.asarray(index)
+        self.index = index = index[np.asarray(time_s)[index].argsort(kind="stable")]
+        self.time_s = np.asarray(time_s)[index]
+        self.track = np.asarray(track)[index]
+        self.state = np.asarray(state)[index]
         # the next row of the same track (n: none): row r is its track's latest in [lo, hi) iff next[r] >= hi
         n = self.track.size
         self.next = np.full(n, n, np.int64)
         if n:
-            by_track = np.lexsort((np.arange(n), self.track))
+            by_track = self.track.argsort(kind="stable")
             same = self.track[by_track[1:]] == self.track[by_track[:-1]]
             self.next[by_track[:-1][same]] = by_track[1:][same]
 
     def latest(self, t, max_age):
-        """(ids, row indices, states predicted to t) of each track's latest row in [t - max_age, t], by id."""
-        # array methods, not the np.* wrappers (speed: about 30,000 calls in 24 study days)
-        lo = int(self.time_s.searchsorted(t - max_age, side="left"))
-        hi = int(self.time_s.searchsorted(t, side="right"))
-        if hi <= lo:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 6))
-        rows = (self.next[lo:hi] >= hi).nonzero()[0] + lo
-        rows = rows[self.track[rows].argsort(kind="stable")]
-        ids = self.track[rows]
-        st = self.state[rows].copy()
-        st[:, :3] += st[:, 3:] * (t - self.time_s[rows])[:, None]
-        return ids, rows, st
+        """For query times ``t`` (q,): pairs (query index, row index), one per track whose latest row at or
+        before t[i] is in [t[i] - max_age, t[i]], by query then row (row order, not track order)."""
+        t = np.asarray(t, float)
+        lo = self.time_s.searchsorted(t - max_age, side="left")
+        hi = self.time_s.searchsorted(t, side="right")
+        cnt = np.maximum(hi - lo, 0)
+        q = np.repeat(np.arange(t.size), cnt)
+        if q.size == 0:
+            return q, q
+        start = np.cumsum(cnt) - cnt
+        r = lo[q] + (np.arange(q.size) - start[q])
+        keep = self.next[r] >= hi[q]
+        return q[keep], r[keep]
+
+    def nearest(self, t, x, y, max_age):
+        """For each query (time t, horizontal position x, y; arrays (q,)): the smallest horizontal distance to
+        the tracks' latest rows in [t - max_age, t], each predicted to t; +inf with no track, NaN if a distance
+        is NaN (as ``np.min``)."""
+        q, r = self.latest(t, max_age)
+        d = np.full(np.size(t), np.inf)
+        if q.size:
+            dt = t[q] - self.time_s[r]
+            st = self.state
+            dist = np.hypot(st[r, 0] + st[r, 3] * dt - x[q], st[r, 1] + st[r, 4] * dt - y[q])
+            np.minimum.at(d, q, dist)
+        return d
+
+
+class _Streams:
+    """:func:`radar.rng.stream` without a new ``Generator`` per stream (speed: half its cost): one Philox whose
+    state is set to a fresh stream's -- the stream's key, counter 0, empty buffer, as ``Philox(key=...)``
+    starts -- behind one ``Generator`` (which holds no state of its own).  The same numbers
+    (tests/test_cross_tell_reference.py)."""
+
+    def __init__(self):
+        self._bits = np.random.Philox(key=np.zeros(2, np.uint64))
+        self._gen = np.random.Generator(self._bits)
+        self._fresh = {"bit_generator": "Philox", "state": {"counter": np.zeros(4, np.uint64), "key": None},
+                       "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
+
+    def get(self, seed: int, day: int, name: str, *extra: int) -> np.random.Generator:
+        """The generator of stream ``(seed, day, name, *extra)``, at its start (valid until the next call)."""
+        self._fresh["state"]["key"] = stream_key(seed, day, name, *extra)
+        self._bits.state = self._fresh
+        return self._gen
+
+
+def _no_cued() -> Picture:
+    return Picture(name="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
+                   y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
+                   pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
+                   squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0),
+                   t_obs_s=np.zeros(0))
 
 
 def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: int, day: int, planned, row_dt: float,
                 plans=None, plan_gates=None):
-    """Cued rows (a Picture with status 2) from the civil track rows."""
-    empty = Picture(name="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
-                    y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
-                    pos_cov=np.zeros((0, 6)), pos_sigma_m=np.zeros(0), status=np.zeros(0, np.int8),
-                    squawk=np.zeros(0, np.int32), sensors=np.zeros(0, np.int64), sigma_v_m=np.zeros(0),
-                    t_obs_s=np.zeros(0))
+    """Cued rows (a Picture with status 2) from the civil track rows.
+
+    Speed: the rules of the module docstring on arrays -- every opportunity, its plan check and its military
+    separation at once; Python only for the random draws of the eligible opportunities (one stream each)."""
     stats = {"cross_tell_opportunities": 0, "cross_tell_eligible": 0, "cross_tells": 0, "cued_tracks": 0,
              "cross_tell_on_plan": 0}
     if len(civ) == 0:
-        return empty, stats
+        return _no_cued(), stats
     U = fus.update_interval_s
-    planned = None if planned is None else set(int(s) for s in planned)
-    civ_rows = _Rows(civ.time_s, civ.track, civ.state, (civ.squawk, civ.sensors, civ.sigma_v_m))
-    mil_rows = _Rows(mil.time_s, mil.track, mil.state)
-    reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors, vertical variance)
+    max_unseen = params.max_unseen_s
     k0 = int(np.ceil(civ.time_s.min() / U))
-    k1 = int(np.floor((civ.time_s.max() + params.max_unseen_s) / U))
-    # each civil track's latest row at or before every opportunity time (what _Rows.latest gives, for all
-    # opportunities at once: one searchsorted per track instead of a np.unique per opportunity; speed)
+    k1 = int(np.floor((civ.time_s.max() + max_unseen) / U))
     t_opp = np.arange(k0, k1 + 1) * U
-    latest_row = {}
-    for cid in np.unique(civ_rows.track):
-        r = np.flatnonzero(civ_rows.track == cid)
-        at = np.searchsorted(civ_rows.time_s[r], t_opp, side="right") - 1
-        ok = at >= 0
-        ok[ok] = civ_rows.time_s[r[at[ok]]] >= t_opp[ok] - params.max_unseen_s
-        latest_row[int(cid)] = np.where(ok, r[np.maximum(at, 0)], -1)
-    cids = sorted(latest_row)
-    table = np.array([latest_row[c] for c in cids]).reshape(len(cids), t_opp.size)
-    kk_all, ci_all = np.nonzero(table.T >= 0)  # opportunities in (time, civil id) order
-    stats["cross_tell_opportunities"] = int(kk_all.size)
-    # civil tracks flying a filed plan at the opportunity (their state predicted to it): all at once
-    on_plan = np.zeros(kk_all.size, bool)
-    if plans is not None and len(plans) and kk_all.size:
+    # only the civil rows in some opportunity's window [t - max_unseen, t] can be an opportunity (speed: the
+    # sorts below on a fifth of the rows); the first opportunity at or after a row is the one to check
+    nxt = t_opp.searchsorted(civ.time_s, side="left")
+    in_win = nxt < t_opp.size
+    in_win[in_win] = civ.time_s[in_win] >= np.asarray(t_opp, float)[nxt[in_win]] - max_unseen
+    civ_rows = _Rows(civ.time_s, civ.track, civ.state, np.flatnonzero(in_win))
+    o = civ_rows.index
+    c_sq, c_sens, c_sv = np.asarray(civ.squawk)[o], np.asarray(civ.sensors)[o], np.asarray(civ.sigma_v_m)[o]
+    mil_rows = _Rows(mil.time_s, mil.track, mil.state)
+    # opportunities: each civil track's latest row in [t - max_unseen, t] at every opportunity time t, in time order
+    # (within a time, in row order: nothing depends on it -- draws are keyed by civil id, reports sorted by
+    # arrival and civil id)
+    kk, row = civ_rows.latest(t_opp, max_unseen)
+    stats["cross_tell_opportunities"] = int(kk.size)
+    sq = c_sq[row]
+    elig = sq < 0
+    if planned is not None:
+        elig |= ~np.isin(sq, np.array([int(s) for s in planned], np.int64))
+    kk, row, sq = kk[elig], row[elig], sq[elig]
+    t_o = t_opp[kk]
+    st = civ_rows.state[row].copy()
+    st[:, :3] += st[:, 3:] * (t_o - civ_rows.time_s[row])[:, None]
+    # civil tracks flying a filed plan at the opportunity (their state predicted to it) are not told
+    if plans is not None and len(plans) and kk.size:
         from tracker.plans import PLAN_MATCH_M, PLAN_VELOCITY_TOLERANCE, plan_matches
 
         gate, tol = plan_gates if plan_gates is not None else (PLAN_MATCH_M, PLAN_VELOCITY_TOLERANCE)
-        rr = table[ci_all, kk_all]
-        st_all = civ_rows.state[rr].copy()
-        st_all[:, :3] += st_all[:, 3:] * (t_opp[kk_all] - civ_rows.time_s[rr])[:, None]
-        on_plan = plan_matches(t_opp[kk_all], st_all[:, :3], st_all[:, 3:5], plans, gate, tol)
-    mil_latest, mil_kk = None, -1
-    for q, (kk, ci) in enumerate(zip(kk_all.tolist(), ci_all.tolist())):
-        k = k0 + kk
-        t_o = k * U
-        cid = cids[ci]
-        row = int(table[ci, kk])
-        if mil_kk != kk:
-            mil_latest, mil_kk = None, kk
-        sq = int(civ_rows.extra[0][row])
-        eligible = sq < 0 or (planned is not None and sq not in planned)
-        if not eligible:
-            continue
-        if on_plan[q]:
-            stats["cross_tell_on_plan"] += 1
-            continue
-        st = civ_rows.state[row].copy()
-        st[:3] += st[3:] * (t_o - civ_rows.time_s[row])
-        if mil_latest is None:
-            mil_latest = mil_rows.latest(t_o, params.max_unseen_s)
-        mids, mrows, mst = mil_latest
-        if mids.size:
-            d = np.hypot(mst[:, 0] - st[0], mst[:, 1] - st[1])
-            eligible = bool(d.min() > fus.separation_m)
-        if not eligible:
-            continue
-        stats["cross_tell_eligible"] += 1
-        g = stream(seed, day, "cross_tell", int(cid), k)
+        on_plan = plan_matches(t_o, st[:, :3], st[:, 3:5], plans, gate, tol)
+        stats["cross_tell_on_plan"] = int(on_plan.sum())
+        off = ~on_plan
+        kk, row, sq, t_o, st = kk[off], row[off], sq[off], t_o[off], st[off]
+    # more than separation_m from every military track (each predicted to the opportunity); NaN is not
+    sep = mil_rows.nearest(t_o, st[:, 0], st[:, 1], max_unseen) > fus.separation_m
+    kk, row, sq, st = kk[sep], row[sep], sq[sep], st[sep]
+    stats["cross_tell_eligible"] = int(kk.size)
+    reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors, vertical variance)
+    cid_all = civ_rows.track[row].tolist()
+    streams = _Streams()
+    for q, (k_, cid) in enumerate(zip((kk + k0).tolist(), cid_all)):
+        g = streams.get(seed, day, "cross_tell", cid, k_)
         u = g.random()
         z = g.standard_normal()
         noise = g.normal(0.0, 1.0, 2) * fus.position_sigma_m
@@ -300,58 +327,68 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
             continue
         delay = float(np.clip(fus.latency_median_s * np.exp(fus.latency_log_sigma * z), fus.latency_min_s,
                               fus.latency_max_s))
-        pos = st[:3].copy()
+        t_obs = k_ * U
+        pos = st[q, :3].copy()
         pos[:2] += noise
-        reports.append((t_o + delay, t_o, int(cid), pos, st[3:].copy(), sq, int(civ_rows.extra[1][row]),
-                        float(civ_rows.extra[2][row]) ** 2))
+        r = int(row[q])
+        reports.append((t_obs + delay, t_obs, cid, pos, st[q, 3:], int(sq[q]), int(c_sens[r]),
+                        float(c_sv[r]) ** 2))
     stats["cross_tells"] = len(reports)
     if not reports:
-        return empty, stats
+        return _no_cued(), stats
+    return _cued_rows(reports, mil_rows, fus, max_unseen, row_dt, stats)
+
+
+def _cued_rows(reports, mil_rows: _Rows, fus, max_unseen: float, row_dt: float, stats: dict):
+    """The cued rows of the cross-tells ``reports`` (see :func:`_cross_tell`); the cued tracks' count into ``stats``."""
     reports.sort(key=lambda r: (r[0], r[2]))
-    max_age = U + fus.latency_max_s
-    # cued track per civil id: the latest report replaces the previous one
-    by_civil = {}
+    # cued track per civil id (ids in the order of their first report); the latest report replaces the previous one
+    cued_id: dict[int, int] = {}
     for r in reports:
-        by_civil.setdefault(r[2], []).append(r)
-    cued_id = {}
-    next_cued = CUED_ID_BASE
-    for r in reports:
-        if r[2] not in cued_id:
-            cued_id[r[2]] = next_cued
-            next_cued += 1
+        cued_id.setdefault(r[2], CUED_ID_BASE + len(cued_id))
     stats["cued_tracks"] = len(cued_id)
-    out_t, out_id, out_state, out_cov, out_sq, out_sens, out_sv, out_obs = [], [], [], [], [], [], [], []
-    sp2 = fus.position_sigma_m ** 2
-    sv2 = fus.cued_sigma_v_mps ** 2
-    for cid, reps in by_civil.items():
-        for n_, (arr_t, t_obs, _, pos, vel, sq, sens, var_v) in enumerate(reps):
-            end = t_obs + max_age
-            if n_ + 1 < len(reps):
-                end = min(end, reps[n_ + 1][0])
-            tt = arr_t
-            while tt < end:
-                dt = tt - t_obs
-                p = pos + vel * dt
-                mids, mrows, mst = mil_rows.latest(tt, params.max_unseen_s)
-                if mids.size and np.hypot(mst[:, 0] - p[0], mst[:, 1] - p[1]).min() <= fus.separation_m:
-                    break  # a military track holds the target now
-                var = sp2 + sv2 * dt * dt
-                out_t.append(tt)
-                out_id.append(cued_id[cid])
-                out_state.append(np.concatenate((p, vel)))  # (np.r_ costs 20 us a row)
-                out_cov.append([var, 0.0, 0.0, var, 0.0, var])
-                out_sq.append(sq)
-                out_sens.append(sens)
-                # the civil track's vertical sigma when it was told (a held height stays marked as held)
-                out_sv.append(np.sqrt(max(var, var_v)))
-                out_obs.append(t_obs)
-                tt += row_dt
-    if not out_t:
-        return empty, stats
-    st = np.array(out_state)
-    cov = np.array(out_cov)
-    return Picture(name="non_integrated", time_s=np.array(out_t), track=np.array(out_id, np.int64), x_m=st[:, 0],
-                   y_m=st[:, 1], z_m=st[:, 2], vx_mps=st[:, 3], vy_mps=st[:, 4], vz_mps=st[:, 5], pos_cov=cov,
-                   pos_sigma_m=np.sqrt(cov[:, 0]), status=np.full(len(out_t), STATUS_CUED, np.int8),
-                   squawk=np.array(out_sq, np.int32), sensors=np.array(out_sens, np.int64),
-                   sigma_v_m=np.array(out_sv), t_obs_s=np.array(out_obs, float)), stats
+    reports.sort(key=lambda r: cued_id[r[2]])  # stable: by civil id, each one's reports in (arrival, id) order
+    n = len(reports)
+    arr_t = np.array([r[0] for r in reports], float)
+    t_obs = np.array([r[1] for r in reports], float)
+    cid = np.array([r[2] for r in reports], np.int64)
+    end = t_obs + (fus.update_interval_s + fus.latency_max_s)
+    nxt = np.r_[arr_t[1:], np.inf]
+    cut = np.r_[cid[1:] == cid[:-1], False] & (nxt < end)  # the next report of the same civil track replaces it
+    end[cut] = nxt[cut]
+    # row times arrival, + row_dt, ... (added one by one, as a loop would) while before the end
+    m = int(np.max(np.ceil((end - arr_t) / row_dt), initial=0.0)) + 2
+    while True:
+        steps = np.full((n, m), float(row_dt))
+        steps[:, 0] = arr_t
+        tt = np.cumsum(steps, axis=1)
+        if not np.any(tt[:, -1] < end):
+            break
+        m *= 2
+    live = tt < end[:, None]
+    rep, _ = np.nonzero(live)
+    tt = tt[live]
+    pos = np.array([r[3] for r in reports])
+    vel = np.array([r[4] for r in reports])
+    dt = tt - t_obs[rep]
+    p = pos[rep] + vel[rep] * dt[:, None]
+    # a report's rows stop at the first one with a confirmed military track within separation_m (it holds the target)
+    held = mil_rows.nearest(tt, p[:, 0], p[:, 1], max_unseen) <= fus.separation_m
+    first = np.full(n, tt.size)
+    np.minimum.at(first, rep[held], np.flatnonzero(held))
+    keep = np.arange(tt.size) < first[rep]
+    if not keep.any():
+        return _no_cued(), stats
+    rep, tt, dt, p = rep[keep], tt[keep], dt[keep], p[keep]
+    var = fus.position_sigma_m ** 2 + fus.cued_sigma_v_mps ** 2 * dt * dt
+    var_v = np.array([r[7] for r in reports])[rep]
+    cov = np.zeros((tt.size, 6))
+    cov[:, 0] = cov[:, 3] = cov[:, 5] = var
+    v = vel[rep]
+    return Picture(name="non_integrated", time_s=tt, track=np.array([cued_id[c] for c in cid.tolist()], np.int64)[rep],
+                   x_m=p[:, 0], y_m=p[:, 1], z_m=p[:, 2], vx_mps=v[:, 0], vy_mps=v[:, 1], vz_mps=v[:, 2], pos_cov=cov,
+                   pos_sigma_m=np.sqrt(var), status=np.full(tt.size, STATUS_CUED, np.int8),
+                   squawk=np.array([r[5] for r in reports], np.int32)[rep],
+                   sensors=np.array([r[6] for r in reports], np.int64)[rep],
+                   # the civil track's vertical sigma when it was told (a held height stays marked as held)
+                   sigma_v_m=np.sqrt(np.where(var_v > var, var_v, var)), t_obs_s=t_obs[rep]), stats
