@@ -86,8 +86,17 @@ class ThreatConfig:
     def joint_table(self):
         """All (dep, gate, pickup, type, refuel) combinations with prior weight and feasibility.
 
-        Returns (combos list of index tuples, prior weights, feasible bool array).
+        Returns (combos list of index tuples, prior weights, feasible bool array): fresh copies of a table
+        built once per configuration (speed: every simulated day draws from it).
         """
+        cached = self.__dict__.get("_joint_table")
+        if cached is None:
+            cached = self._build_joint_table()
+            self.__dict__["_joint_table"] = cached  # frozen dataclass: a cache, not a field
+        combos, prior, feas = cached
+        return list(combos), prior.copy(), feas.copy()
+
+    def _build_joint_table(self):
         deps, gates, picks = self.zones_of("departure"), self.zones_of("corridor"), self.zones_of("pickup")
         combos, prior, feas = [], [], []
         wd = _normalise([z.weight for z in deps])

@@ -27,13 +27,18 @@ from scenarios.flights.trajectory import (KIND_BACKGROUND, PHASE_CRUISE, FlightT
 
 
 
+_CODE_POOL = np.array([c for c in range(0o0100, 0o7700) if c not in RESERVED_CODES])
+#: code -> its octal digits read as decimal (0o4721 -> 4721)
+_OCTAL_DIGITS = np.array([int(f"{c:04o}") for c in range(0o7700)], np.int32)
+
+
 def squawk_codes(rng, n: int) -> np.ndarray:
     """n distinct Mode 3/A codes (octal digits read as decimal, e.g. 4721), avoiding reserved codes."""
-    pool = np.array([c for c in range(0o0100, 0o7700) if c not in RESERVED_CODES])
+    pool = _CODE_POOL
     if n > pool.size:
         raise InputError(f"traffic_background.flights_per_day: {n} flights exceed the {pool.size} Mode 3/A codes")
     codes = rng.choice(pool, size=n, replace=False)
-    return np.array([int(f"{c:04o}") for c in codes], np.int32)
+    return _OCTAL_DIGITS[codes]
 
 
 _ROUTES: dict = {}
