@@ -53,3 +53,18 @@ def test_night_in_puerto_maldonado():
     assert abs(local_h - (18 + 27 / 60)) < 5 / 60                 # within 5 min
     assert abs((sunset - _unix(2026, 1, 1, 5, 0)) / 3600.0 - (18 + 2 / 60)) < 5 / 60
     assert 20 * 60 < dusk - sunset < 30 * 60       # civil twilight at -12.6 deg in January
+
+
+def test_repeated_times_give_the_elevation_of_each_element_bit_for_bit():
+    # sun_elevation_deg works out the solar coordinates once per distinct time (many aircraft on one 10 s clock):
+    # every element is what the formula gives it alone, and what a batch of all-distinct times gives
+    rng = np.random.default_rng(3)
+    t = _unix(2026, 3, 1) + rng.integers(0, 3 * 8640, 5000) * 10.0
+    lat, lon = rng.uniform(-18, 0, t.size), rng.uniform(-81, -68, t.size)
+    el = sun_elevation_deg(t, lat, lon)
+    one_by_one = np.array([sun_elevation_deg(t[i:i + 1], lat[i:i + 1], lon[i:i + 1])[0] for i in range(0, t.size, 97)])
+    assert one_by_one.tobytes() == el[::97].tobytes()
+    dec, eot = solar_coordinates(t)
+    s = np.sin(np.radians(lat)) * np.sin(np.radians(dec)) + np.cos(np.radians(lat)) * np.cos(np.radians(dec)) * np.cos(
+        np.radians((np.mod(t, 86400.0) / 60.0 + eot + 4.0 * lon) / 4.0 - 180.0))
+    assert np.degrees(np.arcsin(np.clip(s, -1.0, 1.0))).tobytes() == el.tobytes()

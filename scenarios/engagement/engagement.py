@@ -41,6 +41,7 @@ crc32(option id))`` -- never by picture -- so the pictures are compared on ident
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from dataclasses import dataclass
@@ -51,22 +52,18 @@ from radar.errors import InputError
 from radar.rng import stream
 from scenarios.config.interceptors import EngagementParams, Option
 from scenarios.engagement.sun import NIGHT_SUN_ELEVATION_DEG, sun_elevation_deg
-# FlightTruth and the day adapter live in the truth module; their names stay importable from here
+# the outcome table and the scores live in the table module, FlightTruth and the day adapter in the truth module;
+# their names stay importable from here
+from scenarios.engagement.table import (ENDGAME_NAMES, FALSE_SCRAMBLE, KIND_NAMES, LEGS,  # noqa: F401
+                                        OUTCOMES, RANK, SENSOR_NAMES, DayScores, OutcomeTable, add_geodetic,
+                                        columns_of, score_flights, score_rows, write_csv)
 from scenarios.engagement.truth import (FlightTruth, PeruMask, TruthArrays, flight_truth_from_day, peru_mask,
                                         plane_to_geodetic, plans_from_day, truth_arrays)
 
-OUTCOMES = ("identified_airborne", "intercepted_late", "missed_lost_track", "missed_out_of_range",
-            "missed_too_late", "no_aircraft_available", "missed_no_track", "missed_no_detection")
-RANK = {name: i for i, name in enumerate(OUTCOMES)}  # lower = better
-FALSE_SCRAMBLE = "false_scramble"
-LEGS = ("inbound", "ground", "outbound")
 PICTURE_COLUMNS = ("time_s", "track", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "pos_sigma_m", "status", "squawk",
                    "sigma_v_m", "t_obs_s")
 ENG_NAMES = {0: "no_aircraft", 1: "out_of_range", 2: "lost_track", 3: "identified", 4: "no_id_night", 5: "bingo_before_id",
              6: "retasked", 7: "too_late", 8: "target_gone"}
-SENSOR_NAMES = ("none", "radar", "eo_ir", "visual")
-ENDGAME_NAMES = ("", "phase_v_window", "followed_to_strip", "left_peru", "bingo")
-KIND_NAMES = ("drug", "cooperative", "innocent")
 
 
 # ------------------------------------------------------------------------------------------
@@ -123,11 +120,15 @@ def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m:
         z = np.zeros(0, np.int64)
         return SuspectTracks(z, np.zeros(0), np.zeros(0), z, z, z, 0, 0)
     ts, ks = t[order], trk[order]
-    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-    ends = np.r_[starts[1:], ks.size]
-    seg = np.repeat(np.arange(starts.size), ends - starts)
+    new = np.ones(ks.size, bool)
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = ks.size
+    seg = np.cumsum(new) - 1
     t_first = ts[starts]
-    codes = np.asarray(sorted(set(int(c) for c in planned_codes)), dtype=np.int64)
+    codes = _code_list(planned_codes)
     planned = np.isin(sq[order], codes) & (sq[order] >= 0)
     t_clear = np.minimum.reduceat(np.where(planned, ts, np.inf), starts)
     eligible = ts - t_first[seg] >= classify_s
@@ -148,12 +149,21 @@ def classify(picture, planned_codes, classify_s: float, plans=None, plan_gate_m:
             t_clear = np.minimum(t_clear, np.minimum.reduceat(t_plan, starts))
     is_suspect = np.isfinite(t_susp) & (t_clear > t_susp)
     idx = np.flatnonzero(is_suspect)
-    lengths = (ends - starts)[idx]
-    rows = np.concatenate([order[starts[i]:ends[i]] for i in idx]) if idx.size else np.zeros(0, np.int64)
-    first = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64) if idx.size else np.zeros(0, np.int64)
+    lengths = (ends - starts)[idx].astype(np.int64)
+    rows = order[is_suspect[seg]]   # the suspect tracks' rows, track after track (they are contiguous in order)
+    first = np.zeros(idx.size, np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
     return SuspectTracks(track=ks[starts][idx], t_first=t_first[idx], t_suspect=t_susp[idx],
                          first=first, end=(first + lengths).astype(np.int64), rows=rows.astype(np.int64),
                          n_tracks=int(starts.size), n_cleared=int(np.sum(np.isfinite(t_clear) & (t_clear <= t_susp))))
+
+
+def _code_list(planned_codes) -> np.ndarray:
+    """The distinct planned codes, sorted (int64)."""
+    a = np.asarray(planned_codes)
+    if a.ndim == 1 and a.dtype.kind in "iu":
+        return np.unique(a.astype(np.int64))
+    return np.asarray(sorted(set(int(c) for c in planned_codes)), dtype=np.int64)
 
 
 # ------------------------------------------------------------------------------------------
@@ -202,9 +212,16 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
     """
     from radar.rng import stream_key
 
+    # the same option on the same day of another network or picture (speed); read-only.  First by identity (the
+    # entry holds the objects, so their ids stay theirs; hashing an option walks all its detachments), then by value
+    same = (id(option), id(frame), id(params), int(seed), int(day))
+    hit = _DAILY_SAME.get(same)
+    if hit is not None and hit[0] is option and hit[1] is frame and hit[2] is params:
+        return hit[3]
     day_key = (option, frame.origin_ecef.tobytes(), params, int(seed), int(day))
     hit = _DAILY.get(day_key)
-    if hit is not None:  # the same option on the same day of another network or picture (speed); read-only
+    if hit is not None:
+        _remember(same, (option, frame, params, hit))
         return hit
     dets = option.detachments
     static = _option_static(option, frame, params)
@@ -230,11 +247,19 @@ def option_arrays(option: Option, frame, params: EngagementParams, seed: int, da
     if len(_DAILY) >= 256:
         _DAILY.clear()
     _DAILY[day_key] = out
+    _remember(same, (option, frame, params, out))
     return out
 
 
 _DAILY: dict = {}
+_DAILY_SAME: dict = {}
 _STATIC: dict = {}
+
+
+def _remember(key: tuple, entry: tuple) -> None:
+    if len(_DAILY_SAME) >= 256:
+        _DAILY_SAME.clear()
+    _DAILY_SAME[key] = entry
 
 
 def _option_static(option: Option, frame, params: EngagementParams) -> dict:
@@ -305,11 +330,20 @@ def row_state(picture, suspects: SuspectTracks, frame) -> RowState:
     # a track row without a velocity (NaN) is taken as stationary, without a sigma as 3 km (a cross-tell)
     sv = getattr(picture, "sigma_v_m", None)
     return RowState(t=t, tobs=np.ascontiguousarray(tobs), x=x, y=y, z=z, h=np.ascontiguousarray(h, dtype=float),
-                    vx=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vx_mps, float)[r], nan=0.0)),
-                    vy=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.vy_mps, float)[r], nan=0.0)),
-                    sigma=np.ascontiguousarray(np.nan_to_num(np.asarray(picture.pos_sigma_m, float)[r], nan=3000.0)),
+                    vx=_finite(np.asarray(picture.vx_mps, float)[r], 0.0),
+                    vy=_finite(np.asarray(picture.vy_mps, float)[r], 0.0),
+                    sigma=_finite(np.asarray(picture.pos_sigma_m, float)[r], 3000.0),
                     night=night, lat=np.asarray(lat), lon=np.asarray(lon),
                     sigma_v=None if sv is None else np.asarray(sv, float)[r])
+
+
+def _finite(a: np.ndarray, nan: float) -> np.ndarray:
+    """``np.nan_to_num(a, nan=nan)`` as a contiguous array (``a`` is a fresh copy: changed in place); only the
+    check when every value is finite (speed)."""
+    a = np.ascontiguousarray(a)
+    if not np.isfinite(a).all():
+        np.nan_to_num(a, copy=False, nan=nan)
+    return a
 
 
 @dataclass(frozen=True)
@@ -407,6 +441,31 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     truth / flight_of: the true aircraft of each suspect track (index into the day's flights, -1
     none; :func:`associate`) and their :class:`TruthArrays`; None: no real aircraft anywhere (no
     contact ever happens).  mask: where Peru is (None: everywhere)."""
+    truth = truth if truth is not None else _no_truth()
+    return _play(_scrambles(rows, suspects, params, truth, flight_of), _world(truth, mask), _fleet(opt, params),
+                 python)
+
+
+@dataclass(frozen=True)
+class _Scrambles:
+    """A picture's scramble orders, the same for every option (suspect tracks in order of the order time, then
+    track) and its kernel inputs.  Arrays shared by the :class:`Engagements` of every option: read-only."""
+
+    order: np.ndarray
+    track: np.ndarray
+    t_first: np.ndarray
+    t_suspect: np.ndarray
+    t_order: np.ndarray
+    first: np.ndarray
+    end: np.ndarray
+    flight: np.ndarray
+    rows: tuple    # _kernels.PictureRows
+    orders: tuple  # _kernels.Orders
+    none: Engagements | None = None   # no suspect track: every option's (empty) engagements
+
+
+def _scrambles(rows: RowState, suspects: SuspectTracks, params: EngagementParams, truth: TruthArrays,
+               flight_of: np.ndarray | None) -> _Scrambles:
     from scenarios.engagement import _kernels as K
 
     t_order = suspects.t_suspect + params.decision_delay_s
@@ -415,39 +474,71 @@ def engage(rows: RowState, suspects: SuspectTracks, opt: OptionArrays, params: E
     end = np.ascontiguousarray(suspects.end[order])
     t_ord = np.ascontiguousarray(t_order[order])
     n = order.size
-    truth = truth if truth is not None else _no_truth()
     day_flight = (np.asarray(flight_of, np.int64)[order] if flight_of is not None else np.full(n, -1, np.int64))
     local = np.ascontiguousarray(truth.local(day_flight) if n else np.zeros(0, np.int64))
+    sc = _Scrambles(order=order, track=suspects.track[order], t_first=suspects.t_first[order],
+                    t_suspect=suspects.t_suspect[order], t_order=t_ord, first=first, end=end, flight=day_flight,
+                    rows=K.PictureRows(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma,
+                                       rows.night),
+                    orders=K.Orders(first, end, t_ord, local))
+    if n == 0:  # nothing to play (speed: about 2 pictures in 5 of a study; the kernel would write nothing)
+        sc = dataclasses.replace(sc, none=_engagements(sc, K.new_outcomes(0), np.zeros(0, np.int64), np.zeros(0)))
+    return sc
+
+
+def _world(truth: TruthArrays, mask: PeruMask | None) -> tuple:
+    """The kernel's (Truth, Mask) of a day: the same for every option and picture."""
+    from scenarios.engagement import _kernels as K
+
     if mask is None:
         m_arr, m_x0, m_y0, m_cell = np.ones((1, 1), np.uint8), -1e9, -1e9, 2e9
     else:
         m_arr, m_x0, m_y0, m_cell = mask.mask, mask.x0, mask.y0, mask.cell
-    prm = kernel_params(params, opt.key)
+    return (K.Truth(truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit,
+                    truth.flights),
+            K.Mask(m_arr, m_x0, m_y0, m_cell))
+
+
+def _fleet(opt: OptionArrays, params: EngagementParams) -> tuple:
+    """The kernel's (option, Fleet, parameters, path capacity) of an option's day: the same for every picture."""
+    from scenarios.engagement import _kernels as K
+
+    fleet = K.Fleet(opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
+                    opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort, opt.det_alert_delay,
+                    opt.det_standby_delay, opt.det_turnaround, opt.det_seats, opt.slot_det, opt.slot_ready)
     path_cap = int(max(opt.det_endurance.max(initial=0.0), 1.0) / params.dwell_s) + 8
-    out = K.new_outcomes(n)
+    return opt, fleet, kernel_params(params, opt.key), path_cap
+
+
+def _play(sc: _Scrambles, world: tuple, fleet: tuple, python: bool = False) -> Engagements:
+    """One option's engagements over one picture (:func:`engage` with its inputs prepared)."""
+    from scenarios.engagement import _kernels as K
+
+    if sc.none is not None:
+        return sc.none
+    opt, k_fleet, prm, path_cap = fleet
+    out = K.new_outcomes(sc.order.size)
     fn = _pure_python(K, "engage_option") if python else K.engage_option
-    fn(K.PictureRows(rows.t, rows.tobs, rows.x, rows.y, rows.h, rows.vx, rows.vy, rows.sigma, rows.night),
-       K.Orders(first, end, t_ord, local),
-       K.Truth(truth.off, truth.t0, truth.dt, truth.x, truth.y, truth.night, truth.rcs, truth.drug, truth.exit,
-               truth.flights),
-       K.Mask(m_arr, m_x0, m_y0, m_cell),
-       K.Fleet(opt.det_x, opt.det_y, opt.det_h, opt.det_v, opt.det_climb, opt.det_endurance, opt.det_radius,
-               opt.det_radar, opt.det_irst, opt.det_eo_day, opt.det_eo_night, opt.det_escort, opt.det_alert_delay,
-               opt.det_standby_delay, opt.det_turnaround, opt.det_seats, opt.slot_det, opt.slot_ready),
-       prm, path_cap, out)
+    fn(sc.rows, sc.orders, world[0], world[1], k_fleet, prm, path_cap, out)
     slot = out.slot
-    det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1) if n else np.zeros(0, np.int64)
-    cost = np.where(det >= 0, out.hours * opt.det_cpfh[np.maximum(det, 0)], 0.0) if n else np.zeros(0)
-    return Engagements(track=suspects.track[order], t_first=suspects.t_first[order], t_suspect=suspects.t_suspect[order],
-                       t_order=t_ord, first=first, end=end, code=out.code.astype(np.int8), slot=slot,
+    det = np.where(slot >= 0, opt.slot_det[np.maximum(slot, 0)], -1)
+    cost = np.where(det >= 0, out.hours * opt.det_cpfh[np.maximum(det, 0)], 0.0)
+    return _engagements(sc, out, det, cost)
+
+
+def _engagements(sc: _Scrambles, out, det: np.ndarray, cost: np.ndarray) -> Engagements:
+    """The :class:`Engagements` of the kernel's outputs ``out`` over the scramble orders ``sc``."""
+    slot = out.slot
+    return Engagements(track=sc.track, t_first=sc.t_first, t_suspect=sc.t_suspect,
+                       t_order=sc.t_order, first=sc.first, end=sc.end, code=out.code.astype(np.int8), slot=slot,
                        detachment=det, t_air=out.t_air, t_contact=out.t_contact, t_id=out.t_id,
                        x=out.cx, y=out.cy, hours=out.hours, cost_usd=cost,
                        searched=out.searched.astype(np.int8), t_search=out.t_search,
-                       retask_of=out.retask_of, source=order,
+                       retask_of=out.retask_of, source=sc.order,
                        contact_sensor=out.c_sensor.astype(np.int8), contact_range=out.c_range,
                        id_sensor=out.id_sensor.astype(np.int8), id_x=out.id_x, id_y=out.id_y,
                        night=out.night.astype(np.int8), endgame=out.endgame.astype(np.int8),
-                       t_done=out.t_end, flight=day_flight)
+                       t_done=out.t_end, flight=sc.flight)
 
 
 # ------------------------------------------------------------------------------------------
@@ -470,13 +561,7 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     out = np.full(n, -1, np.int64)
     if n == 0 or truth.id.size == 0:
         return out
-    probe = []
-    for j in range(n):
-        f, e = sus.first[j], sus.end[j]
-        ks = min(e - 1, f + int(np.searchsorted(rows.t[f:e], sus.t_suspect[j])))
-        probe.append((f, ks, e - 1))
-    probe = np.array(probe)
-    idx = probe.ravel()
+    idx = _probe_rows(sus, rows.t).ravel()
     times = rows.tobs[idx]
     back = rows.t[idx] - times  # > 0 for cued rows only
     row_pos = np.stack([rows.x[idx] - rows.vx[idx] * back, rows.y[idx] - rows.vy[idx] * back, rows.z[idx]], -1)
@@ -505,167 +590,40 @@ def associate(sus: SuspectTracks, rows: RowState, truth: FlightTruth, radius_m: 
     inside = d_gate <= gate[None, :]
     best = np.argmin(np.where(inside, d, np.inf), axis=0)
     hit = np.where(inside[best, np.arange(idx.size)], best, -1).reshape(n, 3)
-    for j in range(n):
-        votes = hit[j][hit[j] >= 0]
-        if votes.size:
-            vals, counts = np.unique(votes, return_counts=True)
-            top = vals[counts == counts.max()]
-            out[j] = hit[j, 1] if hit[j, 1] in top else top[0]
+    for j, (a, b, c) in enumerate(hit.tolist()):
+        # the flight with most votes; a tie goes to the suspect row's, else to the lowest flight index
+        votes = [v for v in (a, b, c) if v >= 0]
+        if not votes:
+            continue
+        counts: dict = {}
+        for v in votes:
+            counts[v] = counts.get(v, 0) + 1
+        most = max(counts.values())
+        top = sorted(v for v, k in counts.items() if k == most)
+        out[j] = b if b in top else top[0]
     return out
 
 
-@dataclass(frozen=True)
-class OutcomeTable:
-    """Outcome records (struct of arrays; one row per drug flight x option x picture, plus one per scramble on
-    anything else: a cooperative or innocent aircraft, or a false track).
-
-    The picture is the ``mode`` column: column names are a file format (``engagements.csv``,
-    ``results.csv``) and keep their names."""
-
-    columns: dict
-
-    HEADER = ("day", "flight", "option", "mode", "outcome", "leg", "t_first_plot_s", "t_track_s", "t_suspect_s",
-              "t_scramble_s", "t_airborne_s", "t_contact_s", "t_id_s", "flight_hours", "cost_usd", "base",
-              "interceptor", "false_scramble", "track", "intercept_lat", "intercept_lon", "intercept_x_m",
-              "intercept_y_m", "searched", "contact_sensor", "contact_true_range_m", "id_sensor", "id_x_m", "id_y_m",
-              "id_lat", "id_lon", "night", "endgame", "kind", "identified_inbound", "identified_outbound")
-
-    def __len__(self) -> int:
-        return len(self.columns["outcome"])
-
-    def column(self, name):
-        return self.columns[name]
-
-    @staticmethod
-    def concat(parts: list["OutcomeTable"]) -> "OutcomeTable":
-        cols = {h: [] for h in OutcomeTable.HEADER}
-        for p in parts:
-            for h in OutcomeTable.HEADER:
-                cols[h].extend(p.columns[h])
-        return OutcomeTable(cols)
-
-    def rows(self):
-        for i in range(len(self)):
-            yield [self.columns[h][i] for h in self.HEADER]
-
-
-def _fmt(v):
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return "" if math.isnan(v) else f"{v:.3f}"
-    return str(v)
-
-
-def write_csv(table: OutcomeTable, fh) -> None:
-    fh.write(",".join(OutcomeTable.HEADER) + "\n")
-    for r in table.rows():
-        fh.write(",".join(_fmt(v) for v in r) + "\n")
-
-
-def _outcome_of(code: int) -> str:
-    """Outcome name of one engagement's kernel code (its leg decided by the caller)."""
-    return {0: "no_aircraft_available", 1: "missed_out_of_range", 2: "missed_lost_track", 3: "identified_airborne",
-            4: "intercepted_late", 5: "intercepted_late", 6: "missed_lost_track", 7: "missed_too_late",
-            8: "intercepted_late"}[code]
-
-
-def score_flights(day: int, option: Option, picture: str, eng: Engagements, flight_of: np.ndarray,
-                  truth: FlightTruth, frame=None) -> OutcomeTable:
-    """Outcomes per drug flight (best leg by precedence) and one row per scramble on anything else.
-
-    The kernel has already played contact and identification against the true aircraft over
-    Peru; here each engagement gets its leg (inbound until the flight lands, loaded outbound from
-    take-off; by the identification time, else the contact time, else the suspect call) and an
-    outcome name; the flight's row is its best engagement (or a no-track / no-detection miss) and
-    says whether it was identified on each leg.
-    """
-    cols = {h: [] for h in OutcomeTable.HEADER}
-    nan = math.nan
-    kinds = truth.kinds()
-
-    def add(**kw):
-        for h in OutcomeTable.HEADER:
-            cols[h].append(kw.get(h, nan))
-
-    det_base = [d.base.id for d in option.detachments]
-    det_type = [d.type.id for d in option.detachments]
-
-    def engagement_fields(j):
-        d = eng.detachment[j]
-        identified = int(eng.code[j]) == 3
-        return dict(t_track_s=float(eng.t_first[j]), t_suspect_s=float(eng.t_suspect[j]),
-                    t_scramble_s=float(eng.t_order[j]), t_airborne_s=float(eng.t_air[j]),
-                    t_contact_s=float(eng.t_contact[j]), t_id_s=float(eng.t_id[j]) if identified else nan,
-                    base=det_base[d] if d >= 0 else "", interceptor=det_type[d] if d >= 0 else "",
-                    track=int(eng.track[j]), intercept_x_m=float(eng.x[j]), intercept_y_m=float(eng.y[j]),
-                    searched=int(eng.searched[j]), contact_sensor=SENSOR_NAMES[int(eng.contact_sensor[j])],
-                    contact_true_range_m=float(eng.contact_range[j]),
-                    id_sensor=SENSOR_NAMES[int(eng.id_sensor[j])] if identified else "none",
-                    id_x_m=float(eng.id_x[j]) if identified else nan, id_y_m=float(eng.id_y[j]) if identified else nan,
-                    night=int(eng.night[j]) if d >= 0 else None, endgame=ENDGAME_NAMES[int(eng.endgame[j])])
-
-    per_flight: dict[int, list] = {}
-    for j in range(eng.track.size):
-        f = int(flight_of[j])
-        if f >= 0 and truth.is_drug[f]:
-            per_flight.setdefault(f, []).append(j)
-        elif eng.slot[j] >= 0:
-            add(day=day, flight=str(truth.id[f]) if f >= 0 else "", option=option.id, mode=picture,
-                outcome=FALSE_SCRAMBLE, leg="", flight_hours=float(eng.hours[j]), cost_usd=float(eng.cost_usd[j]),
-                false_scramble=1, kind=KIND_NAMES[int(kinds[f])] if f >= 0 else "", identified_inbound=0,
-                identified_outbound=0, **engagement_fields(j))
-    for f in np.flatnonzero(truth.is_drug):
-        cands = []  # (rank, leg, j, name, leg)
-        land, takeoff = truth.t_land[f], truth.t_takeoff[f]
-        ident_leg = [0, 0]
-        for j in per_flight.get(int(f), []):
-            c = int(eng.code[j])
-            t_ref = eng.t_id[j] if c == 3 else (eng.t_contact[j] if math.isfinite(eng.t_contact[j]) else eng.t_suspect[j])
-            leg = "outbound" if t_ref >= takeoff else "inbound"     # NaN-safe: no take-off -> inbound
-            name = _outcome_of(c)
-            if c == 3:
-                ident_leg[0 if leg == "inbound" else 1] = 1
-            cands.append((RANK[name], LEGS.index(leg), j, name, leg))
-        for li, leg in ((0, "inbound"), (1, "outbound")):
-            if (leg == "outbound" and not math.isfinite(takeoff)) or (leg == "inbound" and not math.isfinite(land)):
-                continue
-            name = "missed_no_track" if truth.leg_detected[f, li] else "missed_no_detection"
-            cands.append((RANK[name], LEGS.index(leg), -1, name, leg))
-        cands.sort(key=lambda c: (c[0], c[1], c[2]))
-        _, _, j, name, leg = cands[0]
-        js = per_flight.get(int(f), [])
-        row = dict(day=day, flight=str(truth.id[f]), option=option.id, mode=picture, outcome=name, leg=leg,
-                   t_first_plot_s=float(truth.t_first_plot[f]), flight_hours=float(sum(eng.hours[k] for k in js)),
-                   cost_usd=float(sum(eng.cost_usd[k] for k in js)), false_scramble=0, base="", interceptor="",
-                   track=-1, searched=0, contact_sensor="none", id_sensor="none", night=None, endgame="", kind="drug",
-                   identified_inbound=ident_leg[0], identified_outbound=ident_leg[1])
-        if j >= 0:
-            row.update(engagement_fields(j))
-        add(**row)
-    table = OutcomeTable(cols)
-    if frame is not None:
-        add_geodetic(table, frame)
-    return table
-
-
-_GEODETIC = (("intercept_x_m", "intercept_y_m", "intercept_lat", "intercept_lon"), ("id_x_m", "id_y_m", "id_lat", "id_lon"))
-
-
-def add_geodetic(table: OutcomeTable, frame) -> None:
-    """Fill the lat/lon columns of the interceptor positions (in place; one conversion for the whole table)."""
-    cols = table.columns
-    xs = np.concatenate([np.asarray(cols[a], float) for a, _, _, _ in _GEODETIC])
-    ys = np.concatenate([np.asarray(cols[b], float) for _, b, _, _ in _GEODETIC])
-    ok = np.isfinite(xs) & np.isfinite(ys)
-    la = np.full(xs.size, math.nan)
-    lo = np.full(xs.size, math.nan)
-    if ok.any():
-        lat, lon = plane_to_geodetic(frame, xs[ok], ys[ok])
-        la[ok], lo[ok] = np.round(lat, 5), np.round(lon, 5)
-    n = len(table)
-    for k, (_, _, las, los) in enumerate(_GEODETIC):
-        cols[las], cols[los] = la[k * n:(k + 1) * n].tolist(), lo[k * n:(k + 1) * n].tolist()
+def _probe_rows(sus: SuspectTracks, row_t: np.ndarray) -> np.ndarray:
+    """(n, 3) rows of each suspect track that vote in :func:`associate`: its first, the first at or after its
+    suspect call (its last if none), its last."""
+    f = np.asarray(sus.first, np.int64)
+    e = np.asarray(sus.end, np.int64)
+    lens = e - f
+    if f.size and (lens > 0).all():
+        # count of each track's rows before its suspect call (the rows are sorted by time within a track)
+        seg = np.repeat(np.arange(f.size), lens)
+        pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens) + f[seg]
+        before = np.add.reduceat((row_t[pos] < np.asarray(sus.t_suspect, float)[seg]).astype(np.int64),
+                                 np.cumsum(lens) - lens)
+        ks = np.minimum(e - 1, f + before)
+        return np.stack([f, ks, e - 1], axis=-1)
+    probe = []
+    for j in range(f.size):
+        fj, ej = int(f[j]), int(e[j])
+        ks = min(ej - 1, fj + int(np.searchsorted(row_t[fj:ej], sus.t_suspect[j])))
+        probe.append((fj, ks, ej - 1))
+    return np.array(probe, np.int64).reshape(-1, 3)
 
 
 # ------------------------------------------------------------------------------------------
@@ -689,28 +647,31 @@ def evaluate(pictures: dict, truth: FlightTruth, planned_codes, options: list[Op
     """
     if not options:
         raise InputError("--options: empty: expected at least one interceptor option")
+    codes = _code_list(planned_codes)
     prepared = {}
     engaged = []
     for picture, pic in pictures.items():
-        sus = classify(pic, planned_codes, params.classify_s, plans, params.plan_match_m,
-                       params.plan_velocity_tolerance)
+        sus = classify(pic, codes, params.classify_s, plans, params.plan_match_m, params.plan_velocity_tolerance)
         rows = row_state(pic, sus, frame)
         # truth: which real aircraft each suspect track is (for the physics and the scores; no decision reads it)
         flight_of = associate(sus, rows, truth, params.association_radius_m)
-        prepared[picture] = (pic, sus, rows, flight_of)
+        prepared[picture] = (sus, rows, flight_of)
         engaged.append(flight_of)
     tr = truth_arrays(truth, np.concatenate(engaged) if engaged else np.zeros(0, np.int64), frame)
-    mask = peru_mask(frame) if border else None
-    parts = []
+    world = _world(tr, peru_mask(frame) if border else None)
+    # what depends on the picture alone (the scramble orders) or on the option alone (its fleet) is built once
+    scrambles = {picture: _scrambles(rows, sus, params, tr, flight_of)
+                 for picture, (sus, rows, flight_of) in prepared.items()}
+    ds = DayScores(truth)
+    out_rows: list = []
     for option in options:
-        opt = option_arrays(option, frame, params, seed, day)
-        for picture, (pic, sus, rows, flight_of_sus) in prepared.items():
-            eng = engage(rows, sus, opt, params, tr, flight_of_sus, mask, python=python)
-            flight_of = eng.flight
+        fleet = _fleet(option_arrays(option, frame, params, seed, day), params)
+        for picture, sc in scrambles.items():
+            eng = _play(sc, world, fleet, python=python)
             if details is not None:
-                details[(option.id, picture)] = (eng, flight_of, rows)
-            parts.append(score_flights(day, option, picture, eng, flight_of, truth))
-    table = OutcomeTable.concat(parts)
+                details[(option.id, picture)] = (eng, eng.flight, prepared[picture][1])
+            out_rows.extend(score_rows(day, option, picture, eng, eng.flight, ds))
+    table = OutcomeTable(columns_of(out_rows))
     add_geodetic(table, frame)
     return table
 

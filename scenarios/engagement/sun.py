@@ -60,7 +60,7 @@ def sun_elevation_deg(unix_s, lat_deg, lon_deg):
     sin(elev) = sin(lat) sin(dec) + cos(lat) cos(dec) cos(H).
     """
     unix_s = np.asarray(unix_s, dtype=float)
-    dec_deg, eot_min = solar_coordinates(unix_s)
+    dec_deg, eot_min = _solar_coordinates_once(unix_s)
     minutes_utc = np.mod(unix_s, 86400.0) / 60.0
     tst = minutes_utc + eot_min + 4.0 * np.asarray(lon_deg, dtype=float)
     ha = np.radians(tst / 4.0 - 180.0)
@@ -68,6 +68,19 @@ def sun_elevation_deg(unix_s, lat_deg, lon_deg):
     dec = np.radians(dec_deg)
     s = np.sin(lat) * np.sin(dec) + np.cos(lat) * np.cos(dec) * np.cos(ha)
     return np.degrees(np.arcsin(np.clip(s, -1.0, 1.0)))
+
+
+def _solar_coordinates_once(unix_s: np.ndarray):
+    """:func:`solar_coordinates` of ``unix_s`` computed once per distinct time (speed: the truth samples of a
+    day's aircraft share a 10 s clock, and the rows of a picture its update times).  The same values element
+    by element: every operation in it is elementwise."""
+    if unix_s.ndim != 1 or unix_s.size < 16:
+        return solar_coordinates(unix_s)
+    u, inv = np.unique(unix_s, return_inverse=True)
+    if u.size == unix_s.size:
+        return solar_coordinates(unix_s)
+    dec, eot = solar_coordinates(u)
+    return dec[inv], eot[inv]
 
 
 def is_night(unix_s, lat_deg, lon_deg, threshold_deg: float = NIGHT_SUN_ELEVATION_DEG):

@@ -43,6 +43,9 @@ class FlightTruth:
     sample(flights, dt) -> (offsets, t0, xy, latlon): each flight's airborne horizontal positions every dt s
         on the clock of ``truth.csv`` (NaN rows when not airborne) and their (lat, lon) in degrees (None: from
         xy), for :func:`scenarios.engagement.truth.truth_arrays`.
+    sample_night(flights, dt, epoch_s) -> uint8 per sample of ``sample(flights, dt)``: 1 where the sun is below
+        -6 deg at the aircraft (the rule of :func:`truth_arrays`; None: truth_arrays works it out from
+        ``sample``).
     """
 
     id: np.ndarray
@@ -57,6 +60,7 @@ class FlightTruth:
     kind: np.ndarray = None
     rcs_m2: np.ndarray = None
     sample: object = field(default=None, repr=False)
+    sample_night: object = field(default=None, repr=False)
 
     def kinds(self) -> np.ndarray:
         if self.kind is not None:
@@ -86,8 +90,16 @@ class TruthArrays:
 
     def local(self, flight_of: np.ndarray) -> np.ndarray:
         """Local indices of day flight indices (-1 stays -1)."""
-        lut = {int(f): i for i, f in enumerate(self.flights)}
-        return np.array([lut.get(int(f), -1) for f in flight_of], dtype=np.int64)
+        fl = np.asarray(self.flights, np.int64)
+        want = np.asarray(flight_of)
+        sorted_unique = fl.size > 0 and bool((fl[1:] > fl[:-1]).all())
+        if not sorted_unique or want.ndim != 1 or want.dtype.kind not in "iu":
+            lut = {int(f): i for i, f in enumerate(self.flights)}
+            return np.array([lut.get(int(f), -1) for f in flight_of], dtype=np.int64)
+        # flights sorted and unique (truth_arrays): a binary search (speed)
+        want = want.astype(np.int64, copy=False)
+        i = np.minimum(np.searchsorted(fl, want), fl.size - 1)
+        return np.where(fl[i] == want, i, -1).astype(np.int64)
 
 
 def truth_arrays(truth, flights, frame, dt: float = TRUTH_DT_S) -> TruthArrays:
@@ -95,16 +107,11 @@ def truth_arrays(truth, flights, frame, dt: float = TRUTH_DT_S) -> TruthArrays:
     flights = np.unique(np.asarray(flights, np.int64))
     flights = flights[flights >= 0]
     off, t0, xy, latlon = truth.sample(flights, dt)
-    n = xy.shape[0]
-    night = np.zeros(n, np.uint8)
-    ok = np.isfinite(xy[:, 0])
-    if ok.any():
-        if latlon is None:
-            lat, lon = plane_to_geodetic(frame, xy[ok, 0], xy[ok, 1], iterations=0)   # 300 m: < 1 s of sun time
-        else:
-            lat, lon = latlon[ok, 0], latlon[ok, 1]
-        el = sun_elevation_deg(frame.epoch.timestamp() + _sample_times(off, t0, dt)[ok], lat, lon)
-        night[ok] = (el < NIGHT_SUN_ELEVATION_DEG).astype(np.uint8)
+    sample_night = getattr(truth, "sample_night", None)
+    if sample_night is not None:
+        night = sample_night(flights, dt, frame.epoch.timestamp())
+    else:
+        night = _night(frame, off, t0, dt, xy, latlon)
     drug = np.asarray(truth.is_drug, bool)[flights]
     out = np.asarray(truth.t_border_out, float)[flights]
     exit_t = np.where(drug & np.isfinite(out), out, np.inf)
@@ -113,6 +120,28 @@ def truth_arrays(truth, flights, frame, dt: float = TRUTH_DT_S) -> TruthArrays:
                        dt=float(dt), x=np.ascontiguousarray(xy[:, 0]), y=np.ascontiguousarray(xy[:, 1]),
                        night=night, rcs=np.ascontiguousarray(rcs, float), drug=drug.astype(np.uint8),
                        exit=np.ascontiguousarray(exit_t, float))
+
+
+def _night(frame, off, t0, dt, xy, latlon) -> np.ndarray:
+    """uint8 per sample: 1 where the sun is below -6 deg at the aircraft (samples where it is airborne)."""
+    ok = np.isfinite(xy[:, 0])
+    if not ok.any():
+        return np.zeros(ok.size, np.uint8)
+    if latlon is None:
+        lat, lon = plane_to_geodetic(frame, xy[ok, 0], xy[ok, 1], iterations=0)   # 300 m: < 1 s of sun time
+    else:
+        lat, lon = latlon[ok, 0], latlon[ok, 1]
+    return _night_flags(frame.epoch.timestamp(), _sample_times(off, t0, dt), ok, lat, lon)
+
+
+def _night_flags(epoch_s: float, times, ok, lat, lon) -> np.ndarray:
+    """uint8 per sample at ``times`` (s): 1 where ``ok`` and the sun is below -6 deg at (lat, lon) (degrees, one per
+    ``ok`` sample)."""
+    night = np.zeros(ok.shape[0], np.uint8)
+    if ok.any():
+        el = sun_elevation_deg(epoch_s + times[ok], lat, lon)
+        night[ok] = (el < NIGHT_SUN_ELEVATION_DEG).astype(np.uint8)
+    return night
 
 
 def _sample_times(off, t0, dt) -> np.ndarray:
@@ -272,31 +301,119 @@ def flight_truth_from_day(day) -> FlightTruth:
             enu[ok] = frame.ecef_to_enu(geodetic_to_ecef(np.degrees(lat[ok]), np.degrees(lon[ok]), h[ok]))
         return enu.reshape(n, times.size, 3)
 
+    # each flight's samples and night flags, computed once per day: every network of a study shares the day's
+    # trajectories object (and asks for many of the same flights)
+    samples = _day_cache(traj, "_truth_samples", frame)
+
     def sample(which, dt):
         which = np.asarray(which, np.int64)
-        start, end = traj.time_span()
-        grids = [sample_grid(start[f], end[f], dt) for f in which]
-        sizes = np.array([g.size for g in grids], np.int64)
-        offs = np.zeros(which.size + 1, np.int64)
-        np.cumsum(sizes, out=offs[1:])
+        per = _flight_samples(samples, traj, frame, which, float(dt))
+        offs, t0 = _offsets(per)
         xy = np.full((int(offs[-1]), 2), np.nan)
         latlon = np.full((int(offs[-1]), 2), np.nan)
         if offs[-1]:
-            ff = np.repeat(which, sizes)
-            tt = np.concatenate(grids)
-            lat, lon, h, _v, ph = evaluate_many(traj, ff, tt)
-            ok = np.isin(ph, AIRBORNE_PHASES) & np.isfinite(lat)
+            ok = np.concatenate([p.ok for p in per])
             if ok.any():
-                latlon[ok] = np.column_stack([np.degrees(lat[ok]), np.degrees(lon[ok])])
-                xy[ok] = frame.ecef_to_enu(geodetic_to_ecef(latlon[ok, 0], latlon[ok, 1], h[ok]))[:, :2]
-        t0 = np.array([g[0] if g.size else 0.0 for g in grids], float)
+                latlon[:, 0] = np.concatenate([p.lat for p in per])
+                latlon[:, 1] = np.concatenate([p.lon for p in per])
+                # each flight's ECEF points are its own (elementwise); the rotation into the plane runs on all of
+                # them at once, as it always has (a matrix product: the same batch, the same bits)
+                xy[ok] = frame.ecef_to_enu(np.concatenate([p.ecef for p in per]))[:, :2]
         return offs, t0, xy, latlon
+
+    def sample_night(which, dt, epoch_s):
+        which = np.asarray(which, np.int64)
+        cache = samples.setdefault(("night", float(dt), float(epoch_s)), {})
+        missing = [f for f in dict.fromkeys(which.tolist()) if f not in cache]
+        if missing:
+            per = _flight_samples(samples, traj, frame, np.array(missing, np.int64), float(dt))
+            offs, t0 = _offsets(per)
+            fin = np.concatenate([p.finite for p in per])
+            lat = np.concatenate([p.lat for p in per])[fin]
+            lon = np.concatenate([p.lon for p in per])[fin]
+            # elementwise: each flight's own flags, whichever flights share the batch
+            night = _night_flags(epoch_s, _sample_times(offs, t0, dt), fin, lat, lon)
+            for k, f in enumerate(missing):
+                cache[f] = night[offs[k]:offs[k + 1]]
+        if which.size == 0:
+            return np.zeros(0, np.uint8)
+        return np.concatenate([cache[f] for f in which.tolist()])
 
     return FlightTruth(id=np.asarray(fl.id), is_drug=np.asarray(fl.is_drug, bool),
                        t_border_in=np.asarray(fl.t_border_in, float), t_land=land, t_takeoff=takeoff,
                        t_border_out=np.asarray(fl.t_border_out, float), t_first_plot=t_first, leg_detected=leg,
                        position_enu=position_enu, kind=np.asarray(fl.kind, np.int8),
-                       rcs_m2=np.asarray(fl.rcs_m2, float), sample=sample)
+                       rcs_m2=np.asarray(fl.rcs_m2, float), sample=sample, sample_night=sample_night)
+
+
+def _day_cache(traj, name: str, frame) -> dict:
+    """A dict living on the day's trajectories object (as long as the day's flights), one per frame."""
+    key = (name, frame.origin_ecef.tobytes(), frame.epoch_utc)
+    holder = traj.__dict__
+    cache = holder.get(key)
+    if cache is None:
+        cache = holder[key] = {}
+    return cache
+
+
+@dataclass(frozen=True)
+class _FlightSamples:
+    """One flight's truth samples every dt on the clock of ``truth.csv`` (cached per day; read-only).
+
+    t: sample times (s); ok: airborne; lat, lon: degrees (NaN where not ok); ecef: (ok.sum(), 3) ECEF points of
+    the ok samples (m); finite: ok with a finite ECEF point (where its plane position is finite)."""
+
+    t: np.ndarray
+    ok: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    ecef: np.ndarray
+    finite: np.ndarray
+
+
+def _offsets(per: list) -> tuple:
+    """(offsets (n + 1,), first sample time per flight (0 if none)) of a list of :class:`_FlightSamples`."""
+    offs = np.zeros(len(per) + 1, np.int64)
+    np.cumsum(np.array([p.t.size for p in per], np.int64), out=offs[1:])
+    return offs, np.array([p.t[0] if p.t.size else 0.0 for p in per], float)
+
+
+def _flight_samples(cache: dict, traj, frame, which: np.ndarray, dt: float) -> list:
+    """:class:`_FlightSamples` of each flight of ``which``, from ``cache`` or evaluated (the missing flights in one
+    batch: every step is elementwise, so a flight's values do not depend on which flights share the batch)."""
+    from radar.frame import geodetic_to_ecef
+    from scenarios.flights.trajectory import AIRBORNE_PHASES, evaluate_many
+
+    per_dt = cache.setdefault(("samples", dt), {})
+    wanted = which.tolist()
+    missing = [f for f in dict.fromkeys(wanted) if f not in per_dt]
+    if missing:
+        start, end = traj.time_span()
+        grids = [sample_grid(start[f], end[f], dt) for f in missing]
+        sizes = [g.size for g in grids]
+        n = sum(sizes)
+        lat_d = np.full(n, np.nan)
+        lon_d = np.full(n, np.nan)
+        ok = np.zeros(n, bool)
+        ecef = np.zeros((0, 3))
+        if n:
+            lat, lon, h, _v, ph = evaluate_many(traj, np.repeat(np.array(missing, np.int64), sizes),
+                                                np.concatenate(grids))
+            ok = np.isin(ph, AIRBORNE_PHASES) & np.isfinite(lat)
+            if ok.any():
+                lat_d[ok] = np.degrees(lat[ok])
+                lon_d[ok] = np.degrees(lon[ok])
+                ecef = geodetic_to_ecef(lat_d[ok], lon_d[ok], h[ok])
+        finite = ok.copy()
+        finite[ok] = np.isfinite(ecef).all(axis=1)
+        a = e = 0
+        for f, g, k in zip(missing, grids, sizes):
+            k_ok = int(ok[a:a + k].sum())
+            per_dt[f] = _FlightSamples(t=g, ok=ok[a:a + k], lat=lat_d[a:a + k], lon=lon_d[a:a + k],
+                                       ecef=ecef[e:e + k_ok], finite=finite[a:a + k])
+            a += k
+            e += k_ok
+    return [per_dt[f] for f in wanted]
 
 
 def plans_from_day(day, interval_s: float = 10.0):
