@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from cross_tell_reference import _cross_tell_reference
-from radar.rng import stream
 from radar.sensorfile import FusionParams
 from tracker.params import TrackerParams
-from tracker.pictures import _cross_tell, _picture_from_rows, _Rows, _Streams
+from tracker.pictures import _cross_tell, _picture_from_rows, _Rows
 from tracker.plans import plans_from_samples
 from tracker.tracker import TrackRows
 
@@ -169,16 +168,3 @@ def test_cross_tell_of_nothing():
     # a report probability of 0: opportunities, no cross-tell
     stats, cued = _assert_same((civ, mil, FusionParams(report_probability=0.0), TrackerParams(), 1, 0, None, 10.0))
     assert stats["cross_tell_eligible"] > 0 and len(cued) == 0
-
-
-def test_streams_give_the_numbers_of_fresh_generators():
-    """tracker.pictures._Streams (one Philox, its state reset per stream) = radar.rng.stream, draw for draw."""
-    s = _Streams()
-    for seed, day, cid, k in [(1, 0, 0, 0), (11, 954, 123456, 287), (-3, 7, 2**40, 2**33), (2**63, 2**64 - 1, 5, 9)]:
-        for _ in range(2):  # twice: the reset does not depend on what was drawn before
-            a = stream(seed, day, "cross_tell", cid, k)
-            b = s.get(seed, day, "cross_tell", cid, k)
-            assert a.random() == b.random()
-            assert a.standard_normal() == b.standard_normal()
-            np.testing.assert_array_equal(a.normal(0.0, 1.0, 5), b.normal(0.0, 1.0, 5))
-            np.testing.assert_array_equal(a.integers(0, 2**62, 3), b.integers(0, 2**62, 3))

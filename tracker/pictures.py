@@ -37,7 +37,7 @@ import numpy as np
 
 from radar.errors import InputError
 from radar.plotlog import Plots
-from radar.rng import stream_key
+from radar.rng import Streams
 from radar.constants import PICTURES
 from tracker.params import TrackerParams
 from tracker.tracker import Grids, TrackRows, track
@@ -238,25 +238,6 @@ class _Rows:
         return d
 
 
-class _Streams:
-    """:func:`radar.rng.stream` without a new ``Generator`` per stream (speed: half its cost): one Philox whose
-    state is set to a fresh stream's -- the stream's key, counter 0, empty buffer, as ``Philox(key=...)``
-    starts -- behind one ``Generator`` (which holds no state of its own).  The same numbers
-    (tests/test_cross_tell_reference.py)."""
-
-    def __init__(self):
-        self._bits = np.random.Philox(key=np.zeros(2, np.uint64))
-        self._gen = np.random.Generator(self._bits)
-        self._fresh = {"bit_generator": "Philox", "state": {"counter": np.zeros(4, np.uint64), "key": None},
-                       "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
-
-    def get(self, seed: int, day: int, name: str, *extra: int) -> np.random.Generator:
-        """The generator of stream ``(seed, day, name, *extra)``, at its start (valid until the next call)."""
-        self._fresh["state"]["key"] = stream_key(seed, day, name, *extra)
-        self._bits.state = self._fresh
-        return self._gen
-
-
 def _no_cued() -> Picture:
     return Picture(name="non_integrated", time_s=np.zeros(0), track=np.zeros(0, np.int64), x_m=np.zeros(0),
                    y_m=np.zeros(0), z_m=np.zeros(0), vx_mps=np.zeros(0), vy_mps=np.zeros(0), vz_mps=np.zeros(0),
@@ -317,7 +298,7 @@ def _cross_tell(civ: TrackRows, mil: Picture, fus, params: TrackerParams, seed: 
     stats["cross_tell_eligible"] = int(kk.size)
     reports = []  # (arrival, t_obs, civil id, pos (3), vel (3), squawk, sensors, vertical variance)
     cid_all = civ_rows.track[row].tolist()
-    streams = _Streams()
+    streams = Streams()
     for q, (k_, cid) in enumerate(zip((kk + k0).tolist(), cid_all)):
         g = streams.get(seed, day, "cross_tell", cid, k_)
         u = g.random()
