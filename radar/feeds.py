@@ -245,6 +245,11 @@ class FeedStats:
     seconds: dict = field(default_factory=dict)
 
 
+#: the per-radar arrays of :class:`FeedStats` (index = sensor index)
+FEED_STATS_PER_RADAR = ("target_plots", "false_generated", "false_kept", "reinforced", "intervals_by_radar",
+                        "slots_by_radar")
+
+
 def generate_plots(traj, targets: Targets, radars, geometry, seed: int, day: int, up=None,
                    options: FeedOptions | None = None, window: tuple[float, float] | None = None,
                    frame=None, arrays: RadarArrays | None = None, convert: bool = True):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from radar.feeds import FeedStats, RadarArrays
+from radar.feeds import FEED_STATS_PER_RADAR, FeedStats, RadarArrays
 
 #: the per-radar fields of :class:`radar.feeds.RadarArrays` (rows = radars), except the grids and partners
 _ROW_FIELDS = tuple(f.name for f in dataclasses.fields(RadarArrays)
@@ -51,8 +51,7 @@ class UnionFeed:
         sub = plots.take(keep)
         sensor = inverse[sub.sensor].astype(plots.sensor.dtype)
         sub = dataclasses.replace(sub, sensor=sensor)
-        per_radar = {f.name: getattr(stats, f.name)[idx].copy() for f in dataclasses.fields(FeedStats)
-                     if f.name.startswith(("target_", "false_", "reinforced", "intervals_by", "slots_by"))}
+        per_radar = {k: getattr(stats, k)[idx].copy() for k in FEED_STATS_PER_RADAR}
         st = FeedStats(intervals=int(per_radar["intervals_by_radar"].sum()),
                        slots=int(per_radar["slots_by_radar"].sum()), seconds=dict(stats.seconds), **per_radar)
         return sub, st

@@ -45,7 +45,7 @@ def test_union_plots_are_each_networks_plots(contexts):
     """Per network and day: the same plots, in the same order, with the same sensor numbers, counts and
     up/down states as generating the network alone; floats to the tolerances of tests/tolerances.py
     (the same code, in batches of another size)."""
-    from radar.feeds import FeedOptions
+    from radar.feeds import FEED_STATS_PER_RADAR, FeedOptions
     from scenarios.simulation.day import DayOptions, shared_plots, simulate_day, simulate_traffic
 
     opts = DayOptions(background_window=(50e3, 1800.0), feeds=FeedOptions(false_plot_window_m=100e3))
@@ -72,8 +72,7 @@ def test_union_plots_are_each_networks_plots(contexts):
                 else:
                     np.testing.assert_array_equal(b, a, err_msg=f"{n} day {d} {f.name}")
             np.testing.assert_array_equal(shared.radar_up, alone.radar_up)
-            for k in ("target_plots", "false_generated", "false_kept", "reinforced", "intervals_by_radar",
-                      "slots_by_radar"):
+            for k in FEED_STATS_PER_RADAR:
                 np.testing.assert_array_equal(getattr(shared.feed_stats, k), getattr(alone.feed_stats, k), err_msg=k)
             assert (shared.feed_stats.intervals, shared.feed_stats.slots) == (alone.feed_stats.intervals,
                                                                               alone.feed_stats.slots)

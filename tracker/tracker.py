@@ -191,19 +191,19 @@ class TrackMemo:
         for (s2, c2, _t2), res in self._runs:
             if s2 == small and c2 == cols:
                 self.hits += 1
-                r = res.rows
-                rows = TrackRows(*(getattr(r, k).copy() for k in TrackRows.__dataclass_fields__))
-                return TrackResult(rows=rows, n_plots=res.n_plots, n_used=res.n_used, n_dropped_late=res.n_dropped_late,
-                                   confirmed_tracks=res.confirmed_tracks, tracking_s=0.0, nis_mean=res.nis_mean,
-                                   stats=dict(res.stats))
+                return _copied(res, tracking_s=0.0)
         return None
 
     def add(self, key, result: TrackResult) -> None:
-        r = result.rows
-        rows = TrackRows(*(getattr(r, k).copy() for k in TrackRows.__dataclass_fields__))
-        self._runs.append((key, TrackResult(rows, result.n_plots, result.n_used, result.n_dropped_late,
-                                            result.confirmed_tracks, result.tracking_s, result.nis_mean,
-                                            dict(result.stats))))
+        self._runs.append((key, _copied(result, result.tracking_s)))
+
+
+def _copied(result: TrackResult, tracking_s: float) -> TrackResult:
+    """``result`` with copies of its rows and stats (a caller may write into what it is given)."""
+    import dataclasses
+
+    rows = TrackRows(*(getattr(result.rows, f.name).copy() for f in dataclasses.fields(TrackRows)))
+    return dataclasses.replace(result, rows=rows, tracking_s=tracking_s, stats=dict(result.stats))
 
 
 def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, out_times=None,

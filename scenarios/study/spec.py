@@ -120,6 +120,7 @@ class StudyContext:
     options: list
     dem: object = None
     days_ctx: dict = field(default_factory=dict)
+    unions: dict = field(default_factory=dict)  # tuple of networks -> radar.shared_feeds.UnionFeed | None
 
     def day_context(self, network: str):
         from scenarios.simulation.day import prepare
@@ -131,10 +132,10 @@ class StudyContext:
     def union_feed(self, networks):
         """The union of ``networks``' radars (:func:`radar.shared_feeds.union_feed`): one plot generation a
         day for all of them; None for a single network or radars that cannot be shared exactly."""
-        key = ("union", tuple(networks))
-        if key not in self.days_ctx:
+        key = tuple(networks)
+        if key not in self.unions:
             from radar.shared_feeds import union_feed
 
             nets = [(n, self.day_context(n).radars, self.day_context(n).arrays) for n in networks]
-            self.days_ctx[key] = union_feed(nets) if len(nets) > 1 else None
-        return self.days_ctx[key]
+            self.unions[key] = union_feed(nets) if len(nets) > 1 else None
+        return self.unions[key]
