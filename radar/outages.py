@@ -18,7 +18,7 @@ import zlib
 import numpy as np
 
 from radar.errors import InputError
-from radar.rng import stream
+from radar.rng import Streams
 
 
 def radar_key(radar) -> int:
@@ -79,8 +79,9 @@ def _chain_all(radar, seed: int, days: int) -> np.ndarray:
     out = np.empty(days, bool)
     out[:have.size] = have
     state = bool(have[-1]) if have.size else True
+    draws = Streams()  # the numbers of stream(seed, d, "outages", key), one Philox reused (speed)
     for d in range(have.size, days):
-        u = float(stream(seed, d, "outages", key).random())
+        u = float(draws.get(seed, d, "outages", key).random())
         if d == 0:
             state = u < a
         elif state:

@@ -8,6 +8,7 @@ Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 from __future__ import annotations
 
 import json
+import os
 import math
 from pathlib import Path
 
@@ -41,13 +42,7 @@ def render(out_dir: Path, log=print, sensitivity=None) -> dict:
 
     ``sensitivity``: the output directory of ``airbridge sensitivity`` to attach (its top swings in the executive
     summary, its tornado charts in the report; :mod:`scenarios.study.sensitivity_input`), or None."""
-    from radar.fileio import staged_output
-    from scenarios.config.scenario import load_scenario
-    from scenarios.config.interceptors import load_interceptor_config
-    from scenarios.study import briefing
-    from scenarios.study.scores import buys_for_options, paired_option_deltas
     from scenarios.study.sensitivity_input import load_sensitivity
-    from scenarios.study.spec import StudySpec
 
     out_dir = Path(out_dir)
     store = out_dir / "study.sqlite"
@@ -57,6 +52,22 @@ def render(out_dir: Path, log=print, sensitivity=None) -> dict:
         raise InputError(f"{out_dir}: no study.sqlite: expected the --out directory of 'airbridge tradeoff'")
     sens = load_sensitivity(sensitivity) if sensitivity is not None else None
     meta, rows, day_rows = load_results(store)
+    csv_writer = _ResultsCsv(out_dir, rows)  # started now: a large study's is written by a second process
+    try:
+        return _render(out_dir, meta, rows, day_rows, sens, csv_writer)
+    finally:
+        csv_writer.cancel()
+
+
+def _render(out_dir: Path, meta, rows, day_rows, sens, csv_writer) -> dict:
+    """:func:`render` once the store is read (``csv_writer``: the :class:`_ResultsCsv` of its rows)."""
+    from radar.fileio import staged_output
+    from scenarios.config.scenario import load_scenario
+    from scenarios.config.interceptors import load_interceptor_config
+    from scenarios.study import briefing
+    from scenarios.study.scores import buys_for_options, paired_option_deltas
+    from scenarios.study.spec import StudySpec
+
     spec = StudySpec.from_record(json.loads(meta["study_json"]))
     complete = meta.get("complete") == "1"
     res = table(rows, RESULT_COLUMNS)
@@ -97,7 +108,7 @@ def render(out_dir: Path, log=print, sensitivity=None) -> dict:
             pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
             fut = pool.submit(report_figures.figures_a, figs, scores, spec, terrain_label, order, names)
         try:
-            _write_results_csv(stage / "results.csv", rows)
+            csv_writer.finish(stage / "results.csv")
             parquet = _write_parquet(stage / "results.parquet", rows)
             _write_summary(stage / "summary.csv", scores)
             lifecycle.write_csv(stage / "lifecycle.csv", life_rows, costs)
@@ -145,6 +156,45 @@ def _copy_sensitivity_charts(sens, figs: Path) -> list[tuple[str, str]]:
         shutil.copyfile(src, figs / name)
         out.append((f"figures/{name}", f"One-at-a-time sensitivity ({src.stem}, from {sens.source.name})"))
     return out
+
+
+class _ResultsCsv:
+    """``results.csv`` of ``rows``: for a large study (:data:`PARALLEL_FIGURES_ROWS` rows or more, where fork is
+    available) written by a forked process into a temporary file of ``out_dir`` while this one computes the
+    report (speed: formatting every value is about a second of the report), then moved into place by
+    :meth:`finish`; otherwise written by :meth:`finish` itself.  The same text either way."""
+
+    def __init__(self, out_dir: Path, rows):
+        import multiprocessing as mp
+
+        self.rows = rows
+        self.proc = None
+        self.tmp = Path(out_dir) / f".results.csv.partial-{os.getpid()}"
+        if len(rows) >= PARALLEL_FIGURES_ROWS and "fork" in mp.get_all_start_methods():
+            try:
+                self.proc = mp.get_context("fork").Process(target=_write_results_csv, args=(self.tmp, rows),
+                                                           daemon=True)
+                self.proc.start()
+            except OSError:  # cannot fork: written in this process
+                self.proc = None
+
+    def finish(self, path: Path) -> None:
+        if self.proc is not None:
+            self.proc.join()
+            ok = self.proc.exitcode == 0 and self.tmp.exists()
+            self.proc = None
+            if ok:
+                os.replace(self.tmp, path)
+                return
+        _write_results_csv(path, self.rows)  # no second process, or it failed: write it here
+
+    def cancel(self) -> None:
+        """Stop the writer if it still runs (the report failed) and remove its temporary file."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join()
+            self.proc = None
+        self.tmp.unlink(missing_ok=True)
 
 
 def _write_results_csv(path: Path, rows) -> None:
