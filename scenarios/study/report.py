@@ -8,8 +8,8 @@ Everything here is re-rendered from the SQLite store (``airbridge report DIR``).
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 from pathlib import Path
 
 from scenarios.study import report_figures
@@ -253,7 +253,8 @@ def format_ranking(scores, limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-#: from this many result rows on, two figures are drawn in a second process (below it the start-up costs more)
+#: from this many result rows on, two figures are drawn in a second process and results.csv is written by a
+#: third (:class:`_ResultsCsv`); below it the start-up costs more
 PARALLEL_FIGURES_ROWS = 20_000
 
 
