@@ -24,13 +24,14 @@ COMPILE_S = {
     "radar._kernels.visibility": 5, "radar._kernels.scan": 9, "radar._kernels.ordering": 4,
     "radar._kernels.conversion": 2, "radar._kernels.trajectory": 2,
     "scenarios.flights._kernels": 7, "scenarios.engagement._kernels": 10,
-    "tracker._kernels.loop": 95, "tracker._kernels.assign": 3,
+    "tracker._kernels.loop": 95, "tracker._kernels.assign": 3, "tracker._kernels.prepare": 1,
 }
 _FEEDS = ("radar._kernels.visibility", "radar._kernels.scan", "radar._kernels.ordering", "radar._kernels.conversion",
           "radar._kernels.trajectory")
 _SIMULATE = ("radar._kernels.geometry", "radar._kernels.geodesy", "radar.measurement", "radar.plotlog") + _FEEDS + (
     "scenarios.flights._kernels",)
-_TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.loop", "tracker._kernels.assign")
+_TRACK = ("radar.plotlog", "radar.measurement", "tracker._kernels.loop", "tracker._kernels.assign",
+          "tracker._kernels.prepare")
 #: the kernel modules each kind of run calls
 RUN_KERNELS = {
     "simulate": _SIMULATE,

@@ -48,3 +48,33 @@ def test_small_study_is_written_in_process(tmp_path):
     assert w.proc is None
     w.finish(tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_text().splitlines()[0] == ",".join(RESULT_COLUMNS)
+
+
+def test_forked_figures_are_drawn_and_a_failed_process_falls_back(tmp_path, monkeypatch):
+    """The ranking and outcome figures of a large study are drawn by a forked process (report._FiguresA); if it
+    fails, they are drawn in this process."""
+    import os
+
+    from scenarios.study import report_figures
+
+    parent = os.getpid()
+    drawn = tmp_path / "drawn"
+
+    def fake_figures_a(where, fail_in_child):
+        if fail_in_child and os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        (where / f"by-{'parent' if os.getpid() == parent else 'child'}").write_text("x")
+        return list(report_figures.FIGURES_A)
+
+    monkeypatch.setattr(report_figures, "figures_a", fake_figures_a)
+    drawn.mkdir()
+    f = report._FiguresA(report.PARALLEL_FIGURES_ROWS, drawn, False)
+    assert f.proc is not None
+    assert f.finish() == list(report_figures.FIGURES_A)
+    assert [p.name for p in drawn.iterdir()] == ["by-child"]
+    (drawn / "by-child").unlink()
+    f = report._FiguresA(report.PARALLEL_FIGURES_ROWS, drawn, True)
+    assert f.finish() == list(report_figures.FIGURES_A)
+    assert [p.name for p in drawn.iterdir()] == ["by-parent"]
+    f.cancel()
+    assert report._FiguresA(10, drawn, False).proc is None  # a small study: the caller draws them

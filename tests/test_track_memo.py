@@ -64,7 +64,10 @@ def test_memo_gives_back_identical_runs_and_only_those(days):
     again = track(pb, b.sensors, emit_on_update=True, proc_time_s=proc_b, terrain=b.terrain, memo=memo)
     assert memo.hits == 1 and again.tracking_s == 0.0
     _same_rows(first.rows, again.rows)
-    assert again.rows.state is not first.rows.state  # copies: a caller writing into one cannot change the other
+    # shared, so read-only: a caller cannot write into what another was given
+    for rows in (first.rows, again.rows):
+        with pytest.raises(ValueError):
+            rows.state[0, 0] = 0.0
     assert (again.n_plots, again.n_used, again.confirmed_tracks) == (first.n_plots, first.n_used, first.confirmed_tracks)
     # any input that differs is a new run: one plot moved by 1 mm, another processing time, other parameters,
     # output times instead of rows on update

@@ -6,6 +6,7 @@ loop over plots or tracks.
 """
 from __future__ import annotations
 
+import dataclasses
 import time as _time
 from dataclasses import dataclass
 
@@ -136,25 +137,16 @@ def load_grids(source, sensors) -> Grids:
     return Grids(st, sg, float(lat[0]), float(lat[0] - lat[1]), float(lon[0]), float(lon[1] - lon[0]))
 
 
-def _measurement_types(plots: Plots, sensors) -> np.ndarray:
-    mt = np.where(plots.dims >= 3, MT_CARTESIAN_3D, MT_CARTESIAN_2D).astype(np.int8)
-    if sensors is not None and len(plots):
-        # polar plots without elevation (2D primary, SSR, TPS-70 IFF replies): EKF on (range, azimuth)
-        polar2 = np.isfinite(plots.range_m) & ~np.isfinite(plots.elevation_rad)
-        mt[polar2] = MT_POLAR_2D
-    return mt
-
-
 def arrival_order(plots: Plots, proc_time_s: np.ndarray | None = None) -> np.ndarray:
     """Indices of the plots in processing order: by processing time (default: the plot time), then plot time."""
     proc = plots.time_s if proc_time_s is None else np.asarray(proc_time_s, float)
     return np.lexsort((np.arange(len(plots)), plots.time_s, proc))
 
 
-def _bytes(a) -> bytes:
-    """The array's contents as bytes (a copy: ``bytes ==`` is a memcmp, while comparing two memoryviews goes
-    element by element, about 15x slower -- speed of the memo's lookups)."""
-    return np.ascontiguousarray(a).tobytes()
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same dtype, shape and bytes (NaN equals NaN, 0.0 differs from -0.0; ``a``, ``b`` contiguous)."""
+    return (a.dtype == b.dtype and a.shape == b.shape
+            and bool(np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8))))
 
 
 class TrackMemo:
@@ -163,48 +155,33 @@ class TrackMemo:
     A study's networks that share radars run the tracker on the same plots (the military picture of every
     network with the same military radars; the civil picture of networks with the same civil radars):
     pass one memo to all of a day's runs and each distinct run is computed once (speed).  Exact: a run is
-    reused only if its inputs are the same bytes -- every plot column, the processing times, the rows of
-    the sensors the plots come from (their other rows are never read), the parameters, window, output
-    times and terrain (the same object) -- and its result rows are copies.  Runs with geometry grids are
-    not memoised.  Keep a memo for one day: it holds its runs' inputs and results."""
+    reused only if what the compiled loop is given is the same bytes -- every plot column in processing
+    order (times, processing times, sensors, measurement types, positions, covariances, ranges, azimuths,
+    Mode C, codes, late flags, batches), the rows of the sensors the plots come from (their other rows are
+    never read), the parameters, window, output times and terrain (the same object) -- so its result is
+    the one the loop would compute again.  Runs with geometry grids are not memoised.  The rows of a result
+    a memo holds are read-only (every caller given them shares them).  Keep a memo for one day: it holds
+    its runs' inputs and results."""
 
     def __init__(self):
         self._runs: list = []
         self.hits = 0
 
-    @staticmethod
-    def key(plots: Plots, sensors, params, out_times, emit_on_update, proc, window_s, terrain) -> tuple:
-        from dataclasses import fields
-
-        out = np.zeros(0) if out_times is None else np.asarray(out_times, float)
-        cols = [getattr(plots, f.name) for f in fields(plots)] + [proc, out]
-        if sensors is not None:
-            arr = sensors.to_arrays()
-            used = np.unique(plots.sensor)
-            cols += [getattr(arr, k)[used] for k in ("position_enu", "rotation", "lat_rad", "lon_rad", "antenna_msl_m",
-                                                     "scan_period_s", "range_max_m", "sigma")]
-            cols += [sensors.frame.origin_ecef, sensors.frame.rotation]
-        small = (len(plots), sensors is None, params, bool(emit_on_update), float(window_s), id(terrain))
-        return small, [(a.dtype.str, a.shape, _bytes(a)) for a in (np.asarray(c) for c in cols)], terrain
-
-    def find(self, key) -> TrackResult | None:
-        small, cols, _terrain = key
-        for (s2, c2, _t2), res in self._runs:
-            if s2 == small and c2 == cols:
+    def find(self, small: tuple, arrays: tuple) -> TrackResult | None:
+        """The result of an earlier run with the same ``small`` key and the same ``arrays`` (read-only rows,
+        ``tracking_s`` 0), or None."""
+        for s2, a2, res, _keep in self._runs:
+            if s2 == small and all(_same(x, y) for x, y in zip(arrays, a2)):
                 self.hits += 1
-                return _copied(res, tracking_s=0.0)
+                return dataclasses.replace(res, tracking_s=0.0, stats=dict(res.stats))
         return None
 
-    def add(self, key, result: TrackResult) -> None:
-        self._runs.append((key, _copied(result, result.tracking_s)))
-
-
-def _copied(result: TrackResult, tracking_s: float) -> TrackResult:
-    """``result`` with copies of its rows and stats (a caller may write into what it is given)."""
-    import dataclasses
-
-    rows = TrackRows(*(getattr(result.rows, f.name).copy() for f in dataclasses.fields(TrackRows)))
-    return dataclasses.replace(result, rows=rows, tracking_s=tracking_s, stats=dict(result.stats))
+    def add(self, small: tuple, arrays: tuple, result: TrackResult, keep=None) -> None:
+        """Hold ``result`` for runs with these inputs; its rows become read-only.  ``keep``: an object whose
+        ``id`` is in ``small`` (held, so that the id is not reused)."""
+        for f in dataclasses.fields(TrackRows):
+            getattr(result.rows, f.name).flags.writeable = False
+        self._runs.append((small, arrays, result, keep))
 
 
 def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, out_times=None,
@@ -232,39 +209,25 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
         :class:`Terrain` or :class:`radar.terrain.Dem`: the floor of held heights (2D-only tracks) and the
         ground their low-level prior stands on; None: sea level.
     memo:
-        A :class:`TrackMemo`: a run on the same inputs as one it holds gives that run's result (copied,
-        ``tracking_s`` 0) instead of running again; this run is added to it.
+        A :class:`TrackMemo`: a run on the same inputs as one it holds gives that run's result (``tracking_s``
+        0) instead of running again; this run is added to it.  The rows of either are read-only (shared).
     """
-    from tracker._kernels import loop, tables
+    from tracker._kernels import loop, prepare, tables
 
     params = params or TrackerParams()
     n = len(plots)
     if window_s is None:
         window_s = params.window_s if params.window_s is not None else (
             (sensors.max_latency_s if sensors is not None else 0.0) + 1.0)
-    memo_key = None
-    if memo is not None and grids is None:
-        proc_in = plots.time_s if proc_time_s is None else np.asarray(proc_time_s, float)
-        memo_key = TrackMemo.key(plots, sensors, params, out_times, emit_on_update, proc_in, window_s, terrain)
-        hit = memo.find(memo_key)
-        if hit is not None:
-            return hit
-    mt = _measurement_types(plots, sensors)
-    need_cart = mt != MT_POLAR_2D
-    bad = need_cart & ~(np.isfinite(plots.x_m) & np.isfinite(plots.y_m) & np.isfinite(plots.z_m)
-                        & np.isfinite(plots.cov).all(axis=1))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"plot {i} (sensor {plots.sensor[i]}, t = {plots.time_s[i]}): no Cartesian position/covariance; "
+    polar = sensors is not None and n > 0
+    mt, bad = prepare.plot_types(polar, plots.dims, plots.range_m, plots.elevation_rad, plots.x_m, plots.y_m,
+                                 plots.z_m, plots.cov)
+    if bad >= 0:
+        raise InputError(f"plot {bad} (sensor {plots.sensor[bad]}, t = {plots.time_s[bad]}): no Cartesian position/covariance; "
                          "polar plots need a sensors file to be converted")
     if sensors is not None and n and plots.sensor.max() >= len(sensors):
         raise InputError(f"plots: sensor id {int(plots.sensor.max())} unknown; the sensors file defines 0..{len(sensors) - 1}")
-    # polar 2D plots need a gating position: the converted one (x, y) is filled by read_plot_log / feeds
-    pos = np.ascontiguousarray(np.stack((plots.x_m, plots.y_m, plots.z_m), axis=1))
-    cov = np.ascontiguousarray(plots.cov)
-    pos = np.where(np.isfinite(pos), pos, 0.0)
-    cov = np.where(np.isfinite(cov), cov, 0.0)
-    proc = plots.time_s if proc_time_s is None else np.asarray(proc_time_s, float)
+    proc = plots.time_s if proc_time_s is None else np.ascontiguousarray(proc_time_s, dtype=np.float64)
     order = arrival_order(plots, proc)
     pt_a = np.ascontiguousarray(plots.time_s[order])
     ps_a = np.ascontiguousarray(plots.sensor[order].astype(np.int64))
@@ -284,11 +247,32 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
     idx = order[o2]
     bid_sorted = bid[o2]
     bstart = np.flatnonzero(np.r_[True, bid_sorted[1:] != bid_sorted[:-1], True]).astype(np.int64) if n else np.zeros(1, np.int64)
-    late_sorted = np.ascontiguousarray(late[o2])
+    # the plots' columns in processing order, with what the loop never reads zeroed (one pass: speed)
+    # (polar 2D plots need a gating position: the converted one (x, y) is filled by read_plot_log / feeds)
+    plot_cols = tables.PlotColumns(*prepare.gather(idx, plots.time_s, proc, plots.sensor, mt, plots.x_m, plots.y_m,
+                                                   plots.z_m, plots.cov, plots.range_m, plots.azimuth_rad,
+                                                   plots.mode_c_m, plots.squawk),
+                                   late=np.ascontiguousarray(late[o2]), bstart=bstart)
+    out_times = np.zeros(0) if out_times is None else np.unique(np.asarray(out_times, float))
 
     def c(a, dt=np.float64):
         return np.ascontiguousarray(a, dtype=dt)
 
+    memo_key = None
+    if memo is not None and grids is None:
+        # what the loop is given, but the parameter vector (the parameters, window and flags are in the small key)
+        memo_key = (n, sensors is None, params, bool(emit_on_update), float(window_s), id(terrain)), (*plot_cols,
+                                                                                                       out_times)
+        if arr is not None:
+            used = prepare.used_sensors(plot_cols.sensor, len(sensors))
+            memo_key = memo_key[0], memo_key[1] + tuple(
+                c(getattr(arr, k)[used]) for k in ("position_enu", "rotation", "lat_rad", "lon_rad", "antenna_msl_m",
+                                                   "scan_period_s", "range_max_m", "sigma")) + (
+                c(sensors.frame.origin_ecef), c(sensors.frame.rotation))
+        hit = memo.find(*memo_key)
+        if hit is not None:
+            return hit
+    terrain_in = terrain  # the object whose id is in the memo's key (held by the memo)
     if arr is not None:
         frame = sensors.frame
         sens = tables.SensorColumns(
@@ -316,13 +300,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
             terrain = Terrain.from_dem(terrain)
         tr = tables.TerrainColumns(c(terrain.grid), float(terrain.lat0), float(terrain.dlat), float(terrain.lon0),
                                    float(terrain.dlon))
-    out_times = np.zeros(0) if out_times is None else np.unique(np.asarray(out_times, float))
     p = params.to_array(float(window_s), emit_on_update, full)
-    plot_cols = tables.PlotColumns(
-        time=c(plots.time_s[idx]), proc=c(proc[idx]), sensor=c(plots.sensor[idx], np.int64), mtype=c(mt[idx], np.int8),
-        pos=c(pos[idx]), cov=c(cov[idx]), range=c(np.nan_to_num(plots.range_m[idx])),
-        azimuth=c(np.nan_to_num(plots.azimuth_rad[idx])), mode_c=c(plots.mode_c_m[idx]),
-        squawk=c(plots.squawk[idx], np.int64), late=late_sorted, bstart=bstart)
     # track-table capacity: about three scans' worth of plots (tracks + initiators alive at once); doubled
     # and rerun if it overflows (rare; the time of the failed runs is counted in tracking_s)
     span = float(plots.time_s.max() - plots.time_s.min()) if n else 0.0
@@ -361,7 +339,7 @@ def track(plots: Plots, sensors=None, params: TrackerParams | None = None, *, ou
                          n_dropped_late=int(stats[tables.S_DROPPED_LATE]), confirmed_tracks=int(res.confirmed_ids),
                          tracking_s=elapsed, nis_mean=nis, stats=dict(zip(tables.STAT_NAMES, stats.tolist())))
     if memo_key is not None:
-        memo.add(memo_key, result)
+        memo.add(*memo_key, result, keep=terrain_in)
     return result
 
 
@@ -376,4 +354,4 @@ def warmup() -> None:
     for imm in (False, True):
         track(pl, None, TrackerParams(imm=imm), out_times=t[::2], emit_on_update=True)
     st = SensorTable(sensors=(Sensor(0, "w", "W", "military", "PSR_2D", -9.2, -75.0, 100.0, 10.0, 100.0, 0.002),))
-    track(pl, st, TrackerParams())
+    track(pl, st, TrackerParams(), memo=TrackMemo())  # with a memo: its kernel too

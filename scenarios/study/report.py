@@ -98,29 +98,22 @@ def _render(out_dir: Path, meta, rows, day_rows, sens, csv_writer) -> dict:
     with staged_output(out_dir) as stage:
         figs = stage / "figures"
         figs.mkdir()
-        pool = fut = None
-        if len(rows) >= PARALLEL_FIGURES_ROWS:
-            # speed: a spawned process draws the two largest figures while this one writes the tables and
-            # draws the others (the study has finished, so a core is free)
-            import concurrent.futures as cf
-            import multiprocessing as mp
-
-            pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            fut = pool.submit(report_figures.figures_a, figs, scores, spec, terrain_label, order, names)
+        # a large study's ranking and outcome figures are drawn by a forked process while this one writes the
+        # tables and draws the others (speed: the study has finished, so a core is free)
+        figures_a = _FiguresA(len(rows), figs, scores, spec, terrain_label, order, names)
         try:
-            csv_writer.finish(stage / "results.csv")
             parquet = _write_parquet(stage / "results.parquet", rows)
             _write_summary(stage / "summary.csv", scores)
             lifecycle.write_csv(stage / "lifecycle.csv", life_rows, costs)
             briefing.write_option_deltas(stage / "option_deltas.csv", option_deltas)
-            part = "all" if fut is None else "b"
-            fig_names = report_figures.figures(figs, res, scores, deltas, spec, options, terrain_label, order, names,
-                                               part=part)
-            if fut is not None:
-                fig_names = fut.result() + fig_names
+            part = "all" if figures_a.proc is None else "b"
+            fig_names = report_figures.figures(figs, res, scores, deltas, spec, options, terrain_label, order,
+                                               names, part=part)
+            if part == "b":
+                fig_names = figures_a.finish() + fig_names
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            figures_a.cancel()
+        csv_writer.finish(stage / "results.csv")  # last: the writer has had the whole report's time
         sens_figs = _copy_sensitivity_charts(sens, figs)
         from scenarios.study.scores import how_identified, how_identified_markdown
 
@@ -195,6 +188,40 @@ class _ResultsCsv:
             self.proc.join()
             self.proc = None
         self.tmp.unlink(missing_ok=True)
+
+
+class _FiguresA:
+    """:func:`scenarios.study.report_figures.figures_a` (the ranking and outcome figures) for a large study
+    (:data:`PARALLEL_FIGURES_ROWS` rows or more, where fork is available) drawn by a forked process (it starts
+    with the plotting modules this one has loaded) while this one draws the others; :meth:`finish` waits for it,
+    and draws them here if it failed.  Smaller studies: ``proc`` is None and the caller draws every figure."""
+
+    def __init__(self, n_rows: int, *args):
+        import multiprocessing as mp
+
+        self.args = args
+        self.proc = None
+        if n_rows >= PARALLEL_FIGURES_ROWS and "fork" in mp.get_all_start_methods():
+            try:
+                self.proc = mp.get_context("fork").Process(target=report_figures.figures_a, args=args, daemon=True)
+                self.proc.start()
+            except OSError:  # cannot fork: drawn in this process
+                self.proc = None
+
+    def finish(self) -> list[tuple[str, str]]:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            proc.join()
+            if proc.exitcode == 0:
+                return list(report_figures.FIGURES_A)
+        return report_figures.figures_a(*self.args)  # no second process, or it failed: drawn here
+
+    def cancel(self) -> None:
+        """Stop the process if it still runs (the report failed)."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join()
+            self.proc = None
 
 
 def _write_results_csv(path: Path, rows) -> None:

@@ -214,7 +214,10 @@ def _plain_column(col, n: int) -> list:
         return out
     if a.dtype.kind in "biu":
         return a.astype(np.int64).tolist()
-    return [_plain(v) for v in (col if len(col) == n else a)]
+    vals = list(col) if len(col) == n else a.tolist()
+    if all(type(v) is str for v in vals):  # text columns (speed: no call per value)
+        return vals
+    return [_plain(v) for v in vals]
 
 
 def _plain(v):
