@@ -365,6 +365,7 @@ def gate_batch(tab, plots, sites, cfg, bt, work, sc, nc, maxprad):
     nxt = work.nxt
     cix = work.cix
     ciy = work.ciy
+    tst = work.tst
     cell_max = cfg.cell_max
     t_ref = bt.t_ref
     j0 = bt.j0
@@ -391,31 +392,33 @@ def gate_batch(tab, plots, sites, cfg, bt, work, sc, nc, maxprad):
             j = j0 + jj
             if late[j]:
                 continue
+            # the candidates to gate against plot j, in order, then one gate_d2 call site (compile time: each
+            # inlined copy of the polar model is IR that Numba types and lowers again)
+            nt = 0
             if pl_rad[jj] > cell_max:
                 # huge plot uncertainty: test against every candidate
                 for c in range(nc):
-                    d2, m = gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ps, ssig,
-                                    strig, origin_ecef, frame_rot, Hs, S, Si)
-                    npairs = _record(c, j, jj, d2, m, gate, cand, tsq, squawk, pair_c, pair_j, pair_d, pl_block,
-                                     npairs)
-                continue
-            ix = np.int64(math.floor(pos[j, 0] / cell))
-            iy = np.int64(math.floor(pos[j, 1] / cell))
-            for cellk in range(9):
-                qx = ix + cellk // 3 - 1
-                qy = iy + cellk % 3 - 1
-                cur = head[bucket(qx, qy)]
-                while cur >= 0:
-                    c = cur
-                    cur = nxt[cur]
-                    if cix[c] != qx or ciy[c] != qy:
-                        continue
-                    d2, m = gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ps, ssig,
-                                    strig, origin_ecef, frame_rot, Hs, S, Si)
-                    npairs = _record(c, j, jj, d2, m, gate, cand, tsq, squawk, pair_c, pair_j, pair_d, pl_block,
-                                     npairs)
-            for k in range(nover):
-                c = oversize[k]
+                    tst[nt] = c
+                    nt += 1
+            else:
+                ix = np.int64(math.floor(pos[j, 0] / cell))
+                iy = np.int64(math.floor(pos[j, 1] / cell))
+                for cellk in range(9):
+                    qx = ix + cellk // 3 - 1
+                    qy = iy + cellk % 3 - 1
+                    cur = head[bucket(qx, qy)]
+                    while cur >= 0:
+                        c = cur
+                        cur = nxt[cur]
+                        if cix[c] != qx or ciy[c] != qy:
+                            continue
+                        tst[nt] = c
+                        nt += 1
+                for k in range(nover):
+                    tst[nt] = oversize[k]
+                    nt += 1
+            for k in range(nt):
+                c = tst[k]
                 d2, m = gate_d2(c, j, cand_xp, cand_v, cand_P, t_ref, pt, mtype, pos, cov, prange, paz, ps, ssig, strig,
                                 origin_ecef, frame_rot, Hs, S, Si)
                 npairs = _record(c, j, jj, d2, m, gate, cand, tsq, squawk, pair_c, pair_j, pair_d, pl_block, npairs)

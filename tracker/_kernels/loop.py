@@ -177,17 +177,22 @@ def run_tracker(plots, sensors, grids, terrain, params, out_times, capacity, row
     nrow = 0
     ko = 0
     nout = out_times.shape[0]
-    for b in range(nbatch):
-        j0 = bstart[b]
-        j1 = bstart[b + 1]
+    for b in range(nbatch + 1):
+        # snapshots strictly before this batch is processed; after the last batch, the rest (one call site of
+        # emit_snapshot for both: compile time)
+        last = b == nbatch
         bproc = -np.inf
-        for j in range(j0, j1):
-            if proc[j] > bproc:
-                bproc = proc[j]
-        # snapshots strictly before this batch is processed
-        while ko < nout and out_times[ko] < bproc:
+        if not last:
+            for j in range(bstart[b], bstart[b + 1]):
+                if proc[j] > bproc:
+                    bproc = proc[j]
+        while ko < nout and (last or out_times[ko] < bproc):
             nrow = emit_snapshot(rows, nrow, out_times[ko], tab, hiwater, cfg, sc)
             ko += 1
+        if last:
+            break
+        j0 = bstart[b]
+        j1 = bstart[b + 1]
         # kept plots and reference time
         nk = 0
         t_ref = np.inf
@@ -228,8 +233,5 @@ def run_tracker(plots, sensors, grids, terrain, params, out_times, capacity, row
         for j in range(j0, j1):
             if late[j] == 0:
                 stats[S_PLOTS_USED] += 1
-    while ko < nout:
-        nrow = emit_snapshot(rows, nrow, out_times[ko], tab, hiwater, cfg, sc)
-        ko += 1
     keep_alive(tab_own, work_own, sc_own, strig_own, last_end_own)
     return RunResult(0, nrow, next_id)

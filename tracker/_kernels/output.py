@@ -46,7 +46,7 @@ def emit_row(rows, nrow, time, X, PP, i, t_state, tid, squawk, smask, q_h, q_v, 
     return nrow + 1
 
 
-@kernel(inline="always")  # two call sites, in the loop (speed: tracker._kernels.loop)
+@kernel(inline="always")  # one call site, in the loop (speed: tracker._kernels.loop)
 def emit_snapshot(rows, nrow, time, tab, hiwater, cfg, sc):
     """A row for every confirmed track seen within ``max_unseen`` of ``time``; returns the number of rows."""
     status = tab.status

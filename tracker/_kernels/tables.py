@@ -346,6 +346,7 @@ class BatchWork(NamedTuple):
     inxt: np.ndarray         # (C,) int64
     iix: np.ndarray          # (C,) int64
     iiy: np.ndarray          # (C,) int64
+    tst: np.ndarray          # (C,) int64 the candidates to gate against one plot, in order (gate_batch)
 
 
 @kernel(inline="always")  # allocated in the loop: LLVM sees the constant inner dimensions (speed)
@@ -362,7 +363,7 @@ def new_batch_work(capacity, nbmax, cfg):
                      np.empty(C, dtype=np.int64), np.empty(C, dtype=np.int64), np.full(NBM + 1, -1, dtype=np.int64),
                      np.empty(C, dtype=np.int64), np.empty(C, dtype=np.int64), np.empty(C, dtype=np.int64),
                      np.full(NBM + 1, -1, dtype=np.int64), np.empty(C, dtype=np.int64), np.empty(C, dtype=np.int64),
-                     np.empty(C, dtype=np.int64))
+                     np.empty(C, dtype=np.int64), np.empty(C, dtype=np.int64))
 
 
 class Batch(NamedTuple):
@@ -451,4 +452,4 @@ def borrow_work(w):
                      borrow(w.pl_assigned), borrow(w.pl_block), borrow(w.pair_c), borrow(w.pair_j), borrow(w.pair_d),
                      borrow(w.parent), borrow(w.loc_c), borrow(w.loc_j), borrow(w.grp_c), borrow(w.grp_j),
                      borrow(w.oversize), borrow(w.inits), borrow(w.head), borrow(w.nxt), borrow(w.cix), borrow(w.ciy),
-                     borrow(w.ihead), borrow(w.inxt), borrow(w.iix), borrow(w.iiy))
+                     borrow(w.ihead), borrow(w.inxt), borrow(w.iix), borrow(w.iiy), borrow(w.tst))
