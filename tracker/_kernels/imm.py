@@ -128,12 +128,15 @@ def update_polar_models(xm, Pm, L, j, prange, paz, modec, ps, ssig, strig, origi
     mcv = 0
     ok = 0
     for k in range(3):
+        # model k's point, then one call site of the polar model (compile time: each inlined copy is IR that Numba
+        # types and lowers again)
         if k == 0:
-            r0, az0 = range_azimuth_jac_geo(ex0, ey0, ez0, sa0, ca0, sb0, cb0, h0, s, strig, frame_rot, Hs)
+            ex, ey, ez, sa, ca, sb, cb, hk = ex0, ey0, ez0, sa0, ca0, sb0, cb0, h0
         elif k == 1:
-            r0, az0 = range_azimuth_jac_geo(ex1, ey1, ez1, sa1, ca1, sb1, cb1, h1, s, strig, frame_rot, Hs)
+            ex, ey, ez, sa, ca, sb, cb, hk = ex1, ey1, ez1, sa1, ca1, sb1, cb1, h1
         else:
-            r0, az0 = range_azimuth_jac_geo(ex2, ey2, ez2, sa2, ca2, sb2, cb2, h2, s, strig, frame_rot, Hs)
+            ex, ey, ez, sa, ca, sb, cb, hk = ex2, ey2, ez2, sa2, ca2, sb2, cb2, h2
+        r0, az0 = range_azimuth_jac_geo(ex, ey, ez, sa, ca, sb, cb, hk, s, strig, frame_rot, Hs)
         for a in range(3):
             y[a] = 0.0
             for b in range(3):
