@@ -208,3 +208,32 @@ def test_cold_cache_warm_up_compiles_the_tracker_in_a_helper_process(monkeypatch
     study.warm_pipeline(spec)
     assert len(started) == 1 and started[0] is not None
     assert started[0].exitcode == 0
+
+
+def test_stale_tracker_cache_starts_its_helper_before_the_other_warm_ups(monkeypatch):
+    """The tracker is the longest compile: when the cache index says its kernels are not there (a fresh
+    install, an edited tracker), its helper starts before the coverage and feed warm-ups, once."""
+    import radar._jit as jit
+    import scenarios.warmup as warmups
+    from scenarios.study import runner as study
+
+    from scenarios.study.spec import StudySpec
+
+    spec = StudySpec(networks=("peru",), options=("a29_forward",), days=1, seed=5)
+    study.warm_pipeline(spec)
+    events = []
+    real_start, real_warmup = study._start_tracker_compile, warmups.warmup
+
+    def start():
+        events.append("helper")
+        return real_start()
+
+    def warmup(*a, **k):
+        events.append("warm-up")
+        return real_warmup(*a, **k)
+
+    monkeypatch.setattr(study, "_start_tracker_compile", start)
+    monkeypatch.setattr(warmups, "warmup", warmup)
+    monkeypatch.setattr(jit, "fresh_modules", lambda: {"radar._kernels.scan"})  # the tracker's kernels missing
+    study.warm_pipeline(spec)
+    assert events[:2] == ["helper", "warm-up"] and events.count("helper") == 1
