@@ -56,6 +56,17 @@ def warmup(verbose: bool = False, skip: tuple = ()) -> float:
     return time.perf_counter() - t0
 
 
+def stale_modules(modules) -> set | None:
+    """The kernel modules among ``modules`` (imported here) whose kernels the on-disk cache does not hold for this
+    source, Numba and CPU (they compile on first use); None if the cache cannot be inspected or is off."""
+    from radar import _jit
+
+    for name in modules:
+        importlib.import_module(name)
+    fresh = _jit.fresh_modules()
+    return None if fresh is None else {m for m in modules if m not in fresh}
+
+
 def compile_notice(kind: str) -> str | None:
     """The line to print before a run of ``kind`` (a key of :data:`RUN_KERNELS`) whose kernels will
     compile first, or None when they are cached (or when the cache cannot be inspected)."""

@@ -129,19 +129,15 @@ def warm_pipeline(spec: StudySpec) -> float:
     the compile time, so a spawned process compiles them into the on-disk cache while this one compiles
     the traffic and feed kernels of day 0; then this one loads them from the cache.  Compilation only:
     the results do not depend on it.  If the helper fails, this process compiles them itself."""
-    from radar._jit import CACHE, compilations, fresh_modules
-    from scenarios.warmup import warmup
+    from radar._jit import CACHE, compilations
+    from scenarios.warmup import stale_modules, warmup
 
     t0 = time.perf_counter()
     before = compilations()
     helper = None
-    if CACHE:
-        import tracker._kernels.loop  # noqa: F401 (its kernels registered: the cache index can be read)
-
-        fresh = fresh_modules()
-        if fresh is not None and "tracker._kernels.loop" not in fresh:
-            # the tracker is the longest compile: started first (its helper runs beside the warm-ups below)
-            helper = _start_tracker_compile()
+    if CACHE and stale_modules(("tracker._kernels.loop",)):
+        # the tracker is the longest compile: started first (its helper runs beside the warm-ups below)
+        helper = _start_tracker_compile()
     # the coverage and feed warm-ups are cheap with a warm cache and compile something with a cold one
     warmup(skip=("tracker.tracker",))
     if helper is None and compilations() > before and CACHE:
