@@ -237,3 +237,33 @@ def test_stale_tracker_cache_starts_its_helper_before_the_other_warm_ups(monkeyp
     monkeypatch.setattr(jit, "fresh_modules", lambda: {"radar._kernels.scan"})  # the tracker's kernels missing
     study.warm_pipeline(spec)
     assert events[:2] == ["helper", "warm-up"] and events.count("helper") == 1
+
+
+def test_engagement_warm_up_reaches_the_studys_own_specialisations():
+    """On a cold cache the engagement kernels compile while the tracker's helper compiles the tracker: the
+    warm-up's picture of true tracks reaches the same specialisation of the engagement kernel as the study's
+    first real day (which then compiles nothing more).  In a fresh process, so that nothing else called it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from scenarios.study import runner\n"
+        "from scenarios.study.spec import StudySpec\n"
+        "from scenarios.engagement import _kernels as K\n"
+        "from scenarios.simulation.day import simulate_day, simulate_traffic\n"
+        "spec = StudySpec(networks=('peru',), options=('a29_forward', 'f16_la_joya'), days=1, seed=1)\n"
+        "ctx = runner._context(spec); opts = runner.day_options(spec)\n"
+        "dc = ctx.day_context('peru')\n"
+        "traffic = simulate_traffic(dc, seed=1, day=0, options=opts)\n"
+        "day = simulate_day(dc, seed=1, day=0, options=opts, traffic=traffic)\n"
+        "assert np.asarray(day.flights.is_drug, bool).any()\n"
+        "runner._warm_engagement(ctx, spec, day)\n"
+        "a = len(K.engage_option.signatures)\n"
+        "rows = []\n"
+        "runner._one_day(ctx, spec, 'peru', 0, opts, traffic, 0.0, rows, [])\n"
+        "print(a, len(K.engage_option.signatures), len(rows))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    warm, after, rows = map(int, out.stdout.split())
+    assert warm >= 1 and after == warm and rows > 0

@@ -152,11 +152,43 @@ def warm_pipeline(spec: StudySpec) -> float:
 
     traffic = simulate_traffic(ctx.day_context(spec.networks[0]), seed=spec.seed, day=0, options=opts)
     if helper is not None:
-        simulate_day(ctx.day_context(spec.networks[0]), seed=spec.seed, day=0, options=opts, traffic=traffic)
+        day = simulate_day(ctx.day_context(spec.networks[0]), seed=spec.seed, day=0, options=opts, traffic=traffic)
+        _warm_engagement(ctx, spec, day)  # while the helper still compiles the tracker
         helper.join()
         warmup()  # the tracker kernels, from the cache the helper wrote (or compiled here if it failed)
     _one_day(ctx, spec, spec.networks[0], 0, opts, traffic, 0.0, [], [])
     return time.perf_counter() - t0
+
+
+def _warm_engagement(ctx, spec: StudySpec, day) -> None:
+    """Compile the engagement kernels without the tracker (a cold cache, while its helper compiles it): the
+    day's drug flights as a picture of their own true tracks (a primary-only row every 10 s), played by every
+    option in every picture of the study.  Compilation only: the outcomes are discarded."""
+    from scenarios.engagement.engagement import evaluate_day
+    from tracker.pictures import STATUS_CONFIRMED, Picture
+
+    t, f, pos = day.truth(10.0)
+    keep = np.asarray(day.flights.is_drug, bool)[f]
+    t, f, pos = t[keep], np.asarray(f[keep], np.int64), pos[keep]
+    if t.size < 2:
+        return
+    o = np.lexsort((t, f))  # by flight, then time: velocities from the next sample of the same flight
+    t, f, pos = t[o], f[o], pos[o]
+    vel = np.zeros_like(pos)
+    same = f[1:] == f[:-1]
+    dt = np.where(same, t[1:] - t[:-1], 1.0)
+    vel[:-1][same] = ((pos[1:] - pos[:-1]) / dt[:, None])[same]
+    o = np.lexsort((f, t))
+    t, f, pos, vel = t[o], f[o], pos[o], vel[o]
+    n = t.size
+    cols = dict(time_s=t, track=f, x_m=pos[:, 0].copy(), y_m=pos[:, 1].copy(), z_m=pos[:, 2].copy(),
+                vx_mps=vel[:, 0].copy(), vy_mps=vel[:, 1].copy(), vz_mps=vel[:, 2].copy(),
+                pos_cov=np.tile([1e4, 0.0, 0.0, 1e4, 0.0, 1e4], (n, 1)), pos_sigma_m=np.full(n, 100.0),
+                status=np.full(n, STATUS_CONFIRMED, np.int8), squawk=np.full(n, -1, np.int32),
+                sensors=np.ones(n, np.int64), sigma_v_m=np.full(n, 100.0))
+    pictures = {p: Picture(name=p, t_obs_s=(t.copy() if p == "non_integrated" else None), **cols)
+                for p in spec.pictures}
+    evaluate_day(day, pictures, ctx.options, ctx.interceptors.params, spec.seed)
 
 
 def _compile_tracker() -> None:
