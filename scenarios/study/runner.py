@@ -126,9 +126,11 @@ def warm_pipeline(spec: StudySpec) -> float:
     (about 1 s of serial work before the workers start).
 
     Cold cache (speed of the first run after installing): the tracker's kernels are about two thirds of
-    the compile time, so a spawned process compiles them into the on-disk cache while this one compiles
-    the traffic and feed kernels of day 0; then this one loads them from the cache.  Compilation only:
-    the results do not depend on it.  If the helper fails, this process compiles them itself."""
+    the compile time, so a spawned process compiles them into the on-disk cache (started first when the
+    cache index says they are missing) while this one compiles the traffic and feed kernels of day 0 and
+    the engagement kernels (:func:`_warm_engagement`); then this one loads them from the cache.
+    Compilation only: the results do not depend on it.  If the helper fails, this process compiles them
+    itself."""
     from radar._jit import CACHE, compilations
     from scenarios.warmup import stale_modules, warmup
 
