@@ -16,11 +16,6 @@ from radar.errors import InputError
 from radar.plotlog import Plots
 from tracker.params import TrackerParams
 
-#: measurement types inside the kernel (tracker._kernels.tables.MT_*)
-MT_CARTESIAN_3D = 0
-MT_CARTESIAN_2D = 1
-MT_POLAR_2D = 2
-
 
 @dataclass(frozen=True)
 class TrackRows:

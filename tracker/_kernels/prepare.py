@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from radar._jit import kernel
+from tracker._kernels.tables import MT_CARTESIAN_2D, MT_CARTESIAN_3D, MT_POLAR_2D
 
 _BIG = np.finfo(np.float64).max
 
@@ -44,11 +45,11 @@ def plot_types(polar, dims, range_m, elevation, x, y, z, cov):
     mt = np.empty(n, np.int8)
     bad = -1
     for j in range(n):
-        t = 0 if dims[j] >= 3 else 1
+        t = MT_CARTESIAN_3D if dims[j] >= 3 else MT_CARTESIAN_2D
         if polar and math.isfinite(range_m[j]) and not math.isfinite(elevation[j]):
-            t = 2
+            t = MT_POLAR_2D
         mt[j] = t
-        if t != 2 and bad < 0:
+        if t != MT_POLAR_2D and bad < 0:
             ok = math.isfinite(x[j]) and math.isfinite(y[j]) and math.isfinite(z[j])
             for a in range(6):
                 ok = ok and math.isfinite(cov[j, a])
