@@ -151,70 +151,29 @@ def _copy_sensitivity_charts(sens, figs: Path) -> list[tuple[str, str]]:
     return out
 
 
-class _ResultsCsv:
-    """``results.csv`` of ``rows``: for a large study (:data:`PARALLEL_FIGURES_ROWS` rows or more, where fork is
-    available) written by a forked process into a temporary file of ``out_dir`` while this one computes the
-    report (speed: formatting every value is about a second of the report), then moved into place by
-    :meth:`finish`; otherwise written by :meth:`finish` itself.  The same text either way."""
+class _Forked:
+    """``target(*args)`` run by a forked process for a large study (:data:`PARALLEL_FIGURES_ROWS` result rows or
+    more, where fork is available: it starts with what this process has loaded) while this one goes on;
+    otherwise ``proc`` is None and nothing runs.  :meth:`join` waits for it; :meth:`cancel` stops it."""
 
-    def __init__(self, out_dir: Path, rows):
+    def __init__(self, n_rows: int, target, *args):
         import multiprocessing as mp
 
-        self.rows = rows
-        self.proc = None
-        self.tmp = Path(out_dir) / f".results.csv.partial-{os.getpid()}"
-        if len(rows) >= PARALLEL_FIGURES_ROWS and "fork" in mp.get_all_start_methods():
-            try:
-                self.proc = mp.get_context("fork").Process(target=_write_results_csv, args=(self.tmp, rows),
-                                                           daemon=True)
-                self.proc.start()
-            except OSError:  # cannot fork: written in this process
-                self.proc = None
-
-    def finish(self, path: Path) -> None:
-        if self.proc is not None:
-            self.proc.join()
-            ok = self.proc.exitcode == 0 and self.tmp.exists()
-            self.proc = None
-            if ok:
-                os.replace(self.tmp, path)
-                return
-        _write_results_csv(path, self.rows)  # no second process, or it failed: write it here
-
-    def cancel(self) -> None:
-        """Stop the writer if it still runs (the report failed) and remove its temporary file."""
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.join()
-            self.proc = None
-        self.tmp.unlink(missing_ok=True)
-
-
-class _FiguresA:
-    """:func:`scenarios.study.report_figures.figures_a` (the ranking and outcome figures) for a large study
-    (:data:`PARALLEL_FIGURES_ROWS` rows or more, where fork is available) drawn by a forked process (it starts
-    with the plotting modules this one has loaded) while this one draws the others; :meth:`finish` waits for it,
-    and draws them here if it failed.  Smaller studies: ``proc`` is None and the caller draws every figure."""
-
-    def __init__(self, n_rows: int, *args):
-        import multiprocessing as mp
-
-        self.args = args
         self.proc = None
         if n_rows >= PARALLEL_FIGURES_ROWS and "fork" in mp.get_all_start_methods():
             try:
-                self.proc = mp.get_context("fork").Process(target=report_figures.figures_a, args=args, daemon=True)
+                self.proc = mp.get_context("fork").Process(target=target, args=args, daemon=True)
                 self.proc.start()
-            except OSError:  # cannot fork: drawn in this process
+            except OSError:  # cannot fork: the caller does the work itself
                 self.proc = None
 
-    def finish(self) -> list[tuple[str, str]]:
+    def join(self) -> bool:
+        """Wait for the process; True if there was one and it succeeded."""
         proc, self.proc = self.proc, None
-        if proc is not None:
-            proc.join()
-            if proc.exitcode == 0:
-                return list(report_figures.FIGURES_A)
-        return report_figures.figures_a(*self.args)  # no second process, or it failed: drawn here
+        if proc is None:
+            return False
+        proc.join()
+        return proc.exitcode == 0
 
     def cancel(self) -> None:
         """Stop the process if it still runs (the report failed)."""
@@ -222,6 +181,45 @@ class _FiguresA:
             self.proc.terminate()
             self.proc.join()
             self.proc = None
+
+
+class _ResultsCsv(_Forked):
+    """``results.csv`` of ``rows``: for a large study written by a forked process (:class:`_Forked`) into a
+    temporary file of ``out_dir`` while this one computes the report (speed: formatting every value is about a
+    second of the report), then moved into place by :meth:`finish`; otherwise written by :meth:`finish` itself.
+    The same text either way."""
+
+    def __init__(self, out_dir: Path, rows):
+        self.rows = rows
+        self.tmp = Path(out_dir) / f".results.csv.partial-{os.getpid()}"
+        super().__init__(len(rows), _write_results_csv, self.tmp, rows)
+
+    def finish(self, path: Path) -> None:
+        if self.join() and self.tmp.exists():
+            os.replace(self.tmp, path)
+        else:
+            _write_results_csv(path, self.rows)  # no second process, or it failed: write it here
+
+    def cancel(self) -> None:
+        """Stop the writer if it still runs (the report failed) and remove its temporary file."""
+        super().cancel()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _FiguresA(_Forked):
+    """:func:`scenarios.study.report_figures.figures_a` (the ranking and outcome figures) for a large study drawn
+    by a forked process (:class:`_Forked`: it starts with the plotting modules this one has loaded) while this
+    one draws the others; :meth:`finish` waits for it, and draws them here if it failed.  Smaller studies:
+    ``proc`` is None and the caller draws every figure."""
+
+    def __init__(self, n_rows: int, *args):
+        self.args = args
+        super().__init__(n_rows, report_figures.figures_a, *args)
+
+    def finish(self) -> list[tuple[str, str]]:
+        if self.join():
+            return list(report_figures.FIGURES_A)
+        return report_figures.figures_a(*self.args)  # no second process, or it failed: drawn here
 
 
 def _write_results_csv(path: Path, rows) -> None:

@@ -101,15 +101,7 @@ def table(rows, columns):
     transposing the tuples in Python)."""
     if not rows:
         return {c: np.zeros(0, dtype=object if c in TEXT_COLUMNS else float) for c in columns}
-    try:
-        a = np.array(rows, dtype=object)
-    except ValueError:
-        a = None
-    if a is None or a.shape != (len(rows), len(columns)):  # values that are sequences themselves: one by one
-        a = np.empty((len(rows), len(columns)), dtype=object)
-        for i, r in enumerate(rows):
-            for k, v in enumerate(r):
-                a[i, k] = v
+    a = np.array(rows, dtype=object)  # (rows, columns): every value a scalar, text or None
     out = {}
     for k, c in enumerate(columns):
         col = a[:, k]
