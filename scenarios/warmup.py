@@ -73,15 +73,12 @@ def compile_notice(kind: str) -> str | None:
     from radar import _jit
 
     modules = RUN_KERNELS[kind]
-    for name in modules:
-        importlib.import_module(name)
     if not _jit.CACHE:
         cold, tail = modules, " (AIRBRIDGE_NUMBA_CACHE=0: every run compiles them)"
     else:
-        fresh = _jit.fresh_modules()
-        if fresh is None:
+        cold, tail = stale_modules(modules), "; later runs start in seconds"
+        if cold is None:
             return None
-        cold, tail = [m for m in modules if m not in fresh], "; later runs start in seconds"
     seconds = sum(COMPILE_S[m] for m in cold)
     if seconds < NOTICE_FROM_S:
         return None
