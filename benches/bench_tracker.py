@@ -23,6 +23,8 @@ import time
 import numpy as np
 import pytest
 
+from benches.conftest import report
+
 QUICK = os.environ.get("AIRBRIDGE_BENCH_QUICK", "0").strip() not in ("", "0", "false", "no")
 
 
@@ -380,3 +382,51 @@ def test_real_day_pictures_throughput(net_seed_day):
         print(f"\nreal day {net} seed {seed} day {day_n}: {n} plots ({polar} polar 2D), {picture}: "
               f"{w * 1e3:.1f} ms = {n / w:,.0f} plots/s (kernels {k * 1e3:.1f} ms = {n / k:,.0f} plots/s)")
         assert k > 0 and np.isfinite(w)
+
+
+def test_plot_columns_prepare_vs_numpy():
+    """The tracker's plot columns in processing order (:mod:`tracker._kernels.prepare`: measurement types, the
+    Cartesian check, one gather) against the NumPy expressions it replaced, on a simulated study day's plots, in
+    the same run: the same bytes, and the time of each (median of rounds)."""
+    from tracker._kernels import prepare
+    from scenarios.simulation.day import simulate_day
+    from scenarios.study.runner import day_options
+    from scenarios.study.spec import StudySpec, validate_spec
+
+    spec = StudySpec()
+    day = simulate_day(validate_spec(spec).day_context("peru"), seed=1, day=2, options=day_options(spec))
+    p = day.plots
+    proc = p.time_s + 2.0
+    idx = np.lexsort((np.arange(len(p)), p.sensor, proc))
+
+    def ours():
+        mt, bad = prepare.plot_types(True, p.dims, p.range_m, p.elevation_rad, p.x_m, p.y_m, p.z_m, p.cov)
+        return prepare.gather(idx, p.time_s, proc, p.sensor, mt, p.x_m, p.y_m, p.z_m, p.cov, p.range_m,
+                              p.azimuth_rad, p.mode_c_m, p.squawk)
+
+    def numpy_version():
+        mt = np.where(p.dims >= 3, 0, 1).astype(np.int8)
+        mt[np.isfinite(p.range_m) & ~np.isfinite(p.elevation_rad)] = 2
+        bad = (mt != 2) & ~(np.isfinite(p.x_m) & np.isfinite(p.y_m) & np.isfinite(p.z_m) & np.isfinite(p.cov).all(axis=1))
+        assert not bad.any()
+        pos = np.stack((p.x_m, p.y_m, p.z_m), axis=1)
+        pos = np.where(np.isfinite(pos), pos, 0.0)
+        cov = np.where(np.isfinite(p.cov), p.cov, 0.0)
+        c = np.ascontiguousarray
+        return (c(p.time_s[idx]), c(proc[idx]), c(p.sensor[idx], np.int64), c(mt[idx]), c(pos[idx]), c(cov[idx]),
+                c(np.nan_to_num(p.range_m[idx])), c(np.nan_to_num(p.azimuth_rad[idx])), c(p.mode_c_m[idx]),
+                c(p.squawk[idx], np.int64))
+
+    for a, b in zip(ours(), numpy_version()):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    times = {}
+    for name, fn in (("prepare kernels", ours), ("NumPy", numpy_version)):
+        rounds = []
+        for _ in range(7 if QUICK else 31):
+            t0 = time.perf_counter()
+            fn()
+            rounds.append(time.perf_counter() - t0)
+        times[name] = float(np.median(rounds))
+    report(f"plot columns of a real day ({len(p)} plots): prepare kernels {times['prepare kernels'] * 1e3:.3f} ms, "
+           f"NumPy {times['NumPy'] * 1e3:.3f} ms ({times['NumPy'] / times['prepare kernels']:.1f}x)")
+    assert times["prepare kernels"] > 0
